@@ -1,0 +1,4 @@
+// Registers cdktf's jest matchers (toHaveResourceWithProperties, toHaveProvider, ...).
+const { Testing } = require('cdktf');
+
+Testing.setupJest();
