@@ -1,0 +1,315 @@
+/**
+ * The one place where tap-dr's configuration is read and validated.
+ *
+ * Every setting comes from an environment variable, or from cdktf context
+ * (`cdktf.json` "context", or the CDKTF_CONTEXT_JSON that cdktf-cli passes) under
+ * its camelCase key. The environment wins over context. Nothing here touches the
+ * filesystem, so a bad value is reported before anything is synthesized or written.
+ *
+ * This module must stay free of cdktf/provider imports: the CloudFormation emitter
+ * uses it too and must load fast.
+ */
+
+/** Lowercase letters, digits and hyphens; starts and ends alphanumeric; 1-20 characters.
+ *  It ends up in S3 bucket, KMS alias and stack names, hence the strictness. */
+export const ENVIRONMENT_SUFFIX_PATTERN = '^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$';
+export const ENVIRONMENT_SUFFIX_DESCRIPTION =
+  '1-20 lowercase letters, digits or hyphens, starting and ending with a letter or digit (e.g. "dev", "pr-123")';
+
+/** AWS region names: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4, ... */
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** The characters STS accepts in an external ID, 2-1224 long. */
+export const EXTERNAL_ID_PATTERN = '^[\\w+=,.@:/-]{2,1224}$';
+
+/** Retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS_ALLOWED = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export type StateBackendConfig =
+  | { readonly kind: 'local' }
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      readonly key: string;
+      readonly region: string;
+      /** Optional legacy DynamoDB lock table; S3-native lock files are always on. */
+      readonly lockTable?: string;
+    }
+  | {
+      readonly kind: 'cloud';
+      readonly organization: string;
+      readonly workspace: string;
+      readonly hostname: string;
+    };
+
+export interface TapConfig {
+  readonly environmentSuffix: string;
+  readonly primaryRegion: string;
+  readonly secondaryRegion: string;
+  readonly alertEmail?: string;
+  /** true: deletion protection, prevent_destroy / DeletionPolicy Retain, 30-day KMS window. */
+  readonly retainOnDelete: boolean;
+  readonly lambdaReservedConcurrency?: number;
+  readonly crossRegionExternalId: string;
+  readonly logRetentionDays: number;
+  readonly noncurrentVersionExpirationDays: number;
+  readonly extraTags: Readonly<Record<string, string>>;
+  readonly stateBackend: StateBackendConfig;
+}
+
+/** Raised for any invalid setting; carries every problem found, not just the first. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid tap-dr configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** One setting: its environment variable and its cdktf context key. */
+interface Setting {
+  readonly env: string;
+  readonly context: string;
+}
+
+const S = {
+  environmentSuffix: { env: 'ENVIRONMENT_SUFFIX', context: 'environmentSuffix' },
+  primaryRegion: { env: 'PRIMARY_REGION', context: 'primaryRegion' },
+  secondaryRegion: { env: 'SECONDARY_REGION', context: 'secondaryRegion' },
+  alertEmail: { env: 'ALERT_EMAIL', context: 'alertEmail' },
+  retainOnDelete: { env: 'RETAIN_ON_DELETE', context: 'retainOnDelete' },
+  lambdaReservedConcurrency: { env: 'LAMBDA_RESERVED_CONCURRENCY', context: 'lambdaReservedConcurrency' },
+  crossRegionExternalId: { env: 'CROSS_REGION_EXTERNAL_ID', context: 'crossRegionExternalId' },
+  logRetentionDays: { env: 'LOG_RETENTION_DAYS', context: 'logRetentionDays' },
+  noncurrentVersionExpirationDays: {
+    env: 'NONCURRENT_VERSION_EXPIRATION_DAYS',
+    context: 'noncurrentVersionExpirationDays',
+  },
+  extraTags: { env: 'EXTRA_TAGS', context: 'extraTags' },
+  stateBucket: { env: 'TF_STATE_BUCKET', context: 'stateBucket' },
+  stateKey: { env: 'TF_STATE_KEY', context: 'stateKey' },
+  stateRegion: { env: 'TF_STATE_REGION', context: 'stateRegion' },
+  stateLockTable: { env: 'TF_STATE_LOCK_TABLE', context: 'stateLockTable' },
+  cloudOrganization: { env: 'TF_CLOUD_ORGANIZATION', context: 'cloudOrganization' },
+  cloudWorkspace: { env: 'TF_CLOUD_WORKSPACE', context: 'cloudWorkspace' },
+  cloudHostname: { env: 'TF_CLOUD_HOSTNAME', context: 'cloudHostname' },
+} as const satisfies Record<string, Setting>;
+
+/** The settings table, exported so the README and tests can be checked against it. */
+export const SETTINGS: Readonly<Record<keyof typeof S, Setting>> = S;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+export type Context = Readonly<Record<string, unknown>>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(
+    private readonly env: Env,
+    private readonly context: Context,
+  ) {}
+
+  /** The raw value (trimmed), from env first, then context; undefined when unset or empty. */
+  raw(s: Setting): string | undefined {
+    const fromEnv = this.env[s.env];
+    if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv.trim();
+    const fromCtx = this.context[s.context];
+    if (fromCtx === undefined || fromCtx === null || fromCtx === '') return undefined;
+    return typeof fromCtx === 'string' ? fromCtx.trim() : JSON.stringify(fromCtx);
+  }
+
+  fail(s: Setting, value: string, expected: string): undefined {
+    this.problems.push(`${s.env}=${JSON.stringify(value)} is invalid: expected ${expected}`);
+    return undefined;
+  }
+
+  matching(s: Setting, pattern: RegExp, expected: string, fallback?: string): string | undefined {
+    const v = this.raw(s) ?? fallback;
+    if (v === undefined) return undefined;
+    return pattern.test(v) ? v : this.fail(s, v, expected);
+  }
+
+  integer(s: Setting, min: number, max: number, fallback?: number): number | undefined {
+    const v = this.raw(s);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      return this.fail(s, v, `a whole number from ${min} to ${max}`);
+    }
+    return Number(v);
+  }
+
+  boolean(s: Setting, fallback: boolean): boolean {
+    const v = this.raw(s);
+    if (v === undefined) return fallback;
+    const lower = v.toLowerCase();
+    if (lower === 'true' || lower === '1') return true;
+    if (lower === 'false' || lower === '0') return false;
+    this.fail(s, v, '"true" or "false" (or 1 / 0)');
+    return fallback;
+  }
+}
+
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+const TAGS_EXPECTED =
+  'a JSON object of string tag values, e.g. {"CostCenter":"payments"}; keys 1-128 and values 0-256 characters of letters, digits, spaces and _.:/=+-@, keys not starting with "aws:"';
+
+function parseTags(r: Reader): Record<string, string> {
+  const v = r.raw(S.extraTags);
+  if (v === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    r.fail(S.extraTags, v, TAGS_EXPECTED);
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    r.fail(S.extraTags, v, TAGS_EXPECTED);
+    return {};
+  }
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  const ok = entries.every(
+    ([k, val]) =>
+      typeof val === 'string' && TAG_KEY.test(k) && !k.toLowerCase().startsWith('aws:') && TAG_VALUE.test(val),
+  );
+  if (!ok || entries.length > 40) {
+    r.fail(S.extraTags, v, `${TAGS_EXPECTED}; at most 40 tags`);
+    return {};
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): StateBackendConfig {
+  const bucket = r.matching(
+    S.stateBucket,
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'an S3 bucket name (3-63 lowercase letters, digits, dots or hyphens)',
+  );
+  const org = r.matching(
+    S.cloudOrganization,
+    /^[A-Za-z0-9_-]{1,128}$/,
+    'a Terraform Cloud organization name (letters, digits, _ or -)',
+  );
+  if (bucket !== undefined && org !== undefined) {
+    r.problems.push(
+      `${S.stateBucket.env} and ${S.cloudOrganization.env} are both set: expected at most one state backend (S3 or Terraform Cloud)`,
+    );
+    return { kind: 'local' };
+  }
+  if (bucket !== undefined) {
+    const key =
+      r.matching(S.stateKey, /^[^\s/][^\s]{0,1023}$/, 'an S3 object key with no spaces, not starting with "/"') ??
+      `tap-dr/${suffix}/terraform.tfstate`;
+    const region = r.matching(S.stateRegion, REGION_PATTERN, 'an AWS region name such as us-east-1') ?? primaryRegion;
+    const lockTable = r.matching(
+      S.stateLockTable,
+      /^[A-Za-z0-9_.-]{3,255}$/,
+      'a DynamoDB table name (3-255 letters, digits, _ . or -)',
+    );
+    return { kind: 's3', bucket, key, region, ...(lockTable ? { lockTable } : {}) };
+  }
+  if (org !== undefined) {
+    const workspace = r.matching(
+      S.cloudWorkspace,
+      /^[A-Za-z0-9_-]{1,90}$/,
+      'a Terraform Cloud workspace name (1-90 letters, digits, _ or -)',
+    );
+    const hostname =
+      r.matching(S.cloudHostname, /^[a-z0-9.-]+$/, 'a hostname such as app.terraform.io') ?? 'app.terraform.io';
+    if (workspace === undefined) {
+      if (r.raw(S.cloudWorkspace) === undefined) {
+        r.problems.push(`${S.cloudWorkspace.env} is unset: expected a workspace name when ${S.cloudOrganization.env} is set`);
+      }
+      return { kind: 'local' };
+    }
+    return { kind: 'cloud', organization: org, workspace, hostname };
+  }
+  for (const orphan of [S.stateKey, S.stateRegion, S.stateLockTable]) {
+    if (r.raw(orphan) !== undefined) r.problems.push(`${orphan.env} is set but ${S.stateBucket.env} is not: expected both`);
+  }
+  if (r.raw(S.cloudWorkspace) !== undefined) {
+    r.problems.push(`${S.cloudWorkspace.env} is set but ${S.cloudOrganization.env} is not: expected both`);
+  }
+  return { kind: 'local' };
+}
+
+/**
+ * Reads and validates the whole configuration. Throws a ConfigError naming every bad
+ * setting, its value and the accepted form; returns a frozen config otherwise.
+ */
+export function loadConfig(env: Env = process.env, context: Context = {}): TapConfig {
+  const r = new Reader(env, context);
+
+  const environmentSuffix =
+    r.matching(S.environmentSuffix, new RegExp(ENVIRONMENT_SUFFIX_PATTERN), ENVIRONMENT_SUFFIX_DESCRIPTION, 'dev') ??
+    'dev';
+  const regionExpected = 'an AWS region name such as us-east-1 or eu-west-2';
+  const primaryRegion = r.matching(S.primaryRegion, REGION_PATTERN, regionExpected, 'us-east-1');
+  const secondaryRegion = r.matching(S.secondaryRegion, REGION_PATTERN, regionExpected, 'us-west-2');
+  if (primaryRegion !== undefined && primaryRegion === secondaryRegion) {
+    r.problems.push(
+      `${S.secondaryRegion.env}=${JSON.stringify(secondaryRegion)} is invalid: expected a region different from ${S.primaryRegion.env} (${primaryRegion})`,
+    );
+  }
+
+  const alertEmail = r.matching(
+    S.alertEmail,
+    /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/,
+    'an email address such as oncall@example.com',
+  );
+  const retainOnDelete = r.boolean(S.retainOnDelete, false);
+  // Unset by default: the seed's fix 6 (reserved concurrency can exceed the account quota).
+  const lambdaReservedConcurrency = r.integer(S.lambdaReservedConcurrency, 1, 10000);
+  const crossRegionExternalId =
+    r.matching(
+      S.crossRegionExternalId,
+      new RegExp(EXTERNAL_ID_PATTERN),
+      '2-1224 characters of letters, digits and _+=,.@:/-',
+    ) ?? `tap-dr-${environmentSuffix}-cross-region`;
+
+  const logRetentionRaw = r.raw(S.logRetentionDays);
+  let logRetentionDays = 90;
+  if (logRetentionRaw !== undefined) {
+    const n = Number(logRetentionRaw);
+    if (/^\d+$/.test(logRetentionRaw) && (LOG_RETENTION_DAYS_ALLOWED as readonly number[]).includes(n)) {
+      logRetentionDays = n;
+    } else {
+      r.fail(S.logRetentionDays, logRetentionRaw, `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS_ALLOWED.join(', ')}`);
+    }
+  }
+  const noncurrentVersionExpirationDays = r.integer(S.noncurrentVersionExpirationDays, 1, 3650, 90) ?? 90;
+  const extraTags = parseTags(r);
+  const stateBackend = parseStateBackend(r, environmentSuffix, primaryRegion ?? 'us-east-1');
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+
+  return Object.freeze({
+    environmentSuffix,
+    primaryRegion: primaryRegion as string,
+    secondaryRegion: secondaryRegion as string,
+    ...(alertEmail ? { alertEmail } : {}),
+    retainOnDelete,
+    ...(lambdaReservedConcurrency !== undefined ? { lambdaReservedConcurrency } : {}),
+    crossRegionExternalId,
+    logRetentionDays,
+    noncurrentVersionExpirationDays,
+    extraTags: Object.freeze({ ...extraTags }),
+    stateBackend: Object.freeze(stateBackend),
+  });
+}
+
+/** Context as cdktf-cli passes it (CDKTF_CONTEXT_JSON), merged over cdktf.json's "context". */
+export function contextFrom(cdktfJsonContext: Context | undefined, env: Env = process.env): Context {
+  let cliContext: Context = {};
+  const json = env.CDKTF_CONTEXT_JSON;
+  if (json) {
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) cliContext = parsed as Context;
+    } catch {
+      throw new ConfigError([`CDKTF_CONTEXT_JSON is not valid JSON: expected a JSON object of context values`]);
+    }
+  }
+  return { ...(cdktfJsonContext ?? {}), ...cliContext };
+}
