@@ -1,0 +1,372 @@
+/**
+ * Deliverable-neutral design decisions: schemas, function settings, alarm definitions,
+ * outputs and IAM policy statements. The Terraform stack and the CloudFormation emitter
+ * both render these, so a threshold or an action list changes in exactly one place.
+ *
+ * No cdktf imports here (the CloudFormation emitter must not load cdktf).
+ */
+import { names, NameParts } from './naming';
+
+export const table = {
+  partitionKey: 'transactionId',
+  gsi: { name: 'account-created-index', partitionKey: 'accountId', sortKey: 'createdAt' },
+  /** Replication needs both images (the seed's global table requirement). */
+  streamViewType: 'NEW_AND_OLD_IMAGES',
+  billingMode: 'PAY_PER_REQUEST',
+} as const;
+
+/** The transaction processor's environment variable names. Never AWS_REGION: Lambda reserves it (seed fix 4). */
+export const processorEnv = {
+  tableName: 'DYNAMODB_TABLE_NAME',
+  bucketName: 'S3_BUCKET_NAME',
+  topicArn: 'SNS_TOPIC_ARN',
+  /** Per-call AWS SDK deadline, so a hung dependency fails fast instead of eating the Lambda timeout. */
+  callTimeoutMs: 'AWS_CALL_TIMEOUT_MS',
+} as const;
+
+export const processor = {
+  runtime: 'nodejs22.x',
+  handler: 'index.handler',
+  memorySize: 256,
+  timeoutSeconds: 15,
+  callTimeoutMs: 3000,
+  tracingMode: 'Active',
+  /** Object keys the processor writes under; the role is scoped to this prefix. */
+  documentPrefix: 'documents/',
+} as const;
+
+export interface MetricSpec {
+  readonly id: string;
+  readonly metricName: string;
+  readonly stat: string;
+}
+
+export interface AlarmSpec {
+  /** CloudFormation logical id, and the Terraform construct id. */
+  readonly logicalId: string;
+  readonly nameSuffix: string;
+  readonly description: string;
+  readonly namespace: string;
+  /** Either one metric, or several combined by `expression` (metric math). */
+  readonly metrics: readonly MetricSpec[];
+  readonly expression?: string;
+  readonly period: number;
+  readonly evaluationPeriods: number;
+  readonly threshold: number;
+  readonly comparisonOperator: string;
+  /** Explicit, so "no traffic" never reads as INSUFFICIENT_DATA on a pager. */
+  readonly treatMissingData: 'notBreaching' | 'breaching' | 'ignore' | 'missing';
+  /** Which resource the dimensions point at. */
+  readonly target: 'table' | 'function';
+  /** Extra dimension for the secondary region (replication latency). */
+  readonly receivingRegion?: boolean;
+}
+
+export const alarms: readonly AlarmSpec[] = [
+  {
+    logicalId: 'DynamoDBThrottleAlarm',
+    nameSuffix: 'dynamodb-throttles',
+    description: 'DynamoDB read or write requests to the transactions table are being throttled',
+    namespace: 'AWS/DynamoDB',
+    metrics: [
+      { id: 'reads', metricName: 'ReadThrottleEvents', stat: 'Sum' },
+      { id: 'writes', metricName: 'WriteThrottleEvents', stat: 'Sum' },
+    ],
+    // FILL: a table with read throttles but no write datapoints must still alarm.
+    expression: 'FILL(reads, 0) + FILL(writes, 0)',
+    period: 60,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    treatMissingData: 'notBreaching',
+    target: 'table',
+  },
+  {
+    logicalId: 'LambdaErrorAlarm',
+    nameSuffix: 'lambda-errors',
+    description: 'The transaction processor raised unhandled errors',
+    namespace: 'AWS/Lambda',
+    metrics: [{ id: 'errors', metricName: 'Errors', stat: 'Sum' }],
+    period: 60,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    treatMissingData: 'notBreaching',
+    target: 'function',
+  },
+  {
+    logicalId: 'LambdaThrottleAlarm',
+    nameSuffix: 'lambda-throttles',
+    description: 'Invocations of the transaction processor are being throttled',
+    namespace: 'AWS/Lambda',
+    metrics: [{ id: 'throttles', metricName: 'Throttles', stat: 'Sum' }],
+    period: 60,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    treatMissingData: 'notBreaching',
+    target: 'function',
+  },
+  {
+    // Beyond the seed: its "RPO < 1 minute" claim is only true while replication keeps up,
+    // so the claim gets a pager. Missing data is "breaching": no replication metric means
+    // we cannot show the RPO holds.
+    logicalId: 'ReplicationLatencyAlarm',
+    nameSuffix: 'replication-latency',
+    description: 'Replication to the secondary region lags by more than the 60 s RPO budget',
+    namespace: 'AWS/DynamoDB',
+    metrics: [{ id: 'latency', metricName: 'ReplicationLatency', stat: 'Maximum' }],
+    period: 60,
+    evaluationPeriods: 1,
+    threshold: 60000,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'ignore',
+    target: 'table',
+    receivingRegion: true,
+  },
+];
+
+/** The seed's 13 outputs (same ids in both deliverables), plus the two this project adds. */
+export const outputs = [
+  { id: 'KMSKeyId', description: 'Id of the customer-managed KMS key (primary region)' },
+  { id: 'KMSKeyArn', description: 'ARN of the customer-managed KMS key (primary region)' },
+  { id: 'DynamoDBTableName', description: 'Name of the transactions global table' },
+  { id: 'DynamoDBTableArn', description: 'ARN of the transactions global table (primary region)' },
+  { id: 'S3BucketName', description: 'Name of the transaction documents bucket' },
+  { id: 'S3BucketArn', description: 'ARN of the transaction documents bucket' },
+  { id: 'LambdaFunctionName', description: 'Name of the transaction processor function' },
+  { id: 'LambdaFunctionArn', description: 'ARN of the transaction processor function' },
+  { id: 'SNSTopicArn', description: 'ARN of the operational alert topic' },
+  { id: 'DynamoDBThrottleAlarmName', description: 'Name of the DynamoDB throttling alarm' },
+  { id: 'LambdaErrorAlarmName', description: 'Name of the Lambda error alarm' },
+  { id: 'LambdaThrottleAlarmName', description: 'Name of the Lambda throttling alarm' },
+  { id: 'CrossRegionRoleArn', description: 'ARN of the cross-region access role (requires the external id)' },
+  { id: 'SecondaryKMSKeyArn', description: 'ARN of the customer-managed key encrypting the secondary-region replica' },
+  { id: 'ReplicationLatencyAlarmName', description: 'Name of the replication latency (RPO) alarm' },
+] as const;
+
+export type OutputId = (typeof outputs)[number]['id'];
+
+// ---------------------------------------------------------------------------------------
+// IAM and KMS policies, written once over an abstract expression type T: a plain string
+// with embedded tokens for Terraform, or a CloudFormation intrinsic object.
+
+export interface Dialect<T> {
+  /** Concatenates literal strings and expressions into one expression. */
+  join(...parts: Array<string | T>): string | T;
+}
+
+export interface PolicyStatement<T> {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: Record<string, string | T | Array<string | T>>;
+  Action: string[];
+  /** Absent in trust policies, where IAM prohibits it. */
+  Resource?: Array<string | T> | string | T;
+  Condition?: Record<string, Record<string, string | T | Array<string | T>>>;
+}
+
+export interface PolicyDocument<T> {
+  Version: '2012-10-17';
+  Statement: PolicyStatement<T>[];
+}
+
+/** Account, region and partition as expressions of the dialect. */
+export interface Env<T> {
+  readonly partition: string | T;
+  readonly account: string | T;
+  readonly region: string | T;
+  readonly secondaryRegion: string | T;
+}
+
+function logGroupArn<T>(d: Dialect<T>, e: Env<T>, p: NameParts): string | T {
+  // Built from the name: Terraform's `arn` lacks the ":*" CloudFormation's GetAtt has.
+  return d.join('arn:', e.partition, ':logs:', e.region, ':', e.account, ':log-group:', names.processorLogGroup(p));
+}
+
+export interface ProcessorRefs<T> {
+  readonly tableArn: string | T;
+  readonly bucketArn: string | T;
+  readonly keyArn: string | T;
+  readonly topicArn: string | T;
+}
+
+/** Least privilege for the processor: this table and its index, this bucket's document
+ *  prefix, this key, this topic and its own log group. */
+export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: ProcessorRefs<T>): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'TransactionsTable',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: [r.tableArn, d.join(r.tableArn, '/index/', table.gsi.name)],
+      },
+      {
+        Sid: 'TransactionDocuments',
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:GetObject'],
+        Resource: d.join(r.bucketArn, '/', processor.documentPrefix, '*'),
+      },
+      {
+        Sid: 'TransactionKey',
+        Effect: 'Allow',
+        // Decrypt: env vars and reads; GenerateDataKey: SSE-KMS puts and publishes to the encrypted topic.
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: r.keyArn,
+      },
+      { Sid: 'Alerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: r.topicArn },
+      {
+        Sid: 'OwnLogGroup',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: d.join(logGroupArn(d, e, p), ':*'),
+      },
+      {
+        // X-Ray has no resource-level permissions; these two write-only actions are all tracing needs.
+        Sid: 'XRayTracing',
+        Effect: 'Allow',
+        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        Resource: '*',
+      },
+    ],
+  };
+}
+
+function accountRoot<T>(d: Dialect<T>, e: Env<T>): string | T {
+  return d.join('arn:', e.partition, ':iam::', e.account, ':root');
+}
+
+/** Primary key policy: the account administers it; CloudWatch Logs may use it only for our
+ *  log group (encryption-context condition); CloudWatch may use it to publish alarms to
+ *  the encrypted topic. */
+export function primaryKeyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AccountAdministersKey',
+        Effect: 'Allow',
+        Principal: { AWS: accountRoot(d, e) },
+        Action: ['kms:*'],
+        Resource: '*',
+      },
+      {
+        Sid: 'CloudWatchLogsForProcessorLogGroup',
+        Effect: 'Allow',
+        Principal: { Service: d.join('logs.', e.region, '.amazonaws.com') },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        Resource: '*',
+        Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(d, e, p) } },
+      },
+      {
+        Sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+      },
+    ],
+  };
+}
+
+/** Secondary (replica) key policy: the account administers it; DynamoDB replication uses it through IAM. */
+export function secondaryKeyPolicy<T>(d: Dialect<T>, e: Env<T>): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AccountAdministersKey',
+        Effect: 'Allow',
+        Principal: { AWS: accountRoot(d, e) },
+        Action: ['kms:*'],
+        Resource: '*',
+      },
+    ],
+  };
+}
+
+/** Who may assume the cross-region role: principals of this account that present the external id. */
+export function crossRegionTrustPolicy<T>(d: Dialect<T>, e: Env<T>, externalId: string | T): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AssumeWithExternalId',
+        Effect: 'Allow',
+        Principal: { AWS: accountRoot(d, e) },
+        Action: ['sts:AssumeRole'],
+        Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+      },
+    ],
+  };
+}
+
+export interface CrossRegionRefs<T> {
+  readonly primaryKeyArn: string | T;
+  readonly secondaryKeyArn: string | T;
+}
+
+/** What the cross-region role may do: operate the table in either region (for failover
+ *  runbooks and verification) with the keys that encrypt it. */
+export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: CrossRegionRefs<T>): PolicyDocument<T> {
+  const tableIn = (region: string | T) =>
+    d.join('arn:', e.partition, ':dynamodb:', region, ':', e.account, ':table/', names.table(p));
+  const tables = [tableIn(e.region), tableIn(e.secondaryRegion)];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'TransactionsTableInBothRegions',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:ConditionCheckItem',
+        ],
+        Resource: [...tables, ...tables.map((t) => d.join(t, '/index/', table.gsi.name))],
+      },
+      {
+        Sid: 'KeysInBothRegions',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        Resource: [r.primaryKeyArn, r.secondaryKeyArn],
+      },
+    ],
+  };
+}
+
+/** Trust policies for service roles. */
+export function serviceTrustPolicy<T>(service: string): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ServiceAssumesRole',
+        Effect: 'Allow',
+        Principal: { Service: service },
+        Action: ['sts:AssumeRole'],
+      },
+    ],
+  };
+}
+
+/** Bucket policy: refuse anything not over TLS. */
+export function documentsBucketPolicy<T>(d: Dialect<T>, bucketArn: string | T): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: ['s3:*'],
+        Resource: [bucketArn, d.join(bucketArn, '/*')],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ],
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Every physical name tap-dr creates, in one place, used by both the Terraform stack
+ * and the CloudFormation templates so the two deliverables cannot drift.
+ *
+ * The functions take plain strings. The Terraform side passes the literal suffix and
+ * tokens for the account; the CloudFormation side passes "${EnvironmentSuffix}" and
+ * "${AWS::AccountId}" and wraps the result in Fn::Sub.
+ */
+
+export interface NameParts {
+  /** The environment suffix (or a placeholder for it). */
+  readonly suffix: string;
+}
+
+export interface AccountRegionParts extends NameParts {
+  readonly account: string;
+  readonly region: string;
+}
+
+export const PROJECT = 'tap-dr';
+
+export const names = {
+  stack: (p: NameParts) => `${PROJECT}-${p.suffix}`,
+  /** The seed's fix 7: the alias carries the suffix so deployments don't collide. The
+   *  replica key gets the same alias in its own region, so code can address "the key" anywhere. */
+  kmsAlias: (p: NameParts) => `alias/transaction-encryption-${p.suffix}`,
+  table: (p: NameParts) => `transactions-${p.suffix}`,
+  /** Short enough for S3's 63-character limit with a 20-character suffix and any region. */
+  documentsBucket: (p: AccountRegionParts) => `tap-docs-${p.suffix}-${p.account}-${p.region}`,
+  processorFunction: (p: NameParts) => `transaction-processor-${p.suffix}`,
+  processorLogGroup: (p: NameParts) => `/aws/lambda/${names.processorFunction(p)}`,
+  processorRole: (p: NameParts) => `${PROJECT}-processor-${p.suffix}`,
+  crossRegionRole: (p: NameParts) => `${PROJECT}-cross-region-${p.suffix}`,
+  alertTopic: (p: NameParts) => `${PROJECT}-alerts-${p.suffix}`,
+  alarm: (p: NameParts, what: string) => `${PROJECT}-${p.suffix}-${what}`,
+  /** CloudFormation export names: unique per region and suffix. */
+  cfnExport: (p: NameParts, output: string) => `${PROJECT}-${p.suffix}-${output}`,
+};
+
+/** The longest bucket name this config can produce, so config errors surface before deploy. */
+export const MAX_BUCKET_NAME_LENGTH = 63;
