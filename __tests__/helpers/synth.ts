@@ -1,0 +1,59 @@
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdktf';
+import { loadConfig, TapConfig } from '../../src/config';
+import { buildLambdaBundle, LambdaBundle } from '../../src/lambda-bundle';
+import { names } from '../../src/naming';
+import { TapStack } from '../../src/tap-stack';
+
+let bundle: LambdaBundle | undefined;
+
+/** The real handler bundle, built once per test worker into a temp folder. */
+export function testBundle(): LambdaBundle {
+  bundle ??= buildLambdaBundle(path.join(os.tmpdir(), `tap-dr-test-bundle-${process.pid}`));
+  return bundle;
+}
+
+export function configFor(env: Record<string, string> = {}): TapConfig {
+  return loadConfig(env, {});
+}
+
+export interface Synthesized {
+  readonly stack: TapStack;
+  /** What cdktf's matchers take. */
+  readonly synth: string;
+  /** The same, parsed: for assertions the matchers cannot express. */
+  readonly json: TerraformJson;
+  readonly config: TapConfig;
+}
+
+export interface TerraformJson {
+  provider: { aws: Array<Record<string, any>> };
+  resource: Record<string, Record<string, Record<string, any>>>;
+  data: Record<string, Record<string, Record<string, any>>>;
+  output: Record<string, { value: string; description?: string }>;
+  terraform: Record<string, any>;
+}
+
+export function synthStack(env: Record<string, string> = {}): Synthesized {
+  const config = configFor(env);
+  const app = Testing.app();
+  const stack = new TapStack(app, names.stack({ suffix: config.environmentSuffix }), {
+    config,
+    lambdaBundleDir: testBundle().dir,
+  });
+  const synth = Testing.synth(stack);
+  return { stack, synth, json: JSON.parse(synth) as TerraformJson, config };
+}
+
+/** All resources of one type, by their Terraform name. */
+export function resourcesOf(json: TerraformJson, type: string): Array<Record<string, any>> {
+  return Object.values(json.resource[type] ?? {});
+}
+
+/** The single resource of a type (fails the test if there are several or none). */
+export function onlyResource(json: TerraformJson, type: string): Record<string, any> {
+  const all = resourcesOf(json, type);
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}

@@ -1,0 +1,82 @@
+import { spawnSync, SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * Offline Terraform: a CLI config (written to a temp folder) that installs providers only
+ * from the filesystem mirror named by TF_PROVIDER_MIRROR. Nothing reaches a registry.
+ */
+export interface OfflineTerraform {
+  readonly mirror: string;
+  run(args: string[], cwd: string, env?: Record<string, string>): SpawnSyncReturns<string>;
+}
+
+/** Why offline Terraform cannot run here, or undefined when it can. */
+export function offlineTerraformUnavailable(): string | undefined {
+  const mirror = process.env.TF_PROVIDER_MIRROR;
+  if (!mirror) return 'TF_PROVIDER_MIRROR is unset (point it at a provider mirror, e.g. /opt/tf-plugins)';
+  if (!fs.existsSync(path.join(mirror, 'registry.terraform.io', 'hashicorp', 'aws'))) {
+    return `TF_PROVIDER_MIRROR=${mirror} holds no registry.terraform.io/hashicorp/aws`;
+  }
+  const tf = spawnSync('terraform', ['version'], { encoding: 'utf8' });
+  if (tf.status !== 0) return 'terraform is not on PATH';
+  return undefined;
+}
+
+export function offlineTerraform(): OfflineTerraform {
+  const mirror = process.env.TF_PROVIDER_MIRROR!;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-tfrc-'));
+  const rc = path.join(dir, 'terraform.rc');
+  fs.writeFileSync(
+    rc,
+    `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["registry.terraform.io/*/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/*/*"]
+  }
+}
+`,
+  );
+  return {
+    mirror,
+    run: (args, cwd, env = {}) =>
+      spawnSync('terraform', args, {
+        cwd,
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: {
+          ...process.env,
+          TF_CLI_CONFIG_FILE: rc,
+          TF_IN_AUTOMATION: '1',
+          TF_INPUT: '0',
+          CHECKPOINT_DISABLE: '1',
+          TF_PLUGIN_CACHE_DIR: '',
+          ...env,
+        },
+      }),
+  };
+}
+
+/** Skips loudly outside CI; in CI a missing tool is a failure, not a skip. */
+export function describeWithTerraform(name: string, fn: () => void): void {
+  const why = offlineTerraformUnavailable();
+  if (why && process.env.CI) {
+    describe(name, () => {
+      it('has offline terraform available in CI', () => {
+        throw new Error(`offline Terraform checks cannot run: ${why}`);
+      });
+    });
+    return;
+  }
+  if (why) {
+    // eslint-disable-next-line no-console
+    console.warn(`\n*** SKIPPING "${name}": ${why} ***\n`);
+    describe.skip(name, fn);
+    return;
+  }
+  describe(name, fn);
+}

@@ -1,0 +1,445 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { MAX_BUCKET_NAME_LENGTH, names } from '../src/naming';
+import { onlyResource, resourcesOf, synthStack } from './helpers/synth';
+
+const ref = (type: string, json: { resource: Record<string, Record<string, unknown>> }) =>
+  `\${${type}.${Object.keys(json.resource[type])[0]}`;
+const SECONDARY = 'aws.secondary';
+
+describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
+  const { synth, json } = synthStack();
+
+  describe('providers', () => {
+    it('configures a default provider in the primary region and an aliased one in the secondary', () => {
+      expect(synth).toHaveProviderWithProperties(AwsProvider, { region: 'us-east-1' });
+      expect(synth).toHaveProviderWithProperties(AwsProvider, { alias: 'secondary', region: 'us-west-2' });
+      expect(json.provider.aws).toHaveLength(2);
+      expect(json.provider.aws.filter((p) => p.alias === undefined)).toHaveLength(1);
+    });
+
+    it('tags everything through default_tags on both providers', () => {
+      for (const p of json.provider.aws) {
+        expect(p.default_tags).toEqual([
+          { tags: expect.objectContaining({ Project: 'tap-dr', Environment: 'dev', ManagedBy: 'cdktf' }) },
+        ]);
+      }
+    });
+
+    it('creates exactly the secondary-region resources with the aliased provider', () => {
+      const secondary = Object.entries(json.resource).flatMap(([type, byName]) =>
+        Object.values(byName)
+          .filter((r) => r.provider === SECONDARY)
+          .map(() => type),
+      );
+      expect(secondary.sort()).toEqual(['aws_kms_alias', 'aws_kms_replica_key']);
+    });
+  });
+
+  describe('KMS', () => {
+    it('creates a multi-region customer-managed key with rotation', () => {
+      expect(synth).toHaveResourceWithProperties(KmsKey, {
+        multi_region: true,
+        enable_key_rotation: true,
+        deletion_window_in_days: 7,
+      });
+    });
+
+    it('scopes CloudWatch Logs in the key policy to the processor log group', () => {
+      const policy = JSON.parse(onlyResource(json, 'aws_kms_key').policy);
+      const logs = policy.Statement.find((s: any) => s.Sid === 'CloudWatchLogsForProcessorLogGroup');
+      expect(logs.Principal).toEqual({ Service: 'logs.us-east-1.amazonaws.com' });
+      expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toMatch(
+        /:logs:us-east-1:.*:log-group:\/aws\/lambda\/transaction-processor-dev$/,
+      );
+      const alarms = policy.Statement.find((s: any) => s.Sid === 'CloudWatchAlarmsPublishToEncryptedTopic');
+      expect(alarms.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+    });
+
+    it('replicates the key into the secondary region with its own alias', () => {
+      expect(synth).toHaveResourceWithProperties(KmsReplicaKey, {
+        provider: SECONDARY,
+        primary_key_arn: `${ref('aws_kms_key', json)}.arn}`,
+      });
+      expect(synth).toHaveResourceWithProperties(KmsAlias, { name: 'alias/transaction-encryption-dev' });
+      expect(synth).toHaveResourceWithProperties(KmsAlias, {
+        name: 'alias/transaction-encryption-dev',
+        provider: SECONDARY,
+        target_key_id: `${ref('aws_kms_replica_key', json)}.key_id}`,
+      });
+    });
+  });
+
+  describe('DynamoDB global table', () => {
+    const table = onlyResource(json, 'aws_dynamodb_table');
+
+    it('is on-demand with streams that replication needs and PITR', () => {
+      expect(synth).toHaveResourceWithProperties(DynamodbTable, {
+        name: 'transactions-dev',
+        billing_mode: 'PAY_PER_REQUEST',
+        hash_key: 'transactionId',
+        stream_enabled: true,
+        stream_view_type: 'NEW_AND_OLD_IMAGES',
+        point_in_time_recovery: { enabled: true },
+        deletion_protection_enabled: false,
+      });
+    });
+
+    it('encrypts with the primary customer-managed key', () => {
+      expect(table.server_side_encryption).toEqual({ enabled: true, kms_key_arn: `${ref('aws_kms_key', json)}.arn}` });
+    });
+
+    it('has an account/time GSI', () => {
+      expect(table.global_secondary_index).toEqual([
+        expect.objectContaining({ name: 'account-created-index', hash_key: 'accountId', range_key: 'createdAt' }),
+      ]);
+    });
+
+    it('replicates to the secondary region under the secondary key, with PITR and tags', () => {
+      expect(table.replica).toEqual([
+        {
+          region_name: 'us-west-2',
+          kms_key_arn: `${ref('aws_kms_replica_key', json)}.arn}`,
+          point_in_time_recovery: true,
+          propagate_tags: true,
+        },
+      ]);
+    });
+  });
+
+  describe('S3 documents bucket', () => {
+    it('is named per account, suffix and region', () => {
+      expect(onlyResource(json, 'aws_s3_bucket').bucket).toBe(
+        `tap-docs-dev-\${data.aws_caller_identity.account.account_id}-us-east-1`,
+      );
+      expect(synth).toHaveResourceWithProperties(S3Bucket, { force_destroy: true });
+    });
+
+    it('is versioned, SSE-KMS with our key and bucket keys', () => {
+      expect(synth).toHaveResourceWithProperties(S3BucketVersioningA, {
+        versioning_configuration: { status: 'Enabled' },
+      });
+      expect(synth).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+        rule: [
+          {
+            apply_server_side_encryption_by_default: {
+              sse_algorithm: 'aws:kms',
+              kms_master_key_id: `${ref('aws_kms_key', json)}.arn}`,
+            },
+            bucket_key_enabled: true,
+          },
+        ],
+      });
+    });
+
+    it('blocks all public access and enforces bucket-owner ownership', () => {
+      expect(synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      });
+      expect(synth).toHaveResourceWithProperties(S3BucketOwnershipControls, {
+        rule: { object_ownership: 'BucketOwnerEnforced' },
+      });
+    });
+
+    it('denies every request that is not over TLS', () => {
+      const policy = JSON.parse(onlyResource(json, 'aws_s3_bucket_policy').policy);
+      expect(policy.Statement).toEqual([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: ['s3:*'],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Resource: [`${ref('aws_s3_bucket', json)}.arn}`, `${ref('aws_s3_bucket', json)}.arn}/*`],
+        }),
+      ]);
+    });
+
+    it('expires noncurrent versions', () => {
+      expect(synth).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+        rule: [
+          expect.objectContaining({
+            status: 'Enabled',
+            noncurrent_version_expiration: [{ noncurrent_days: 90 }],
+          }),
+        ],
+      });
+    });
+  });
+
+  describe('transaction-processor Lambda', () => {
+    const fn = onlyResource(json, 'aws_lambda_function');
+
+    it('runs nodejs22.x from the bundle asset, traced, with a CMK for its environment', () => {
+      expect(synth).toHaveResourceWithProperties(LambdaFunction, {
+        function_name: 'transaction-processor-dev',
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+        tracing_config: { mode: 'Active' },
+        kms_key_arn: `${ref('aws_kms_key', json)}.arn}`,
+      });
+      expect(fn.filename).toMatch(/^assets\/.+\/archive\.zip$/);
+      expect(fn.source_code_hash).toMatch(/^[0-9A-F]{32}$/);
+    });
+
+    it('gets table, bucket and topic from the environment, never AWS_REGION, and no reserved concurrency', () => {
+      expect(Object.keys(fn.environment.variables).sort()).toEqual([
+        'AWS_CALL_TIMEOUT_MS',
+        'DYNAMODB_TABLE_NAME',
+        'S3_BUCKET_NAME',
+        'SNS_TOPIC_ARN',
+      ]);
+      expect(fn.environment.variables.AWS_REGION).toBeUndefined();
+      expect(fn).not.toHaveProperty('reserved_concurrent_executions');
+    });
+
+    it('logs to its own KMS-encrypted log group with retention', () => {
+      expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, {
+        name: '/aws/lambda/transaction-processor-dev',
+        retention_in_days: 90,
+        kms_key_id: `${ref('aws_kms_key', json)}.arn}`,
+      });
+    });
+
+    it('has a least-privilege role: no wildcard actions, wildcard resources only for X-Ray', () => {
+      const roles = resourcesOf(json, 'aws_iam_role');
+      const lambdaRole = roles.find((r) => r.name === 'tap-dr-processor-dev');
+      expect(JSON.parse(lambdaRole!.assume_role_policy).Statement[0].Principal).toEqual({
+        Service: 'lambda.amazonaws.com',
+      });
+      const policy = JSON.parse(
+        resourcesOf(json, 'aws_iam_role_policy').find((p) => p.name === 'transaction-processor')!.policy,
+      );
+      for (const s of policy.Statement) {
+        for (const a of s.Action) expect(a).not.toMatch(/\*/);
+        if (s.Resource === '*') expect(s.Action.every((a: string) => a.startsWith('xray:'))).toBe(true);
+      }
+      const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s.Resource]));
+      const table = `${ref('aws_dynamodb_table', json)}.arn}`;
+      expect(bySid.TransactionsTable).toEqual([table, `${table}/index/account-created-index`]);
+      expect(bySid.TransactionDocuments).toBe(`${ref('aws_s3_bucket', json)}.arn}/documents/*`);
+      expect(bySid.TransactionKey).toBe(`${ref('aws_kms_key', json)}.arn}`);
+      expect(bySid.Alerts).toBe(`${ref('aws_sns_topic', json)}.arn}`);
+      expect(bySid.OwnLogGroup).toMatch(/:log-group:\/aws\/lambda\/transaction-processor-dev:\*$/);
+    });
+  });
+
+  describe('alerts and alarms', () => {
+    it('encrypts the alert topic with our key and adds no subscription by default', () => {
+      expect(synth).toHaveResourceWithProperties(SnsTopic, {
+        name: 'tap-dr-alerts-dev',
+        kms_master_key_id: `${ref('aws_kms_key', json)}.arn}`,
+      });
+      expect(synth).not.toHaveResource(SnsTopicSubscription);
+    });
+
+    it.each([
+      ['dynamodb-throttles', undefined],
+      ['lambda-errors', 'Errors'],
+      ['lambda-throttles', 'Throttles'],
+      ['replication-latency', 'ReplicationLatency'],
+    ])('alarm %s notifies the topic on ALARM and OK and treats missing data explicitly', (what, metric) => {
+      const topic = `${ref('aws_sns_topic', json)}.arn}`;
+      const alarm = resourcesOf(json, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-dev-${what}`);
+      expect(alarm).toEqual(
+        expect.objectContaining({ alarm_actions: [topic], ok_actions: [topic], treat_missing_data: expect.any(String) }),
+      );
+      if (metric) expect(alarm!.metric_name).toBe(metric);
+    });
+
+    it('sums read and write throttles of the table', () => {
+      const alarm = resourcesOf(json, 'aws_cloudwatch_metric_alarm').find(
+        (a) => a.alarm_name === 'tap-dr-dev-dynamodb-throttles',
+      )!;
+      const metrics = alarm.metric_query.filter((q: any) => q.metric).map((q: any) => q.metric);
+      expect(metrics.map((m: any) => m.metric_name).sort()).toEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
+      for (const m of metrics) expect(m.dimensions).toEqual({ TableName: `${ref('aws_dynamodb_table', json)}.name}` });
+    });
+
+    it('watches replication into the secondary region against the 60 s RPO budget', () => {
+      expect(synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        metric_name: 'ReplicationLatency',
+        threshold: 60000,
+        dimensions: { TableName: `${ref('aws_dynamodb_table', json)}.name}`, ReceivingRegion: 'us-west-2' },
+      });
+    });
+  });
+
+  describe('cross-region role', () => {
+    it('requires the external id to be assumed', () => {
+      expect(synth).toHaveResourceWithProperties(IamRole, { name: 'tap-dr-cross-region-dev' });
+      const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-cross-region-dev')!;
+      const trust = JSON.parse(role.assume_role_policy).Statement;
+      expect(trust).toEqual([
+        expect.objectContaining({
+          Action: ['sts:AssumeRole'],
+          Condition: { StringEquals: { 'sts:ExternalId': 'tap-dr-dev-cross-region' } },
+        }),
+      ]);
+    });
+
+    it('reaches the table and keys in both regions', () => {
+      const policy = JSON.parse(
+        resourcesOf(json, 'aws_iam_role_policy').find((p) => p.name === 'cross-region-access')!.policy,
+      );
+      const tables = policy.Statement.find((s: any) => s.Sid === 'TransactionsTableInBothRegions').Resource;
+      expect(tables.some((r: string) => r.includes(':dynamodb:us-east-1:'))).toBe(true);
+      expect(tables.some((r: string) => r.includes(':dynamodb:us-west-2:'))).toBe(true);
+      const keys = policy.Statement.find((s: any) => s.Sid === 'KeysInBothRegions').Resource;
+      expect(keys).toEqual([`${ref('aws_kms_key', json)}.arn}`, `${ref('aws_kms_replica_key', json)}.arn}`]);
+    });
+  });
+
+  describe('outputs', () => {
+    it("carries the seed's 13 outputs, each with a description", () => {
+      const seeds = [
+        'KMSKeyId',
+        'KMSKeyArn',
+        'DynamoDBTableName',
+        'DynamoDBTableArn',
+        'S3BucketName',
+        'S3BucketArn',
+        'LambdaFunctionName',
+        'LambdaFunctionArn',
+        'SNSTopicArn',
+        'DynamoDBThrottleAlarmName',
+        'LambdaErrorAlarmName',
+        'LambdaThrottleAlarmName',
+        'CrossRegionRoleArn',
+      ];
+      for (const id of seeds) {
+        expect(json.output[id]).toBeDefined();
+        expect(json.output[id].description!.length).toBeGreaterThan(15);
+        expect(json.output[id].value).toMatch(/^\$\{(aws_|data\.)/);
+      }
+      expect(json.output.KMSKeyId.value).toBe(`${ref('aws_kms_key', json)}.key_id}`);
+      expect(json.output.SecondaryKMSKeyArn.value).toBe(`${ref('aws_kms_replica_key', json)}.arn}`);
+    });
+  });
+
+  describe('state', () => {
+    it('uses the local backend by default', () => {
+      expect(json.terraform.backend).toEqual({ local: { path: 'terraform.tap-dr-dev.tfstate' } });
+    });
+  });
+
+  it('puts the suffix in every physical name', () => {
+    const named = [
+      ...resourcesOf(json, 'aws_kms_alias').map((r) => r.name),
+      ...resourcesOf(json, 'aws_dynamodb_table').map((r) => r.name),
+      ...resourcesOf(json, 'aws_s3_bucket').map((r) => r.bucket),
+      ...resourcesOf(json, 'aws_lambda_function').map((r) => r.function_name),
+      ...resourcesOf(json, 'aws_cloudwatch_log_group').map((r) => r.name),
+      ...resourcesOf(json, 'aws_sns_topic').map((r) => r.name),
+      ...resourcesOf(json, 'aws_iam_role').map((r) => r.name),
+      ...resourcesOf(json, 'aws_cloudwatch_metric_alarm').map((r) => r.alarm_name),
+    ];
+    expect(named).toHaveLength(13);
+    for (const n of named) expect(n).toMatch(/-dev($|-)/);
+  });
+});
+
+describe('configured stack', () => {
+  it('follows a custom suffix and region pair', () => {
+    const { synth, json } = synthStack({
+      ENVIRONMENT_SUFFIX: 'pr-42',
+      PRIMARY_REGION: 'eu-west-1',
+      SECONDARY_REGION: 'eu-central-1',
+    });
+    expect(synth).toHaveProviderWithProperties(AwsProvider, { region: 'eu-west-1' });
+    expect(synth).toHaveProviderWithProperties(AwsProvider, { alias: 'secondary', region: 'eu-central-1' });
+    expect(synth).toHaveResourceWithProperties(DynamodbTable, {
+      name: 'transactions-pr-42',
+      replica: [expect.objectContaining({ region_name: 'eu-central-1' })],
+    });
+    expect(onlyResource(json, 'aws_s3_bucket').bucket).toMatch(/^tap-docs-pr-42-.*-eu-west-1$/);
+  });
+
+  it('RETAIN_ON_DELETE switches on deletion protection, prevent_destroy and a 30-day key window', () => {
+    const { synth, json } = synthStack({ RETAIN_ON_DELETE: 'true' });
+    expect(synth).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: true });
+    expect(synth).toHaveResourceWithProperties(KmsKey, { deletion_window_in_days: 30 });
+    expect(synth).toHaveResourceWithProperties(KmsReplicaKey, { deletion_window_in_days: 30 });
+    expect(synth).toHaveResourceWithProperties(S3Bucket, { force_destroy: false });
+    for (const type of ['aws_dynamodb_table', 'aws_s3_bucket', 'aws_kms_key', 'aws_kms_replica_key', 'aws_cloudwatch_log_group']) {
+      expect(onlyResource(json, type).lifecycle).toEqual({ prevent_destroy: true });
+    }
+  });
+
+  it('destroyable by default: no prevent_destroy anywhere', () => {
+    const { json } = synthStack();
+    for (const byName of Object.values(json.resource)) {
+      for (const r of Object.values(byName)) expect(r.lifecycle?.prevent_destroy).toBeUndefined();
+    }
+  });
+
+  it('sets reserved concurrency only when asked', () => {
+    const { synth } = synthStack({ LAMBDA_RESERVED_CONCURRENCY: '25' });
+    expect(synth).toHaveResourceWithProperties(LambdaFunction, { reserved_concurrent_executions: 25 });
+  });
+
+  it('subscribes the alert email when given', () => {
+    const { synth } = synthStack({ ALERT_EMAIL: 'oncall@example.com' });
+    expect(synth).toHaveResourceWithProperties(SnsTopicSubscription, {
+      protocol: 'email',
+      endpoint: 'oncall@example.com',
+    });
+  });
+
+  it('uses the configured external id, log retention and extra tags', () => {
+    const { json } = synthStack({
+      CROSS_REGION_EXTERNAL_ID: 'partner-7f3a',
+      LOG_RETENTION_DAYS: '365',
+      EXTRA_TAGS: '{"CostCenter":"payments"}',
+    });
+    const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-cross-region-dev')!;
+    expect(role.assume_role_policy).toContain('"sts:ExternalId":"partner-7f3a"');
+    expect(onlyResource(json, 'aws_cloudwatch_log_group').retention_in_days).toBe(365);
+    for (const p of json.provider.aws) expect(p.default_tags[0].tags.CostCenter).toBe('payments');
+  });
+
+  it('stores state in S3 with encryption and lock files when TF_STATE_BUCKET is set', () => {
+    const { json } = synthStack({ TF_STATE_BUCKET: 'acme-tf-state', TF_STATE_LOCK_TABLE: 'tf-locks' });
+    expect(json.terraform.backend).toEqual({
+      s3: {
+        bucket: 'acme-tf-state',
+        key: 'tap-dr/dev/terraform.tfstate',
+        region: 'us-east-1',
+        encrypt: true,
+        use_lockfile: true,
+        dynamodb_table: 'tf-locks',
+      },
+    });
+  });
+
+  it('uses Terraform Cloud when an organization and workspace are set', () => {
+    const { json } = synthStack({ TF_CLOUD_ORGANIZATION: 'acme', TF_CLOUD_WORKSPACE: 'tap-dr-prod' });
+    expect(json.terraform.cloud).toEqual({
+      hostname: 'app.terraform.io',
+      organization: 'acme',
+      workspaces: { name: 'tap-dr-prod' },
+    });
+    expect(json.terraform.backend).toBeUndefined();
+  });
+});
+
+it('the longest suffix in the longest region still gives a valid S3 bucket name', () => {
+  const name = names.documentsBucket({ suffix: 'a'.repeat(20), account: '123456789012', region: 'ap-southeast-5' });
+  expect(name.length).toBeLessThanOrEqual(MAX_BUCKET_NAME_LENGTH);
+});

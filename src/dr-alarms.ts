@@ -1,0 +1,61 @@
+import { Construct } from 'constructs';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { alarms, AlarmSpec } from './design';
+import { names, NameParts } from './naming';
+
+export interface DrAlarmsProps {
+  readonly names: NameParts;
+  readonly tableName: string;
+  readonly functionName: string;
+  readonly secondaryRegion: string;
+  /** Receives both ALARM and OK transitions, so on-call sees recoveries too. */
+  readonly topicArn: string;
+}
+
+/** The alarms from src/design.ts, each wired to the alert topic. */
+export class DrAlarms extends Construct {
+  readonly byLogicalId: Readonly<Record<string, CloudwatchMetricAlarm>>;
+
+  constructor(scope: Construct, id: string, props: DrAlarmsProps) {
+    super(scope, id);
+    const byId: Record<string, CloudwatchMetricAlarm> = {};
+    for (const spec of alarms) {
+      byId[spec.logicalId] = new CloudwatchMetricAlarm(this, spec.logicalId, {
+        alarmName: names.alarm(props.names, spec.nameSuffix),
+        alarmDescription: spec.description,
+        comparisonOperator: spec.comparisonOperator,
+        evaluationPeriods: spec.evaluationPeriods,
+        threshold: spec.threshold,
+        treatMissingData: spec.treatMissingData,
+        alarmActions: [props.topicArn],
+        okActions: [props.topicArn],
+        ...metricOf(spec, dimensionsOf(spec, props)),
+      });
+    }
+    this.byLogicalId = byId;
+  }
+}
+
+function dimensionsOf(spec: AlarmSpec, props: DrAlarmsProps): Record<string, string> {
+  if (spec.target === 'function') return { FunctionName: props.functionName };
+  return spec.receivingRegion
+    ? { TableName: props.tableName, ReceivingRegion: props.secondaryRegion }
+    : { TableName: props.tableName };
+}
+
+function metricOf(spec: AlarmSpec, dimensions: Record<string, string>) {
+  if (!spec.expression) {
+    const [m] = spec.metrics;
+    return { namespace: spec.namespace, metricName: m.metricName, statistic: m.stat, period: spec.period, dimensions };
+  }
+  return {
+    metricQuery: [
+      { id: 'total', expression: spec.expression, label: spec.description, returnData: true },
+      ...spec.metrics.map((m) => ({
+        id: m.id,
+        returnData: false,
+        metric: { namespace: spec.namespace, metricName: m.metricName, stat: m.stat, period: spec.period, dimensions },
+      })),
+    ],
+  };
+}

@@ -1,0 +1,137 @@
+import { Construct } from 'constructs';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AlertTopic } from './alert-topic';
+import { TapConfig } from './config';
+import { CrossRegionRole } from './cross-region-role';
+import { Env, OutputId, outputs } from './design';
+import { DocumentsBucket } from './documents-bucket';
+import { DrAlarms } from './dr-alarms';
+import { names, NameParts, PROJECT } from './naming';
+import { configureStateBackend } from './state-backend';
+import { TransactionKeys } from './transaction-keys';
+import { TransactionProcessor } from './transaction-processor';
+import { TransactionTable } from './transaction-table';
+
+export interface TapStackProps {
+  readonly config: TapConfig;
+  /** Directory holding the built transaction-processor bundle (see src/lambda-bundle.ts). */
+  readonly lambdaBundleDir: string;
+}
+
+export const SECONDARY_PROVIDER_ALIAS = 'secondary';
+
+/** Tags every resource carries, through the providers' default_tags. */
+export function standardTags(config: TapConfig, managedBy: string): Record<string, string> {
+  return {
+    ...config.extraTags,
+    Project: PROJECT,
+    Environment: config.environmentSuffix,
+    ManagedBy: managedBy,
+  };
+}
+
+/**
+ * The whole disaster-recovery stack in one Terraform state: the default provider targets
+ * the primary region, the aliased provider the secondary one.
+ */
+export class TapStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: TapStackProps) {
+    super(scope, id);
+    const { config } = props;
+    const p: NameParts = { suffix: config.environmentSuffix };
+    const defaultTags = [{ tags: standardTags(config, 'cdktf') }];
+
+    new AwsProvider(this, 'aws', { region: config.primaryRegion, defaultTags });
+    const secondary = new AwsProvider(this, 'aws-secondary', {
+      alias: SECONDARY_PROVIDER_ALIAS,
+      region: config.secondaryRegion,
+      defaultTags,
+    });
+    configureStateBackend(this, config.stateBackend, id);
+
+    const account = new DataAwsCallerIdentity(this, 'account').accountId;
+    const env: Env<string> = {
+      partition: new DataAwsPartition(this, 'partition').partition,
+      account,
+      region: config.primaryRegion,
+      secondaryRegion: config.secondaryRegion,
+    };
+
+    const keys = new TransactionKeys(this, 'keys', {
+      names: p,
+      env,
+      secondaryProvider: secondary,
+      retainOnDelete: config.retainOnDelete,
+    });
+    const table = new TransactionTable(this, 'transactions', {
+      names: p,
+      secondaryRegion: config.secondaryRegion,
+      primaryKeyArn: keys.primaryKey.arn,
+      secondaryKeyArn: keys.secondaryKey.arn,
+      retainOnDelete: config.retainOnDelete,
+    }).table;
+    const bucket = new DocumentsBucket(this, 'documents', {
+      bucketName: names.documentsBucket({ ...p, account, region: config.primaryRegion }),
+      kmsKeyArn: keys.primaryKey.arn,
+      noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
+      retainOnDelete: config.retainOnDelete,
+    }).bucket;
+    const topic = new AlertTopic(this, 'alerts', {
+      topicName: names.alertTopic(p),
+      kmsKeyArn: keys.primaryKey.arn,
+      alertEmail: config.alertEmail,
+    }).topic;
+    const processor = new TransactionProcessor(this, 'processor', {
+      names: p,
+      env,
+      tableName: table.name,
+      tableArn: table.arn,
+      bucketName: bucket.bucket,
+      bucketArn: bucket.arn,
+      keyArn: keys.primaryKey.arn,
+      topicArn: topic.arn,
+      bundleDir: props.lambdaBundleDir,
+      logRetentionDays: config.logRetentionDays,
+      retainOnDelete: config.retainOnDelete,
+      reservedConcurrency: config.lambdaReservedConcurrency,
+    }).function;
+    const alarms = new DrAlarms(this, 'alarms', {
+      names: p,
+      tableName: table.name,
+      functionName: processor.functionName,
+      secondaryRegion: config.secondaryRegion,
+      topicArn: topic.arn,
+    }).byLogicalId;
+    const crossRegion = new CrossRegionRole(this, 'cross-region', {
+      names: p,
+      env,
+      externalId: config.crossRegionExternalId,
+      primaryKeyArn: keys.primaryKey.arn,
+      secondaryKeyArn: keys.secondaryKey.arn,
+    }).role;
+
+    const values: Record<OutputId, string> = {
+      KMSKeyId: keys.primaryKey.keyId,
+      KMSKeyArn: keys.primaryKey.arn,
+      DynamoDBTableName: table.name,
+      DynamoDBTableArn: table.arn,
+      S3BucketName: bucket.bucket,
+      S3BucketArn: bucket.arn,
+      LambdaFunctionName: processor.functionName,
+      LambdaFunctionArn: processor.arn,
+      SNSTopicArn: topic.arn,
+      DynamoDBThrottleAlarmName: alarms.DynamoDBThrottleAlarm.alarmName,
+      LambdaErrorAlarmName: alarms.LambdaErrorAlarm.alarmName,
+      LambdaThrottleAlarmName: alarms.LambdaThrottleAlarm.alarmName,
+      CrossRegionRoleArn: crossRegion.arn,
+      SecondaryKMSKeyArn: keys.secondaryKey.arn,
+      ReplicationLatencyAlarmName: alarms.ReplicationLatencyAlarm.alarmName,
+    };
+    for (const o of outputs) {
+      new TerraformOutput(this, o.id, { value: values[o.id], description: o.description });
+    }
+  }
+}

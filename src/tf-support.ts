@@ -1,0 +1,24 @@
+/**
+ * Small helpers for rendering the shared design (src/design.ts) into Terraform.
+ */
+import { TerraformResourceLifecycle } from 'cdktf';
+import { Dialect, PolicyDocument } from './design';
+
+/** In Terraform every reference is a string token, so joining is plain concatenation. */
+export const tfDialect: Dialect<string> = { join: (...parts) => parts.join('') };
+
+/** Policies are rendered with JSON.stringify: tokens stay as "${aws_x.y.arn}" interpolations
+ *  inside the JSON string, which Terraform resolves and tests can still JSON.parse. */
+export function policyJson(doc: PolicyDocument<string>): string {
+  return JSON.stringify(doc);
+}
+
+/** prevent_destroy on stateful resources when the environment retains data on delete. */
+export function retainLifecycle(retainOnDelete: boolean): TerraformResourceLifecycle | undefined {
+  return retainOnDelete ? { preventDestroy: true } : undefined;
+}
+
+/** KMS waiting period: the 7-day minimum keeps test stacks cheap; retained stacks get the 30-day maximum. */
+export function kmsDeletionWindowDays(retainOnDelete: boolean): number {
+  return retainOnDelete ? 30 : 7;
+}

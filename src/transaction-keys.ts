@@ -1,0 +1,60 @@
+import { Construct } from 'constructs';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { Env, primaryKeyPolicy, secondaryKeyPolicy } from './design';
+import { names, NameParts } from './naming';
+import { kmsDeletionWindowDays, policyJson, retainLifecycle, tfDialect } from './tf-support';
+
+export interface TransactionKeysProps {
+  readonly names: NameParts;
+  /** Partition/account/region of the primary region (tokens are fine). */
+  readonly env: Env<string>;
+  /** The aliased provider for the secondary region. */
+  readonly secondaryProvider: AwsProvider;
+  readonly retainOnDelete: boolean;
+}
+
+/**
+ * The customer-managed encryption keys: a multi-region primary key and its replica in the
+ * secondary region, so every region's data is encrypted with key material we control and
+ * the replica region keeps working if the primary region's KMS is unreachable.
+ */
+export class TransactionKeys extends Construct {
+  readonly primaryKey: KmsKey;
+  readonly secondaryKey: KmsReplicaKey;
+
+  constructor(scope: Construct, id: string, props: TransactionKeysProps) {
+    super(scope, id);
+    const deletionWindowInDays = kmsDeletionWindowDays(props.retainOnDelete);
+    const lifecycle = retainLifecycle(props.retainOnDelete);
+
+    this.primaryKey = new KmsKey(this, 'primary', {
+      description: `tap-dr ${props.names.suffix}: transactions, documents, logs and alerts (primary)`,
+      multiRegion: true,
+      enableKeyRotation: true,
+      deletionWindowInDays,
+      policy: policyJson(primaryKeyPolicy(tfDialect, props.env, props.names)),
+      lifecycle,
+    });
+    new KmsAlias(this, 'primary-alias', {
+      name: names.kmsAlias(props.names),
+      targetKeyId: this.primaryKey.keyId,
+    });
+
+    this.secondaryKey = new KmsReplicaKey(this, 'secondary', {
+      provider: props.secondaryProvider,
+      description: `tap-dr ${props.names.suffix}: transactions replica (secondary)`,
+      primaryKeyArn: this.primaryKey.arn,
+      deletionWindowInDays,
+      policy: policyJson(secondaryKeyPolicy(tfDialect, props.env)),
+      lifecycle,
+    });
+    new KmsAlias(this, 'secondary-alias', {
+      provider: props.secondaryProvider,
+      name: names.kmsAlias(props.names),
+      targetKeyId: this.secondaryKey.keyId,
+    });
+  }
+}

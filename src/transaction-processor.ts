@@ -1,0 +1,84 @@
+import { Construct } from 'constructs';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { Env, processor, processorEnv, processorPolicy, ProcessorRefs, serviceTrustPolicy } from './design';
+import { names, NameParts } from './naming';
+import { policyJson, retainLifecycle, tfDialect } from './tf-support';
+
+export interface TransactionProcessorProps extends ProcessorRefs<string> {
+  readonly names: NameParts;
+  readonly env: Env<string>;
+  readonly tableName: string;
+  readonly bucketName: string;
+  /** Directory holding the built handler bundle (index.js). */
+  readonly bundleDir: string;
+  readonly logRetentionDays: number;
+  /** Processing logs are an audit trail: prevent_destroy when the environment retains data. */
+  readonly retainOnDelete: boolean;
+  /** Unset by default (seed fix 6: a fixed reservation can exceed the account quota). */
+  readonly reservedConcurrency?: number;
+}
+
+/**
+ * The transaction-processor Lambda with its least-privilege role and its own
+ * KMS-encrypted log group.
+ */
+export class TransactionProcessor extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: TransactionProcessorProps) {
+    super(scope, id);
+
+    // Created up front (not by Lambda on first write) so it is encrypted and retained as configured.
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: names.processorLogGroup(props.names),
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.keyArn,
+      lifecycle: retainLifecycle(props.retainOnDelete),
+    });
+
+    this.role = new IamRole(this, 'role', {
+      name: names.processorRole(props.names),
+      description: 'Least-privilege execution role of the tap-dr transaction processor',
+      assumeRolePolicy: policyJson(serviceTrustPolicy('lambda.amazonaws.com')),
+    });
+    const policy = new IamRolePolicy(this, 'policy', {
+      name: 'transaction-processor',
+      role: this.role.id,
+      policy: policyJson(processorPolicy(tfDialect, props.env, props.names, props)),
+    });
+
+    const bundle = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });
+
+    this.function = new LambdaFunction(this, 'function', {
+      functionName: names.processorFunction(props.names),
+      description: 'Validates and records payment transactions in the global table',
+      runtime: processor.runtime,
+      handler: processor.handler,
+      filename: bundle.path,
+      // The bundle's content hash: a code change, and only a code change, redeploys.
+      sourceCodeHash: bundle.assetHash,
+      role: this.role.arn,
+      memorySize: processor.memorySize,
+      timeout: processor.timeoutSeconds,
+      kmsKeyArn: props.keyArn,
+      tracingConfig: { mode: processor.tracingMode },
+      environment: {
+        variables: {
+          [processorEnv.tableName]: props.tableName,
+          [processorEnv.bucketName]: props.bucketName,
+          [processorEnv.topicArn]: props.topicArn,
+          [processorEnv.callTimeoutMs]: String(processor.callTimeoutMs),
+        },
+      },
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      // The role's permissions and the log group must exist before the first invocation.
+      dependsOn: [policy, this.logGroup],
+    });
+  }
+}
