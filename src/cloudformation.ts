@@ -1,0 +1,521 @@
+/**
+ * The CloudFormation deliverable: TapStack.json (primary region) and TapStack-secondary.json
+ * (the secondary region's customer-managed key), emitted from the same configuration,
+ * naming and design modules as the Terraform stack.
+ *
+ * This module must never import cdktf or the provider: emitting the templates alone is
+ * meant to be fast (see `npm run bench`).
+ *
+ * Why two templates: a global table replica can only be encrypted with a key in the
+ * replica's own region, and one CloudFormation stack creates resources in one region.
+ * Without a KMSMasterKeyId per replica, the seed's replicas silently fell back to the
+ * AWS-managed key. So the secondary key is deployed first, and its ARN is a parameter of
+ * the primary template.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  ENVIRONMENT_SUFFIX_DESCRIPTION,
+  ENVIRONMENT_SUFFIX_PATTERN,
+  EXTERNAL_ID_PATTERN,
+  TapConfig,
+} from './config';
+import {
+  alarms,
+  AlarmSpec,
+  crossRegionPolicy,
+  crossRegionTrustPolicy,
+  Dialect,
+  documentsBucketPolicy,
+  Env,
+  OutputId,
+  outputs,
+  primaryKeyPolicy,
+  processor,
+  processorEnv,
+  processorPolicy,
+  secondaryKeyPolicy,
+  serviceTrustPolicy,
+  table,
+} from './design';
+import { names, NameParts, PROJECT } from './naming';
+
+/** The CloudFormation intrinsics this emitter produces. */
+export type CfnExpr =
+  | { Ref: string }
+  | { 'Fn::GetAtt': [string, string] }
+  | { 'Fn::Sub': string }
+  | { 'Fn::If': [string, unknown, unknown] };
+export type CfnValue = string | CfnExpr;
+
+export type Template = {
+  AWSTemplateFormatVersion: '2010-09-09';
+  Description: string;
+  Metadata?: Record<string, unknown>;
+  Parameters: Record<string, Record<string, unknown>>;
+  Rules?: Record<string, unknown>;
+  Conditions?: Record<string, unknown>;
+  Resources: Record<string, CfnResource>;
+  Outputs: Record<string, { Description: string; Value: CfnValue; Export: { Name: CfnValue } }>;
+};
+
+export interface CfnResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  DeletionPolicy?: 'Retain' | 'Delete';
+  UpdateReplacePolicy?: 'Retain' | 'Delete';
+}
+
+export const TEMPLATE_FILES = { primary: 'TapStack.json', secondary: 'TapStack-secondary.json' } as const;
+
+/** CloudFormation's limit for inline Lambda code (Code.ZipFile). */
+export const ZIPFILE_MAX_CHARS = 4096;
+
+export const ref = (name: string): CfnExpr => ({ Ref: name });
+export const getAtt = (resource: string, attribute: string): CfnExpr => ({ 'Fn::GetAtt': [resource, attribute] });
+
+/** A string with ${...} placeholders becomes Fn::Sub; a plain string stays a string. */
+export function sub(s: string): CfnValue {
+  return s.includes('${') ? { 'Fn::Sub': s } : s;
+}
+
+/** Expressions as Fn::Sub text: Ref X -> ${X}, GetAtt [R, A] -> ${R.A}. */
+function subText(part: CfnValue): string {
+  if (typeof part === 'string') return part;
+  if ('Ref' in part) return `\${${part.Ref}}`;
+  if ('Fn::GetAtt' in part) return `\${${part['Fn::GetAtt'].join('.')}}`;
+  if ('Fn::Sub' in part) return part['Fn::Sub'];
+  throw new Error(`cannot join ${JSON.stringify(part)}`);
+}
+
+/** Joins into a single readable Fn::Sub rather than nested Fn::Join. */
+export const cfnDialect: Dialect<CfnExpr> = { join: (...parts) => sub(parts.map(subText).join('')) };
+
+const P = {
+  suffix: 'EnvironmentSuffix',
+  secondaryRegion: 'SecondaryRegion',
+  secondaryKeyArn: 'SecondaryKMSKeyArn',
+  alertEmail: 'AlertEmail',
+  externalId: 'CrossRegionExternalId',
+} as const;
+
+/** Names as CloudFormation sees them: the suffix is the EnvironmentSuffix parameter. */
+const cfnNames: NameParts = { suffix: `\${${P.suffix}}` };
+
+const cfnEnv: Env<CfnExpr> = {
+  partition: ref('AWS::Partition'),
+  account: ref('AWS::AccountId'),
+  region: ref('AWS::Region'),
+  secondaryRegion: ref(P.secondaryRegion),
+};
+
+function suffixParameter(config: TapConfig) {
+  return {
+    Type: 'String',
+    Description: 'Environment suffix carried by every physical name',
+    Default: config.environmentSuffix,
+    AllowedPattern: ENVIRONMENT_SUFFIX_PATTERN,
+    ConstraintDescription: `must be ${ENVIRONMENT_SUFFIX_DESCRIPTION}`,
+    MinLength: 1,
+    MaxLength: 20,
+  };
+}
+
+/** Stateful resources always state their policy (cfn-lint I3011): Delete by default so test
+ *  stacks tear down (seed fix 1), Retain when the environment retains data on delete. */
+function retained(config: TapConfig, resource: CfnResource): CfnResource {
+  const policy = config.retainOnDelete ? 'Retain' : 'Delete';
+  return { ...resource, DeletionPolicy: policy, UpdateReplacePolicy: policy };
+}
+
+function kmsKey(config: TapConfig, description: string, policy: unknown): CfnResource {
+  return retained(config, {
+    Type: 'AWS::KMS::Key',
+    Properties: {
+      Description: description,
+      EnableKeyRotation: true,
+      // 7 days keeps test stacks cheap to tear down; retained stacks get the 30-day maximum.
+      PendingWindowInDays: config.retainOnDelete ? 30 : 7,
+      KeyPolicy: policy,
+    },
+  });
+}
+
+function tags(config: TapConfig): Array<{ Key: string; Value: CfnValue }> {
+  const t: Record<string, CfnValue> = {
+    ...config.extraTags,
+    Project: PROJECT,
+    Environment: ref(P.suffix),
+    ManagedBy: 'cloudformation',
+  };
+  return Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+}
+
+function alarmResource(spec: AlarmSpec): CfnResource {
+  const dims =
+    spec.target === 'function'
+      ? [{ Name: 'FunctionName', Value: ref('TransactionProcessorFunction') }]
+      : [
+          { Name: 'TableName', Value: ref('TransactionDynamoDBTable') },
+          ...(spec.receivingRegion ? [{ Name: 'ReceivingRegion', Value: ref(P.secondaryRegion) }] : []),
+        ];
+  const metric = spec.expression
+    ? {
+        Metrics: [
+          { Id: 'total', Expression: spec.expression, Label: spec.description, ReturnData: true },
+          ...spec.metrics.map((m) => ({
+            Id: m.id,
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: spec.namespace, MetricName: m.metricName, Dimensions: dims },
+              Period: spec.period,
+              Stat: m.stat,
+            },
+          })),
+        ],
+      }
+    : {
+        Namespace: spec.namespace,
+        MetricName: spec.metrics[0].metricName,
+        Statistic: spec.metrics[0].stat,
+        Period: spec.period,
+        Dimensions: dims,
+      };
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmName: sub(names.alarm(cfnNames, spec.nameSuffix)),
+      AlarmDescription: spec.description,
+      ComparisonOperator: spec.comparisonOperator,
+      EvaluationPeriods: spec.evaluationPeriods,
+      Threshold: spec.threshold,
+      TreatMissingData: spec.treatMissingData,
+      AlarmActions: [ref('AlertSNSTopic')],
+      OKActions: [ref('AlertSNSTopic')],
+      ...metric,
+    },
+  };
+}
+
+/** The secondary-region template: the customer-managed key the table's replica uses. Deploy it first. */
+export function buildSecondaryTemplate(config: TapConfig): Template {
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `tap-dr secondary region (${config.secondaryRegion}): customer-managed key for the transactions replica. Deploy before ${TEMPLATE_FILES.primary}.`,
+    Parameters: { [P.suffix]: suffixParameter(config) },
+    Resources: {
+      SecondaryKMSKey: kmsKey(
+        config,
+        'tap-dr: transactions replica (secondary region)',
+        secondaryKeyPolicy(cfnDialect, cfnEnv),
+      ),
+      SecondaryKMSAlias: {
+        Type: 'AWS::KMS::Alias',
+        Properties: { AliasName: sub(names.kmsAlias(cfnNames)), TargetKeyId: ref('SecondaryKMSKey') },
+      },
+    },
+    Outputs: {
+      SecondaryKMSKeyArn: {
+        Description: 'ARN of the secondary-region key: pass it to TapStack.json as SecondaryKMSKeyArn',
+        Value: getAtt('SecondaryKMSKey', 'Arn'),
+        Export: { Name: sub(names.cfnExport(cfnNames, 'SecondaryKMSKeyArn')) },
+      },
+    },
+  };
+}
+
+/** The primary-region template: the seed's 12 resources (same logical ids) and 13 outputs, made true. */
+export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Template {
+  if (handlerCode.length > ZIPFILE_MAX_CHARS) {
+    throw new Error(
+      `the Lambda bundle is ${handlerCode.length} characters; CloudFormation inlines at most ${ZIPFILE_MAX_CHARS} (Code.ZipFile)`,
+    );
+  }
+  const keyArn = getAtt('TransactionKMSKey', 'Arn');
+  const tableArn = getAtt('TransactionDynamoDBTable', 'Arn');
+  const bucketArn = getAtt('TransactionDocumentsBucket', 'Arn');
+  const topicArn = ref('AlertSNSTopic');
+
+  const replica = (region: CfnValue, kmsKeyId: CfnValue) => ({
+    Region: region,
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    SSESpecification: { KMSMasterKeyId: kmsKeyId },
+    DeletionProtectionEnabled: config.retainOnDelete,
+    Tags: tags(config),
+  });
+
+  const resources: Record<string, CfnResource> = {
+    TransactionKMSKey: kmsKey(
+      config,
+      'tap-dr: transactions, documents, logs and alerts (primary region)',
+      primaryKeyPolicy(cfnDialect, cfnEnv, cfnNames),
+    ),
+    TransactionKMSAlias: {
+      Type: 'AWS::KMS::Alias',
+      Properties: { AliasName: sub(names.kmsAlias(cfnNames)), TargetKeyId: ref('TransactionKMSKey') },
+    },
+    TransactionDynamoDBTable: retained(config, {
+      Type: 'AWS::DynamoDB::GlobalTable',
+      Properties: {
+        TableName: sub(names.table(cfnNames)),
+        BillingMode: table.billingMode,
+        AttributeDefinitions: [
+          { AttributeName: table.partitionKey, AttributeType: 'S' },
+          { AttributeName: table.gsi.partitionKey, AttributeType: 'S' },
+          { AttributeName: table.gsi.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: table.partitionKey, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: table.gsi.name,
+            KeySchema: [
+              { AttributeName: table.gsi.partitionKey, KeyType: 'HASH' },
+              { AttributeName: table.gsi.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        StreamSpecification: { StreamViewType: table.streamViewType },
+        // Seed fix 3: no KMSMasterKeyId at table level; each replica names its own region's key below.
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [replica(ref('AWS::Region'), keyArn), replica(ref(P.secondaryRegion), ref(P.secondaryKeyArn))],
+      },
+    }),
+    TransactionDocumentsBucket: retained(config, {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        BucketName: sub(
+          names.documentsBucket({ ...cfnNames, account: '${AWS::AccountId}', region: '${AWS::Region}' }),
+        ),
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            {
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+              BucketKeyEnabled: true,
+            },
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              Id: 'expire-noncurrent-versions',
+              Status: 'Enabled',
+              NoncurrentVersionExpiration: { NoncurrentDays: config.noncurrentVersionExpirationDays },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            },
+          ],
+        },
+        Tags: tags(config),
+      },
+    }),
+    TransactionDocumentsBucketPolicy: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: ref('TransactionDocumentsBucket'),
+        PolicyDocument: documentsBucketPolicy(cfnDialect, bucketArn),
+      },
+    },
+    LambdaExecutionRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: sub(names.processorRole(cfnNames)),
+        Description: 'Least-privilege execution role of the tap-dr transaction processor',
+        AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
+        Policies: [
+          {
+            PolicyName: 'transaction-processor',
+            PolicyDocument: processorPolicy(cfnDialect, cfnEnv, cfnNames, {
+              tableArn,
+              bucketArn,
+              keyArn,
+              topicArn,
+            }),
+          },
+        ],
+        Tags: tags(config),
+      },
+    },
+    CrossRegionAssumeRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: sub(names.crossRegionRole(cfnNames)),
+        Description: 'Cross-region access to the tap-dr transactions table (requires the external id)',
+        AssumeRolePolicyDocument: crossRegionTrustPolicy(cfnDialect, cfnEnv, ref(P.externalId)),
+        MaxSessionDuration: 3600,
+        Policies: [
+          {
+            PolicyName: 'cross-region-access',
+            PolicyDocument: crossRegionPolicy(cfnDialect, cfnEnv, cfnNames, {
+              primaryKeyArn: keyArn,
+              secondaryKeyArn: ref(P.secondaryKeyArn),
+            }),
+          },
+        ],
+        Tags: tags(config),
+      },
+    },
+    // Processing logs are an audit trail: stateful like the data they describe.
+    TransactionProcessorLogGroup: retained(config, {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: {
+        LogGroupName: sub(names.processorLogGroup(cfnNames)),
+        RetentionInDays: config.logRetentionDays,
+        KmsKeyId: keyArn,
+      },
+    }),
+    TransactionProcessorFunction: {
+      Type: 'AWS::Lambda::Function',
+      // The log group must exist (encrypted, with retention) before the first invocation writes to it.
+      DependsOn: ['TransactionProcessorLogGroup'],
+      Properties: {
+        FunctionName: sub(names.processorFunction(cfnNames)),
+        Description: 'Validates and records payment transactions in the global table',
+        Runtime: processor.runtime,
+        Handler: processor.handler,
+        // The same esbuild bundle the Terraform asset ships, inlined so one deploy command suffices.
+        Code: { ZipFile: handlerCode },
+        Role: getAtt('LambdaExecutionRole', 'Arn'),
+        MemorySize: processor.memorySize,
+        Timeout: processor.timeoutSeconds,
+        KmsKeyArn: keyArn,
+        TracingConfig: { Mode: processor.tracingMode },
+        Environment: {
+          // Seed fix 4: never AWS_REGION (reserved by Lambda).
+          Variables: {
+            [processorEnv.tableName]: ref('TransactionDynamoDBTable'),
+            [processorEnv.bucketName]: ref('TransactionDocumentsBucket'),
+            [processorEnv.topicArn]: topicArn,
+            [processorEnv.callTimeoutMs]: String(processor.callTimeoutMs),
+          },
+        },
+        // Seed fix 6: no reservation unless configured.
+        ...(config.lambdaReservedConcurrency !== undefined
+          ? { ReservedConcurrentExecutions: config.lambdaReservedConcurrency }
+          : {}),
+        Tags: tags(config),
+      },
+    },
+    AlertSNSTopic: {
+      Type: 'AWS::SNS::Topic',
+      Properties: {
+        TopicName: sub(names.alertTopic(cfnNames)),
+        KmsMasterKeyId: keyArn,
+        Subscription: {
+          'Fn::If': ['HasAlertEmail', [{ Protocol: 'email', Endpoint: ref(P.alertEmail) }], ref('AWS::NoValue')],
+        },
+        Tags: tags(config),
+      },
+    },
+  };
+  for (const spec of alarms) resources[spec.logicalId] = alarmResource(spec);
+
+  const values: Record<OutputId, CfnValue> = {
+    KMSKeyId: ref('TransactionKMSKey'),
+    KMSKeyArn: keyArn,
+    DynamoDBTableName: ref('TransactionDynamoDBTable'),
+    DynamoDBTableArn: tableArn,
+    S3BucketName: ref('TransactionDocumentsBucket'),
+    S3BucketArn: bucketArn,
+    LambdaFunctionName: ref('TransactionProcessorFunction'),
+    LambdaFunctionArn: getAtt('TransactionProcessorFunction', 'Arn'),
+    SNSTopicArn: topicArn,
+    DynamoDBThrottleAlarmName: ref('DynamoDBThrottleAlarm'),
+    LambdaErrorAlarmName: ref('LambdaErrorAlarm'),
+    LambdaThrottleAlarmName: ref('LambdaThrottleAlarm'),
+    CrossRegionRoleArn: getAtt('CrossRegionAssumeRole', 'Arn'),
+    SecondaryKMSKeyArn: ref(P.secondaryKeyArn),
+    ReplicationLatencyAlarmName: ref('ReplicationLatencyAlarm'),
+  };
+
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `tap-dr primary region: multi-region disaster recovery for payment transactions (replica in the ${P.secondaryRegion} parameter's region). Deploy ${TEMPLATE_FILES.secondary} in that region first.`,
+    Metadata: {
+      'AWS::CloudFormation::Interface': {
+        ParameterGroups: [
+          { Label: { default: 'Environment' }, Parameters: [P.suffix, P.alertEmail] },
+          { Label: { default: 'Disaster recovery' }, Parameters: [P.secondaryRegion, P.secondaryKeyArn, P.externalId] },
+        ],
+      },
+    },
+    Parameters: {
+      [P.suffix]: suffixParameter(config),
+      [P.secondaryRegion]: {
+        Type: 'String',
+        Description: 'Region of the global table replica; must differ from the region this stack deploys to',
+        Default: config.secondaryRegion,
+        AllowedPattern: '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$',
+        ConstraintDescription: 'must be an AWS region name such as us-west-2',
+      },
+      [P.secondaryKeyArn]: {
+        Type: 'String',
+        Description: `SecondaryKMSKeyArn output of ${TEMPLATE_FILES.secondary} deployed in the secondary region`,
+        AllowedPattern: '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[a-zA-Z0-9-]+$',
+        ConstraintDescription: 'must be the ARN of a KMS key in the secondary region',
+      },
+      [P.alertEmail]: {
+        Type: 'String',
+        Description: 'Optional on-call email subscribed to the alert topic (empty: none)',
+        Default: config.alertEmail ?? '',
+        AllowedPattern: '^$|^[^\\s@]{1,64}@[^\\s@]+\\.[^\\s@]{2,}$',
+        ConstraintDescription: 'must be empty or an email address',
+      },
+      [P.externalId]: {
+        Type: 'String',
+        Description: 'External id callers must present to assume the cross-region role',
+        NoEcho: true,
+        MinLength: 2,
+        MaxLength: 1224,
+        AllowedPattern: EXTERNAL_ID_PATTERN,
+        ConstraintDescription: 'must be 2-1224 characters of letters, digits and _+=,.@:/-',
+      },
+    },
+    Rules: {
+      SecondaryRegionDiffersFromPrimary: {
+        Assertions: [
+          {
+            Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref(P.secondaryRegion), ref('AWS::Region')] }] },
+            AssertDescription: 'SecondaryRegion must differ from the region the stack is deployed to',
+          },
+        ],
+      },
+    },
+    Conditions: { HasAlertEmail: { 'Fn::Not': [{ 'Fn::Equals': [ref(P.alertEmail), ''] }] } },
+    Resources: resources,
+    Outputs: Object.fromEntries(
+      outputs.map((o) => [
+        o.id,
+        { Description: o.description, Value: values[o.id], Export: { Name: sub(names.cfnExport(cfnNames, o.id)) } },
+      ]),
+    ),
+  };
+}
+
+export interface CloudFormationTemplates {
+  readonly primary: Template;
+  readonly secondary: Template;
+}
+
+export function buildCloudFormationTemplates(config: TapConfig, handlerCode: string): CloudFormationTemplates {
+  return { primary: buildPrimaryTemplate(config, handlerCode), secondary: buildSecondaryTemplate(config) };
+}
+
+/** Writes both templates into `dir`; returns their paths. Builds fully before writing anything. */
+export function writeCloudFormationTemplates(config: TapConfig, handlerCode: string, dir: string): string[] {
+  const templates = buildCloudFormationTemplates(config, handlerCode);
+  fs.mkdirSync(dir, { recursive: true });
+  return (Object.keys(TEMPLATE_FILES) as Array<keyof typeof TEMPLATE_FILES>).map((k) => {
+    const file = path.join(dir, TEMPLATE_FILES[k]);
+    fs.writeFileSync(file, `${JSON.stringify(templates[k], null, 2)}\n`);
+    return file;
+  });
+}
