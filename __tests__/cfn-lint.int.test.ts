@@ -1,0 +1,68 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeCloudFormationTemplates } from '../src/cloudformation';
+import { loadConfig } from '../src/config';
+import { testBundle } from './helpers/synth';
+
+/**
+ * AWS's own linter over every emitted template, informational findings included.
+ * Zero findings is the bar; a finding we deliberately keep would be ignored here with
+ * its reason next to the rule id (there are none today).
+ */
+const IGNORED_RULES: Record<string, string> = {};
+
+function cfnLintVersion(): string {
+  const r = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new Error('cfn-lint is not installed. Fix: pip install "cfn-lint==1.51.*" (npm test does this in .venv)');
+  }
+  return r.stdout.trim();
+}
+
+describe('cfn-lint', () => {
+  it('is installed', () => {
+    expect(cfnLintVersion()).toMatch(/^cfn-lint 1\./);
+  });
+
+  it.each([
+    ['defaults', {}],
+    ['retained, email, reserved concurrency, extra tags', {
+      RETAIN_ON_DELETE: 'true',
+      ALERT_EMAIL: 'oncall@example.com',
+      LAMBDA_RESERVED_CONCURRENCY: '10',
+      EXTRA_TAGS: '{"CostCenter":"payments"}',
+      SECONDARY_REGION: 'eu-west-1',
+    }],
+  ])('%s: every template has zero errors, warnings and informational findings', (_name, env) => {
+    cfnLintVersion();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-'));
+    const files = writeCloudFormationTemplates(loadConfig(env, {}), testBundle().code, dir);
+    expect(files.map((f) => path.basename(f))).toEqual(['TapStack.json', 'TapStack-secondary.json']);
+    const ignore = Object.keys(IGNORED_RULES);
+    const r = spawnSync(
+      'cfn-lint',
+      ['--format', 'json', '--include-checks', 'I', ...(ignore.length ? ['--ignore-checks', ...ignore] : []), '--', ...files],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(r.stderr).toBe('');
+    const findings = JSON.parse(r.stdout || '[]') as Array<{ Rule: { Id: string }; Message: string }>;
+    expect(findings.map((f) => `${f.Rule.Id}: ${f.Message}`)).toEqual([]);
+    expect(r.status).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('would catch a broken template (the check can fail)', () => {
+    cfnLintVersion();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-bad-'));
+    const [primary] = writeCloudFormationTemplates(loadConfig({}, {}), testBundle().code, dir);
+    const t = JSON.parse(fs.readFileSync(primary, 'utf8'));
+    t.Resources.TransactionProcessorFunction.Properties.Runtime = 'python2.7';
+    fs.writeFileSync(primary, JSON.stringify(t));
+    const r = spawnSync('cfn-lint', ['--format', 'json', '--', primary], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).not.toBe(0);
+    expect(JSON.parse(r.stdout).map((f: { Rule: { Id: string } }) => f.Rule.Id)).toContain('E2533'); // deprecated runtime
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+});

@@ -1,0 +1,258 @@
+import { ENVIRONMENT_SUFFIX_PATTERN, loadConfig } from '../src/config';
+import { Template, ZIPFILE_MAX_CHARS } from '../src/cloudformation';
+import { danglingReferences, referencesIn, templatesFor } from './helpers/cfn';
+import { testBundle } from './helpers/synth';
+
+const SEED_RESOURCES: Record<string, string> = {
+  TransactionKMSKey: 'AWS::KMS::Key',
+  TransactionKMSAlias: 'AWS::KMS::Alias',
+  TransactionDynamoDBTable: 'AWS::DynamoDB::GlobalTable',
+  TransactionDocumentsBucket: 'AWS::S3::Bucket',
+  LambdaExecutionRole: 'AWS::IAM::Role',
+  CrossRegionAssumeRole: 'AWS::IAM::Role',
+  TransactionProcessorFunction: 'AWS::Lambda::Function',
+  TransactionProcessorLogGroup: 'AWS::Logs::LogGroup',
+  AlertSNSTopic: 'AWS::SNS::Topic',
+  DynamoDBThrottleAlarm: 'AWS::CloudWatch::Alarm',
+  LambdaErrorAlarm: 'AWS::CloudWatch::Alarm',
+  LambdaThrottleAlarm: 'AWS::CloudWatch::Alarm',
+};
+
+const SEED_OUTPUTS = [
+  'KMSKeyId',
+  'KMSKeyArn',
+  'DynamoDBTableName',
+  'DynamoDBTableArn',
+  'S3BucketName',
+  'S3BucketArn',
+  'LambdaFunctionName',
+  'LambdaFunctionArn',
+  'SNSTopicArn',
+  'DynamoDBThrottleAlarmName',
+  'LambdaErrorAlarmName',
+  'LambdaThrottleAlarmName',
+  'CrossRegionRoleArn',
+];
+
+const props = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
+const KEY_ARN = { 'Fn::GetAtt': ['TransactionKMSKey', 'Arn'] };
+
+describe('TapStack.json (primary region)', () => {
+  const { primary } = templatesFor();
+
+  it("has the seed's 12 resources under the seed's logical ids, plus the bucket policy and the RPO alarm", () => {
+    for (const [id, type] of Object.entries(SEED_RESOURCES)) expect(primary.Resources[id]?.Type).toBe(type);
+    expect(Object.keys(primary.Resources).sort()).toEqual(
+      [...Object.keys(SEED_RESOURCES), 'TransactionDocumentsBucketPolicy', 'ReplicationLatencyAlarm'].sort(),
+    );
+  });
+
+  describe('parameters', () => {
+    it('constrains EnvironmentSuffix exactly as the config does', () => {
+      const p = primary.Parameters.EnvironmentSuffix;
+      expect(p).toMatchObject({ Type: 'String', Default: 'dev', AllowedPattern: ENVIRONMENT_SUFFIX_PATTERN });
+      expect(p.ConstraintDescription).toMatch(/lowercase letters, digits or hyphens/);
+      const cfnRegex = new RegExp(p.AllowedPattern as string);
+      for (const s of ['dev', 'pr-1', 'a', 'a'.repeat(20), 'Dev', '-x', 'x-', 'a'.repeat(21), 'a_b', '']) {
+        const configAccepts = (() => {
+          try {
+            loadConfig({ ENVIRONMENT_SUFFIX: s || 'INVALID' }, {});
+            return s !== '';
+          } catch {
+            return false;
+          }
+        })();
+        expect([s, cfnRegex.test(s)]).toEqual([s, configAccepts]);
+      }
+    });
+
+    it('hides the external id and requires the secondary key ARN', () => {
+      expect(primary.Parameters.CrossRegionExternalId).toMatchObject({ NoEcho: true, MinLength: 2 });
+      expect(primary.Parameters.CrossRegionExternalId.Default).toBeUndefined();
+      expect(primary.Parameters.SecondaryKMSKeyArn.Default).toBeUndefined();
+      expect(new RegExp(primary.Parameters.SecondaryKMSKeyArn.AllowedPattern as string).test(
+        'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      )).toBe(true);
+    });
+
+    it('refuses a secondary region equal to the deployment region', () => {
+      expect(JSON.stringify(primary.Rules)).toContain(
+        '{"Fn::Not":[{"Fn::Equals":[{"Ref":"SecondaryRegion"},{"Ref":"AWS::Region"}]}]}',
+      );
+    });
+  });
+
+  describe('encryption with keys we control', () => {
+    it('rotates the customer-managed key and aliases it with the suffix', () => {
+      expect(props(primary, 'TransactionKMSKey')).toMatchObject({ EnableKeyRotation: true, PendingWindowInDays: 7 });
+      expect(props(primary, 'TransactionKMSAlias').AliasName).toEqual({
+        'Fn::Sub': 'alias/transaction-encryption-${EnvironmentSuffix}',
+      });
+    });
+
+    it('gives every replica its own region key, and none at table level', () => {
+      const t = props(primary, 'TransactionDynamoDBTable');
+      expect(t.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(t.Replicas.map((r: any) => [r.Region, r.SSESpecification.KMSMasterKeyId])).toEqual([
+        [{ Ref: 'AWS::Region' }, KEY_ARN],
+        [{ Ref: 'SecondaryRegion' }, { Ref: 'SecondaryKMSKeyArn' }],
+      ]);
+    });
+
+    it('encrypts the bucket, the log group, the topic and the function environment', () => {
+      expect(props(primary, 'TransactionDocumentsBucket').BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY_ARN }, BucketKeyEnabled: true },
+      ]);
+      expect(props(primary, 'TransactionProcessorLogGroup').KmsKeyId).toEqual(KEY_ARN);
+      expect(props(primary, 'AlertSNSTopic').KmsMasterKeyId).toEqual(KEY_ARN);
+      expect(props(primary, 'TransactionProcessorFunction').KmsKeyArn).toEqual(KEY_ARN);
+    });
+  });
+
+  describe('global table', () => {
+    const t = props(primary, 'TransactionDynamoDBTable');
+
+    it('has PITR on every replica, streams for replication and the account/time GSI', () => {
+      expect(t.Replicas).toHaveLength(2);
+      for (const r of t.Replicas) expect(r.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(t.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+      expect(t.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(t.GlobalSecondaryIndexes[0]).toMatchObject({ IndexName: 'account-created-index' });
+    });
+  });
+
+  describe('documents bucket', () => {
+    it('is versioned, private, owner-enforced, and TLS-only', () => {
+      const b = props(primary, 'TransactionDocumentsBucket');
+      expect(b.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(b.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(b.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+      expect(b.BucketName).toEqual({ 'Fn::Sub': 'tap-docs-${EnvironmentSuffix}-${AWS::AccountId}-${AWS::Region}' });
+      const policy = props(primary, 'TransactionDocumentsBucketPolicy').PolicyDocument;
+      expect(policy.Statement[0]).toMatchObject({
+        Effect: 'Deny',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
+    });
+  });
+
+  describe('transaction processor', () => {
+    const fn = props(primary, 'TransactionProcessorFunction');
+
+    it('runs the same bundle inline on nodejs22.x, within the ZipFile limit', () => {
+      expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
+      expect(fn.Code.ZipFile).toBe(testBundle().code);
+      expect(fn.Code.ZipFile.length).toBeLessThanOrEqual(ZIPFILE_MAX_CHARS);
+    });
+
+    it('has no AWS_REGION variable and no reserved concurrency by default', () => {
+      expect(Object.keys(fn.Environment.Variables).sort()).toEqual([
+        'AWS_CALL_TIMEOUT_MS',
+        'DYNAMODB_TABLE_NAME',
+        'S3_BUCKET_NAME',
+        'SNS_TOPIC_ARN',
+      ]);
+      expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+      expect(primary.Resources.TransactionProcessorFunction.DependsOn).toEqual(['TransactionProcessorLogGroup']);
+    });
+
+    it('has a least-privilege role without wildcard actions', () => {
+      const doc = props(primary, 'LambdaExecutionRole').Policies[0].PolicyDocument;
+      for (const s of doc.Statement) {
+        for (const a of s.Action) expect(a).not.toContain('*');
+        if (s.Resource === '*') expect(s.Action.every((a: string) => a.startsWith('xray:'))).toBe(true);
+      }
+      expect(props(primary, 'TransactionProcessorLogGroup').RetentionInDays).toBe(90);
+    });
+  });
+
+  it('requires the external id to assume the cross-region role', () => {
+    const trust = props(primary, 'CrossRegionAssumeRole').AssumeRolePolicyDocument.Statement[0];
+    expect(trust.Condition).toEqual({ StringEquals: { 'sts:ExternalId': { Ref: 'CrossRegionExternalId' } } });
+  });
+
+  it('alarms notify the topic on ALARM and OK with explicit missing-data handling', () => {
+    for (const id of ['DynamoDBThrottleAlarm', 'LambdaErrorAlarm', 'LambdaThrottleAlarm', 'ReplicationLatencyAlarm']) {
+      expect(props(primary, id)).toMatchObject({
+        AlarmActions: [{ Ref: 'AlertSNSTopic' }],
+        OKActions: [{ Ref: 'AlertSNSTopic' }],
+        TreatMissingData: expect.stringMatching(/^(notBreaching|breaching|ignore|missing)$/),
+      });
+    }
+  });
+
+  it('subscribes the alert email only when one is given', () => {
+    expect(props(primary, 'AlertSNSTopic').Subscription['Fn::If'][0]).toBe('HasAlertEmail');
+    expect(primary.Parameters.AlertEmail.Default).toBe('');
+    expect(templatesFor({ ALERT_EMAIL: 'oncall@example.com' }).primary.Parameters.AlertEmail.Default).toBe(
+      'oncall@example.com',
+    );
+  });
+
+  it("exports the seed's 13 outputs (and two more) under names that carry the suffix", () => {
+    for (const id of SEED_OUTPUTS) expect(primary.Outputs[id]).toBeDefined();
+    expect(Object.keys(primary.Outputs)).toHaveLength(15);
+    for (const [id, o] of Object.entries(primary.Outputs)) {
+      expect(o.Description.length).toBeGreaterThan(15);
+      expect(o.Export.Name).toEqual({ 'Fn::Sub': `tap-dr-\${EnvironmentSuffix}-${id}` });
+    }
+  });
+
+  it('every Ref, GetAtt and Sub variable resolves, in resources and outputs', () => {
+    expect(referencesIn(primary.Resources).length).toBeGreaterThan(40);
+    expect(danglingReferences(primary)).toEqual([]);
+  });
+
+  it('the reference check catches a dangling reference', () => {
+    const broken = JSON.parse(JSON.stringify(primary)) as Template;
+    broken.Resources.AlertSNSTopic.Properties.KmsMasterKeyId = { 'Fn::Sub': '${Missing.Arn}' };
+    broken.Outputs.KMSKeyId.Value = { Ref: 'Nope' };
+    expect(danglingReferences(broken).map((r) => r.target)).toEqual(['Missing', 'Nope']);
+  });
+
+  describe('removal policy', () => {
+    const stateful = ['TransactionKMSKey', 'TransactionDynamoDBTable', 'TransactionDocumentsBucket', 'TransactionProcessorLogGroup'];
+
+    it('deletes by default so test stacks tear down (no Retain anywhere)', () => {
+      expect(JSON.stringify(primary)).not.toContain('Retain');
+      for (const id of stateful) expect(primary.Resources[id].DeletionPolicy).toBe('Delete');
+      for (const r of props(primary, 'TransactionDynamoDBTable').Replicas) expect(r.DeletionProtectionEnabled).toBe(false);
+    });
+
+    it('retains stateful resources and protects the table with RETAIN_ON_DELETE=true', () => {
+      const { primary: p, secondary: s } = templatesFor({ RETAIN_ON_DELETE: 'true' });
+      for (const id of stateful) {
+        expect(p.Resources[id]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      }
+      expect(s.Resources.SecondaryKMSKey).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      for (const r of props(p, 'TransactionDynamoDBTable').Replicas) expect(r.DeletionProtectionEnabled).toBe(true);
+      expect(props(p, 'TransactionKMSKey').PendingWindowInDays).toBe(30);
+    });
+  });
+
+  it('carries reserved concurrency only when configured', () => {
+    const { primary: p } = templatesFor({ LAMBDA_RESERVED_CONCURRENCY: '20' });
+    expect(props(p, 'TransactionProcessorFunction').ReservedConcurrentExecutions).toBe(20);
+  });
+});
+
+describe('TapStack-secondary.json (secondary-region key)', () => {
+  const { secondary } = templatesFor();
+
+  it('creates a rotating customer-managed key with the same alias and exports its ARN', () => {
+    expect(secondary.Resources.SecondaryKMSKey).toMatchObject({
+      Type: 'AWS::KMS::Key',
+      Properties: { EnableKeyRotation: true },
+    });
+    expect(secondary.Resources.SecondaryKMSAlias.Properties.AliasName).toEqual({
+      'Fn::Sub': 'alias/transaction-encryption-${EnvironmentSuffix}',
+    });
+    expect(secondary.Outputs.SecondaryKMSKeyArn.Value).toEqual({ 'Fn::GetAtt': ['SecondaryKMSKey', 'Arn'] });
+    expect(danglingReferences(secondary)).toEqual([]);
+  });
+});

@@ -1,0 +1,232 @@
+/**
+ * The two deliverables side by side: the Terraform stack and TapStack.json must describe
+ * the same system. Each row of PAIRS names one property and reads it from both outputs
+ * in a common form; the test fails on any difference.
+ */
+import { Template } from '../src/cloudformation';
+import { templatesFor } from './helpers/cfn';
+import { resourcesOf, synthStack, TerraformJson } from './helpers/synth';
+
+const ENV = {
+  ENVIRONMENT_SUFFIX: 'parity',
+  PRIMARY_REGION: 'eu-west-1',
+  SECONDARY_REGION: 'eu-central-1',
+  LOG_RETENTION_DAYS: '180',
+  NONCURRENT_VERSION_EXPIRATION_DAYS: '45',
+};
+const tf = synthStack(ENV).json;
+const { primary: cfn } = templatesFor(ENV);
+
+// --- Normalization: both sides speak "<account>", real regions, and named keys. -----------
+const CFN_VARS: Record<string, string> = {
+  EnvironmentSuffix: 'parity',
+  'AWS::AccountId': '<account>',
+  'AWS::Region': 'eu-west-1',
+  'AWS::Partition': '<partition>',
+  SecondaryRegion: 'eu-central-1',
+  'TransactionKMSKey.Arn': '<primary-key>',
+  TransactionKMSKey: '<primary-key>',
+  SecondaryKMSKeyArn: '<secondary-key>',
+  'TransactionDynamoDBTable.Arn': '<table>',
+  TransactionDynamoDBTable: '<table-name>',
+  'TransactionDocumentsBucket.Arn': '<bucket>',
+  TransactionDocumentsBucket: '<bucket-name>',
+  AlertSNSTopic: '<topic>',
+  CrossRegionExternalId: '<external-id>',
+  TransactionProcessorFunction: '<function-name>',
+};
+const TF_VARS: Array<[RegExp, string]> = [
+  [/\$\{data\.aws_caller_identity\.account\.account_id\}/g, '<account>'],
+  [/\$\{data\.aws_partition\.partition\.partition\}/g, '<partition>'],
+  [/\$\{aws_kms_key\.[\w-]+\.arn\}/g, '<primary-key>'],
+  [/\$\{aws_kms_replica_key\.[\w-]+\.arn\}/g, '<secondary-key>'],
+  [/\$\{aws_dynamodb_table\.[\w-]+\.arn\}/g, '<table>'],
+  [/\$\{aws_dynamodb_table\.[\w-]+\.name\}/g, '<table-name>'],
+  [/\$\{aws_s3_bucket\.[\w-]+\.arn\}/g, '<bucket>'],
+  [/\$\{aws_s3_bucket\.[\w-]+\.bucket\}/g, '<bucket-name>'],
+  [/\$\{aws_sns_topic\.[\w-]+\.arn\}/g, '<topic>'],
+  [/\$\{aws_lambda_function\.[\w-]+\.function_name\}/g, '<function-name>'],
+  [/tap-dr-parity-cross-region/g, '<external-id>'],
+];
+
+function fromCfn(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(fromCfn);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const resolve = (name: string) => {
+    if (!(name in CFN_VARS)) throw new Error(`parity: no normalization for CloudFormation \${${name}}`);
+    return CFN_VARS[name];
+  };
+  if (typeof o.Ref === 'string') return resolve(o.Ref);
+  if (Array.isArray(o['Fn::GetAtt'])) return resolve((o['Fn::GetAtt'] as string[]).join('.'));
+  if (typeof o['Fn::Sub'] === 'string') return (o['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, n) => resolve(n));
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fromCfn(x)]));
+}
+
+function fromTf(v: unknown): unknown {
+  if (typeof v === 'string') return TF_VARS.reduce((s, [re, to]) => s.replace(re, to), v);
+  if (Array.isArray(v)) return v.map(fromTf);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, fromTf(x)]));
+}
+
+// --- Accessors -------------------------------------------------------------------------
+const only = (json: TerraformJson, type: string) => {
+  const all = resourcesOf(json, type);
+  expect(all).toHaveLength(1);
+  return all[0];
+};
+const tfRole = (name: string) => resourcesOf(tf, 'aws_iam_role').find((r) => r.name === name)!;
+const tfPolicy = (name: string) =>
+  JSON.parse(resourcesOf(tf, 'aws_iam_role_policy').find((p) => p.name === name)!.policy);
+const cfnProps = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
+const tfAlarm = (suffix: string) =>
+  resourcesOf(tf, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity-${suffix}`)!;
+const tfFn = () => only(tf, 'aws_lambda_function');
+const cfnFn = () => cfnProps(cfn, 'TransactionProcessorFunction');
+const tfTable = () => only(tf, 'aws_dynamodb_table');
+const cfnTable = () => cfnProps(cfn, 'TransactionDynamoDBTable');
+
+/** An alarm in a common form: metrics, math, threshold, comparison, periods, missing data. */
+function tfAlarmShape(a: Record<string, any>) {
+  const metrics = a.metric_query
+    ? a.metric_query
+        .filter((q: any) => q.metric)
+        .map((q: any) => [q.id, q.metric.namespace, q.metric.metric_name, q.metric.stat, q.metric.period, q.metric.dimensions])
+    : [[undefined, a.namespace, a.metric_name, a.statistic, a.period, a.dimensions]];
+  const expression = a.metric_query?.find((q: any) => q.expression)?.expression;
+  return fromTf({
+    name: a.alarm_name,
+    metrics,
+    expression,
+    threshold: a.threshold,
+    op: a.comparison_operator,
+    periods: a.evaluation_periods,
+    missing: a.treat_missing_data,
+    actions: [a.alarm_actions, a.ok_actions],
+  });
+}
+function cfnAlarmShape(p: Record<string, any>) {
+  const dims = (d: Array<{ Name: string; Value: unknown }>) => Object.fromEntries(d.map((x) => [x.Name, x.Value]));
+  const metrics = p.Metrics
+    ? p.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [
+        m.Id,
+        m.MetricStat.Metric.Namespace,
+        m.MetricStat.Metric.MetricName,
+        m.MetricStat.Stat,
+        m.MetricStat.Period,
+        dims(m.MetricStat.Metric.Dimensions),
+      ])
+    : [[undefined, p.Namespace, p.MetricName, p.Statistic, p.Period, dims(p.Dimensions)]];
+  const expression = p.Metrics?.find((m: any) => m.Expression)?.Expression;
+  return fromCfn({
+    name: p.AlarmName,
+    metrics,
+    expression,
+    threshold: p.Threshold,
+    op: p.ComparisonOperator,
+    periods: p.EvaluationPeriods,
+    missing: p.TreatMissingData,
+    actions: [p.AlarmActions, p.OKActions],
+  });
+}
+
+/** Statements by Sid, Principal/Action/Resource/Condition only. */
+const statements = (doc: { Statement: Array<Record<string, unknown>> }) =>
+  Object.fromEntries(doc.Statement.map(({ Sid, ...rest }) => [Sid, rest]));
+
+type Row = [component: string, terraform: () => unknown, cloudformation: () => unknown];
+
+const PAIRS: Row[] = [
+  // KMS
+  ['KMS alias name', () => fromTf(resourcesOf(tf, 'aws_kms_alias')[0].name), () => fromCfn(cfnProps(cfn, 'TransactionKMSAlias').AliasName)],
+  ['KMS key rotation', () => only(tf, 'aws_kms_key').enable_key_rotation, () => cfnProps(cfn, 'TransactionKMSKey').EnableKeyRotation],
+  ['KMS deletion window', () => only(tf, 'aws_kms_key').deletion_window_in_days, () => cfnProps(cfn, 'TransactionKMSKey').PendingWindowInDays],
+  ['KMS primary key policy', () => fromTf(statements(JSON.parse(only(tf, 'aws_kms_key').policy))), () => fromCfn(statements(cfnProps(cfn, 'TransactionKMSKey').KeyPolicy))],
+  // DynamoDB
+  ['table name', () => tfTable().name, () => fromCfn(cfnTable().TableName)],
+  ['table billing', () => tfTable().billing_mode, () => cfnTable().BillingMode],
+  ['table partition key', () => tfTable().hash_key, () => cfnTable().KeySchema[0].AttributeName],
+  ['table GSI', () => tfTable().global_secondary_index.map((g: any) => [g.name, g.hash_key, g.range_key, g.projection_type]),
+    () => cfnTable().GlobalSecondaryIndexes.map((g: any) => [g.IndexName, ...g.KeySchema.map((k: any) => k.AttributeName), g.Projection.ProjectionType])],
+  ['table stream view', () => tfTable().stream_view_type, () => cfnTable().StreamSpecification.StreamViewType],
+  ['replica regions', () => ['eu-west-1', ...tfTable().replica.map((r: any) => r.region_name)], () => fromCfn(cfnTable().Replicas.map((r: any) => r.Region))],
+  ['replica point-in-time recovery', () => [tfTable().point_in_time_recovery.enabled, ...tfTable().replica.map((r: any) => r.point_in_time_recovery)],
+    () => cfnTable().Replicas.map((r: any) => r.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled)],
+  ['replica encryption keys (CMK per region)', () => fromTf([tfTable().server_side_encryption.kms_key_arn, ...tfTable().replica.map((r: any) => r.kms_key_arn)]),
+    () => fromCfn(cfnTable().Replicas.map((r: any) => r.SSESpecification.KMSMasterKeyId))],
+  ['table deletion protection', () => tfTable().deletion_protection_enabled, () => cfnTable().Replicas[0].DeletionProtectionEnabled],
+  // S3
+  ['bucket name', () => fromTf(only(tf, 'aws_s3_bucket').bucket), () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketName)],
+  ['bucket versioning', () => only(tf, 'aws_s3_bucket_versioning').versioning_configuration.status,
+    () => cfnProps(cfn, 'TransactionDocumentsBucket').VersioningConfiguration.Status],
+  ['bucket encryption', () => fromTf(only(tf, 'aws_s3_bucket_server_side_encryption_configuration').rule.map((r: any) => [r.apply_server_side_encryption_by_default.sse_algorithm, r.apply_server_side_encryption_by_default.kms_master_key_id, r.bucket_key_enabled])),
+    () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketEncryption.ServerSideEncryptionConfiguration.map((r: any) => [r.ServerSideEncryptionByDefault.SSEAlgorithm, r.ServerSideEncryptionByDefault.KMSMasterKeyID, r.BucketKeyEnabled]))],
+  ['bucket public access block', () => { const b = only(tf, 'aws_s3_bucket_public_access_block'); return [b.block_public_acls, b.block_public_policy, b.ignore_public_acls, b.restrict_public_buckets]; },
+    () => { const b = cfnProps(cfn, 'TransactionDocumentsBucket').PublicAccessBlockConfiguration; return [b.BlockPublicAcls, b.BlockPublicPolicy, b.IgnorePublicAcls, b.RestrictPublicBuckets]; }],
+  ['bucket ownership', () => only(tf, 'aws_s3_bucket_ownership_controls').rule.object_ownership,
+    () => cfnProps(cfn, 'TransactionDocumentsBucket').OwnershipControls.Rules[0].ObjectOwnership],
+  ['bucket noncurrent version expiry', () => only(tf, 'aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration[0].noncurrent_days,
+    () => cfnProps(cfn, 'TransactionDocumentsBucket').LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays],
+  ['bucket TLS-only policy', () => fromTf(statements(JSON.parse(only(tf, 'aws_s3_bucket_policy').policy))),
+    () => fromCfn(statements(cfnProps(cfn, 'TransactionDocumentsBucketPolicy').PolicyDocument))],
+  // Lambda
+  ['function name', () => tfFn().function_name, () => fromCfn(cfnFn().FunctionName)],
+  ['function runtime', () => tfFn().runtime, () => cfnFn().Runtime],
+  ['function handler', () => tfFn().handler, () => cfnFn().Handler],
+  ['function memory and timeout', () => [tfFn().memory_size, tfFn().timeout], () => [cfnFn().MemorySize, cfnFn().Timeout]],
+  ['function tracing', () => tfFn().tracing_config.mode, () => cfnFn().TracingConfig.Mode],
+  ['function environment', () => fromTf(tfFn().environment.variables), () => fromCfn(cfnFn().Environment.Variables)],
+  ['function environment key', () => fromTf(tfFn().kms_key_arn), () => fromCfn(cfnFn().KmsKeyArn)],
+  ['function reserved concurrency', () => tfFn().reserved_concurrent_executions, () => cfnFn().ReservedConcurrentExecutions],
+  ['log group name', () => only(tf, 'aws_cloudwatch_log_group').name, () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').LogGroupName)],
+  ['log retention', () => only(tf, 'aws_cloudwatch_log_group').retention_in_days, () => cfnProps(cfn, 'TransactionProcessorLogGroup').RetentionInDays],
+  ['log encryption', () => fromTf(only(tf, 'aws_cloudwatch_log_group').kms_key_id), () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').KmsKeyId)],
+  ['processor role name', () => tfRole('tap-dr-processor-parity').name, () => fromCfn(cfnProps(cfn, 'LambdaExecutionRole').RoleName)],
+  ['processor role trust', () => JSON.parse(tfRole('tap-dr-processor-parity').assume_role_policy), () => cfnProps(cfn, 'LambdaExecutionRole').AssumeRolePolicyDocument],
+  ['processor permissions', () => fromTf(statements(tfPolicy('transaction-processor'))), () => fromCfn(statements(cfnProps(cfn, 'LambdaExecutionRole').Policies[0].PolicyDocument))],
+  // SNS
+  ['topic name', () => only(tf, 'aws_sns_topic').name, () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').TopicName)],
+  ['topic encryption', () => fromTf(only(tf, 'aws_sns_topic').kms_master_key_id), () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').KmsMasterKeyId)],
+  // Alarms
+  ['DynamoDB throttle alarm', () => tfAlarmShape(tfAlarm('dynamodb-throttles')), () => cfnAlarmShape(cfnProps(cfn, 'DynamoDBThrottleAlarm'))],
+  ['Lambda error alarm', () => tfAlarmShape(tfAlarm('lambda-errors')), () => cfnAlarmShape(cfnProps(cfn, 'LambdaErrorAlarm'))],
+  ['Lambda throttle alarm', () => tfAlarmShape(tfAlarm('lambda-throttles')), () => cfnAlarmShape(cfnProps(cfn, 'LambdaThrottleAlarm'))],
+  ['replication latency alarm', () => tfAlarmShape(tfAlarm('replication-latency')), () => cfnAlarmShape(cfnProps(cfn, 'ReplicationLatencyAlarm'))],
+  // Cross-region role
+  ['cross-region role name', () => tfRole('tap-dr-cross-region-parity').name, () => fromCfn(cfnProps(cfn, 'CrossRegionAssumeRole').RoleName)],
+  ['cross-region trust', () => fromTf(JSON.parse(tfRole('tap-dr-cross-region-parity').assume_role_policy)), () => fromCfn(cfnProps(cfn, 'CrossRegionAssumeRole').AssumeRolePolicyDocument)],
+  ['cross-region permissions', () => fromTf(statements(tfPolicy('cross-region-access'))), () => fromCfn(statements(cfnProps(cfn, 'CrossRegionAssumeRole').Policies[0].PolicyDocument))],
+  // Outputs
+  ['output ids', () => Object.keys(tf.output).sort(), () => Object.keys(cfn.Outputs).sort()],
+  ['output descriptions', () => Object.values(tf.output).map((o) => o.description).sort(), () => Object.values(cfn.Outputs).map((o) => o.Description).sort()],
+];
+
+describe('Terraform and CloudFormation describe the same system', () => {
+  it.each(PAIRS)('%s', (_component, terraform, cloudformation) => {
+    const t = terraform();
+    const c = cloudformation();
+    expect(c).toEqual(t);
+  });
+
+  it('compares real values (no row reads undefined from both sides, except the unset reservation)', () => {
+    for (const [component, terraform] of PAIRS) {
+      if (component === 'function reserved concurrency') continue;
+      expect([component, terraform()]).not.toEqual([component, undefined]);
+    }
+  });
+});
+
+/** Where the deliverables differ on purpose, pinned so a change is deliberate. */
+describe('differences by design', () => {
+  it('Terraform replicates one multi-region key; CloudFormation deploys an independent key per region', () => {
+    expect(only(tf, 'aws_kms_key').multi_region).toBe(true);
+    expect(cfnProps(cfn, 'TransactionKMSKey').MultiRegion).toBeUndefined();
+    expect(templatesFor(ENV).secondary.Resources.SecondaryKMSKey.Type).toBe('AWS::KMS::Key');
+  });
+
+  it('the ManagedBy tag names the tool that deployed the resource', () => {
+    expect(tf.provider.aws[0].default_tags[0].tags.ManagedBy).toBe('cdktf');
+    expect(cfnProps(cfn, 'TransactionDocumentsBucket').Tags).toContainEqual({ Key: 'ManagedBy', Value: 'cloudformation' });
+  });
+});
