@@ -4,12 +4,12 @@ import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 function runMain(env: Record<string, string>, args: string[] = []) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cli-'));
   fs.rmdirSync(outdir); // main must not create it on a bad config
-  const r = spawnSync(TSX, ['main.ts', ...args], {
+  // Exactly what `npm run synth` runs.
+  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', CDKTF_OUTDIR: outdir, ...env },
     encoding: 'utf8',
@@ -18,7 +18,7 @@ function runMain(env: Record<string, string>, args: string[] = []) {
   return { ...r, outdir };
 }
 
-describe('npm run synth (tsx main.ts)', () => {
+describe('npm run synth (node --require tsx/cjs main.ts)', () => {
   it('exits 2 on a bad value, names it, and writes nothing', () => {
     const r = runMain({ ENVIRONMENT_SUFFIX: 'Bad_Suffix', SECONDARY_REGION: 'us-east-1' });
     expect(r.status).toBe(2);
@@ -33,6 +33,25 @@ describe('npm run synth (tsx main.ts)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--only "pulumi" is invalid: expected "terraform" or "cloudformation"');
     expect(fs.existsSync(r.outdir)).toBe(false);
+  });
+
+  it('--only cloudformation writes both templates and never loads cdktf or the provider', () => {
+    const modulesFile = path.join(os.tmpdir(), `tap-dr-modules-${process.pid}.txt`);
+    const r = runMain(
+      {
+        NODE_OPTIONS: `--require ${path.join(__dirname, 'fixtures', 'loaded-modules-probe.js')}`,
+        TAP_LOADED_MODULES_FILE: modulesFile,
+      },
+      ['--only', 'cloudformation'],
+    );
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(path.join(r.outdir, 'cloudformation')).sort()).toEqual(['TapStack-secondary.json', 'TapStack.json']);
+    expect(fs.existsSync(path.join(r.outdir, 'stacks'))).toBe(false);
+    const loaded = fs.readFileSync(modulesFile, 'utf8').split('\n');
+    expect(loaded.some((m) => m.endsWith(path.join('src', 'cloudformation.ts')))).toBe(true);
+    expect(loaded.filter((m) => /node_modules[\\/](cdktf|@cdktf|constructs)[\\/]/.test(m))).toEqual([]);
+    fs.rmSync(r.outdir, { recursive: true, force: true });
+    fs.rmSync(modulesFile, { force: true });
   });
 
   it('writes the Terraform stack with the Lambda asset', () => {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm test`: type-check, then every jest project (unit + integration).
+# Checks the external tools first and says exactly how to get a missing one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Python test tools (cfn-lint, moto_server): use the machine's, else a project-local venv.
+if [ -x .venv/bin/cfn-lint ]; then export PATH="$PWD/.venv/bin:$PATH"; fi
+need_py=()
+command -v cfn-lint >/dev/null 2>&1 || need_py+=("cfn-lint==1.51.*")
+command -v moto_server >/dev/null 2>&1 || need_py+=("moto[server]==5.2.*")
+if [ ${#need_py[@]} -gt 0 ]; then
+  echo "test: installing ${need_py[*]} into .venv (project-local)" >&2
+  if python3 -m venv .venv >/dev/null 2>&1 && .venv/bin/pip install --quiet "${need_py[@]}" >&2; then
+    export PATH="$PWD/.venv/bin:$PATH"
+  else
+    echo "test: could not install the Python test tools. Fix: python3 -m pip install 'cfn-lint==1.51.*' 'moto[server]==5.2.*'" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v terraform >/dev/null 2>&1; then
+  echo "test: terraform is not on PATH. Fix: install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)" >&2
+  exit 1
+fi
+# Offline provider installs: point TF_PROVIDER_MIRROR at a filesystem mirror of hashicorp/aws 5.100.0.
+if [ -z "${TF_PROVIDER_MIRROR:-}" ]; then
+  for candidate in /opt/tf-plugins "$HOME/.terraform.d/plugins"; do
+    if [ -d "$candidate/registry.terraform.io/hashicorp/aws/5.100.0" ]; then export TF_PROVIDER_MIRROR="$candidate"; break; fi
+  done
+fi
+if [ -z "${TF_PROVIDER_MIRROR:-}" ]; then
+  echo "test: WARNING no provider mirror found; the offline terraform validate test will be skipped (set TF_PROVIDER_MIRROR)" >&2
+fi
+
+npm run --silent typecheck
+npx jest --ci "$@"
