@@ -1,0 +1,42 @@
+/**
+ * The processor's only door to AWS: four calls, each with a hard deadline. SDK clients
+ * are created once per container, on first use, so requiring the bundle stays cheap and
+ * S3/SNS load only when a document or a failure needs them.
+ */
+import type { GetItemCommandInput, GetItemCommandOutput, PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
+import type { PublishCommandInput } from '@aws-sdk/client-sns';
+
+export interface AwsPort {
+  getItem(input: GetItemCommandInput): Promise<GetItemCommandOutput>;
+  putItem(input: PutItemCommandInput): Promise<unknown>;
+  putObject(input: PutObjectCommandInput): Promise<unknown>;
+  publish(input: PublishCommandInput): Promise<unknown>;
+}
+
+/** `timeoutMs` bounds every call, retries included, so a hung dependency fails fast. */
+export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = process.env): AwsPort {
+  const config = {
+    // Bounds each attempt; the abort signal below bounds the whole call.
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    maxAttempts: 2,
+    // AWS_ENDPOINT_URL (read by the SDK itself) points at a local emulator in tests;
+    // S3 then needs path-style addressing (no bucket subdomains on 127.0.0.1).
+    forcePathStyle: !!env.AWS_ENDPOINT_URL,
+  };
+  const clients: Record<string, { send: Function }> = {};
+  const call =
+    (service: string, client: string, command: string) =>
+    (input: object): Promise<any> => {
+      // Required here, not at the top: the SDK is provided by the runtime and loads on first use.
+      const sdk = require(`@aws-sdk/client-${service}`);
+      clients[service] ??= new sdk[client](config);
+      return clients[service].send(new sdk[command](input), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    };
+  return {
+    getItem: call('dynamodb', 'DynamoDBClient', 'GetItemCommand'),
+    putItem: call('dynamodb', 'DynamoDBClient', 'PutItemCommand'),
+    putObject: call('s3', 'S3Client', 'PutObjectCommand'),
+    publish: call('sns', 'SNSClient', 'PublishCommand'),
+  };
+}
