@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   }
   if (targets.includes('cloudformation')) {
     for (const f of synthCloudFormation(config, bundle, outdir)) {
-      log(`cloudformation template: ${path.relative(process.cwd(), f)}`);
+      log(`cloudformation: ${path.relative(process.cwd(), f)}`);
     }
   }
 }

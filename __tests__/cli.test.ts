@@ -45,7 +45,7 @@ describe('npm run synth (node --require tsx/cjs main.ts)', () => {
       ['--only', 'cloudformation'],
     );
     expect(r.status).toBe(0);
-    expect(fs.readdirSync(path.join(r.outdir, 'cloudformation')).sort()).toEqual(['TapStack-secondary.json', 'TapStack.json']);
+    expect(fs.readdirSync(path.join(r.outdir, 'cloudformation')).sort()).toEqual(['TapStack-secondary.json', 'TapStack.json', 'lambda']);
     expect(fs.existsSync(path.join(r.outdir, 'stacks'))).toBe(false);
     const loaded = fs.readFileSync(modulesFile, 'utf8').split('\n');
     expect(loaded.some((m) => m.endsWith(path.join('src', 'cloudformation.ts')))).toBe(true);

@@ -1,5 +1,14 @@
 import { ENVIRONMENT_SUFFIX_PATTERN, loadConfig } from '../src/config';
-import { Template, ZIPFILE_MAX_CHARS } from '../src/cloudformation';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  buildPrimaryTemplate,
+  PACKAGED_CODE_DIR,
+  Template,
+  writeCloudFormationTemplates,
+  ZIPFILE_MAX_CHARS,
+} from '../src/cloudformation';
 import { danglingReferences, referencesIn, templatesFor } from './helpers/cfn';
 import { testBundle } from './helpers/synth';
 
@@ -144,10 +153,33 @@ describe('TapStack.json (primary region)', () => {
   describe('transaction processor', () => {
     const fn = props(primary, 'TransactionProcessorFunction');
 
-    it('runs the same bundle inline on nodejs22.x, within the ZipFile limit', () => {
+    it('runs on nodejs22.x, traced', () => {
       expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
-      expect(fn.Code.ZipFile).toBe(testBundle().code);
-      expect(fn.Code.ZipFile.length).toBeLessThanOrEqual(ZIPFILE_MAX_CHARS);
+    });
+
+    it('ships the bundle through `aws cloudformation package`, because it exceeds the inline ZipFile limit', () => {
+      // Pins which of the two holds today: if the handler shrinks below 4,096 characters this
+      // fails, and the template should go back to one-command deploys (see lambdaCode()).
+      expect(testBundle().code.length).toBeGreaterThan(ZIPFILE_MAX_CHARS);
+      expect(fn.Code).toBe(PACKAGED_CODE_DIR);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-code-'));
+      const written = writeCloudFormationTemplates(loadConfig({}, {}), testBundle().code, dir);
+      expect(written.map((f) => path.relative(dir, f))).toEqual(['TapStack.json', 'TapStack-secondary.json', 'lambda/index.js']);
+      expect(fs.readFileSync(path.join(dir, 'lambda', 'index.js'), 'utf8')).toBe(testBundle().code);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('inlines a bundle that fits Code.ZipFile, and writes no code directory then', () => {
+      const small = 'exports.handler=async()=>({statusCode:200})';
+      expect(buildPrimaryTemplate(loadConfig({}, {}), small).Resources.TransactionProcessorFunction.Properties.Code).toEqual({
+        ZipFile: small,
+      });
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-inline-'));
+      fs.mkdirSync(path.join(dir, 'lambda'));
+      fs.writeFileSync(path.join(dir, 'lambda', 'index.js'), 'stale');
+      writeCloudFormationTemplates(loadConfig({}, {}), small, dir);
+      expect(fs.existsSync(path.join(dir, 'lambda'))).toBe(false);
+      fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it('has no AWS_REGION variable and no reserved concurrency by default', () => {

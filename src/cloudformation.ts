@@ -72,6 +72,18 @@ export const TEMPLATE_FILES = { primary: 'TapStack.json', secondary: 'TapStack-s
 /** CloudFormation's limit for inline Lambda code (Code.ZipFile). */
 export const ZIPFILE_MAX_CHARS = 4096;
 
+/** Where a bundle too large to inline is written, next to the templates, for `aws cloudformation package`. */
+export const PACKAGED_CODE_DIR = 'lambda';
+
+/**
+ * The function's Code: the bundle inline when it fits Code.ZipFile (one-command deploy),
+ * else a local directory that `aws cloudformation package` zips, uploads and rewrites to
+ * S3Bucket/S3Key. Either way it is the very bundle the Terraform asset ships.
+ */
+export function lambdaCode(handlerCode: string): { ZipFile: string } | string {
+  return handlerCode.length <= ZIPFILE_MAX_CHARS ? { ZipFile: handlerCode } : PACKAGED_CODE_DIR;
+}
+
 export const ref = (name: string): CfnExpr => ({ Ref: name });
 export const getAtt = (resource: string, attribute: string): CfnExpr => ({ 'Fn::GetAtt': [resource, attribute] });
 
@@ -227,11 +239,6 @@ export function buildSecondaryTemplate(config: TapConfig): Template {
 
 /** The primary-region template: the seed's 12 resources (same logical ids) and 13 outputs, made true. */
 export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Template {
-  if (handlerCode.length > ZIPFILE_MAX_CHARS) {
-    throw new Error(
-      `the Lambda bundle is ${handlerCode.length} characters; CloudFormation inlines at most ${ZIPFILE_MAX_CHARS} (Code.ZipFile)`,
-    );
-  }
   const keyArn = getAtt('TransactionKMSKey', 'Arn');
   const tableArn = getAtt('TransactionDynamoDBTable', 'Arn');
   const bucketArn = getAtt('TransactionDocumentsBucket', 'Arn');
@@ -381,8 +388,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
         Description: 'Validates and records payment transactions in the global table',
         Runtime: processor.runtime,
         Handler: processor.handler,
-        // The same esbuild bundle the Terraform asset ships, inlined so one deploy command suffices.
-        Code: { ZipFile: handlerCode },
+        Code: lambdaCode(handlerCode),
         Role: getAtt('LambdaExecutionRole', 'Arn'),
         MemorySize: processor.memorySize,
         Timeout: processor.timeoutSeconds,
@@ -509,13 +515,25 @@ export function buildCloudFormationTemplates(config: TapConfig, handlerCode: str
   return { primary: buildPrimaryTemplate(config, handlerCode), secondary: buildSecondaryTemplate(config) };
 }
 
-/** Writes both templates into `dir`; returns their paths. Builds fully before writing anything. */
+/**
+ * Writes both templates into `dir` (and the bundle under lambda/ when it is packaged rather
+ * than inlined); returns the paths written. Builds fully before writing anything.
+ */
 export function writeCloudFormationTemplates(config: TapConfig, handlerCode: string, dir: string): string[] {
   const templates = buildCloudFormationTemplates(config, handlerCode);
   fs.mkdirSync(dir, { recursive: true });
-  return (Object.keys(TEMPLATE_FILES) as Array<keyof typeof TEMPLATE_FILES>).map((k) => {
+  const written = (Object.keys(TEMPLATE_FILES) as Array<keyof typeof TEMPLATE_FILES>).map((k) => {
     const file = path.join(dir, TEMPLATE_FILES[k]);
     fs.writeFileSync(file, `${JSON.stringify(templates[k], null, 2)}\n`);
     return file;
   });
+  const codeDir = path.join(dir, PACKAGED_CODE_DIR);
+  // Only index.js may be in the packaged directory: `package` zips all of it.
+  fs.rmSync(codeDir, { recursive: true, force: true });
+  if (typeof lambdaCode(handlerCode) == 'string') {
+    fs.mkdirSync(codeDir);
+    fs.writeFileSync(path.join(codeDir, 'index.js'), handlerCode);
+    written.push(path.join(codeDir, 'index.js'));
+  }
+  return written;
 }

@@ -1,16 +1,16 @@
-import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdktf';
 import { loadConfig, TapConfig } from '../../src/config';
-import { buildLambdaBundle, LambdaBundle } from '../../src/lambda-bundle';
+import { buildLambdaBundle, LambdaBundle, PROJECT_ROOT } from '../../src/lambda-bundle';
 import { names } from '../../src/naming';
 import { TapStack } from '../../src/tap-stack';
 
 let bundle: LambdaBundle | undefined;
 
-/** The real handler bundle, built once per test worker into a temp folder. */
+/** The real handler bundle, built once per test worker. Inside the project, so that the
+ *  bundle's require('@aws-sdk/...') resolves from node_modules as it does in Lambda. */
 export function testBundle(): LambdaBundle {
-  bundle ??= buildLambdaBundle(path.join(os.tmpdir(), `tap-dr-test-bundle-${process.pid}`));
+  bundle ??= buildLambdaBundle(path.join(PROJECT_ROOT, 'dist', `test-bundle-${process.env.JEST_WORKER_ID ?? '0'}`));
   return bundle;
 }
 
