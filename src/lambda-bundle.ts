@@ -1,43 +1,84 @@
 /**
  * Builds the transaction-processor bundle from lambda/ with esbuild: one minified
- * CommonJS file for nodejs22.x. The AWS SDK v3 stays external because the runtime ships it,
- * which keeps the bundle small enough to inline in the CloudFormation template.
+ * CommonJS file for nodejs22.x. The AWS SDK v3 stays external because the runtime ships it.
+ *
+ * A build is skipped when nothing it read has changed: the stamp next to the output lists
+ * every input file esbuild used and a hash over them, esbuild's version and the options.
+ * That keeps `synth:cloudformation` fast without ever shipping a stale bundle.
  */
-import { buildSync } from 'esbuild';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { BuildOptions } from 'esbuild';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const LAMBDA_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'index.ts');
 export const DEFAULT_BUNDLE_DIR = path.join(PROJECT_ROOT, 'dist', 'lambda');
 
 export interface LambdaBundle {
-  /** Directory holding index.js: the Terraform asset. */
+  /** Directory holding index.js only: the Terraform asset. */
   readonly dir: string;
   readonly file: string;
-  /** The bundle's source: the CloudFormation template inlines it. */
+  /** The bundle's source: CloudFormation inlines it or packages it. */
   readonly code: string;
   readonly bytes: number;
 }
 
+const OPTIONS: BuildOptions = {
+  entryPoints: [LAMBDA_ENTRY],
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  external: ['@aws-sdk/*'],
+  legalComments: 'none',
+  logLevel: 'silent',
+};
+
+interface Stamp {
+  /** Over esbuild's version, the options and every input file. */
+  readonly hash: string;
+  readonly inputs: string[];
+  /** Of the output, so a hand-edited bundle is rebuilt too. */
+  readonly output: string;
+}
+
+const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+
+function inputsHash(inputs: readonly string[]): string | undefined {
+  const h = createHash('sha256').update(JSON.stringify([esbuildVersion(), OPTIONS, inputs]));
+  for (const f of inputs) {
+    const file = path.join(PROJECT_ROOT, f);
+    if (!fs.existsSync(file)) return undefined;
+    h.update(fs.readFileSync(file));
+  }
+  return h.digest('hex');
+}
+
+function esbuildVersion(): string {
+  return (JSON.parse(fs.readFileSync(require.resolve('esbuild/package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function buildLambdaBundle(outDir: string = DEFAULT_BUNDLE_DIR): LambdaBundle {
-  const result = buildSync({
-    entryPoints: [LAMBDA_ENTRY],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    external: ['@aws-sdk/*'],
-    legalComments: 'none',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].text;
   const file = path.join(outDir, 'index.js');
-  fs.mkdirSync(outDir, { recursive: true });
+  const stampFile = `${outDir}.stamp.json`;
+  const result = (code: string): LambdaBundle => ({ dir: outDir, file, code, bytes: Buffer.byteLength(code) });
+
+  if (fs.existsSync(stampFile) && fs.existsSync(file) && fs.readdirSync(outDir).join() === 'index.js') {
+    const stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8')) as Stamp;
+    const code = fs.readFileSync(file, 'utf8');
+    if (inputsHash(stamp.inputs) === stamp.hash && sha256(code) === stamp.output) return result(code);
+  }
+
+  const { buildSync } = require('esbuild') as typeof import('esbuild');
+  const built = buildSync({ ...OPTIONS, write: false, metafile: true, absWorkingDir: PROJECT_ROOT });
+  const code = built.outputFiles[0].text;
+  const inputs = Object.keys(built.metafile.inputs).sort();
   // The archive must hold only index.js, so a stale file never ships or changes the hash.
-  for (const f of fs.readdirSync(outDir)) if (f !== 'index.js') fs.rmSync(path.join(outDir, f), { recursive: true });
-  if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== code) fs.writeFileSync(file, code);
-  return { dir: outDir, file, code, bytes: Buffer.byteLength(code) };
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(file, code);
+  fs.writeFileSync(stampFile, JSON.stringify({ hash: inputsHash(inputs)!, inputs, output: sha256(code) } satisfies Stamp));
+  return result(code);
 }
