@@ -39,7 +39,7 @@ function synthTerraform(config: TapConfig, bundle: LambdaBundle, outdir: string)
   const { names } = require('./src/naming') as typeof import('./src/naming');
   const app = new App({ outdir });
   const stackName = names.stack({ suffix: config.environmentSuffix });
-  new TapStack(app, stackName, { config, lambdaBundleDir: bundle.dir });
+  new TapStack(app, stackName, { config, lambdaArchive: bundle });
   app.synth();
   return path.join(outdir, 'stacks', stackName);
 }

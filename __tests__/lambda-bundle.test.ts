@@ -1,6 +1,9 @@
+import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildLambdaBundle, PROJECT_ROOT } from '../src/lambda-bundle';
+import { zipSingleFile } from '../src/zip';
 
 const dir = path.join(PROJECT_ROOT, 'dist', `bundle-test-${process.pid}`);
 const stamp = `${dir}.stamp.json`;
@@ -8,6 +11,7 @@ const stamp = `${dir}.stamp.json`;
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(stamp, { force: true });
+  fs.rmSync(`${dir}.zip`, { force: true });
 });
 
 describe('the Lambda bundle', () => {
@@ -49,5 +53,26 @@ describe('the Lambda bundle', () => {
     const before = fs.statSync(first.file).mtimeMs;
     expect(buildLambdaBundle(dir).code).toBe(first.code);
     expect(fs.statSync(first.file).mtimeMs).toBeGreaterThan(before);
+  });
+});
+
+describe('the deployment package', () => {
+  const bundle = buildLambdaBundle(dir);
+
+  it('is a valid zip holding exactly index.js, as a standard unzipper reads it', () => {
+    const py = spawnSync(
+      'python3',
+      ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(z.namelist()); sys.stdout.write(z.read("index.js").decode())', bundle.zipFile],
+      { encoding: 'utf8' },
+    );
+    expect(py.stderr).toBe('');
+    expect(py.stdout).toBe(`['index.js']\n${bundle.code}`);
+  });
+
+  it('is reproducible, so its hash is what Lambda reports as CodeSha256', () => {
+    const zip = fs.readFileSync(bundle.zipFile);
+    expect(zipSingleFile('index.js', Buffer.from(bundle.code)).equals(zip)).toBe(true);
+    expect(bundle.codeSha256).toBe(createHash('sha256').update(zip).digest('base64'));
+    expect(zipSingleFile('index.js', Buffer.from(`${bundle.code} `)).equals(zip)).toBe(false);
   });
 });

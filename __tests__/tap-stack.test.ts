@@ -16,7 +16,7 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { MAX_BUCKET_NAME_LENGTH, names } from '../src/naming';
-import { onlyResource, resourcesOf, synthStack } from './helpers/synth';
+import { onlyResource, resourcesOf, synthStack, testBundle } from './helpers/synth';
 
 const ref = (type: string, json: { resource: Record<string, Record<string, unknown>> }) =>
   `\${${type}.${Object.keys(json.resource[type])[0]}`;
@@ -194,8 +194,10 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
         tracing_config: { mode: 'Active' },
         kms_key_arn: `${ref('aws_kms_key', json)}.arn}`,
       });
-      expect(fn.filename).toMatch(/^assets\/.+\/archive\.zip$/);
-      expect(fn.source_code_hash).toMatch(/^[0-9A-F]{32}$/);
+      expect(fn.filename).toMatch(/^assets\/.+\.zip$/);
+      // base64 SHA-256 of the reproducible package: what Lambda reports as CodeSha256.
+      expect(fn.source_code_hash).toBe(testBundle().codeSha256);
+      expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     });
 
     it('gets table, bucket and topic from the environment, never AWS_REGION, and no reserved concurrency', () => {

@@ -19,7 +19,7 @@ describeWithTerraform('terraform init + validate on the synthesized stack (offli
     const app = Testing.app();
     const stack = new TapStack(app, 'tap-dr-validate', {
       config: loadConfig(env, {}),
-      lambdaBundleDir: testBundle().dir,
+      lambdaArchive: testBundle(),
     });
     const stackDir = path.join(Testing.fullSynth(stack), 'stacks', 'tap-dr-validate');
     expect(fs.existsSync(path.join(stackDir, 'cdk.tf.json'))).toBe(true);

@@ -34,10 +34,10 @@ if [ -z "${TF_PROVIDER_MIRROR:-}" ]; then
 fi
 
 npm run --silent typecheck
-results=$(mktemp)
+results=$(mktemp --suffix=.json)
 status=0
 npx jest --ci --json --outputFile="$results" "$@" || status=$?
 # One plain closing line, whatever reads the log: "N passed, N failed".
-node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results" || status=1
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results" || status=1
 rm -f "$results"
 exit "$status"

@@ -10,18 +10,23 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { BuildOptions } from 'esbuild';
+import { zipSingleFile } from './zip';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const LAMBDA_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'index.ts');
 export const DEFAULT_BUNDLE_DIR = path.join(PROJECT_ROOT, 'dist', 'lambda');
 
 export interface LambdaBundle {
-  /** Directory holding index.js only: the Terraform asset. */
+  /** Directory holding index.js only. */
   readonly dir: string;
   readonly file: string;
   /** The bundle's source: CloudFormation inlines it or packages it. */
   readonly code: string;
   readonly bytes: number;
+  /** Deterministic deployment package (index.js alone): the Terraform asset. */
+  readonly zipFile: string;
+  /** base64 SHA-256 of the package: what Lambda reports as CodeSha256. */
+  readonly codeSha256: string;
 }
 
 const OPTIONS: BuildOptions = {
@@ -63,7 +68,13 @@ function esbuildVersion(): string {
 export function buildLambdaBundle(outDir: string = DEFAULT_BUNDLE_DIR): LambdaBundle {
   const file = path.join(outDir, 'index.js');
   const stampFile = `${outDir}.stamp.json`;
-  const result = (code: string): LambdaBundle => ({ dir: outDir, file, code, bytes: Buffer.byteLength(code) });
+  const zipFile = `${outDir}.zip`;
+  const result = (code: string): LambdaBundle => {
+    const zip = zipSingleFile('index.js', Buffer.from(code));
+    if (!fs.existsSync(zipFile) || !fs.readFileSync(zipFile).equals(zip)) fs.writeFileSync(zipFile, zip);
+    const codeSha256 = createHash('sha256').update(zip).digest('base64');
+    return { dir: outDir, file, code, bytes: Buffer.byteLength(code), zipFile, codeSha256 };
+  };
 
   if (fs.existsSync(stampFile) && fs.existsSync(file) && fs.readdirSync(outDir).join() === 'index.js') {
     const stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8')) as Stamp;

@@ -17,8 +17,8 @@ import { TransactionTable } from './transaction-table';
 
 export interface TapStackProps {
   readonly config: TapConfig;
-  /** Directory holding the built transaction-processor bundle (see src/lambda-bundle.ts). */
-  readonly lambdaBundleDir: string;
+  /** The built transaction-processor package (see src/lambda-bundle.ts). */
+  readonly lambdaArchive: { readonly zipFile: string; readonly codeSha256: string };
 }
 
 export const SECONDARY_PROVIDER_ALIAS = 'secondary';
@@ -93,7 +93,7 @@ export class TapStack extends TerraformStack {
       bucketArn: bucket.arn,
       keyArn: keys.primaryKey.arn,
       topicArn: topic.arn,
-      bundleDir: props.lambdaBundleDir,
+      archive: props.lambdaArchive,
       logRetentionDays: config.logRetentionDays,
       retainOnDelete: config.retainOnDelete,
       reservedConcurrency: config.lambdaReservedConcurrency,

@@ -13,8 +13,8 @@ export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly env: Env<string>;
   readonly tableName: string;
   readonly bucketName: string;
-  /** Directory holding the built handler bundle (index.js). */
-  readonly bundleDir: string;
+  /** The deployment package (src/lambda-bundle.ts) and its base64 SHA-256. */
+  readonly archive: { readonly zipFile: string; readonly codeSha256: string };
   readonly logRetentionDays: number;
   /** Processing logs are an audit trail: prevent_destroy when the environment retains data. */
   readonly retainOnDelete: boolean;
@@ -53,7 +53,7 @@ export class TransactionProcessor extends Construct {
       policy: policyJson(processorPolicy(tfDialect, props.env, props.names, props)),
     });
 
-    const bundle = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });
+    const bundle = new TerraformAsset(this, 'bundle', { path: props.archive.zipFile, type: AssetType.FILE });
 
     this.function = new LambdaFunction(this, 'function', {
       functionName: names.processorFunction(props.names),
@@ -61,8 +61,9 @@ export class TransactionProcessor extends Construct {
       runtime: processor.runtime,
       handler: processor.handler,
       filename: bundle.path,
-      // The bundle's content hash: a code change, and only a code change, redeploys.
-      sourceCodeHash: bundle.assetHash,
+      // The package's SHA-256, equal to Lambda's CodeSha256 because the archive is
+      // reproducible: a code change, and only a code change, redeploys.
+      sourceCodeHash: props.archive.codeSha256,
       role: this.role.arn,
       memorySize: processor.memorySize,
       timeout: processor.timeoutSeconds,

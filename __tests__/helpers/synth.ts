@@ -40,7 +40,7 @@ export function synthStack(env: Record<string, string> = {}): Synthesized {
   const app = Testing.app();
   const stack = new TapStack(app, names.stack({ suffix: config.environmentSuffix }), {
     config,
-    lambdaBundleDir: testBundle().dir,
+    lambdaArchive: testBundle(),
   });
   const synth = Testing.synth(stack);
   return { stack, synth, json: JSON.parse(synth) as TerraformJson, config };
