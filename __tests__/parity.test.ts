@@ -4,6 +4,7 @@
  * in a common form; the test fails on any difference.
  */
 import { Template } from '../src/cloudformation';
+import { standbyOutputs } from '../src/design';
 import { templatesFor } from './helpers/cfn';
 import { resourcesOf, synthStack, TerraformJson } from './helpers/synth';
 
@@ -71,8 +72,9 @@ function fromTf(v: unknown): unknown {
 }
 
 // --- Accessors -------------------------------------------------------------------------
+/** The primary region's resource of a type: the CloudFormation deliverable has no standby region. */
 const only = (json: TerraformJson, type: string) => {
-  const all = resourcesOf(json, type);
+  const all = resourcesOf(json, type).filter((r) => r.provider === undefined);
   expect(all).toHaveLength(1);
   return all[0];
 };
@@ -134,6 +136,9 @@ function cfnAlarmShape(p: Record<string, any>) {
 /** Statements by Sid, Principal/Action/Resource/Condition only. */
 const statements = (doc: { Statement: Array<Record<string, unknown>> }) =>
   Object.fromEntries(doc.Statement.map(({ Sid, ...rest }) => [Sid, rest]));
+
+const standbyIds: string[] = standbyOutputs.map((o) => o.id);
+const sharedOutputs = () => Object.entries(tf.output).filter(([id]) => !standbyIds.includes(id));
 
 type Row = [component: string, terraform: () => unknown, cloudformation: () => unknown];
 
@@ -198,8 +203,8 @@ const PAIRS: Row[] = [
   ['cross-region trust', () => fromTf(JSON.parse(tfRole('tap-dr-cross-region-parity').assume_role_policy)), () => fromCfn(cfnProps(cfn, 'CrossRegionAssumeRole').AssumeRolePolicyDocument)],
   ['cross-region permissions', () => fromTf(statements(tfPolicy('cross-region-access'))), () => fromCfn(statements(cfnProps(cfn, 'CrossRegionAssumeRole').Policies[0].PolicyDocument))],
   // Outputs
-  ['output ids', () => Object.keys(tf.output).sort(), () => Object.keys(cfn.Outputs).sort()],
-  ['output descriptions', () => Object.values(tf.output).map((o) => o.description).sort(), () => Object.values(cfn.Outputs).map((o) => o.Description).sort()],
+  ['output ids', () => sharedOutputs().map(([id]) => id).sort(), () => Object.keys(cfn.Outputs).sort()],
+  ['output descriptions', () => sharedOutputs().map(([, o]) => o.description).sort(), () => Object.values(cfn.Outputs).map((o) => o.Description).sort()],
 ];
 
 describe('Terraform and CloudFormation describe the same system', () => {
@@ -223,6 +228,15 @@ describe('differences by design', () => {
     expect(only(tf, 'aws_kms_key').multi_region).toBe(true);
     expect(cfnProps(cfn, 'TransactionKMSKey').MultiRegion).toBeUndefined();
     expect(templatesFor(ENV).secondary.Resources.SecondaryKMSKey.Type).toBe('AWS::KMS::Key');
+  });
+
+  it('only Terraform runs a warm standby in the secondary region (one stack can span both regions)', () => {
+    const secondary = (type: string) => resourcesOf(tf, type).filter((r) => r.provider === 'aws.secondary');
+    expect(secondary('aws_lambda_function')).toHaveLength(1);
+    expect(secondary('aws_s3_bucket')).toHaveLength(1);
+    expect(resourcesOf(tf, 'aws_s3_bucket_replication_configuration')).toHaveLength(1);
+    expect(Object.keys(tf.output)).toEqual(expect.arrayContaining(standbyIds));
+    expect(Object.values(cfn.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(1);
   });
 
   it('the ManagedBy tag names the tool that deployed the resource', () => {

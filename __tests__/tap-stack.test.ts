@@ -10,6 +10,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-replication-configuration';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
@@ -47,7 +48,24 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
           .filter((r) => r.provider === SECONDARY)
           .map(() => type),
       );
-      expect(secondary.sort()).toEqual(['aws_kms_alias', 'aws_kms_replica_key']);
+      expect(secondary.sort()).toEqual([
+        'aws_cloudwatch_log_group',
+        'aws_cloudwatch_metric_alarm',
+        'aws_cloudwatch_metric_alarm',
+        'aws_cloudwatch_metric_alarm',
+        'aws_cloudwatch_metric_alarm',
+        'aws_kms_alias',
+        'aws_kms_replica_key',
+        'aws_lambda_function',
+        'aws_s3_bucket',
+        'aws_s3_bucket_lifecycle_configuration',
+        'aws_s3_bucket_ownership_controls',
+        'aws_s3_bucket_policy',
+        'aws_s3_bucket_public_access_block',
+        'aws_s3_bucket_server_side_encryption_configuration',
+        'aws_s3_bucket_versioning',
+        'aws_sns_topic',
+      ]);
     });
   });
 
@@ -353,7 +371,8 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       ...resourcesOf(json, 'aws_iam_role').map((r) => r.name),
       ...resourcesOf(json, 'aws_cloudwatch_metric_alarm').map((r) => r.alarm_name),
     ];
-    expect(named).toHaveLength(13);
+    // 13 in the primary region; the standby adds bucket, function, log group, topic, 4 alarms and 2 roles.
+    expect(named).toHaveLength(23);
     for (const n of named) expect(n).toMatch(/-dev($|-)/);
   });
 });
@@ -381,7 +400,9 @@ describe('configured stack', () => {
     expect(synth).toHaveResourceWithProperties(KmsReplicaKey, { deletion_window_in_days: 30 });
     expect(synth).toHaveResourceWithProperties(S3Bucket, { force_destroy: false });
     for (const type of ['aws_dynamodb_table', 'aws_s3_bucket', 'aws_kms_key', 'aws_kms_replica_key', 'aws_cloudwatch_log_group']) {
-      expect(onlyResource(json, type).lifecycle).toEqual({ prevent_destroy: true });
+      const all = resourcesOf(json, type);
+      expect(all.length).toBeGreaterThan(0);
+      for (const r of all) expect([type, r.lifecycle]).toEqual([type, { prevent_destroy: true }]);
     }
   });
 
@@ -445,4 +466,79 @@ describe('configured stack', () => {
 it('the longest suffix in the longest region still gives a valid S3 bucket name', () => {
   const name = names.documentsBucket({ suffix: 'a'.repeat(20), account: '123456789012', region: 'ap-southeast-5' });
   expect(name.length).toBeLessThanOrEqual(MAX_BUCKET_NAME_LENGTH);
+});
+
+describe('warm standby in the secondary region', () => {
+  const { synth, json } = synthStack();
+  const secondary = (type: string) => resourcesOf(json, type).filter((r) => r.provider === 'aws.secondary');
+  const replicaKey = `\${${'aws_kms_replica_key'}.${Object.keys(json.resource.aws_kms_replica_key)[0]}.arn}`;
+
+  it('runs the same bundle in the secondary region against the local table replica', () => {
+    const [fn] = secondary('aws_lambda_function');
+    const [primary] = resourcesOf(json, 'aws_lambda_function').filter((r) => r.provider === undefined);
+    expect(fn).toMatchObject({ function_name: 'transaction-processor-dev', runtime: 'nodejs22.x', kms_key_arn: replicaKey });
+    expect(fn.source_code_hash).toBe(primary.source_code_hash);
+    expect(fn.environment.variables.DYNAMODB_TABLE_NAME).toBe(primary.environment.variables.DYNAMODB_TABLE_NAME);
+    expect(fn.environment.variables.S3_BUCKET_NAME).toMatch(/^\$\{aws_s3_bucket\.standby-documents/);
+    const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-processor-dev-standby')!;
+    expect(fn.role).toBe(`\${aws_iam_role.${Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0]}.arn}`);
+    const policy = JSON.parse(resourcesOf(json, 'aws_iam_role_policy').find((p) => p.role.includes('standby'))!.policy);
+    const bySid = Object.fromEntries(policy.Statement.map((st: any) => [st.Sid, st.Resource]));
+    expect(bySid.TransactionsTable).toMatch(/:dynamodb:us-west-2:.*:table\/\$\{aws_dynamodb_table\..*\.name\}$/);
+    expect(bySid.TransactionKey).toBe(replicaKey);
+    expect(bySid.OwnLogGroup).toMatch(/:logs:us-west-2:/);
+  });
+
+  it('encrypts everything in the secondary region with the replica key, which serves its log group and alarms', () => {
+    expect(secondary('aws_sns_topic')[0].kms_master_key_id).toBe(replicaKey);
+    expect(secondary('aws_cloudwatch_log_group')[0].kms_key_id).toBe(replicaKey);
+    const policy = JSON.parse(resourcesOf(json, 'aws_kms_replica_key')[0].policy);
+    const logs = policy.Statement.find((st: any) => st.Sid === 'CloudWatchLogsForProcessorLogGroup');
+    expect(logs.Principal).toEqual({ Service: 'logs.us-west-2.amazonaws.com' });
+    expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toMatch(/:logs:us-west-2:.*transaction-processor-dev$/);
+  });
+
+  it('replicates documents into the secondary bucket, re-encrypted with the replica key, with RTC', () => {
+    expect(synth).toHaveResourceWithProperties(S3BucketReplicationConfigurationA, {
+      rule: [
+        expect.objectContaining({
+          status: 'Enabled',
+          source_selection_criteria: { sse_kms_encrypted_objects: { status: 'Enabled' } },
+          destination: expect.objectContaining({
+            encryption_configuration: { replica_kms_key_id: replicaKey },
+            replication_time: { status: 'Enabled', time: { minutes: 15 } },
+          }),
+        }),
+      ],
+    });
+    const [bucket] = secondary('aws_s3_bucket');
+    expect(bucket.bucket).toMatch(/-us-west-2$/);
+    expect(secondary('aws_s3_bucket_versioning')[0].versioning_configuration).toEqual({ status: 'Enabled' });
+    const policy = JSON.parse(resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-docs-replication-dev')!.assume_role_policy);
+    expect(policy.Statement[0].Principal).toEqual({ Service: 's3.amazonaws.com' });
+  });
+
+  it('alarms on its own region, including replication back into the primary', () => {
+    const alarms = secondary('aws_cloudwatch_metric_alarm');
+    expect(alarms.map((a) => a.alarm_name).sort()).toEqual([
+      'tap-dr-dev-dynamodb-throttles-standby',
+      'tap-dr-dev-lambda-errors-standby',
+      'tap-dr-dev-lambda-throttles-standby',
+      'tap-dr-dev-replication-latency-standby',
+    ]);
+    expect(alarms.find((a) => a.metric_name === 'ReplicationLatency')!.dimensions.ReceivingRegion).toBe('us-east-1');
+    const topic = `\${aws_sns_topic.${Object.entries(json.resource.aws_sns_topic).find(([, t]) => t.provider === 'aws.secondary')![0]}.arn}`;
+    for (const a of alarms) expect(a.alarm_actions).toEqual([topic]);
+  });
+
+  it('is left out with STANDBY_PROCESSOR=false: only the replica key remains in the secondary region', () => {
+    const off = synthStack({ STANDBY_PROCESSOR: 'false' }).json;
+    const types = Object.entries(off.resource).flatMap(([type, byName]) =>
+      Object.values(byName).filter((r) => r.provider === 'aws.secondary').map(() => type),
+    );
+    expect(types.sort()).toEqual(['aws_kms_alias', 'aws_kms_replica_key']);
+    expect(off.output.StandbyLambdaFunctionArn).toBeUndefined();
+    const keyPolicy = JSON.parse(resourcesOf(off, 'aws_kms_replica_key')[0].policy);
+    expect(keyPolicy.Statement.map((st: any) => st.Sid)).toEqual(['AccountAdministersKey']);
+  });
 });

@@ -9,11 +9,12 @@ import { testBundle } from './helpers/synth';
 describeWithTerraform('terraform init + validate on the synthesized stack (offline, provider mirror)', () => {
   it.each([
     ['defaults', {}],
-    ['retained, S3 state, email, reserved concurrency', {
+    ['retained, S3 state, email, reserved concurrency, no standby', {
       RETAIN_ON_DELETE: 'true',
       TF_STATE_BUCKET: 'acme-tf-state',
       ALERT_EMAIL: 'oncall@example.com',
       LAMBDA_RESERVED_CONCURRENCY: '10',
+      STANDBY_PROCESSOR: 'false',
     }],
   ])('%s: is valid Terraform with no warnings', (_name, env) => {
     const app = Testing.app();

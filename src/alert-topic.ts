@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 
@@ -7,6 +8,8 @@ export interface AlertTopicProps {
   readonly kmsKeyArn: string;
   /** Optional on-call address; AWS sends a confirmation mail before delivery starts. */
   readonly alertEmail?: string;
+  /** The region's provider; the default (primary) provider when absent. */
+  readonly provider?: AwsProvider;
 }
 
 /** The operational alert topic, KMS-encrypted, with an optional email subscription. */
@@ -16,11 +19,13 @@ export class AlertTopic extends Construct {
   constructor(scope: Construct, id: string, props: AlertTopicProps) {
     super(scope, id);
     this.topic = new SnsTopic(this, 'topic', {
+      provider: props.provider,
       name: props.topicName,
       kmsMasterKeyId: props.kmsKeyArn,
     });
     if (props.alertEmail) {
       new SnsTopicSubscription(this, 'email', {
+        provider: props.provider,
         topicArn: this.topic.arn,
         protocol: 'email',
         endpoint: props.alertEmail,

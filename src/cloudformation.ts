@@ -30,11 +30,10 @@ import {
   Env,
   OutputId,
   outputs,
-  primaryKeyPolicy,
+  keyPolicy,
   processor,
   processorEnv,
   processorPolicy,
-  secondaryKeyPolicy,
   serviceTrustPolicy,
   table,
 } from './design';
@@ -220,7 +219,7 @@ export function buildSecondaryTemplate(config: TapConfig): Template {
       SecondaryKMSKey: kmsKey(
         config,
         'tap-dr: transactions replica (secondary region)',
-        secondaryKeyPolicy(cfnDialect, cfnEnv),
+        keyPolicy(cfnDialect, cfnEnv, cfnNames, false),
       ),
       SecondaryKMSAlias: {
         Type: 'AWS::KMS::Alias',
@@ -256,7 +255,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
     TransactionKMSKey: kmsKey(
       config,
       'tap-dr: transactions, documents, logs and alerts (primary region)',
-      primaryKeyPolicy(cfnDialect, cfnEnv, cfnNames),
+      keyPolicy(cfnDialect, cfnEnv, cfnNames, true),
     ),
     TransactionKMSAlias: {
       Type: 'AWS::KMS::Alias',

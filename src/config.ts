@@ -51,6 +51,8 @@ export interface TapConfig {
   readonly alertEmail?: string;
   /** true: deletion protection, prevent_destroy / DeletionPolicy Retain, 30-day KMS window. */
   readonly retainOnDelete: boolean;
+  /** true: a warm standby processor, documents bucket (replicated) and alerts in the secondary region. */
+  readonly standbyProcessor: boolean;
   readonly lambdaReservedConcurrency?: number;
   readonly crossRegionExternalId: string;
   readonly logRetentionDays: number;
@@ -79,6 +81,7 @@ const S = {
   secondaryRegion: { env: 'SECONDARY_REGION', context: 'secondaryRegion' },
   alertEmail: { env: 'ALERT_EMAIL', context: 'alertEmail' },
   retainOnDelete: { env: 'RETAIN_ON_DELETE', context: 'retainOnDelete' },
+  standbyProcessor: { env: 'STANDBY_PROCESSOR', context: 'standbyProcessor' },
   lambdaReservedConcurrency: { env: 'LAMBDA_RESERVED_CONCURRENCY', context: 'lambdaReservedConcurrency' },
   crossRegionExternalId: { env: 'CROSS_REGION_EXTERNAL_ID', context: 'crossRegionExternalId' },
   logRetentionDays: { env: 'LOG_RETENTION_DAYS', context: 'logRetentionDays' },
@@ -259,6 +262,7 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     'an email address such as oncall@example.com',
   );
   const retainOnDelete = r.boolean(S.retainOnDelete, false);
+  const standbyProcessor = r.boolean(S.standbyProcessor, true);
   // Unset by default: the seed's fix 6 (reserved concurrency can exceed the account quota).
   const lambdaReservedConcurrency = r.integer(S.lambdaReservedConcurrency, 1, 10000);
   const crossRegionExternalId =
@@ -290,6 +294,7 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     secondaryRegion: secondaryRegion as string,
     ...(alertEmail ? { alertEmail } : {}),
     retainOnDelete,
+    standbyProcessor,
     ...(lambdaReservedConcurrency !== undefined ? { lambdaReservedConcurrency } : {}),
     crossRegionExternalId,
     logRetentionDays,

@@ -149,6 +149,15 @@ export const outputs = [
 
 export type OutputId = (typeof outputs)[number]['id'];
 
+/** Terraform-only outputs of the secondary region's standby (the CloudFormation deliverable has no standby). */
+export const standbyOutputs = [
+  { id: 'StandbyLambdaFunctionArn', description: 'ARN of the standby transaction processor in the secondary region' },
+  { id: 'SecondaryS3BucketName', description: 'Name of the replicated documents bucket in the secondary region' },
+  { id: 'SecondarySNSTopicArn', description: 'ARN of the alert topic in the secondary region' },
+] as const;
+
+export type StandbyOutputId = (typeof standbyOutputs)[number]['id'];
+
 // ---------------------------------------------------------------------------------------
 // IAM and KMS policies, written once over an abstract expression type T: a plain string
 // with embedded tokens for Terraform, or a CloudFormation intrinsic object.
@@ -250,20 +259,25 @@ function accountRoot<T>(d: Dialect<T>, e: Env<T>): string | T {
   return d.join('arn:', e.partition, ':iam::', e.account, ':root');
 }
 
-/** Primary key policy: the account administers it; CloudWatch Logs may use it only for our
- *  log group (encryption-context condition); CloudWatch may use it to publish alarms to
- *  the encrypted topic. */
-export function primaryKeyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts): PolicyDocument<T> {
+/**
+ * Key policy. The account administers the key. Where the region runs a processor
+ * (`servesProcessor`): CloudWatch Logs may use the key only for the processor's log group in
+ * `e.region` (encryption-context condition), and CloudWatch may use it to publish alarms to
+ * the encrypted alert topic.
+ */
+export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProcessor: boolean): PolicyDocument<T> {
+  const administer: PolicyStatement<T> = {
+    Sid: 'AccountAdministersKey',
+    Effect: 'Allow',
+    Principal: { AWS: accountRoot(d, e) },
+    Action: ['kms:*'],
+    Resource: '*',
+  };
+  if (!servesProcessor) return { Version: '2012-10-17', Statement: [administer] };
   return {
     Version: '2012-10-17',
     Statement: [
-      {
-        Sid: 'AccountAdministersKey',
-        Effect: 'Allow',
-        Principal: { AWS: accountRoot(d, e) },
-        Action: ['kms:*'],
-        Resource: '*',
-      },
+      administer,
       {
         Sid: 'CloudWatchLogsForProcessorLogGroup',
         Effect: 'Allow',
@@ -277,22 +291,6 @@ export function primaryKeyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts): Pol
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        Resource: '*',
-      },
-    ],
-  };
-}
-
-/** Secondary (replica) key policy: the account administers it; DynamoDB replication uses it through IAM. */
-export function secondaryKeyPolicy<T>(d: Dialect<T>, e: Env<T>): PolicyDocument<T> {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AccountAdministersKey',
-        Effect: 'Allow',
-        Principal: { AWS: accountRoot(d, e) },
-        Action: ['kms:*'],
         Resource: '*',
       },
     ],
@@ -346,6 +344,55 @@ export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: 
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
         Resource: [r.primaryKeyArn, r.secondaryKeyArn],
+      },
+    ],
+  };
+}
+
+export interface ReplicationRefs<T> {
+  readonly sourceBucketArn: string | T;
+  readonly sourceKeyArn: string | T;
+  readonly destinationBucketArn: string | T;
+  readonly destinationKeyArn: string | T;
+}
+
+/** S3 replication: read versions from the source, write replicas to the destination,
+ *  decrypting with the source region's key and encrypting with the destination's, via S3 only. */
+export function documentReplicationPolicy<T>(d: Dialect<T>, e: Env<T>, r: ReplicationRefs<T>): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ReadSourceConfiguration',
+        Effect: 'Allow',
+        Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+        Resource: r.sourceBucketArn,
+      },
+      {
+        Sid: 'ReadSourceVersions',
+        Effect: 'Allow',
+        Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+        Resource: d.join(r.sourceBucketArn, '/*'),
+      },
+      {
+        Sid: 'WriteReplicas',
+        Effect: 'Allow',
+        Action: ['s3:ReplicateObject', 's3:ReplicateTags'],
+        Resource: d.join(r.destinationBucketArn, '/*'),
+      },
+      {
+        Sid: 'DecryptInSourceRegion',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: r.sourceKeyArn,
+        Condition: { StringEquals: { 'kms:ViaService': d.join('s3.', e.region, '.amazonaws.com') } },
+      },
+      {
+        Sid: 'EncryptInDestinationRegion',
+        Effect: 'Allow',
+        Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: r.destinationKeyArn,
+        Condition: { StringEquals: { 'kms:ViaService': d.join('s3.', e.secondaryRegion, '.amazonaws.com') } },
       },
     ],
   };

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -14,6 +15,8 @@ export interface DocumentsBucketProps {
   readonly kmsKeyArn: string;
   readonly noncurrentVersionExpirationDays: number;
   readonly retainOnDelete: boolean;
+  /** The region's provider; the default (primary) provider when absent. */
+  readonly provider?: AwsProvider;
 }
 
 /**
@@ -21,10 +24,14 @@ export interface DocumentsBucketProps {
  */
 export class DocumentsBucket extends Construct {
   readonly bucket: S3Bucket;
+  /** Replication needs versioning in place on both sides first. */
+  readonly versioning: S3BucketVersioningA;
 
   constructor(scope: Construct, id: string, props: DocumentsBucketProps) {
     super(scope, id);
+    const { provider } = props;
     this.bucket = new S3Bucket(this, 'bucket', {
+      provider,
       bucket: props.bucketName,
       // Test stacks must be destroyable even with versioned objects in them.
       forceDestroy: !props.retainOnDelete,
@@ -33,6 +40,7 @@ export class DocumentsBucket extends Construct {
     const bucket = this.bucket.id;
 
     new S3BucketPublicAccessBlock(this, 'public-access-block', {
+      provider,
       bucket,
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -40,14 +48,17 @@ export class DocumentsBucket extends Construct {
       restrictPublicBuckets: true,
     });
     new S3BucketOwnershipControls(this, 'ownership', {
+      provider,
       bucket,
       rule: { objectOwnership: 'BucketOwnerEnforced' },
     });
-    new S3BucketVersioningA(this, 'versioning', {
+    this.versioning = new S3BucketVersioningA(this, 'versioning', {
+      provider,
       bucket,
       versioningConfiguration: { status: 'Enabled' },
     });
     new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+      provider,
       bucket,
       rule: [
         {
@@ -58,10 +69,12 @@ export class DocumentsBucket extends Construct {
       ],
     });
     new S3BucketPolicy(this, 'policy', {
+      provider,
       bucket,
       policy: policyJson(documentsBucketPolicy(tfDialect, this.bucket.arn)),
     });
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      provider,
       bucket,
       rule: [
         {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { alarms, AlarmSpec } from './design';
 import { names, NameParts } from './naming';
 
@@ -7,7 +8,12 @@ export interface DrAlarmsProps {
   readonly names: NameParts;
   readonly tableName: string;
   readonly functionName: string;
-  readonly secondaryRegion: string;
+  /** The other region: replication latency is measured into it. */
+  readonly replicaRegion: string;
+  /** The region's provider (alarms watch metrics of their own region); default when absent. */
+  readonly provider?: AwsProvider;
+  /** Appended to every alarm name, e.g. "-standby". */
+  readonly nameQualifier?: string;
   /** Receives both ALARM and OK transitions, so on-call sees recoveries too. */
   readonly topicArn: string;
 }
@@ -21,7 +27,8 @@ export class DrAlarms extends Construct {
     const byId: Record<string, CloudwatchMetricAlarm> = {};
     for (const spec of alarms) {
       byId[spec.logicalId] = new CloudwatchMetricAlarm(this, spec.logicalId, {
-        alarmName: names.alarm(props.names, spec.nameSuffix),
+        provider: props.provider,
+        alarmName: names.alarm(props.names, spec.nameSuffix, props.nameQualifier),
         alarmDescription: spec.description,
         comparisonOperator: spec.comparisonOperator,
         evaluationPeriods: spec.evaluationPeriods,
@@ -39,7 +46,7 @@ export class DrAlarms extends Construct {
 function dimensionsOf(spec: AlarmSpec, props: DrAlarmsProps): Record<string, string> {
   if (spec.target === 'function') return { FunctionName: props.functionName };
   return spec.receivingRegion
-    ? { TableName: props.tableName, ReceivingRegion: props.secondaryRegion }
+    ? { TableName: props.tableName, ReceivingRegion: props.replicaRegion }
     : { TableName: props.tableName };
 }
 

@@ -30,9 +30,12 @@ export const names = {
   processorFunction: (p: NameParts) => `transaction-processor-${p.suffix}`,
   processorLogGroup: (p: NameParts) => `/aws/lambda/${names.processorFunction(p)}`,
   processorRole: (p: NameParts) => `${PROJECT}-processor-${p.suffix}`,
+  /** IAM is global: the secondary region's processor needs a role name of its own. */
+  standbyProcessorRole: (p: NameParts) => `${PROJECT}-processor-${p.suffix}-standby`,
+  documentReplicationRole: (p: NameParts) => `${PROJECT}-docs-replication-${p.suffix}`,
   crossRegionRole: (p: NameParts) => `${PROJECT}-cross-region-${p.suffix}`,
   alertTopic: (p: NameParts) => `${PROJECT}-alerts-${p.suffix}`,
-  alarm: (p: NameParts, what: string) => `${PROJECT}-${p.suffix}-${what}`,
+  alarm: (p: NameParts, what: string, qualifier = '') => `${PROJECT}-${p.suffix}-${what}${qualifier}`,
   /** CloudFormation export names: unique per region and suffix. */
   cfnExport: (p: NameParts, output: string) => `${PROJECT}-${p.suffix}-${output}`,
 };

@@ -6,7 +6,8 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AlertTopic } from './alert-topic';
 import { TapConfig } from './config';
 import { CrossRegionRole } from './cross-region-role';
-import { Env, OutputId, outputs } from './design';
+import { DocumentReplication } from './document-replication';
+import { Env, OutputId, outputs, StandbyOutputId, standbyOutputs } from './design';
 import { DocumentsBucket } from './documents-bucket';
 import { DrAlarms } from './dr-alarms';
 import { names, NameParts, PROJECT } from './naming';
@@ -65,6 +66,7 @@ export class TapStack extends TerraformStack {
       env,
       secondaryProvider: secondary,
       retainOnDelete: config.retainOnDelete,
+      standby: config.standbyProcessor,
     });
     const table = new TransactionTable(this, 'transactions', {
       names: p,
@@ -73,12 +75,13 @@ export class TapStack extends TerraformStack {
       secondaryKeyArn: keys.secondaryKey.arn,
       retainOnDelete: config.retainOnDelete,
     }).table;
-    const bucket = new DocumentsBucket(this, 'documents', {
+    const documents = new DocumentsBucket(this, 'documents', {
       bucketName: names.documentsBucket({ ...p, account, region: config.primaryRegion }),
       kmsKeyArn: keys.primaryKey.arn,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       retainOnDelete: config.retainOnDelete,
-    }).bucket;
+    });
+    const bucket = documents.bucket;
     const topic = new AlertTopic(this, 'alerts', {
       topicName: names.alertTopic(p),
       kmsKeyArn: keys.primaryKey.arn,
@@ -87,6 +90,7 @@ export class TapStack extends TerraformStack {
     const processor = new TransactionProcessor(this, 'processor', {
       names: p,
       env,
+      roleName: names.processorRole(p),
       tableName: table.name,
       tableArn: table.arn,
       bucketName: bucket.bucket,
@@ -102,7 +106,7 @@ export class TapStack extends TerraformStack {
       names: p,
       tableName: table.name,
       functionName: processor.functionName,
-      secondaryRegion: config.secondaryRegion,
+      replicaRegion: config.secondaryRegion,
       topicArn: topic.arn,
     }).byLogicalId;
     const crossRegion = new CrossRegionRole(this, 'cross-region', {
@@ -133,5 +137,88 @@ export class TapStack extends TerraformStack {
     for (const o of outputs) {
       new TerraformOutput(this, o.id, { value: values[o.id], description: o.description });
     }
+
+    if (config.standbyProcessor) {
+      const standby = this.standbyRegion(config, p, env, secondary, props, keys, table.name, documents);
+      for (const o of standbyOutputs) {
+        new TerraformOutput(this, o.id, { value: standby[o.id], description: o.description });
+      }
+    }
+  }
+
+  /**
+   * The secondary region's warm standby: the same processor, writing to the table's local
+   * replica, documents into a replicated bucket of its own and alerts to its own topic, all
+   * under the replica key. If the primary region fails, callers switch to this function;
+   * nothing has to be created during the outage.
+   */
+  private standbyRegion(
+    config: TapConfig,
+    p: NameParts,
+    primaryEnv: Env<string>,
+    provider: AwsProvider,
+    props: TapStackProps,
+    keys: TransactionKeys,
+    tableName: string,
+    primaryDocuments: DocumentsBucket,
+  ): Record<StandbyOutputId, string> {
+    const env: Env<string> = { ...primaryEnv, region: config.secondaryRegion, secondaryRegion: config.primaryRegion };
+    const keyArn = keys.secondaryKey.arn;
+    const documents = new DocumentsBucket(this, 'standby-documents', {
+      provider,
+      bucketName: names.documentsBucket({ ...p, account: env.account as string, region: config.secondaryRegion }),
+      kmsKeyArn: keyArn,
+      noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
+      retainOnDelete: config.retainOnDelete,
+    });
+    new DocumentReplication(this, 'document-replication', {
+      roleName: names.documentReplicationRole(p),
+      env: primaryEnv,
+      source: {
+        bucketId: primaryDocuments.bucket.id,
+        bucketArn: primaryDocuments.bucket.arn,
+        keyArn: keys.primaryKey.arn,
+        versioning: primaryDocuments.versioning,
+      },
+      destination: { bucketArn: documents.bucket.arn, keyArn, versioning: documents.versioning },
+    });
+    const topic = new AlertTopic(this, 'standby-alerts', {
+      provider,
+      topicName: names.alertTopic(p),
+      kmsKeyArn: keyArn,
+      alertEmail: config.alertEmail,
+    }).topic;
+    // The global table's replica has the same name, and its ARN names this region.
+    const tableArn = `arn:${env.partition}:dynamodb:${config.secondaryRegion}:${env.account}:table/${tableName}`;
+    const fn = new TransactionProcessor(this, 'standby-processor', {
+      provider,
+      names: p,
+      env,
+      roleName: names.standbyProcessorRole(p),
+      tableName,
+      tableArn,
+      bucketName: documents.bucket.bucket,
+      bucketArn: documents.bucket.arn,
+      keyArn,
+      topicArn: topic.arn,
+      archive: props.lambdaArchive,
+      logRetentionDays: config.logRetentionDays,
+      retainOnDelete: config.retainOnDelete,
+      reservedConcurrency: config.lambdaReservedConcurrency,
+    }).function;
+    new DrAlarms(this, 'standby-alarms', {
+      provider,
+      names: p,
+      nameQualifier: '-standby',
+      tableName,
+      functionName: fn.functionName,
+      replicaRegion: config.primaryRegion,
+      topicArn: topic.arn,
+    });
+    return {
+      StandbyLambdaFunctionArn: fn.arn,
+      SecondaryS3BucketName: documents.bucket.bucket,
+      SecondarySNSTopicArn: topic.arn,
+    };
   }
 }

@@ -3,7 +3,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Env, primaryKeyPolicy, secondaryKeyPolicy } from './design';
+import { Env, keyPolicy } from './design';
 import { names, NameParts } from './naming';
 import { kmsDeletionWindowDays, policyJson, retainLifecycle, tfDialect } from './tf-support';
 
@@ -14,6 +14,8 @@ export interface TransactionKeysProps {
   /** The aliased provider for the secondary region. */
   readonly secondaryProvider: AwsProvider;
   readonly retainOnDelete: boolean;
+  /** The secondary region runs a standby processor, so its key serves logs and alarms too. */
+  readonly standby: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export class TransactionKeys extends Construct {
       multiRegion: true,
       enableKeyRotation: true,
       deletionWindowInDays,
-      policy: policyJson(primaryKeyPolicy(tfDialect, props.env, props.names)),
+      policy: policyJson(keyPolicy(tfDialect, props.env, props.names, true)),
       lifecycle,
     });
     new KmsAlias(this, 'primary-alias', {
@@ -45,10 +47,12 @@ export class TransactionKeys extends Construct {
 
     this.secondaryKey = new KmsReplicaKey(this, 'secondary', {
       provider: props.secondaryProvider,
-      description: `tap-dr ${props.names.suffix}: transactions replica (secondary)`,
+      description: `tap-dr ${props.names.suffix}: transactions replica and standby (secondary)`,
       primaryKeyArn: this.primaryKey.arn,
       deletionWindowInDays,
-      policy: policyJson(secondaryKeyPolicy(tfDialect, props.env)),
+      policy: policyJson(
+        keyPolicy(tfDialect, { ...props.env, region: props.env.secondaryRegion }, props.names, props.standby),
+      ),
       lifecycle,
     });
     new KmsAlias(this, 'secondary-alias', {

@@ -4,13 +4,19 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env, processor, processorEnv, processorPolicy, ProcessorRefs, serviceTrustPolicy } from './design';
 import { names, NameParts } from './naming';
 import { policyJson, retainLifecycle, tfDialect } from './tf-support';
 
 export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly names: NameParts;
+  /** Partition/account and the region this processor runs in. */
   readonly env: Env<string>;
+  /** The region's provider; the default (primary) provider when absent. */
+  readonly provider?: AwsProvider;
+  /** IAM names are global, so a second region's processor needs its own. */
+  readonly roleName: string;
   readonly tableName: string;
   readonly bucketName: string;
   /** The deployment package (src/lambda-bundle.ts) and its base64 SHA-256. */
@@ -35,7 +41,9 @@ export class TransactionProcessor extends Construct {
     super(scope, id);
 
     // Created up front (not by Lambda on first write) so it is encrypted and retained as configured.
+    const { provider } = props;
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      provider,
       name: names.processorLogGroup(props.names),
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.keyArn,
@@ -43,7 +51,7 @@ export class TransactionProcessor extends Construct {
     });
 
     this.role = new IamRole(this, 'role', {
-      name: names.processorRole(props.names),
+      name: props.roleName,
       description: 'Least-privilege execution role of the tap-dr transaction processor',
       assumeRolePolicy: policyJson(serviceTrustPolicy('lambda.amazonaws.com')),
     });
@@ -56,6 +64,7 @@ export class TransactionProcessor extends Construct {
     const bundle = new TerraformAsset(this, 'bundle', { path: props.archive.zipFile, type: AssetType.FILE });
 
     this.function = new LambdaFunction(this, 'function', {
+      provider,
       functionName: names.processorFunction(props.names),
       description: 'Validates and records payment transactions in the global table',
       runtime: processor.runtime,

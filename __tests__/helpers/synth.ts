@@ -51,9 +51,14 @@ export function resourcesOf(json: TerraformJson, type: string): Array<Record<str
   return Object.values(json.resource[type] ?? {});
 }
 
-/** The single resource of a type (fails the test if there are several or none). */
+/** Resources of a type in the primary region (default provider). */
+export function primaryResourcesOf(json: TerraformJson, type: string): Array<Record<string, any>> {
+  return resourcesOf(json, type).filter((r) => r.provider === undefined);
+}
+
+/** The single primary-region resource of a type (fails the test if there are several or none). */
 export function onlyResource(json: TerraformJson, type: string): Record<string, any> {
-  const all = resourcesOf(json, type);
+  const all = primaryResourcesOf(json, type);
   if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
   return all[0];
 }
