@@ -315,13 +315,18 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       ]);
     });
 
-    it('reaches the table and keys in both regions', () => {
+    it('reaches the table, keys and processor in both regions', () => {
       const policy = JSON.parse(
         resourcesOf(json, 'aws_iam_role_policy').find((p) => p.name === 'cross-region-access')!.policy,
       );
       const tables = policy.Statement.find((s: any) => s.Sid === 'TransactionsTableInBothRegions').Resource;
       expect(tables.some((r: string) => r.includes(':dynamodb:us-east-1:'))).toBe(true);
       expect(tables.some((r: string) => r.includes(':dynamodb:us-west-2:'))).toBe(true);
+      const invoke = policy.Statement.find((s: any) => s.Sid === 'ProcessorInBothRegions').Resource;
+      expect(invoke.map((r: string) => r.replace(/^.*:lambda:([a-z0-9-]+):.*:function:(.*)$/, '$1 $2'))).toEqual([
+        'us-east-1 transaction-processor-dev',
+        'us-west-2 transaction-processor-dev',
+      ]);
       const keys = policy.Statement.find((s: any) => s.Sid === 'KeysInBothRegions').Resource;
       expect(keys).toEqual([`${ref('aws_kms_key', json)}.arn}`, `${ref('aws_kms_replica_key', json)}.arn}`]);
     });

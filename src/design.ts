@@ -319,7 +319,7 @@ export interface CrossRegionRefs<T> {
 }
 
 /** What the cross-region role may do: operate the table in either region (for failover
- *  runbooks and verification) with the keys that encrypt it. */
+ *  runbooks and verification) with the keys that encrypt it, and invoke either processor. */
 export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: CrossRegionRefs<T>): PolicyDocument<T> {
   const tableIn = (region: string | T) =>
     d.join('arn:', e.partition, ':dynamodb:', region, ':', e.account, ':table/', names.table(p));
@@ -338,6 +338,15 @@ export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: 
           'dynamodb:ConditionCheckItem',
         ],
         Resource: [...tables, ...tables.map((t) => d.join(t, '/index/', table.gsi.name))],
+      },
+      {
+        // The seed's failover path: invoke the processor in whichever region is up.
+        Sid: 'ProcessorInBothRegions',
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: [e.region, e.secondaryRegion].map((region) =>
+          d.join('arn:', e.partition, ':lambda:', region, ':', e.account, ':function:', names.processorFunction(p)),
+        ),
       },
       {
         Sid: 'KeysInBothRegions',
