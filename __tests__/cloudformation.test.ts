@@ -10,38 +10,8 @@ import {
   ZIPFILE_MAX_CHARS,
 } from '../src/cloudformation';
 import { danglingReferences, referencesIn, templatesFor } from './helpers/cfn';
+import { SEED_OUTPUTS, SEED_RESOURCES } from './helpers/seed';
 import { testBundle } from './helpers/synth';
-
-const SEED_RESOURCES: Record<string, string> = {
-  TransactionKMSKey: 'AWS::KMS::Key',
-  TransactionKMSAlias: 'AWS::KMS::Alias',
-  TransactionDynamoDBTable: 'AWS::DynamoDB::GlobalTable',
-  TransactionDocumentsBucket: 'AWS::S3::Bucket',
-  LambdaExecutionRole: 'AWS::IAM::Role',
-  CrossRegionAssumeRole: 'AWS::IAM::Role',
-  TransactionProcessorFunction: 'AWS::Lambda::Function',
-  TransactionProcessorLogGroup: 'AWS::Logs::LogGroup',
-  AlertSNSTopic: 'AWS::SNS::Topic',
-  DynamoDBThrottleAlarm: 'AWS::CloudWatch::Alarm',
-  LambdaErrorAlarm: 'AWS::CloudWatch::Alarm',
-  LambdaThrottleAlarm: 'AWS::CloudWatch::Alarm',
-};
-
-const SEED_OUTPUTS = [
-  'KMSKeyId',
-  'KMSKeyArn',
-  'DynamoDBTableName',
-  'DynamoDBTableArn',
-  'S3BucketName',
-  'S3BucketArn',
-  'LambdaFunctionName',
-  'LambdaFunctionArn',
-  'SNSTopicArn',
-  'DynamoDBThrottleAlarmName',
-  'LambdaErrorAlarmName',
-  'LambdaThrottleAlarmName',
-  'CrossRegionRoleArn',
-];
 
 const props = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
 const KEY_ARN = { 'Fn::GetAtt': ['TransactionKMSKey', 'Arn'] };

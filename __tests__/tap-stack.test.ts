@@ -17,6 +17,7 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { MAX_BUCKET_NAME_LENGTH, names } from '../src/naming';
+import { SEED_OUTPUTS } from './helpers/seed';
 import { onlyResource, resourcesOf, synthStack, testBundle } from './helpers/synth';
 
 const ref = (type: string, json: { resource: Record<string, Record<string, unknown>> }) =>
@@ -334,22 +335,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
 
   describe('outputs', () => {
     it("carries the seed's 13 outputs, each with a description", () => {
-      const seeds = [
-        'KMSKeyId',
-        'KMSKeyArn',
-        'DynamoDBTableName',
-        'DynamoDBTableArn',
-        'S3BucketName',
-        'S3BucketArn',
-        'LambdaFunctionName',
-        'LambdaFunctionArn',
-        'SNSTopicArn',
-        'DynamoDBThrottleAlarmName',
-        'LambdaErrorAlarmName',
-        'LambdaThrottleAlarmName',
-        'CrossRegionRoleArn',
-      ];
-      for (const id of seeds) {
+      for (const id of SEED_OUTPUTS) {
         expect(json.output[id]).toBeDefined();
         expect(json.output[id].description!.length).toBeGreaterThan(15);
         expect(json.output[id].value).toMatch(/^\$\{(aws_|data\.)/);

@@ -36,6 +36,7 @@ import {
   processorPolicy,
   serviceTrustPolicy,
   table,
+  tableKeySchema,
 } from './design';
 import { names, NameParts, PROJECT } from './naming';
 
@@ -266,22 +267,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
       Properties: {
         TableName: sub(names.table(cfnNames)),
         BillingMode: table.billingMode,
-        AttributeDefinitions: [
-          { AttributeName: table.partitionKey, AttributeType: 'S' },
-          { AttributeName: table.gsi.partitionKey, AttributeType: 'S' },
-          { AttributeName: table.gsi.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [{ AttributeName: table.partitionKey, KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: table.gsi.name,
-            KeySchema: [
-              { AttributeName: table.gsi.partitionKey, KeyType: 'HASH' },
-              { AttributeName: table.gsi.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
+        ...tableKeySchema(),
         StreamSpecification: { StreamViewType: table.streamViewType },
         // Seed fix 3: no KMSMasterKeyId at table level; each replica names its own region's key below.
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },

@@ -15,6 +15,28 @@ export const table = {
   billingMode: 'PAY_PER_REQUEST',
 } as const;
 
+/** Attributes, key schema and index in the shape both the DynamoDB API and CloudFormation use. */
+export function tableKeySchema() {
+  return {
+    AttributeDefinitions: [
+      { AttributeName: table.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: table.gsi.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: table.gsi.sortKey, AttributeType: 'S' as const },
+    ],
+    KeySchema: [{ AttributeName: table.partitionKey, KeyType: 'HASH' as const }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: table.gsi.name,
+        KeySchema: [
+          { AttributeName: table.gsi.partitionKey, KeyType: 'HASH' as const },
+          { AttributeName: table.gsi.sortKey, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'ALL' as const },
+      },
+    ],
+  };
+}
+
 /** The transaction processor's environment variable names. Never AWS_REGION: Lambda reserves it (seed fix 4). */
 export const processorEnv = {
   tableName: 'DYNAMODB_TABLE_NAME',

@@ -34,6 +34,16 @@ export function standardTags(config: TapConfig, managedBy: string): Record<strin
   };
 }
 
+/** What the processor in either region runs with: the same package and settings. */
+function processorSettings(config: TapConfig, props: TapStackProps) {
+  return {
+    archive: props.lambdaArchive,
+    logRetentionDays: config.logRetentionDays,
+    retainOnDelete: config.retainOnDelete,
+    reservedConcurrency: config.lambdaReservedConcurrency,
+  };
+}
+
 /**
  * The whole disaster-recovery stack in one Terraform state: the default provider targets
  * the primary region, the aliased provider the secondary one.
@@ -97,10 +107,7 @@ export class TapStack extends TerraformStack {
       bucketArn: bucket.arn,
       keyArn: keys.primaryKey.arn,
       topicArn: topic.arn,
-      archive: props.lambdaArchive,
-      logRetentionDays: config.logRetentionDays,
-      retainOnDelete: config.retainOnDelete,
-      reservedConcurrency: config.lambdaReservedConcurrency,
+      ...processorSettings(config, props),
     }).function;
     const alarms = new DrAlarms(this, 'alarms', {
       names: p,
@@ -201,10 +208,7 @@ export class TapStack extends TerraformStack {
       bucketArn: documents.bucket.arn,
       keyArn,
       topicArn: topic.arn,
-      archive: props.lambdaArchive,
-      logRetentionDays: config.logRetentionDays,
-      retainOnDelete: config.retainOnDelete,
-      reservedConcurrency: config.lambdaReservedConcurrency,
+      ...processorSettings(config, props),
     }).function;
     new DrAlarms(this, 'standby-alarms', {
       provider,

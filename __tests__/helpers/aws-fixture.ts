@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { table } from '../../src/design';
+import { table, tableKeySchema } from '../../src/design';
 
 export const REGION = 'us-east-1';
 
@@ -56,22 +56,7 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: table.billingMode,
-      AttributeDefinitions: [
-        { AttributeName: table.partitionKey, AttributeType: 'S' },
-        { AttributeName: table.gsi.partitionKey, AttributeType: 'S' },
-        { AttributeName: table.gsi.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: table.partitionKey, KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: table.gsi.name,
-          KeySchema: [
-            { AttributeName: table.gsi.partitionKey, KeyType: 'HASH' },
-            { AttributeName: table.gsi.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
+      ...tableKeySchema(),
       StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType },
       SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
     }),
