@@ -1,0 +1,192 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'cdktf';
+import { loadConfig } from '../src/config';
+import { TapStack } from '../src/tap-stack';
+import { Moto, MOTO_INSTALL_HINT, motoAvailable, startMoto } from './helpers/moto';
+import { testBundle } from './helpers/synth';
+import { describeWithTerraform, offlineTerraform } from './helpers/terraform';
+
+/**
+ * `terraform plan` of the synthesized stack by the real hashicorp/aws provider, with both
+ * providers pointed at moto. Validate only checks the configuration against the schema;
+ * a plan also configures both providers, reads the data sources (account, partition)
+ * through them, and evaluates every expression, so what it shows is what an apply would
+ * send. No apply: moto never finishes a KMS replica key (the provider waits on it), so an
+ * apply here would prove moto's gaps, not ours.
+ */
+
+const ACCOUNT = '123456789012'; // moto's account
+
+/** Terraform override file: same providers (merged by alias), endpoints on the emulator, fake credentials. */
+function emulatorOverride(endpoint: string, aliases: Array<string | undefined>): object {
+  const services = ['cloudwatch', 'cloudwatchlogs', 'dynamodb', 'iam', 'kms', 'lambda', 's3', 'sns', 'sts'];
+  return {
+    provider: {
+      aws: aliases.map((alias) => ({
+        ...(alias ? { alias } : {}),
+        access_key: 'testing',
+        secret_key: 'testing',
+        skip_credentials_validation: true,
+        skip_metadata_api_check: 'true',
+        s3_use_path_style: true,
+        endpoints: [Object.fromEntries(services.map((s) => [s, endpoint]))],
+      })),
+    },
+  };
+}
+
+interface PlannedResource {
+  address: string;
+  type: string;
+  values: Record<string, any>;
+}
+
+interface Plan {
+  resources: PlannedResource[];
+  actions: string[][];
+  providerOf: Map<string, string | undefined>;
+  providerRegion: Record<string, string>;
+  stackDir: string;
+  declared: number;
+}
+
+const scenarios: Array<[string, Record<string, string>]> = [
+  ['defaults (us-east-1 -> us-west-2)', {}],
+  ['another region pair and suffix (eu-west-1 -> eu-central-1, "qa-7")', {
+    PRIMARY_REGION: 'eu-west-1',
+    SECONDARY_REGION: 'eu-central-1',
+    ENVIRONMENT_SUFFIX: 'qa-7',
+  }],
+];
+
+describeWithTerraform('terraform plan of the synthesized stack against a local AWS emulator', () => {
+  let moto: Moto;
+  beforeAll(async () => {
+    if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
+    moto = await startMoto();
+  }, 60_000);
+  afterAll(async () => moto?.stop());
+
+  function plan(env: Record<string, string>, id: string): Plan {
+    const config = loadConfig(env, {});
+    const app = Testing.app();
+    const stack = new TapStack(app, id, { config, lambdaArchive: testBundle() });
+    const stackDir = path.join(Testing.fullSynth(stack), 'stacks', id);
+    const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+    const aliases = (synthesized.provider.aws as Array<{ alias?: string }>).map((p) => p.alias);
+    fs.writeFileSync(path.join(stackDir, 'emulator_override.tf.json'), JSON.stringify(emulatorOverride(moto.endpoint, aliases)));
+
+    const tf = offlineTerraform();
+    const init = tf.run(['init', '-input=false', '-no-color'], stackDir);
+    expect(init.stderr).toBe('');
+    expect(init.status).toBe(0);
+    const planned = tf.run(['plan', '-input=false', '-no-color', '-lock=false', '-detailed-exitcode', '-out=tfplan'], stackDir);
+    expect(planned.stderr).toBe('');
+    expect(planned.stdout).not.toMatch(/Warning:/);
+    expect(planned.status).toBe(2); // 2: succeeded, with changes
+    const shown = tf.run(['show', '-json', 'tfplan'], stackDir);
+    expect(shown.status).toBe(0);
+    const json = JSON.parse(shown.stdout);
+
+    const configured = json.configuration.root_module.resources as Array<{ address: string; provider_config_key: string }>;
+    const declared = Object.values(synthesized.resource as Record<string, object>).reduce((n, r) => n + Object.keys(r).length, 0);
+    return {
+      resources: json.planned_values.root_module.resources,
+      actions: json.resource_changes.map((c: any) => c.change.actions),
+      providerOf: new Map(configured.map((r) => [r.address, r.provider_config_key])),
+      providerRegion: Object.fromEntries(
+        Object.entries(json.configuration.provider_config as Record<string, any>).map(([k, p]) => [k, p.expressions.region.constant_value]),
+      ),
+      stackDir,
+      declared,
+    };
+  }
+
+  describe.each(scenarios)('%s', (_name, env) => {
+    const config = loadConfig(env, {});
+    const suffix = config.environmentSuffix;
+    let p: Plan;
+    beforeAll(() => {
+      p = plan(env, `tap-dr-plan-${suffix}`);
+    }, 300_000);
+    afterAll(() => fs.rmSync(path.join(p?.stackDir ?? '/nonexistent', '.terraform'), { recursive: true, force: true }));
+
+    const all = (type: string) => p.resources.filter((r) => r.type === type);
+    const regionOf = (r: PlannedResource) => p.providerRegion[p.providerOf.get(r.address) ?? 'aws'];
+
+    it('plans every declared resource as a create, with no errors or warnings', () => {
+      expect(p.resources).toHaveLength(p.declared);
+      expect(p.actions.every((a) => a.length === 1 && a[0] === 'create')).toBe(true);
+      expect(p.declared).toBeGreaterThanOrEqual(30);
+    });
+
+    it('binds the two providers to the configured regions', () => {
+      expect(p.providerRegion).toEqual({ aws: config.primaryRegion, 'aws.secondary': config.secondaryRegion });
+    });
+
+    it('puts the replica key, the standby processor and its bucket in the secondary region', () => {
+      expect(all('aws_kms_replica_key').map(regionOf)).toEqual([config.secondaryRegion]);
+      expect(all('aws_lambda_function').map(regionOf).sort()).toEqual(
+        [config.primaryRegion, config.secondaryRegion].sort(),
+      );
+      const buckets = all('aws_s3_bucket');
+      expect(buckets.map((b) => [regionOf(b), b.values.bucket]).sort()).toEqual(
+        [
+          [config.primaryRegion, `tap-docs-${suffix}-${ACCOUNT}-${config.primaryRegion}`],
+          [config.secondaryRegion, `tap-docs-${suffix}-${ACCOUNT}-${config.secondaryRegion}`],
+        ].sort(),
+      );
+    });
+
+    it('resolves each key policy against the real account and its own region', () => {
+      const keys = [...all('aws_kms_key'), ...all('aws_kms_replica_key')];
+      expect(keys).toHaveLength(2);
+      for (const key of keys) {
+        const policy = JSON.parse(key.values.policy);
+        const region = regionOf(key);
+        expect(policy.Statement).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }),
+            expect.objectContaining({
+              Principal: { Service: `logs.${region}.amazonaws.com` },
+              Condition: {
+                ArnLike: {
+                  'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${ACCOUNT}:log-group:/aws/lambda/transaction-processor-${suffix}`,
+                },
+              },
+            }),
+          ]),
+        );
+      }
+      expect(all('aws_kms_key')[0].values).toMatchObject({ multi_region: true, enable_key_rotation: true });
+    });
+
+    it('plans the global table with PITR, encryption and a PITR-enabled replica in the secondary region', () => {
+      const [table] = all('aws_dynamodb_table');
+      expect(table.values).toMatchObject({
+        name: `transactions-${suffix}`,
+        billing_mode: 'PAY_PER_REQUEST',
+        stream_enabled: true,
+        stream_view_type: 'NEW_AND_OLD_IMAGES',
+        point_in_time_recovery: [{ enabled: true }],
+        server_side_encryption: [{ enabled: true }],
+        replica: [expect.objectContaining({ region_name: config.secondaryRegion, point_in_time_recovery: true })],
+      });
+    });
+
+    it('deploys the built bundle, and its source_code_hash is the hash of that very zip', () => {
+      for (const fn of all('aws_lambda_function')) {
+        const zip = fs.readFileSync(path.join(p.stackDir, fn.values.filename));
+        expect(fn.values.source_code_hash).toBe(createHash('sha256').update(zip).digest('base64'));
+        expect(fn.values).toMatchObject({
+          runtime: 'nodejs22.x',
+          handler: 'index.handler',
+          reserved_concurrent_executions: -1,
+          tracing_config: [{ mode: 'Active' }],
+        });
+      }
+    });
+  });
+});
