@@ -1,4 +1,6 @@
-import { ConfigError, contextFrom, loadConfig } from '../src/config';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConfigError, contextFrom, loadConfig, SETTINGS } from '../src/config';
 
 function problemsFor(env: Record<string, string>): string[] {
   try {
@@ -165,5 +167,14 @@ describe('rejected values name the setting, the value and the accepted form', ()
 
   it('reports bad context values under the environment variable name', () => {
     expect(() => loadConfig({}, { environmentSuffix: 'Nope' })).toThrow(/ENVIRONMENT_SUFFIX="Nope" is invalid/);
+  });
+});
+
+describe('the README', () => {
+  it("documents every setting, with its environment variable and context key, in the configuration table", () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `(\w+)` \|/gm)].map(([, env, context]) => ({ env, context }));
+    const byEnv = (a: { env: string }, b: { env: string }) => a.env.localeCompare(b.env);
+    expect(rows.sort(byEnv)).toEqual(Object.values(SETTINGS).sort(byEnv));
   });
 });

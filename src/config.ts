@@ -17,10 +17,14 @@ export const ENVIRONMENT_SUFFIX_DESCRIPTION =
   '1-20 lowercase letters, digits or hyphens, starting and ending with a letter or digit (e.g. "dev", "pr-123")';
 
 /** AWS region names: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4, ... */
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$';
 
 /** The characters STS accepts in an external ID, 2-1224 long. */
 export const EXTERNAL_ID_PATTERN = '^[\\w+=,.@:/-]{2,1224}$';
+export const EXTERNAL_ID_DESCRIPTION = '2-1224 characters of letters, digits and _+=,.@:/-';
+
+/** Deliberately loose: a local part, an @ and a dotted domain; SNS confirms the address anyway. */
+export const ALERT_EMAIL_PATTERN = '^[^\\s@]{1,64}@[^\\s@]+\\.[^\\s@]{2,}$';
 
 /** Retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS_ALLOWED = [
@@ -75,32 +79,34 @@ interface Setting {
   readonly context: string;
 }
 
-const S = {
-  environmentSuffix: { env: 'ENVIRONMENT_SUFFIX', context: 'environmentSuffix' },
-  primaryRegion: { env: 'PRIMARY_REGION', context: 'primaryRegion' },
-  secondaryRegion: { env: 'SECONDARY_REGION', context: 'secondaryRegion' },
-  alertEmail: { env: 'ALERT_EMAIL', context: 'alertEmail' },
-  retainOnDelete: { env: 'RETAIN_ON_DELETE', context: 'retainOnDelete' },
-  standbyProcessor: { env: 'STANDBY_PROCESSOR', context: 'standbyProcessor' },
-  lambdaReservedConcurrency: { env: 'LAMBDA_RESERVED_CONCURRENCY', context: 'lambdaReservedConcurrency' },
-  crossRegionExternalId: { env: 'CROSS_REGION_EXTERNAL_ID', context: 'crossRegionExternalId' },
-  logRetentionDays: { env: 'LOG_RETENTION_DAYS', context: 'logRetentionDays' },
-  noncurrentVersionExpirationDays: {
-    env: 'NONCURRENT_VERSION_EXPIRATION_DAYS',
-    context: 'noncurrentVersionExpirationDays',
-  },
-  extraTags: { env: 'EXTRA_TAGS', context: 'extraTags' },
-  stateBucket: { env: 'TF_STATE_BUCKET', context: 'stateBucket' },
-  stateKey: { env: 'TF_STATE_KEY', context: 'stateKey' },
-  stateRegion: { env: 'TF_STATE_REGION', context: 'stateRegion' },
-  stateLockTable: { env: 'TF_STATE_LOCK_TABLE', context: 'stateLockTable' },
-  cloudOrganization: { env: 'TF_CLOUD_ORGANIZATION', context: 'cloudOrganization' },
-  cloudWorkspace: { env: 'TF_CLOUD_WORKSPACE', context: 'cloudWorkspace' },
-  cloudHostname: { env: 'TF_CLOUD_HOSTNAME', context: 'cloudHostname' },
-} as const satisfies Record<string, Setting>;
+/** Environment variable of each setting; its cdktf context key is the setting's own (camelCase) name. */
+const ENV_VARS = {
+  environmentSuffix: 'ENVIRONMENT_SUFFIX',
+  primaryRegion: 'PRIMARY_REGION',
+  secondaryRegion: 'SECONDARY_REGION',
+  alertEmail: 'ALERT_EMAIL',
+  retainOnDelete: 'RETAIN_ON_DELETE',
+  standbyProcessor: 'STANDBY_PROCESSOR',
+  lambdaReservedConcurrency: 'LAMBDA_RESERVED_CONCURRENCY',
+  crossRegionExternalId: 'CROSS_REGION_EXTERNAL_ID',
+  logRetentionDays: 'LOG_RETENTION_DAYS',
+  noncurrentVersionExpirationDays: 'NONCURRENT_VERSION_EXPIRATION_DAYS',
+  extraTags: 'EXTRA_TAGS',
+  stateBucket: 'TF_STATE_BUCKET',
+  stateKey: 'TF_STATE_KEY',
+  stateRegion: 'TF_STATE_REGION',
+  stateLockTable: 'TF_STATE_LOCK_TABLE',
+  cloudOrganization: 'TF_CLOUD_ORGANIZATION',
+  cloudWorkspace: 'TF_CLOUD_WORKSPACE',
+  cloudHostname: 'TF_CLOUD_HOSTNAME',
+} as const;
 
-/** The settings table, exported so the README and tests can be checked against it. */
-export const SETTINGS: Readonly<Record<keyof typeof S, Setting>> = S;
+const S = Object.fromEntries(
+  Object.entries(ENV_VARS).map(([context, env]) => [context, { env, context }]),
+) as Record<keyof typeof ENV_VARS, Setting>;
+
+/** The settings table; a test checks the README's configuration table against it. */
+export const SETTINGS: Readonly<Record<keyof typeof ENV_VARS, Setting>> = S;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Context = Readonly<Record<string, unknown>>;
@@ -141,6 +147,15 @@ class Reader {
     return Number(v);
   }
 
+  /** A whole number from a fixed list, such as the retention periods a service accepts. */
+  oneOf(s: Setting, allowed: readonly number[], what: string, fallback: number): number {
+    const v = this.raw(s);
+    if (v === undefined) return fallback;
+    if (/^\d+$/.test(v) && allowed.includes(Number(v))) return Number(v);
+    this.fail(s, v, `one of ${what}: ${allowed.join(', ')}`);
+    return fallback;
+  }
+
   boolean(s: Setting, fallback: boolean): boolean {
     const v = this.raw(s);
     if (v === undefined) return fallback;
@@ -151,6 +166,8 @@ class Reader {
     return fallback;
   }
 }
+
+const REGION = new RegExp(REGION_PATTERN);
 
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
@@ -204,7 +221,7 @@ function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): St
     const key =
       r.matching(S.stateKey, /^[^\s/][^\s]{0,1023}$/, 'an S3 object key with no spaces, not starting with "/"') ??
       `tap-dr/${suffix}/terraform.tfstate`;
-    const region = r.matching(S.stateRegion, REGION_PATTERN, 'an AWS region name such as us-east-1') ?? primaryRegion;
+    const region = r.matching(S.stateRegion, REGION, 'an AWS region name such as us-east-1') ?? primaryRegion;
     const lockTable = r.matching(
       S.stateLockTable,
       /^[A-Za-z0-9_.-]{3,255}$/,
@@ -248,40 +265,24 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     r.matching(S.environmentSuffix, new RegExp(ENVIRONMENT_SUFFIX_PATTERN), ENVIRONMENT_SUFFIX_DESCRIPTION, 'dev') ??
     'dev';
   const regionExpected = 'an AWS region name such as us-east-1 or eu-west-2';
-  const primaryRegion = r.matching(S.primaryRegion, REGION_PATTERN, regionExpected, 'us-east-1');
-  const secondaryRegion = r.matching(S.secondaryRegion, REGION_PATTERN, regionExpected, 'us-west-2');
+  const primaryRegion = r.matching(S.primaryRegion, REGION, regionExpected, 'us-east-1');
+  const secondaryRegion = r.matching(S.secondaryRegion, REGION, regionExpected, 'us-west-2');
   if (primaryRegion !== undefined && primaryRegion === secondaryRegion) {
     r.problems.push(
       `${S.secondaryRegion.env}=${JSON.stringify(secondaryRegion)} is invalid: expected a region different from ${S.primaryRegion.env} (${primaryRegion})`,
     );
   }
 
-  const alertEmail = r.matching(
-    S.alertEmail,
-    /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/,
-    'an email address such as oncall@example.com',
-  );
+  const alertEmail = r.matching(S.alertEmail, new RegExp(ALERT_EMAIL_PATTERN), 'an email address such as oncall@example.com');
   const retainOnDelete = r.boolean(S.retainOnDelete, false);
   const standbyProcessor = r.boolean(S.standbyProcessor, true);
   // Unset by default: the seed's fix 6 (reserved concurrency can exceed the account quota).
   const lambdaReservedConcurrency = r.integer(S.lambdaReservedConcurrency, 1, 10000);
   const crossRegionExternalId =
-    r.matching(
-      S.crossRegionExternalId,
-      new RegExp(EXTERNAL_ID_PATTERN),
-      '2-1224 characters of letters, digits and _+=,.@:/-',
-    ) ?? `tap-dr-${environmentSuffix}-cross-region`;
+    r.matching(S.crossRegionExternalId, new RegExp(EXTERNAL_ID_PATTERN), EXTERNAL_ID_DESCRIPTION) ??
+    `tap-dr-${environmentSuffix}-cross-region`;
 
-  const logRetentionRaw = r.raw(S.logRetentionDays);
-  let logRetentionDays = 90;
-  if (logRetentionRaw !== undefined) {
-    const n = Number(logRetentionRaw);
-    if (/^\d+$/.test(logRetentionRaw) && (LOG_RETENTION_DAYS_ALLOWED as readonly number[]).includes(n)) {
-      logRetentionDays = n;
-    } else {
-      r.fail(S.logRetentionDays, logRetentionRaw, `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS_ALLOWED.join(', ')}`);
-    }
-  }
+  const logRetentionDays = r.oneOf(S.logRetentionDays, LOG_RETENTION_DAYS_ALLOWED, "CloudWatch's retention periods", 90);
   const noncurrentVersionExpirationDays = r.integer(S.noncurrentVersionExpirationDays, 1, 3650, 90) ?? 90;
   const extraTags = parseTags(r);
   const stateBackend = parseStateBackend(r, environmentSuffix, primaryRegion ?? 'us-east-1');
