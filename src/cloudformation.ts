@@ -15,12 +15,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  ALERT_EMAIL_PATTERN,
   ENVIRONMENT_SUFFIX_DESCRIPTION,
   ENVIRONMENT_SUFFIX_PATTERN,
+  EXTERNAL_ID_DESCRIPTION,
   EXTERNAL_ID_PATTERN,
+  REGION_PATTERN,
   TapConfig,
 } from './config';
 import {
+  alarmDimensions,
   alarms,
   AlarmSpec,
   crossRegionPolicy,
@@ -31,14 +35,16 @@ import {
   OutputId,
   outputs,
   keyPolicy,
+  kmsDeletionWindowDays,
   processor,
-  processorEnv,
   processorPolicy,
+  processorVariables,
   serviceTrustPolicy,
+  standardTags,
   table,
   tableKeySchema,
 } from './design';
-import { names, NameParts, PROJECT } from './naming';
+import { names, NameParts } from './naming';
 
 /** The CloudFormation intrinsics this emitter produces. */
 export type CfnExpr =
@@ -147,31 +153,24 @@ function kmsKey(config: TapConfig, description: string, policy: unknown): CfnRes
     Properties: {
       Description: description,
       EnableKeyRotation: true,
-      // 7 days keeps test stacks cheap to tear down; retained stacks get the 30-day maximum.
-      PendingWindowInDays: config.retainOnDelete ? 30 : 7,
+      PendingWindowInDays: kmsDeletionWindowDays(config.retainOnDelete),
       KeyPolicy: policy,
     },
   });
 }
 
 function tags(config: TapConfig): Array<{ Key: string; Value: CfnValue }> {
-  const t: Record<string, CfnValue> = {
-    ...config.extraTags,
-    Project: PROJECT,
-    Environment: ref(P.suffix),
-    ManagedBy: 'cloudformation',
-  };
-  return Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+  return Object.entries(standardTags(config, ref(P.suffix), 'cloudformation')).map(([Key, Value]) => ({ Key, Value }));
 }
 
 function alarmResource(spec: AlarmSpec): CfnResource {
-  const dims =
-    spec.target === 'function'
-      ? [{ Name: 'FunctionName', Value: ref('TransactionProcessorFunction') }]
-      : [
-          { Name: 'TableName', Value: ref('TransactionDynamoDBTable') },
-          ...(spec.receivingRegion ? [{ Name: 'ReceivingRegion', Value: ref(P.secondaryRegion) }] : []),
-        ];
+  const dims = Object.entries(
+    alarmDimensions(spec, {
+      tableName: ref('TransactionDynamoDBTable'),
+      functionName: ref('TransactionProcessorFunction'),
+      replicaRegion: ref(P.secondaryRegion),
+    }),
+  ).map(([Name, Value]) => ({ Name, Value }));
   const metric = spec.expression
     ? {
         Metrics: [
@@ -381,12 +380,11 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
         TracingConfig: { Mode: processor.tracingMode },
         Environment: {
           // Seed fix 4: never AWS_REGION (reserved by Lambda).
-          Variables: {
-            [processorEnv.tableName]: ref('TransactionDynamoDBTable'),
-            [processorEnv.bucketName]: ref('TransactionDocumentsBucket'),
-            [processorEnv.topicArn]: topicArn,
-            [processorEnv.callTimeoutMs]: String(processor.callTimeoutMs),
-          },
+          Variables: processorVariables({
+            tableName: ref('TransactionDynamoDBTable'),
+            bucketName: ref('TransactionDocumentsBucket'),
+            topicArn,
+          }),
         },
         // Seed fix 6: no reservation unless configured.
         ...(config.lambdaReservedConcurrency !== undefined
@@ -444,7 +442,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
         Type: 'String',
         Description: 'Region of the global table replica; must differ from the region this stack deploys to',
         Default: config.secondaryRegion,
-        AllowedPattern: '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$',
+        AllowedPattern: REGION_PATTERN,
         ConstraintDescription: 'must be an AWS region name such as us-west-2',
       },
       [P.secondaryKeyArn]: {
@@ -457,7 +455,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
         Type: 'String',
         Description: 'Optional on-call email subscribed to the alert topic (empty: none)',
         Default: config.alertEmail ?? '',
-        AllowedPattern: '^$|^[^\\s@]{1,64}@[^\\s@]+\\.[^\\s@]{2,}$',
+        AllowedPattern: `^$|${ALERT_EMAIL_PATTERN}`,
         ConstraintDescription: 'must be empty or an email address',
       },
       [P.externalId]: {
@@ -467,7 +465,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
         MinLength: 2,
         MaxLength: 1224,
         AllowedPattern: EXTERNAL_ID_PATTERN,
-        ConstraintDescription: 'must be 2-1224 characters of letters, digits and _+=,.@:/-',
+        ConstraintDescription: `must be ${EXTERNAL_ID_DESCRIPTION}`,
       },
     },
     Rules: {

@@ -5,7 +5,18 @@
  *
  * No cdktf imports here (the CloudFormation emitter must not load cdktf).
  */
-import { names, NameParts } from './naming';
+import type { TapConfig } from './config';
+import { names, NameParts, PROJECT } from './naming';
+
+/** Tags on every resource: the configured extra tags, then the ones tap-dr owns (they win). */
+export function standardTags<T>(config: TapConfig, environment: string | T, managedBy: string): Record<string, string | T> {
+  return { ...config.extraTags, Project: PROJECT, Environment: environment, ManagedBy: managedBy };
+}
+
+/** KMS waiting period: the 7-day minimum keeps test stacks cheap; retained stacks get the 30-day maximum. */
+export function kmsDeletionWindowDays(retainOnDelete: boolean): number {
+  return retainOnDelete ? 30 : 7;
+}
 
 export const table = {
   partitionKey: 'transactionId',
@@ -58,6 +69,16 @@ export const processor = {
   /** Object keys the processor writes under; the role is scoped to this prefix. */
   documentPrefix: 'documents/',
 } as const;
+
+/** The processor's environment, keyed by the variable names above. */
+export function processorVariables<T>(r: { tableName: T; bucketName: T; topicArn: T }): Record<string, string | T> {
+  return {
+    [processorEnv.tableName]: r.tableName,
+    [processorEnv.bucketName]: r.bucketName,
+    [processorEnv.topicArn]: r.topicArn,
+    [processorEnv.callTimeoutMs]: String(processor.callTimeoutMs),
+  };
+}
 
 export interface MetricSpec {
   readonly id: string;
@@ -149,6 +170,15 @@ export const alarms: readonly AlarmSpec[] = [
     receivingRegion: true,
   },
 ];
+
+/** What an alarm's metrics are dimensioned by, in the region that watches them. */
+export function alarmDimensions<T>(
+  spec: AlarmSpec,
+  r: { tableName: string | T; functionName: string | T; replicaRegion: string | T },
+): Record<string, string | T> {
+  if (spec.target === 'function') return { FunctionName: r.functionName };
+  return spec.receivingRegion ? { TableName: r.tableName, ReceivingRegion: r.replicaRegion } : { TableName: r.tableName };
+}
 
 /** The seed's 13 outputs (same ids in both deliverables), plus the two this project adds. */
 export const outputs = [

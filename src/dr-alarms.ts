@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { alarms, AlarmSpec } from './design';
+import { alarmDimensions, alarms, AlarmSpec } from './design';
 import { names, NameParts } from './naming';
 
 export interface DrAlarmsProps {
@@ -36,18 +36,11 @@ export class DrAlarms extends Construct {
         treatMissingData: spec.treatMissingData,
         alarmActions: [props.topicArn],
         okActions: [props.topicArn],
-        ...metricOf(spec, dimensionsOf(spec, props)),
+        ...metricOf(spec, alarmDimensions(spec, props)),
       });
     }
     this.byLogicalId = byId;
   }
-}
-
-function dimensionsOf(spec: AlarmSpec, props: DrAlarmsProps): Record<string, string> {
-  if (spec.target === 'function') return { FunctionName: props.functionName };
-  return spec.receivingRegion
-    ? { TableName: props.tableName, ReceivingRegion: props.replicaRegion }
-    : { TableName: props.tableName };
 }
 
 function metricOf(spec: AlarmSpec, dimensions: Record<string, string>) {

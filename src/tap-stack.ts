@@ -7,10 +7,10 @@ import { AlertTopic } from './alert-topic';
 import { TapConfig } from './config';
 import { CrossRegionRole } from './cross-region-role';
 import { DocumentReplication } from './document-replication';
-import { Env, OutputId, outputs, StandbyOutputId, standbyOutputs } from './design';
+import { Env, OutputId, outputs, StandbyOutputId, standbyOutputs, standardTags } from './design';
 import { DocumentsBucket } from './documents-bucket';
 import { DrAlarms } from './dr-alarms';
-import { names, NameParts, PROJECT } from './naming';
+import { names, NameParts } from './naming';
 import { configureStateBackend } from './state-backend';
 import { TransactionKeys } from './transaction-keys';
 import { TransactionProcessor } from './transaction-processor';
@@ -23,16 +23,6 @@ export interface TapStackProps {
 }
 
 export const SECONDARY_PROVIDER_ALIAS = 'secondary';
-
-/** Tags every resource carries, through the providers' default_tags. */
-export function standardTags(config: TapConfig, managedBy: string): Record<string, string> {
-  return {
-    ...config.extraTags,
-    Project: PROJECT,
-    Environment: config.environmentSuffix,
-    ManagedBy: managedBy,
-  };
-}
 
 /** What the processor in either region runs with: the same package and settings. */
 function processorSettings(config: TapConfig, props: TapStackProps) {
@@ -53,7 +43,8 @@ export class TapStack extends TerraformStack {
     super(scope, id);
     const { config } = props;
     const p: NameParts = { suffix: config.environmentSuffix };
-    const defaultTags = [{ tags: standardTags(config, 'cdktf') }];
+    // Every resource carries them, through the providers' default_tags.
+    const defaultTags = [{ tags: standardTags(config, config.environmentSuffix, 'cdktf') }];
 
     new AwsProvider(this, 'aws', { region: config.primaryRegion, defaultTags });
     const secondary = new AwsProvider(this, 'aws-secondary', {

@@ -17,8 +17,3 @@ export function policyJson(doc: PolicyDocument<string>): string {
 export function retainLifecycle(retainOnDelete: boolean): TerraformResourceLifecycle | undefined {
   return retainOnDelete ? { preventDestroy: true } : undefined;
 }
-
-/** KMS waiting period: the 7-day minimum keeps test stacks cheap; retained stacks get the 30-day maximum. */
-export function kmsDeletionWindowDays(retainOnDelete: boolean): number {
-  return retainOnDelete ? 30 : 7;
-}

@@ -3,9 +3,9 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Env, keyPolicy } from './design';
+import { Env, keyPolicy, kmsDeletionWindowDays } from './design';
 import { names, NameParts } from './naming';
-import { kmsDeletionWindowDays, policyJson, retainLifecycle, tfDialect } from './tf-support';
+import { policyJson, retainLifecycle, tfDialect } from './tf-support';
 
 export interface TransactionKeysProps {
   readonly names: NameParts;

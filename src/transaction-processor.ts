@@ -5,7 +5,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Env, processor, processorEnv, processorPolicy, ProcessorRefs, serviceTrustPolicy } from './design';
+import { Env, processor, processorPolicy, ProcessorRefs, processorVariables, serviceTrustPolicy } from './design';
 import { names, NameParts } from './naming';
 import { policyJson, retainLifecycle, tfDialect } from './tf-support';
 
@@ -78,14 +78,7 @@ export class TransactionProcessor extends Construct {
       timeout: processor.timeoutSeconds,
       kmsKeyArn: props.keyArn,
       tracingConfig: { mode: processor.tracingMode },
-      environment: {
-        variables: {
-          [processorEnv.tableName]: props.tableName,
-          [processorEnv.bucketName]: props.bucketName,
-          [processorEnv.topicArn]: props.topicArn,
-          [processorEnv.callTimeoutMs]: String(processor.callTimeoutMs),
-        },
-      },
+      environment: { variables: processorVariables(props) },
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       // The role's permissions and the log group must exist before the first invocation.
       dependsOn: [policy, this.logGroup],
