@@ -242,9 +242,19 @@ export interface Env<T> {
   readonly secondaryRegion: string | T;
 }
 
+/** arn:<partition>:<service>:<region>:<account>:<resource>, for ARNs known before the resource exists. */
+function regionalArn<T>(d: Dialect<T>, e: Env<T>, service: string, region: string | T, resource: string | T): string | T {
+  return d.join('arn:', e.partition, ':', service, ':', region, ':', e.account, ':', resource);
+}
+
+/** A global table's ARN in one of its regions: every replica has the same name. */
+export function tableArnIn<T>(d: Dialect<T>, e: Env<T>, region: string | T, tableName: string | T): string | T {
+  return regionalArn(d, e, 'dynamodb', region, d.join('table/', tableName));
+}
+
 function logGroupArn<T>(d: Dialect<T>, e: Env<T>, p: NameParts): string | T {
   // Built from the name: Terraform's `arn` lacks the ":*" CloudFormation's GetAtt has.
-  return d.join('arn:', e.partition, ':logs:', e.region, ':', e.account, ':log-group:', names.processorLogGroup(p));
+  return regionalArn(d, e, 'logs', e.region, `log-group:${names.processorLogGroup(p)}`);
 }
 
 export interface ProcessorRefs<T> {
@@ -373,9 +383,7 @@ export interface CrossRegionRefs<T> {
 /** What the cross-region role may do: operate the table in either region (for failover
  *  runbooks and verification) with the keys that encrypt it, and invoke either processor. */
 export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: CrossRegionRefs<T>): PolicyDocument<T> {
-  const tableIn = (region: string | T) =>
-    d.join('arn:', e.partition, ':dynamodb:', region, ':', e.account, ':table/', names.table(p));
-  const tables = [tableIn(e.region), tableIn(e.secondaryRegion)];
+  const tables = [e.region, e.secondaryRegion].map((region) => tableArnIn(d, e, region, names.table(p)));
   return {
     Version: '2012-10-17',
     Statement: [
@@ -397,7 +405,7 @@ export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: 
         Effect: 'Allow',
         Action: ['lambda:InvokeFunction'],
         Resource: [e.region, e.secondaryRegion].map((region) =>
-          d.join('arn:', e.partition, ':lambda:', region, ':', e.account, ':function:', names.processorFunction(p)),
+          regionalArn(d, e, 'lambda', region, `function:${names.processorFunction(p)}`),
         ),
       },
       {

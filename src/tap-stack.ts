@@ -7,7 +7,7 @@ import { AlertTopic } from './alert-topic';
 import { TapConfig } from './config';
 import { CrossRegionRole } from './cross-region-role';
 import { DocumentReplication } from './document-replication';
-import { Env, OutputId, outputs, StandbyOutputId, standbyOutputs, standardTags } from './design';
+import { Env, OutputId, outputs, StandbyOutputId, standbyOutputs, standardTags, tableArnIn } from './design';
 import { DocumentsBucket } from './documents-bucket';
 import { DrAlarms } from './dr-alarms';
 import { names, NameParts } from './naming';
@@ -15,6 +15,7 @@ import { configureStateBackend } from './state-backend';
 import { TransactionKeys } from './transaction-keys';
 import { TransactionProcessor } from './transaction-processor';
 import { TransactionTable } from './transaction-table';
+import { tfDialect } from './tf-support';
 
 export interface TapStackProps {
   readonly config: TapConfig;
@@ -164,7 +165,7 @@ export class TapStack extends TerraformStack {
     const keyArn = keys.secondaryKey.arn;
     const documents = new DocumentsBucket(this, 'standby-documents', {
       provider,
-      bucketName: names.documentsBucket({ ...p, account: env.account as string, region: config.secondaryRegion }),
+      bucketName: names.documentsBucket({ ...p, account: env.account, region: config.secondaryRegion }),
       kmsKeyArn: keyArn,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       retainOnDelete: config.retainOnDelete,
@@ -186,8 +187,7 @@ export class TapStack extends TerraformStack {
       kmsKeyArn: keyArn,
       alertEmail: config.alertEmail,
     }).topic;
-    // The global table's replica has the same name, and its ARN names this region.
-    const tableArn = `arn:${env.partition}:dynamodb:${config.secondaryRegion}:${env.account}:table/${tableName}`;
+    const tableArn = tableArnIn(tfDialect, env, config.secondaryRegion, tableName);
     const fn = new TransactionProcessor(this, 'standby-processor', {
       provider,
       names: p,

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
-import { table } from './design';
+import { table, tableKeySchema } from './design';
 import { names, NameParts } from './naming';
 import { retainLifecycle } from './tf-support';
 
@@ -27,11 +27,7 @@ export class TransactionTable extends Construct {
       name: names.table(props.names),
       billingMode: table.billingMode,
       hashKey: table.partitionKey,
-      attribute: [
-        { name: table.partitionKey, type: 'S' },
-        { name: table.gsi.partitionKey, type: 'S' },
-        { name: table.gsi.sortKey, type: 'S' },
-      ],
+      attribute: tableKeySchema().AttributeDefinitions.map((a) => ({ name: a.AttributeName, type: a.AttributeType })),
       globalSecondaryIndex: [
         {
           name: table.gsi.name,
