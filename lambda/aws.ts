@@ -24,14 +24,18 @@ export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = proces
     // S3 then needs path-style addressing (no bucket subdomains on 127.0.0.1).
     forcePathStyle: !!env.AWS_ENDPOINT_URL,
   };
-  const clients: Record<string, { send: Function }> = {};
+  // Required on first use, not at the top: the SDK is provided by the runtime. Kept with its
+  // client, so later calls pay neither the require() lookup nor a client construction.
+  const loaded: Record<string, { sdk: Record<string, any>; client: { send: Function } }> = {};
+  const load = (service: string, client: string) => {
+    const sdk = require(`@aws-sdk/client-${service}`);
+    return { sdk, client: new sdk[client](config) };
+  };
   const call =
     (service: string, client: string, command: string) =>
     (input: object): Promise<any> => {
-      // Required here, not at the top: the SDK is provided by the runtime and loads on first use.
-      const sdk = require(`@aws-sdk/client-${service}`);
-      clients[service] ??= new sdk[client](config);
-      return clients[service].send(new sdk[command](input), { abortSignal: AbortSignal.timeout(timeoutMs) });
+      const { sdk, client: c } = (loaded[service] ??= load(service, client));
+      return c.send(new sdk[command](input), { abortSignal: AbortSignal.timeout(timeoutMs) });
     };
   return {
     getItem: call('dynamodb', 'DynamoDBClient', 'GetItemCommand'),
