@@ -6,7 +6,7 @@
 import { Template } from '../src/cloudformation';
 import { standbyOutputs } from '../src/design';
 import { templatesFor } from './helpers/cfn';
-import { resourcesOf, synthStack, TerraformJson } from './helpers/synth';
+import { onlyResource, resourcesOf, secondaryResourcesOf, synthStack } from './helpers/synth';
 
 const ENV = {
   ENVIRONMENT_SUFFIX: 'parity',
@@ -72,21 +72,16 @@ function fromTf(v: unknown): unknown {
 }
 
 // --- Accessors -------------------------------------------------------------------------
-/** The primary region's resource of a type: the CloudFormation deliverable has no standby region. */
-const only = (json: TerraformJson, type: string) => {
-  const all = resourcesOf(json, type).filter((r) => r.provider === undefined);
-  expect(all).toHaveLength(1);
-  return all[0];
-};
+// Terraform: the primary region's resources (onlyResource), as the CloudFormation deliverable has no standby.
 const tfRole = (name: string) => resourcesOf(tf, 'aws_iam_role').find((r) => r.name === name)!;
 const tfPolicy = (name: string) =>
   JSON.parse(resourcesOf(tf, 'aws_iam_role_policy').find((p) => p.name === name)!.policy);
 const cfnProps = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
 const tfAlarm = (suffix: string) =>
   resourcesOf(tf, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity-${suffix}`)!;
-const tfFn = () => only(tf, 'aws_lambda_function');
+const tfFn = () => onlyResource(tf, 'aws_lambda_function');
 const cfnFn = () => cfnProps(cfn, 'TransactionProcessorFunction');
-const tfTable = () => only(tf, 'aws_dynamodb_table');
+const tfTable = () => onlyResource(tf, 'aws_dynamodb_table');
 const cfnTable = () => cfnProps(cfn, 'TransactionDynamoDBTable');
 
 /** An alarm in a common form: metrics, math, threshold, comparison, periods, missing data. */
@@ -145,9 +140,9 @@ type Row = [component: string, terraform: () => unknown, cloudformation: () => u
 const PAIRS: Row[] = [
   // KMS
   ['KMS alias name', () => fromTf(resourcesOf(tf, 'aws_kms_alias')[0].name), () => fromCfn(cfnProps(cfn, 'TransactionKMSAlias').AliasName)],
-  ['KMS key rotation', () => only(tf, 'aws_kms_key').enable_key_rotation, () => cfnProps(cfn, 'TransactionKMSKey').EnableKeyRotation],
-  ['KMS deletion window', () => only(tf, 'aws_kms_key').deletion_window_in_days, () => cfnProps(cfn, 'TransactionKMSKey').PendingWindowInDays],
-  ['KMS primary key policy', () => fromTf(statements(JSON.parse(only(tf, 'aws_kms_key').policy))), () => fromCfn(statements(cfnProps(cfn, 'TransactionKMSKey').KeyPolicy))],
+  ['KMS key rotation', () => onlyResource(tf, 'aws_kms_key').enable_key_rotation, () => cfnProps(cfn, 'TransactionKMSKey').EnableKeyRotation],
+  ['KMS deletion window', () => onlyResource(tf, 'aws_kms_key').deletion_window_in_days, () => cfnProps(cfn, 'TransactionKMSKey').PendingWindowInDays],
+  ['KMS primary key policy', () => fromTf(statements(JSON.parse(onlyResource(tf, 'aws_kms_key').policy))), () => fromCfn(statements(cfnProps(cfn, 'TransactionKMSKey').KeyPolicy))],
   // DynamoDB
   ['table name', () => tfTable().name, () => fromCfn(cfnTable().TableName)],
   ['table billing', () => tfTable().billing_mode, () => cfnTable().BillingMode],
@@ -162,18 +157,18 @@ const PAIRS: Row[] = [
     () => fromCfn(cfnTable().Replicas.map((r: any) => r.SSESpecification.KMSMasterKeyId))],
   ['table deletion protection', () => tfTable().deletion_protection_enabled, () => cfnTable().Replicas[0].DeletionProtectionEnabled],
   // S3
-  ['bucket name', () => fromTf(only(tf, 'aws_s3_bucket').bucket), () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketName)],
-  ['bucket versioning', () => only(tf, 'aws_s3_bucket_versioning').versioning_configuration.status,
+  ['bucket name', () => fromTf(onlyResource(tf, 'aws_s3_bucket').bucket), () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketName)],
+  ['bucket versioning', () => onlyResource(tf, 'aws_s3_bucket_versioning').versioning_configuration.status,
     () => cfnProps(cfn, 'TransactionDocumentsBucket').VersioningConfiguration.Status],
-  ['bucket encryption', () => fromTf(only(tf, 'aws_s3_bucket_server_side_encryption_configuration').rule.map((r: any) => [r.apply_server_side_encryption_by_default.sse_algorithm, r.apply_server_side_encryption_by_default.kms_master_key_id, r.bucket_key_enabled])),
+  ['bucket encryption', () => fromTf(onlyResource(tf, 'aws_s3_bucket_server_side_encryption_configuration').rule.map((r: any) => [r.apply_server_side_encryption_by_default.sse_algorithm, r.apply_server_side_encryption_by_default.kms_master_key_id, r.bucket_key_enabled])),
     () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketEncryption.ServerSideEncryptionConfiguration.map((r: any) => [r.ServerSideEncryptionByDefault.SSEAlgorithm, r.ServerSideEncryptionByDefault.KMSMasterKeyID, r.BucketKeyEnabled]))],
-  ['bucket public access block', () => { const b = only(tf, 'aws_s3_bucket_public_access_block'); return [b.block_public_acls, b.block_public_policy, b.ignore_public_acls, b.restrict_public_buckets]; },
+  ['bucket public access block', () => { const b = onlyResource(tf, 'aws_s3_bucket_public_access_block'); return [b.block_public_acls, b.block_public_policy, b.ignore_public_acls, b.restrict_public_buckets]; },
     () => { const b = cfnProps(cfn, 'TransactionDocumentsBucket').PublicAccessBlockConfiguration; return [b.BlockPublicAcls, b.BlockPublicPolicy, b.IgnorePublicAcls, b.RestrictPublicBuckets]; }],
-  ['bucket ownership', () => only(tf, 'aws_s3_bucket_ownership_controls').rule.object_ownership,
+  ['bucket ownership', () => onlyResource(tf, 'aws_s3_bucket_ownership_controls').rule.object_ownership,
     () => cfnProps(cfn, 'TransactionDocumentsBucket').OwnershipControls.Rules[0].ObjectOwnership],
-  ['bucket noncurrent version expiry', () => only(tf, 'aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration[0].noncurrent_days,
+  ['bucket noncurrent version expiry', () => onlyResource(tf, 'aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration[0].noncurrent_days,
     () => cfnProps(cfn, 'TransactionDocumentsBucket').LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays],
-  ['bucket TLS-only policy', () => fromTf(statements(JSON.parse(only(tf, 'aws_s3_bucket_policy').policy))),
+  ['bucket TLS-only policy', () => fromTf(statements(JSON.parse(onlyResource(tf, 'aws_s3_bucket_policy').policy))),
     () => fromCfn(statements(cfnProps(cfn, 'TransactionDocumentsBucketPolicy').PolicyDocument))],
   // Lambda
   ['function name', () => tfFn().function_name, () => fromCfn(cfnFn().FunctionName)],
@@ -184,15 +179,15 @@ const PAIRS: Row[] = [
   ['function environment', () => fromTf(tfFn().environment.variables), () => fromCfn(cfnFn().Environment.Variables)],
   ['function environment key', () => fromTf(tfFn().kms_key_arn), () => fromCfn(cfnFn().KmsKeyArn)],
   ['function reserved concurrency', () => tfFn().reserved_concurrent_executions, () => cfnFn().ReservedConcurrentExecutions],
-  ['log group name', () => only(tf, 'aws_cloudwatch_log_group').name, () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').LogGroupName)],
-  ['log retention', () => only(tf, 'aws_cloudwatch_log_group').retention_in_days, () => cfnProps(cfn, 'TransactionProcessorLogGroup').RetentionInDays],
-  ['log encryption', () => fromTf(only(tf, 'aws_cloudwatch_log_group').kms_key_id), () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').KmsKeyId)],
+  ['log group name', () => onlyResource(tf, 'aws_cloudwatch_log_group').name, () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').LogGroupName)],
+  ['log retention', () => onlyResource(tf, 'aws_cloudwatch_log_group').retention_in_days, () => cfnProps(cfn, 'TransactionProcessorLogGroup').RetentionInDays],
+  ['log encryption', () => fromTf(onlyResource(tf, 'aws_cloudwatch_log_group').kms_key_id), () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').KmsKeyId)],
   ['processor role name', () => tfRole('tap-dr-processor-parity').name, () => fromCfn(cfnProps(cfn, 'LambdaExecutionRole').RoleName)],
   ['processor role trust', () => JSON.parse(tfRole('tap-dr-processor-parity').assume_role_policy), () => cfnProps(cfn, 'LambdaExecutionRole').AssumeRolePolicyDocument],
   ['processor permissions', () => fromTf(statements(tfPolicy('transaction-processor'))), () => fromCfn(statements(cfnProps(cfn, 'LambdaExecutionRole').Policies[0].PolicyDocument))],
   // SNS
-  ['topic name', () => only(tf, 'aws_sns_topic').name, () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').TopicName)],
-  ['topic encryption', () => fromTf(only(tf, 'aws_sns_topic').kms_master_key_id), () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').KmsMasterKeyId)],
+  ['topic name', () => onlyResource(tf, 'aws_sns_topic').name, () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').TopicName)],
+  ['topic encryption', () => fromTf(onlyResource(tf, 'aws_sns_topic').kms_master_key_id), () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').KmsMasterKeyId)],
   // Alarms
   ['DynamoDB throttle alarm', () => tfAlarmShape(tfAlarm('dynamodb-throttles')), () => cfnAlarmShape(cfnProps(cfn, 'DynamoDBThrottleAlarm'))],
   ['Lambda error alarm', () => tfAlarmShape(tfAlarm('lambda-errors')), () => cfnAlarmShape(cfnProps(cfn, 'LambdaErrorAlarm'))],
@@ -225,13 +220,13 @@ describe('Terraform and CloudFormation describe the same system', () => {
 /** Where the deliverables differ on purpose, pinned so a change is deliberate. */
 describe('differences by design', () => {
   it('Terraform replicates one multi-region key; CloudFormation deploys an independent key per region', () => {
-    expect(only(tf, 'aws_kms_key').multi_region).toBe(true);
+    expect(onlyResource(tf, 'aws_kms_key').multi_region).toBe(true);
     expect(cfnProps(cfn, 'TransactionKMSKey').MultiRegion).toBeUndefined();
     expect(templatesFor(ENV).secondary.Resources.SecondaryKMSKey.Type).toBe('AWS::KMS::Key');
   });
 
   it('only Terraform runs a warm standby in the secondary region (one stack can span both regions)', () => {
-    const secondary = (type: string) => resourcesOf(tf, type).filter((r) => r.provider === 'aws.secondary');
+    const secondary = (type: string) => secondaryResourcesOf(tf, type);
     expect(secondary('aws_lambda_function')).toHaveLength(1);
     expect(secondary('aws_s3_bucket')).toHaveLength(1);
     expect(resourcesOf(tf, 'aws_s3_bucket_replication_configuration')).toHaveLength(1);

@@ -18,7 +18,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { MAX_BUCKET_NAME_LENGTH, names } from '../src/naming';
 import { SEED_OUTPUTS } from './helpers/seed';
-import { onlyResource, resourcesOf, synthStack, testBundle } from './helpers/synth';
+import { onlyResource, primaryResourcesOf, resourcesOf, secondaryResourcesOf, synthStack, testBundle } from './helpers/synth';
 
 const ref = (type: string, json: { resource: Record<string, Record<string, unknown>> }) =>
   `\${${type}.${Object.keys(json.resource[type])[0]}`;
@@ -461,12 +461,12 @@ it('the longest suffix in the longest region still gives a valid S3 bucket name'
 
 describe('warm standby in the secondary region', () => {
   const { synth, json } = synthStack();
-  const secondary = (type: string) => resourcesOf(json, type).filter((r) => r.provider === 'aws.secondary');
+  const secondary = (type: string) => secondaryResourcesOf(json, type);
   const replicaKey = `\${${'aws_kms_replica_key'}.${Object.keys(json.resource.aws_kms_replica_key)[0]}.arn}`;
 
   it('runs the same bundle in the secondary region against the local table replica', () => {
     const [fn] = secondary('aws_lambda_function');
-    const [primary] = resourcesOf(json, 'aws_lambda_function').filter((r) => r.provider === undefined);
+    const [primary] = primaryResourcesOf(json, 'aws_lambda_function');
     expect(fn).toMatchObject({ function_name: 'transaction-processor-dev', runtime: 'nodejs22.x', kms_key_arn: replicaKey });
     expect(fn.source_code_hash).toBe(primary.source_code_hash);
     expect(fn.environment.variables.DYNAMODB_TABLE_NAME).toBe(primary.environment.variables.DYNAMODB_TABLE_NAME);

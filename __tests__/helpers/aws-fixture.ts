@@ -14,9 +14,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { table, tableKeySchema } from '../../src/design';
+import { processorVariables, table, tableKeySchema } from '../../src/design';
+import { names } from '../../src/naming';
 
 export const REGION = 'us-east-1';
+/** moto's account. */
+const ACCOUNT = '123456789012';
 
 /** Credentials and endpoint for everything in this process: only the emulator is ever reached. */
 export function useEmulator(endpoint: string): void {
@@ -51,7 +54,7 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
   const kms = new KMSClient(config);
 
   const keyArn = (await kms.send(new CreateKeyCommand({ Description: `tap-dr test ${suffix}` }))).KeyMetadata!.Arn!;
-  const tableName = `transactions-${suffix}`;
+  const tableName = names.table({ suffix });
   await dynamodb.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -63,7 +66,7 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
   );
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: tableName });
 
-  const bucketName = `tap-docs-${suffix}-123456789012-${REGION}`;
+  const bucketName = names.documentsBucket({ suffix, account: ACCOUNT, region: REGION });
   await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucketName, VersioningConfiguration: { Status: 'Enabled' } }));
   await s3.send(
@@ -76,7 +79,7 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
   );
 
   const topicArn = (
-    await sns.send(new CreateTopicCommand({ Name: `tap-dr-alerts-${suffix}`, Attributes: { KmsMasterKeyId: keyArn } }))
+    await sns.send(new CreateTopicCommand({ Name: names.alertTopic({ suffix }), Attributes: { KmsMasterKeyId: keyArn } }))
   ).TopicArn!;
   const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `alerts-${suffix}` }))).QueueUrl!;
   const queueArn = (
@@ -94,12 +97,8 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
     dynamodb,
     s3,
     sqs,
-    lambdaEnv: {
-      DYNAMODB_TABLE_NAME: tableName,
-      S3_BUCKET_NAME: bucketName,
-      SNS_TOPIC_ARN: topicArn,
-      AWS_CALL_TIMEOUT_MS: '2000',
-    },
+    // The deployed variables, with the tests' own per-call deadline.
+    lambdaEnv: { ...processorVariables({ tableName, bucketName, topicArn }), AWS_CALL_TIMEOUT_MS: '2000' },
   };
 }
 

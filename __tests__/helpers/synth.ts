@@ -56,6 +56,11 @@ export function primaryResourcesOf(json: TerraformJson, type: string): Array<Rec
   return resourcesOf(json, type).filter((r) => r.provider === undefined);
 }
 
+/** Resources of a type in the secondary region (the aliased provider). */
+export function secondaryResourcesOf(json: TerraformJson, type: string): Array<Record<string, any>> {
+  return resourcesOf(json, type).filter((r) => r.provider === 'aws.secondary');
+}
+
 /** The single primary-region resource of a type (fails the test if there are several or none). */
 export function onlyResource(json: TerraformJson, type: string): Record<string, any> {
   const all = primaryResourcesOf(json, type);
