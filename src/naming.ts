@@ -40,5 +40,5 @@ export const names = {
   cfnExport: (p: NameParts, output: string) => `${PROJECT}-${p.suffix}-${output}`,
 };
 
-/** The longest bucket name this config can produce, so config errors surface before deploy. */
+/** S3's bucket-name limit; tap-stack.test.ts checks the longest suffix in the longest region fits. */
 export const MAX_BUCKET_NAME_LENGTH = 63;
