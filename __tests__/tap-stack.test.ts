@@ -18,7 +18,15 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { MAX_BUCKET_NAME_LENGTH, names } from '../src/naming';
 import { SEED_OUTPUTS } from './helpers/seed';
-import { onlyResource, primaryResourcesOf, resourcesOf, secondaryResourcesOf, synthStack, testBundle } from './helpers/synth';
+import {
+  onlyResource,
+  primaryResourcesOf,
+  resourcesOf,
+  secondaryResourcesOf,
+  secondaryResourceTypes,
+  synthStack,
+  testBundle,
+} from './helpers/synth';
 
 const ref = (type: string, json: { resource: Record<string, Record<string, unknown>> }) =>
   `\${${type}.${Object.keys(json.resource[type])[0]}`;
@@ -44,12 +52,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
     });
 
     it('creates exactly the secondary-region resources with the aliased provider', () => {
-      const secondary = Object.entries(json.resource).flatMap(([type, byName]) =>
-        Object.values(byName)
-          .filter((r) => r.provider === SECONDARY)
-          .map(() => type),
-      );
-      expect(secondary.sort()).toEqual([
+      expect(secondaryResourceTypes(json)).toEqual([
         'aws_cloudwatch_log_group',
         'aws_cloudwatch_metric_alarm',
         'aws_cloudwatch_metric_alarm',
@@ -462,7 +465,7 @@ it('the longest suffix in the longest region still gives a valid S3 bucket name'
 describe('warm standby in the secondary region', () => {
   const { synth, json } = synthStack();
   const secondary = (type: string) => secondaryResourcesOf(json, type);
-  const replicaKey = `\${${'aws_kms_replica_key'}.${Object.keys(json.resource.aws_kms_replica_key)[0]}.arn}`;
+  const replicaKey = `${ref('aws_kms_replica_key', json)}.arn}`;
 
   it('runs the same bundle in the secondary region against the local table replica', () => {
     const [fn] = secondary('aws_lambda_function');
@@ -524,10 +527,7 @@ describe('warm standby in the secondary region', () => {
 
   it('is left out with STANDBY_PROCESSOR=false: only the replica key remains in the secondary region', () => {
     const off = synthStack({ STANDBY_PROCESSOR: 'false' }).json;
-    const types = Object.entries(off.resource).flatMap(([type, byName]) =>
-      Object.values(byName).filter((r) => r.provider === 'aws.secondary').map(() => type),
-    );
-    expect(types.sort()).toEqual(['aws_kms_alias', 'aws_kms_replica_key']);
+    expect(secondaryResourceTypes(off)).toEqual(['aws_kms_alias', 'aws_kms_replica_key']);
     expect(off.output.StandbyLambdaFunctionArn).toBeUndefined();
     const keyPolicy = JSON.parse(resourcesOf(off, 'aws_kms_replica_key')[0].policy);
     expect(keyPolicy.Statement.map((st: any) => st.Sid)).toEqual(['AccountAdministersKey']);

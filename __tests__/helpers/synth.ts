@@ -61,6 +61,13 @@ export function secondaryResourcesOf(json: TerraformJson, type: string): Array<R
   return resourcesOf(json, type).filter((r) => r.provider === 'aws.secondary');
 }
 
+/** The type of every secondary-region resource, one entry per resource, sorted. */
+export function secondaryResourceTypes(json: TerraformJson): string[] {
+  return Object.keys(json.resource)
+    .flatMap((type) => secondaryResourcesOf(json, type).map(() => type))
+    .sort();
+}
+
 /** The single primary-region resource of a type (fails the test if there are several or none). */
 export function onlyResource(json: TerraformJson, type: string): Record<string, any> {
   const all = primaryResourcesOf(json, type);
