@@ -147,16 +147,28 @@ function retained(config: TapConfig, resource: CfnResource): CfnResource {
   return { ...resource, DeletionPolicy: policy, UpdateReplacePolicy: policy };
 }
 
-function kmsKey(config: TapConfig, description: string, policy: unknown): CfnResource {
-  return retained(config, {
-    Type: 'AWS::KMS::Key',
-    Properties: {
-      Description: description,
-      EnableKeyRotation: true,
-      PendingWindowInDays: kmsDeletionWindowDays(config.retainOnDelete),
-      KeyPolicy: policy,
+/** A rotating customer-managed key and its suffixed alias (seed fix 7), as two resources. */
+function keyWithAlias(
+  config: TapConfig,
+  ids: { key: string; alias: string },
+  description: string,
+  servesProcessor: boolean,
+): Record<string, CfnResource> {
+  return {
+    [ids.key]: retained(config, {
+      Type: 'AWS::KMS::Key',
+      Properties: {
+        Description: description,
+        EnableKeyRotation: true,
+        PendingWindowInDays: kmsDeletionWindowDays(config.retainOnDelete),
+        KeyPolicy: keyPolicy(cfnDialect, cfnEnv, cfnNames, servesProcessor),
+      },
+    }),
+    [ids.alias]: {
+      Type: 'AWS::KMS::Alias',
+      Properties: { AliasName: sub(names.kmsAlias(cfnNames)), TargetKeyId: ref(ids.key) },
     },
-  });
+  };
 }
 
 function tags(config: TapConfig): Array<{ Key: string; Value: CfnValue }> {
@@ -215,17 +227,12 @@ export function buildSecondaryTemplate(config: TapConfig): Template {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `tap-dr secondary region (${config.secondaryRegion}): customer-managed key for the transactions replica. Deploy before ${TEMPLATE_FILES.primary}.`,
     Parameters: { [P.suffix]: suffixParameter(config) },
-    Resources: {
-      SecondaryKMSKey: kmsKey(
-        config,
-        'tap-dr: transactions replica (secondary region)',
-        keyPolicy(cfnDialect, cfnEnv, cfnNames, false),
-      ),
-      SecondaryKMSAlias: {
-        Type: 'AWS::KMS::Alias',
-        Properties: { AliasName: sub(names.kmsAlias(cfnNames)), TargetKeyId: ref('SecondaryKMSKey') },
-      },
-    },
+    Resources: keyWithAlias(
+      config,
+      { key: 'SecondaryKMSKey', alias: 'SecondaryKMSAlias' },
+      'tap-dr: transactions replica (secondary region)',
+      false,
+    ),
     Outputs: {
       SecondaryKMSKeyArn: {
         Description: 'ARN of the secondary-region key: pass it to TapStack.json as SecondaryKMSKeyArn',
@@ -252,15 +259,12 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
   });
 
   const resources: Record<string, CfnResource> = {
-    TransactionKMSKey: kmsKey(
+    ...keyWithAlias(
       config,
+      { key: 'TransactionKMSKey', alias: 'TransactionKMSAlias' },
       'tap-dr: transactions, documents, logs and alerts (primary region)',
-      keyPolicy(cfnDialect, cfnEnv, cfnNames, true),
+      true,
     ),
-    TransactionKMSAlias: {
-      Type: 'AWS::KMS::Alias',
-      Properties: { AliasName: sub(names.kmsAlias(cfnNames)), TargetKeyId: ref('TransactionKMSKey') },
-    },
     TransactionDynamoDBTable: retained(config, {
       Type: 'AWS::DynamoDB::GlobalTable',
       Properties: {
