@@ -23,7 +23,15 @@ describe('npm run synth (node --require tsx/cjs main.ts)', () => {
     const r = runMain({ ENVIRONMENT_SUFFIX: 'Bad_Suffix', SECONDARY_REGION: 'us-east-1' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('ENVIRONMENT_SUFFIX="Bad_Suffix" is invalid: expected 1-20 lowercase letters');
-    expect(r.stderr).toContain('SECONDARY_REGION="us-east-1" is invalid');
+    expect(r.stderr).toContain('PRIMARY_REGION is unset and defaults to "us-east-1", the region SECONDARY_REGION names');
+    expect(r.stderr).toContain('Nothing was written.');
+    expect(fs.existsSync(r.outdir)).toBe(false);
+  });
+
+  it('exits 2 on a misspelled context key, names it and the setting it resembles, and writes nothing', () => {
+    const r = runMain({ CDKTF_CONTEXT_JSON: '{"retainOnDelte": true}' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('cdktf context "retainOnDelte" is not a tap-dr setting: did you mean "retainOnDelete"?');
     expect(r.stderr).toContain('Nothing was written.');
     expect(fs.existsSync(r.outdir)).toBe(false);
   });

@@ -19,10 +19,17 @@ const KEY_ARN = { 'Fn::GetAtt': ['TransactionKMSKey', 'Arn'] };
 describe('TapStack.json (primary region)', () => {
   const { primary } = templatesFor();
 
-  it("has the seed's 12 resources under the seed's logical ids, plus the bucket policy and the RPO alarm", () => {
+  it("has the seed's 12 resources under the seed's logical ids, plus the bucket policy, the RPO alarm and the access trail", () => {
     for (const [id, type] of Object.entries(SEED_RESOURCES)) expect(primary.Resources[id]?.Type).toBe(type);
     expect(Object.keys(primary.Resources).sort()).toEqual(
-      [...Object.keys(SEED_RESOURCES), 'TransactionDocumentsBucketPolicy', 'ReplicationLatencyAlarm'].sort(),
+      [
+        ...Object.keys(SEED_RESOURCES),
+        'TransactionDocumentsBucketPolicy',
+        'ReplicationLatencyAlarm',
+        'DocumentsTrail',
+        'DocumentsTrailBucket',
+        'DocumentsTrailBucketPolicy',
+      ].sort(),
     );
   });
 
@@ -45,9 +52,9 @@ describe('TapStack.json (primary region)', () => {
       }
     });
 
-    it('hides the external id and requires the secondary key ARN', () => {
-      expect(primary.Parameters.CrossRegionExternalId).toMatchObject({ NoEcho: true, MinLength: 2 });
-      expect(primary.Parameters.CrossRegionExternalId.Default).toBeUndefined();
+    it('trusts no one by default and requires the secondary key ARN', () => {
+      expect(primary.Parameters.CrossRegionExternalId).toBeUndefined();
+      expect(primary.Parameters.CrossRegionTrustedPrincipals).toMatchObject({ Type: 'CommaDelimitedList', Default: '' });
       expect(primary.Parameters.SecondaryKMSKeyArn.Default).toBeUndefined();
       expect(new RegExp(primary.Parameters.SecondaryKMSKeyArn.AllowedPattern as string).test(
         'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -155,6 +162,7 @@ describe('TapStack.json (primary region)', () => {
     it('has no AWS_REGION variable and no reserved concurrency by default', () => {
       expect(Object.keys(fn.Environment.Variables).sort()).toEqual([
         'AWS_CALL_TIMEOUT_MS',
+        'DOCUMENTS_KMS_KEY_ARN',
         'DYNAMODB_TABLE_NAME',
         'S3_BUCKET_NAME',
         'SNS_TOPIC_ARN',
@@ -169,13 +177,58 @@ describe('TapStack.json (primary region)', () => {
         for (const a of s.Action) expect(a).not.toContain('*');
         if (s.Resource === '*') expect(s.Action.every((a: string) => a.startsWith('xray:'))).toBe(true);
       }
-      expect(props(primary, 'TransactionProcessorLogGroup').RetentionInDays).toBe(90);
+      expect(doc.Statement.flatMap((st: any) => st.Action)).not.toContain('dynamodb:Query');
+      expect(props(primary, 'TransactionProcessorLogGroup').RetentionInDays).toBe(365);
     });
   });
 
-  it('requires the external id to assume the cross-region role', () => {
-    const trust = props(primary, 'CrossRegionAssumeRole').AssumeRolePolicyDocument.Statement[0];
-    expect(trust.Condition).toEqual({ StringEquals: { 'sts:ExternalId': { Ref: 'CrossRegionExternalId' } } });
+  it('creates the cross-region role only for the principals named, and exports it only then', () => {
+    const role = primary.Resources.CrossRegionAssumeRole;
+    expect(role.Condition).toBe('HasCrossRegionTrustedPrincipals');
+    expect(primary.Outputs.CrossRegionRoleArn.Condition).toBe('HasCrossRegionTrustedPrincipals');
+    expect(primary.Conditions!.HasCrossRegionTrustedPrincipals).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', { Ref: 'CrossRegionTrustedPrincipals' }] }, ''] }],
+    });
+    expect((role.Properties as any).AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Sid: 'ConfiguredPrincipalsOnly',
+        Effect: 'Allow',
+        Principal: { AWS: { Ref: 'CrossRegionTrustedPrincipals' } },
+        Action: ['sts:AssumeRole'],
+      },
+    ]);
+    const arns = 'arn:aws:iam::111122223333:role/a,arn:aws:iam::111122223333:role/b';
+    expect(templatesFor({ CROSS_REGION_TRUSTED_PRINCIPALS: arns }).primary.Parameters.CrossRegionTrustedPrincipals.Default).toBe(arns);
+  });
+
+  it('records document access with a CloudTrail trail under our key, after its bucket policy allows it', () => {
+    const trail = primary.Resources.DocumentsTrail;
+    expect(trail.DependsOn).toEqual(['DocumentsTrailBucketPolicy']);
+    expect(trail.Properties).toMatchObject({
+      IsLogging: true,
+      KMSKeyId: KEY_ARN,
+      EnableLogFileValidation: true,
+      S3BucketName: { Ref: 'DocumentsTrailBucket' },
+      EventSelectors: [
+        {
+          ReadWriteType: 'All',
+          IncludeManagementEvents: false,
+          DataResources: [{ Type: 'AWS::S3::Object', Values: [{ 'Fn::Sub': '${TransactionDocumentsBucket.Arn}/' }] }],
+        },
+      ],
+    });
+    expect(props(primary, 'DocumentsTrailBucket').LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(365);
+  });
+
+  it('attaches an enforcing code-signing config only when a signing profile is configured', () => {
+    expect(primary.Resources.ProcessorCodeSigningConfig).toBeUndefined();
+    const arn = 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234';
+    const signed = templatesFor({ CODE_SIGNING_PROFILE_VERSION_ARN: arn }).primary;
+    expect(props(signed, 'ProcessorCodeSigningConfig')).toMatchObject({
+      AllowedPublishers: { SigningProfileVersionArns: [arn] },
+      CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
+    });
+    expect(props(signed, 'TransactionProcessorFunction').CodeSigningConfigArn).toEqual({ Ref: 'ProcessorCodeSigningConfig' });
   });
 
   it('alarms notify the topic on ALARM and OK with explicit missing-data handling', () => {

@@ -21,14 +21,15 @@ describe('defaults', () => {
       secondaryRegion: 'us-west-2',
       retainOnDelete: false,
       standbyProcessor: true,
-      logRetentionDays: 90,
+      logRetentionDays: 365,
       noncurrentVersionExpirationDays: 90,
-      crossRegionExternalId: 'tap-dr-dev-cross-region',
+      crossRegionTrustedPrincipals: [],
       extraTags: {},
       stateBackend: { kind: 'local' },
     });
     expect(c.alertEmail).toBeUndefined();
     expect(c.lambdaReservedConcurrency).toBeUndefined();
+    expect(c.codeSigningProfileVersionArn).toBeUndefined();
   });
 
   it('is frozen so nothing downstream can change it', () => {
@@ -71,7 +72,8 @@ describe('accepted values', () => {
         RETAIN_ON_DELETE: 'TRUE',
         STANDBY_PROCESSOR: '0',
         LAMBDA_RESERVED_CONCURRENCY: '50',
-        CROSS_REGION_EXTERNAL_ID: 'ext:id/1',
+        CROSS_REGION_TRUSTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/failover, arn:aws-us-gov:iam::111122223333:role/ops/break-glass',
+        CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/tap_dr/a1b2c3d4e5',
         LOG_RETENTION_DAYS: '731',
         NONCURRENT_VERSION_EXPIRATION_DAYS: '30',
         EXTRA_TAGS: '{"CostCenter":"payments","Owner":"team a"}',
@@ -85,7 +87,8 @@ describe('accepted values', () => {
       retainOnDelete: true,
       standbyProcessor: false,
       lambdaReservedConcurrency: 50,
-      crossRegionExternalId: 'ext:id/1',
+      crossRegionTrustedPrincipals: ['arn:aws:iam::111122223333:role/failover', 'arn:aws-us-gov:iam::111122223333:role/ops/break-glass'],
+      codeSigningProfileVersionArn: 'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/tap_dr/a1b2c3d4e5',
       logRetentionDays: 731,
       noncurrentVersionExpirationDays: 30,
       extraTags: { CostCenter: 'payments', Owner: 'team a' },
@@ -126,8 +129,14 @@ describe('rejected values name the setting, the value and the accepted form', ()
     ['LAMBDA_RESERVED_CONCURRENCY', '0', /whole number from 1 to 10000/],
     ['LAMBDA_RESERVED_CONCURRENCY', '2.5', /whole number/],
     ['LAMBDA_RESERVED_CONCURRENCY', '-3', /whole number/],
-    ['CROSS_REGION_EXTERNAL_ID', 'x', /2-1224 characters/],
-    ['CROSS_REGION_EXTERNAL_ID', 'has space', /2-1224 characters/],
+    ['CROSS_REGION_TRUSTED_PRINCIPALS', 'arn:aws:iam::111122223333:root', /IAM role ARNs/],
+    ['CROSS_REGION_TRUSTED_PRINCIPALS', '*', /IAM role ARNs/],
+    ['CROSS_REGION_TRUSTED_PRINCIPALS', 'arn:aws:iam::111122223333:role/a,,', /comma-separated list/],
+    ['CROSS_REGION_TRUSTED_PRINCIPALS', 'arn:aws:iam::111122223333:user/alice', /IAM role ARNs/],
+    ['CROSS_REGION_TRUSTED_PRINCIPALS', '["arn:aws:iam::111122223333:role/a", 7]', /JSON array/],
+    ['CODE_SIGNING_PROFILE_VERSION_ARN', 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr', /signing profile version ARN/],
+    ['EXTRA_TAGS', '{"Project":"other"}', /no tag key tap-dr sets itself .*remove Project/],
+    ['EXTRA_TAGS', '{"environment":"x","managedby":"y"}', /remove environment, managedby/],
     ['LOG_RETENTION_DAYS', '10', /retention periods: 1, 3, 5/],
     ['NONCURRENT_VERSION_EXPIRATION_DAYS', '0', /whole number from 1 to 3650/],
     ['EXTRA_TAGS', 'CostCenter=payments', /JSON object/],
@@ -145,7 +154,15 @@ describe('rejected values name the setting, the value and the accepted form', ()
     expect(problemsFor({ PRIMARY_REGION: 'eu-west-1', SECONDARY_REGION: 'eu-west-1' })).toEqual([
       'SECONDARY_REGION="eu-west-1" is invalid: expected a region different from PRIMARY_REGION (eu-west-1)',
     ]);
-    expect(problemsFor({ SECONDARY_REGION: 'us-east-1' })).toHaveLength(1);
+  });
+
+  it('says which region defaulted when only one was set, and how to set the other', () => {
+    expect(problemsFor({ PRIMARY_REGION: 'us-west-2' })).toEqual([
+      'SECONDARY_REGION is unset and defaults to "us-west-2", the region PRIMARY_REGION names: set SECONDARY_REGION (or cdktf context "secondaryRegion") to a different region',
+    ]);
+    expect(problemsFor({ SECONDARY_REGION: 'us-east-1' })).toEqual([
+      'PRIMARY_REGION is unset and defaults to "us-east-1", the region SECONDARY_REGION names: set PRIMARY_REGION (or cdktf context "primaryRegion") to a different region',
+    ]);
   });
 
   it('rejects two state backends at once', () => {
@@ -165,8 +182,64 @@ describe('rejected values name the setting, the value and the accepted form', ()
     expect(problems.map((p) => p.split('=')[0])).toEqual(['ENVIRONMENT_SUFFIX', 'PRIMARY_REGION', 'RETAIN_ON_DELETE']);
   });
 
-  it('reports bad context values under the environment variable name', () => {
-    expect(() => loadConfig({}, { environmentSuffix: 'Nope' })).toThrow(/ENVIRONMENT_SUFFIX="Nope" is invalid/);
+  it('names a bad context value by the context key the user wrote, not the environment variable', () => {
+    expect(() => loadConfig({}, { environmentSuffix: 'Nope' })).toThrow(/cdktf context "environmentSuffix"="Nope" is invalid/);
+    expect(() => loadConfig({}, { retainOnDelete: 'yes' })).toThrow(/cdktf context "retainOnDelete"="yes" is invalid/);
+    expect(() => loadConfig({ ENVIRONMENT_SUFFIX: 'Env_Bad' }, { environmentSuffix: 'ok' })).toThrow(/^(?![\s\S]*cdktf context)[\s\S]*ENVIRONMENT_SUFFIX="Env_Bad"/);
+  });
+});
+
+describe('unknown and retired settings are refused, never ignored', () => {
+  const problemsForContext = (context: Record<string, unknown>, env: Record<string, string> = {}) => {
+    try {
+      loadConfig(env, context);
+    } catch (e) {
+      if (e instanceof ConfigError) return [...e.problems];
+      throw e;
+    }
+    throw new Error(`expected ${JSON.stringify(context)} to be rejected`);
+  };
+
+  it.each([
+    ['retainOnDelte', 'retainOnDelete'],
+    ['RetainOnDelete', 'retainOnDelete'],
+    ['primaryRegon', 'primaryRegion'],
+    ['standby_processor', 'standbyProcessor'],
+    ['logRetentionDay', 'logRetentionDays'],
+  ])('a misspelled context key %p names the nearest setting, %p', (typo, nearest) => {
+    expect(problemsForContext({ [typo]: true })).toEqual([
+      `cdktf context "${typo}" is not a tap-dr setting: did you mean "${nearest}"?`,
+    ]);
+  });
+
+  it('lists every setting when nothing is close', () => {
+    expect(problemsForContext({ zzzzzzzzzzzzzzzz: 1 })[0]).toMatch(/expected one of environmentSuffix, primaryRegion, .*cloudHostname/);
+  });
+
+  it('refuses inherited names as keys rather than reading them through the prototype', () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const ctx = JSON.parse(`{"${key}": "x"}`);
+      expect(problemsForContext(ctx)[0]).toMatch(new RegExp(`cdktf context "${key}" is not a tap-dr setting`));
+    }
+  });
+
+  it("accepts cdktf's own context keys", () => {
+    expect(() =>
+      loadConfig({}, { cdktfRelativeModules: ['x'], cdktfStaticModuleAssetHash: 'h', excludeStackIdFromLogicalIds: true, allowSepCharsInLogicalIds: true }),
+    ).not.toThrow();
+  });
+
+  it('says the external id is retired, as an environment variable or a context key', () => {
+    expect(problemsForContext({ crossRegionExternalId: 'x' })[0]).toMatch(/crossRegionExternalId" is no longer used: .*CROSS_REGION_TRUSTED_PRINCIPALS/);
+    expect(problemsFor({ CROSS_REGION_EXTERNAL_ID: 'secret' })[0]).toMatch(/^CROSS_REGION_EXTERNAL_ID is no longer used/);
+  });
+});
+
+describe('context sources', () => {
+  it('refuses CDKTF_CONTEXT_JSON that is not a JSON object', () => {
+    for (const bad of ['[1]', '"x"', '7', 'null']) {
+      expect(() => contextFrom({}, { CDKTF_CONTEXT_JSON: bad })).toThrow(/CDKTF_CONTEXT_JSON .*expected a JSON object/);
+    }
   });
 });
 

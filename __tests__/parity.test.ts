@@ -6,7 +6,7 @@
 import { Template } from '../src/cloudformation';
 import { standbyOutputs } from '../src/design';
 import { templatesFor } from './helpers/cfn';
-import { onlyResource, resourcesOf, secondaryResourcesOf, synthStack } from './helpers/synth';
+import { byAddress, ofBucket, onlyResource, resourcesOf, secondaryResourcesOf, synthStack } from './helpers/synth';
 
 const ENV = {
   ENVIRONMENT_SUFFIX: 'parity',
@@ -14,12 +14,14 @@ const ENV = {
   SECONDARY_REGION: 'eu-central-1',
   LOG_RETENTION_DAYS: '180',
   NONCURRENT_VERSION_EXPIRATION_DAYS: '45',
+  CROSS_REGION_TRUSTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/failover,arn:aws:iam::111122223333:role/break-glass',
 };
+const PRINCIPALS = ENV.CROSS_REGION_TRUSTED_PRINCIPALS.split(',');
 const tf = synthStack(ENV).json;
 const { primary: cfn } = templatesFor(ENV);
 
 // --- Normalization: both sides speak "<account>", real regions, and named keys. -----------
-const CFN_VARS: Record<string, string> = {
+const CFN_VARS: Record<string, unknown> = {
   EnvironmentSuffix: 'parity',
   'AWS::AccountId': '<account>',
   'AWS::Region': 'eu-west-1',
@@ -33,7 +35,9 @@ const CFN_VARS: Record<string, string> = {
   'TransactionDocumentsBucket.Arn': '<bucket>',
   TransactionDocumentsBucket: '<bucket-name>',
   AlertSNSTopic: '<topic>',
-  CrossRegionExternalId: '<external-id>',
+  CrossRegionTrustedPrincipals: PRINCIPALS,
+  'DocumentsTrailBucket.Arn': '<trail-bucket>',
+  DocumentsTrailBucket: '<trail-bucket-name>',
   TransactionProcessorFunction: '<function-name>',
 };
 const TF_VARS: Array<[RegExp, string]> = [
@@ -43,11 +47,12 @@ const TF_VARS: Array<[RegExp, string]> = [
   [/\$\{aws_kms_replica_key\.[\w-]+\.arn\}/g, '<secondary-key>'],
   [/\$\{aws_dynamodb_table\.[\w-]+\.arn\}/g, '<table>'],
   [/\$\{aws_dynamodb_table\.[\w-]+\.name\}/g, '<table-name>'],
-  [/\$\{aws_s3_bucket\.[\w-]+\.arn\}/g, '<bucket>'],
-  [/\$\{aws_s3_bucket\.[\w-]+\.bucket\}/g, '<bucket-name>'],
+  [/\$\{aws_s3_bucket\.documents\.arn\}/g, '<bucket>'],
+  [/\$\{aws_s3_bucket\.documents\.bucket\}/g, '<bucket-name>'],
+  [/\$\{aws_s3_bucket\.audit_trail\.arn\}/g, '<trail-bucket>'],
+  [/\$\{aws_s3_bucket\.audit_trail\.id\}/g, '<trail-bucket-name>'],
   [/\$\{aws_sns_topic\.[\w-]+\.arn\}/g, '<topic>'],
   [/\$\{aws_lambda_function\.[\w-]+\.function_name\}/g, '<function-name>'],
-  [/tap-dr-parity-cross-region/g, '<external-id>'],
 ];
 
 function fromCfn(v: unknown): unknown {
@@ -60,7 +65,7 @@ function fromCfn(v: unknown): unknown {
   };
   if (typeof o.Ref === 'string') return resolve(o.Ref);
   if (Array.isArray(o['Fn::GetAtt'])) return resolve((o['Fn::GetAtt'] as string[]).join('.'));
-  if (typeof o['Fn::Sub'] === 'string') return (o['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, n) => resolve(n));
+  if (typeof o['Fn::Sub'] === 'string') return (o['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, n) => String(resolve(n)));
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fromCfn(x)]));
 }
 
@@ -83,6 +88,33 @@ const tfFn = () => onlyResource(tf, 'aws_lambda_function');
 const cfnFn = () => cfnProps(cfn, 'TransactionProcessorFunction');
 const tfTable = () => onlyResource(tf, 'aws_dynamodb_table');
 const cfnTable = () => cfnProps(cfn, 'TransactionDynamoDBTable');
+const tfReplica = () => byAddress(tf, 'aws_dynamodb_table_replica', 'transactions_secondary');
+/** The documents bucket's and the trail bucket's attachments, by the bucket's pinned address. */
+const docs = (type: string) => ofBucket(tf, type, 'documents');
+const trailBucket = (type: string) => ofBucket(tf, type, 'audit_trail');
+const bucketHardening = (b: (type: string) => Record<string, any>) => {
+  const pab = b('aws_s3_bucket_public_access_block');
+  const sse = b('aws_s3_bucket_server_side_encryption_configuration').rule[0];
+  return fromTf([
+    b('aws_s3_bucket_versioning').versioning_configuration.status,
+    [sse.apply_server_side_encryption_by_default.sse_algorithm, sse.apply_server_side_encryption_by_default.kms_master_key_id, sse.bucket_key_enabled],
+    [pab.block_public_acls, pab.block_public_policy, pab.ignore_public_acls, pab.restrict_public_buckets],
+    b('aws_s3_bucket_ownership_controls').rule.object_ownership,
+  ]);
+};
+const cfnBucketHardening = (id: string) => {
+  const p = cfnProps(cfn, id);
+  const sse = p.BucketEncryption.ServerSideEncryptionConfiguration[0];
+  const pab = p.PublicAccessBlockConfiguration;
+  return fromCfn([
+    p.VersioningConfiguration.Status,
+    [sse.ServerSideEncryptionByDefault.SSEAlgorithm, sse.ServerSideEncryptionByDefault.KMSMasterKeyID, sse.BucketKeyEnabled],
+    [pab.BlockPublicAcls, pab.BlockPublicPolicy, pab.IgnorePublicAcls, pab.RestrictPublicBuckets],
+    p.OwnershipControls.Rules[0].ObjectOwnership,
+  ]);
+};
+const tfTrail = () => onlyResource(tf, 'aws_cloudtrail');
+const cfnTrail = () => cfnProps(cfn, 'DocumentsTrail');
 
 /** An alarm in a common form: metrics, math, threshold, comparison, periods, missing data. */
 function tfAlarmShape(a: Record<string, any>) {
@@ -150,26 +182,32 @@ const PAIRS: Row[] = [
   ['table GSI', () => tfTable().global_secondary_index.map((g: any) => [g.name, g.hash_key, g.range_key, g.projection_type]),
     () => cfnTable().GlobalSecondaryIndexes.map((g: any) => [g.IndexName, ...g.KeySchema.map((k: any) => k.AttributeName), g.Projection.ProjectionType])],
   ['table stream view', () => tfTable().stream_view_type, () => cfnTable().StreamSpecification.StreamViewType],
-  ['replica regions', () => ['eu-west-1', ...tfTable().replica.map((r: any) => r.region_name)], () => fromCfn(cfnTable().Replicas.map((r: any) => r.Region))],
-  ['replica point-in-time recovery', () => [tfTable().point_in_time_recovery.enabled, ...tfTable().replica.map((r: any) => r.point_in_time_recovery)],
+  ['replica regions', () => ['eu-west-1', tf.provider.aws.find((p) => p.alias === 'secondary')!.region, tfReplica().global_table_arn === '${aws_dynamodb_table.transactions.arn}'],
+    () => [...fromCfn(cfnTable().Replicas.map((r: any) => r.Region)) as string[], true]],
+  ['replica point-in-time recovery', () => [tfTable().point_in_time_recovery.enabled, tfReplica().point_in_time_recovery],
     () => cfnTable().Replicas.map((r: any) => r.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled)],
-  ['replica encryption keys (CMK per region)', () => fromTf([tfTable().server_side_encryption.kms_key_arn, ...tfTable().replica.map((r: any) => r.kms_key_arn)]),
+  ['replica encryption keys (CMK per region)', () => fromTf([tfTable().server_side_encryption.kms_key_arn, tfReplica().kms_key_arn]),
     () => fromCfn(cfnTable().Replicas.map((r: any) => r.SSESpecification.KMSMasterKeyId))],
-  ['table deletion protection', () => tfTable().deletion_protection_enabled, () => cfnTable().Replicas[0].DeletionProtectionEnabled],
+  ['table and replica deletion protection', () => [tfTable().deletion_protection_enabled, tfReplica().deletion_protection_enabled],
+    () => cfnTable().Replicas.map((r: any) => r.DeletionProtectionEnabled)],
   // S3
-  ['bucket name', () => fromTf(onlyResource(tf, 'aws_s3_bucket').bucket), () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketName)],
-  ['bucket versioning', () => onlyResource(tf, 'aws_s3_bucket_versioning').versioning_configuration.status,
-    () => cfnProps(cfn, 'TransactionDocumentsBucket').VersioningConfiguration.Status],
-  ['bucket encryption', () => fromTf(onlyResource(tf, 'aws_s3_bucket_server_side_encryption_configuration').rule.map((r: any) => [r.apply_server_side_encryption_by_default.sse_algorithm, r.apply_server_side_encryption_by_default.kms_master_key_id, r.bucket_key_enabled])),
-    () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketEncryption.ServerSideEncryptionConfiguration.map((r: any) => [r.ServerSideEncryptionByDefault.SSEAlgorithm, r.ServerSideEncryptionByDefault.KMSMasterKeyID, r.BucketKeyEnabled]))],
-  ['bucket public access block', () => { const b = onlyResource(tf, 'aws_s3_bucket_public_access_block'); return [b.block_public_acls, b.block_public_policy, b.ignore_public_acls, b.restrict_public_buckets]; },
-    () => { const b = cfnProps(cfn, 'TransactionDocumentsBucket').PublicAccessBlockConfiguration; return [b.BlockPublicAcls, b.BlockPublicPolicy, b.IgnorePublicAcls, b.RestrictPublicBuckets]; }],
-  ['bucket ownership', () => onlyResource(tf, 'aws_s3_bucket_ownership_controls').rule.object_ownership,
-    () => cfnProps(cfn, 'TransactionDocumentsBucket').OwnershipControls.Rules[0].ObjectOwnership],
-  ['bucket noncurrent version expiry', () => onlyResource(tf, 'aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration[0].noncurrent_days,
+  ['bucket name', () => fromTf(byAddress(tf, 'aws_s3_bucket', 'documents').bucket), () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketName)],
+  ['bucket hardening (versioning, SSE-KMS, public access, ownership)', () => bucketHardening(docs), () => cfnBucketHardening('TransactionDocumentsBucket')],
+  ['bucket noncurrent version expiry', () => docs('aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration[0].noncurrent_days,
     () => cfnProps(cfn, 'TransactionDocumentsBucket').LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays],
-  ['bucket TLS-only policy', () => fromTf(statements(JSON.parse(onlyResource(tf, 'aws_s3_bucket_policy').policy))),
+  ['bucket policy (TLS only, our key only)', () => fromTf(statements(JSON.parse(docs('aws_s3_bucket_policy').policy))),
     () => fromCfn(statements(cfnProps(cfn, 'TransactionDocumentsBucketPolicy').PolicyDocument))],
+  // Access trail
+  ['trail name, key and validation', () => fromTf([tfTrail().name, tfTrail().kms_key_id, tfTrail().enable_log_file_validation, tfTrail().is_multi_region_trail, tfTrail().include_global_service_events]),
+    () => fromCfn([cfnTrail().TrailName, cfnTrail().KMSKeyId, cfnTrail().EnableLogFileValidation, cfnTrail().IsMultiRegionTrail, cfnTrail().IncludeGlobalServiceEvents])],
+  ['trail data events', () => fromTf(tfTrail().event_selector.map((e: any) => [e.read_write_type, e.include_management_events, e.data_resource.map((d: any) => [d.type, d.values])])),
+    () => fromCfn(cfnTrail().EventSelectors.map((e: any) => [e.ReadWriteType, e.IncludeManagementEvents, e.DataResources.map((d: any) => [d.Type, d.Values])]))],
+  ['trail bucket name', () => fromTf(byAddress(tf, 'aws_s3_bucket', 'audit_trail').bucket), () => fromCfn(cfnProps(cfn, 'DocumentsTrailBucket').BucketName)],
+  ['trail bucket hardening', () => bucketHardening(trailBucket), () => cfnBucketHardening('DocumentsTrailBucket')],
+  ['trail bucket retention', () => trailBucket('aws_s3_bucket_lifecycle_configuration').rule[0].expiration[0].days,
+    () => cfnProps(cfn, 'DocumentsTrailBucket').LifecycleConfiguration.Rules[0].ExpirationInDays],
+  ['trail bucket policy', () => fromTf(statements(JSON.parse(trailBucket('aws_s3_bucket_policy').policy))),
+    () => fromCfn(statements(cfnProps(cfn, 'DocumentsTrailBucketPolicy').PolicyDocument))],
   // Lambda
   ['function name', () => tfFn().function_name, () => fromCfn(cfnFn().FunctionName)],
   ['function runtime', () => tfFn().runtime, () => cfnFn().Runtime],
@@ -179,7 +217,7 @@ const PAIRS: Row[] = [
   ['function environment', () => fromTf(tfFn().environment.variables), () => fromCfn(cfnFn().Environment.Variables)],
   ['function environment key', () => fromTf(tfFn().kms_key_arn), () => fromCfn(cfnFn().KmsKeyArn)],
   ['function reserved concurrency', () => tfFn().reserved_concurrent_executions, () => cfnFn().ReservedConcurrentExecutions],
-  ['log group name', () => onlyResource(tf, 'aws_cloudwatch_log_group').name, () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').LogGroupName)],
+  ['log group name', () => byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').name, () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').LogGroupName)],
   ['log retention', () => onlyResource(tf, 'aws_cloudwatch_log_group').retention_in_days, () => cfnProps(cfn, 'TransactionProcessorLogGroup').RetentionInDays],
   ['log encryption', () => fromTf(onlyResource(tf, 'aws_cloudwatch_log_group').kms_key_id), () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').KmsKeyId)],
   ['processor role name', () => tfRole('tap-dr-processor-parity').name, () => fromCfn(cfnProps(cfn, 'LambdaExecutionRole').RoleName)],
@@ -228,7 +266,7 @@ describe('differences by design', () => {
   it('only Terraform runs a warm standby in the secondary region (one stack can span both regions)', () => {
     const secondary = (type: string) => secondaryResourcesOf(tf, type);
     expect(secondary('aws_lambda_function')).toHaveLength(1);
-    expect(secondary('aws_s3_bucket')).toHaveLength(1);
+    expect(secondary('aws_s3_bucket')).toHaveLength(2); // documents and their access trail
     expect(resourcesOf(tf, 'aws_s3_bucket_replication_configuration')).toHaveLength(1);
     expect(Object.keys(tf.output)).toEqual(expect.arrayContaining(standbyIds));
     expect(Object.values(cfn.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(1);

@@ -1,7 +1,6 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
@@ -19,6 +18,8 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { MAX_BUCKET_NAME_LENGTH, names } from '../src/naming';
 import { SEED_OUTPUTS } from './helpers/seed';
 import {
+  byAddress,
+  ofBucket,
   onlyResource,
   primaryResourcesOf,
   resourcesOf,
@@ -53,21 +54,26 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
 
     it('creates exactly the secondary-region resources with the aliased provider', () => {
       expect(secondaryResourceTypes(json)).toEqual([
+        'aws_cloudtrail',
         'aws_cloudwatch_log_group',
         'aws_cloudwatch_metric_alarm',
         'aws_cloudwatch_metric_alarm',
         'aws_cloudwatch_metric_alarm',
         'aws_cloudwatch_metric_alarm',
+        'aws_dynamodb_table_replica',
         'aws_kms_alias',
         'aws_kms_replica_key',
         'aws_lambda_function',
-        'aws_s3_bucket',
-        'aws_s3_bucket_lifecycle_configuration',
-        'aws_s3_bucket_ownership_controls',
-        'aws_s3_bucket_policy',
-        'aws_s3_bucket_public_access_block',
-        'aws_s3_bucket_server_side_encryption_configuration',
-        'aws_s3_bucket_versioning',
+        // The documents bucket and its access trail's bucket, each with the same hardening.
+        ...[
+          'aws_s3_bucket',
+          'aws_s3_bucket_lifecycle_configuration',
+          'aws_s3_bucket_ownership_controls',
+          'aws_s3_bucket_policy',
+          'aws_s3_bucket_public_access_block',
+          'aws_s3_bucket_server_side_encryption_configuration',
+          'aws_s3_bucket_versioning',
+        ].flatMap((t) => [t, t]),
         'aws_sns_topic',
       ]);
     });
@@ -91,6 +97,20 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       );
       const alarms = policy.Statement.find((s: any) => s.Sid === 'CloudWatchAlarmsPublishToEncryptedTopic');
       expect(alarms.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+      // Confused deputy: only this account's alarms of this stack.
+      expect(alarms.Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.account.account_id}' },
+        ArnLike: { 'aws:SourceArn': expect.stringMatching(/:cloudwatch:us-east-1:\$\{data\.aws_caller_identity\.account\.account_id\}:alarm:tap-dr-dev-\*$/) },
+      });
+    });
+
+    it('lets CloudTrail use the key only for this region\'s document-access trail', () => {
+      const policy = JSON.parse(onlyResource(json, 'aws_kms_key').policy);
+      const trail = policy.Statement.filter((s: any) => s.Principal?.Service === 'cloudtrail.amazonaws.com');
+      expect(trail.map((s: any) => s.Action).flat().sort()).toEqual(['kms:DescribeKey', 'kms:GenerateDataKey*']);
+      for (const s of trail) {
+        expect(s.Condition.StringEquals['aws:SourceArn']).toMatch(/:cloudtrail:us-east-1:.*:trail\/tap-dr-documents-dev$/);
+      }
     });
 
     it('replicates the key into the secondary region with its own alias', () => {
@@ -132,21 +152,24 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       ]);
     });
 
-    it('replicates to the secondary region under the secondary key, with PITR and tags', () => {
-      expect(table.replica).toEqual([
-        {
-          region_name: 'us-west-2',
-          kms_key_arn: `${ref('aws_kms_replica_key', json)}.arn}`,
+    it('replicates to the secondary region through the aliased provider, under the secondary key, with PITR', () => {
+      expect(table.replica).toBeUndefined();
+      expect(table.lifecycle).toEqual({ ignore_changes: ['replica'] });
+      expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_secondary')).toEqual(
+        expect.objectContaining({
+          provider: SECONDARY,
+          global_table_arn: '${aws_dynamodb_table.transactions.arn}',
+          kms_key_arn: '${aws_kms_replica_key.secondary.arn}',
           point_in_time_recovery: true,
-          propagate_tags: true,
-        },
-      ]);
+          deletion_protection_enabled: false,
+        }),
+      );
     });
   });
 
   describe('S3 documents bucket', () => {
     it('is named per account, suffix and region', () => {
-      expect(onlyResource(json, 'aws_s3_bucket').bucket).toBe(
+      expect(byAddress(json, 'aws_s3_bucket', 'documents').bucket).toBe(
         `tap-docs-dev-\${data.aws_caller_identity.account.account_id}-us-east-1`,
       );
       expect(synth).toHaveResourceWithProperties(S3Bucket, { force_destroy: true });
@@ -181,19 +204,36 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       });
     });
 
+    const docsPolicy = () => JSON.parse(ofBucket(json, 'aws_s3_bucket_policy', 'documents').policy);
+
     it('denies every request that is not over TLS', () => {
-      const policy = JSON.parse(onlyResource(json, 'aws_s3_bucket_policy').policy);
-      expect(policy.Statement).toEqual([
+      expect(docsPolicy().Statement[0]).toEqual(
         expect.objectContaining({
           Effect: 'Deny',
           Action: ['s3:*'],
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          Resource: [`${ref('aws_s3_bucket', json)}.arn}`, `${ref('aws_s3_bucket', json)}.arn}/*`],
+          Resource: ['${aws_s3_bucket.documents.arn}', '${aws_s3_bucket.documents.arn}/*'],
         }),
-      ]);
+      );
     });
 
-    it('expires noncurrent versions', () => {
+    it('denies a put under any key but ours, including aws:kms without a key id (the aws/s3 key)', () => {
+      const deny = docsPolicy().Statement.filter((st: any) => st.Effect === 'Deny' && st.Action[0] === 's3:PutObject');
+      expect(Object.fromEntries(deny.map((st: any) => [st.Sid, st.Condition]))).toEqual({
+        DenyOtherEncryption: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        DenyOtherKmsKey: {
+          StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': '${aws_kms_key.primary.arn}' },
+        },
+        DenyAwsManagedKey: {
+          StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+          Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
+        },
+      });
+      for (const st of deny) expect(st.Resource).toBe('${aws_s3_bucket.documents.arn}/*');
+    });
+
+    it('expires noncurrent versions and keeps current documents', () => {
+      expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'documents').rule[0].expiration).toBeUndefined();
       expect(synth).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
         rule: [
           expect.objectContaining({
@@ -202,6 +242,48 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
           }),
         ],
       });
+    });
+  });
+
+  describe('document access trail', () => {
+    const trail = onlyResource(json, 'aws_cloudtrail');
+
+    it('records every read and write of a document, encrypted with our key, with integrity validation', () => {
+      expect(trail).toEqual(
+        expect.objectContaining({
+          name: 'tap-dr-documents-dev',
+          s3_bucket_name: '${aws_s3_bucket.audit_trail.id}',
+          kms_key_id: '${aws_kms_key.primary.arn}',
+          enable_log_file_validation: true,
+          is_multi_region_trail: false,
+          event_selector: [
+            {
+              read_write_type: 'All',
+              include_management_events: false,
+              data_resource: [{ type: 'AWS::S3::Object', values: ['${aws_s3_bucket.documents.arn}/'] }],
+            },
+          ],
+        }),
+      );
+    });
+
+    it('writes to a hardened bucket of its own that keeps logs for the retention period', () => {
+      expect(byAddress(json, 'aws_s3_bucket', 'audit_trail').bucket).toMatch(/^tap-trail-dev-.*-us-east-1$/);
+      expect(ofBucket(json, 'aws_s3_bucket_server_side_encryption_configuration', 'audit_trail').rule[0]
+        .apply_server_side_encryption_by_default).toEqual({ sse_algorithm: 'aws:kms', kms_master_key_id: '${aws_kms_key.primary.arn}' });
+      expect(ofBucket(json, 'aws_s3_bucket_public_access_block', 'audit_trail').restrict_public_buckets).toBe(true);
+      expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'audit_trail').rule[0].expiration).toEqual([{ days: 365 }]);
+    });
+
+    it('lets only this trail write there, with the bucket owner in control', () => {
+      const policy = JSON.parse(ofBucket(json, 'aws_s3_bucket_policy', 'audit_trail').policy);
+      const write = policy.Statement.find((st: any) => st.Sid === 'CloudTrailWritesLogs');
+      expect(write.Principal).toEqual({ Service: 'cloudtrail.amazonaws.com' });
+      expect(write.Condition.StringEquals).toEqual({
+        'aws:SourceArn': expect.stringMatching(/:trail\/tap-dr-documents-dev$/),
+        's3:x-amz-acl': 'bucket-owner-full-control',
+      });
+      expect(trail.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_policy\./)]);
     });
   });
 
@@ -222,21 +304,24 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     });
 
-    it('gets table, bucket and topic from the environment, never AWS_REGION, and no reserved concurrency', () => {
+    it('gets table, bucket, key and topic from the environment, never AWS_REGION, and no reserved concurrency', () => {
       expect(Object.keys(fn.environment.variables).sort()).toEqual([
         'AWS_CALL_TIMEOUT_MS',
+        'DOCUMENTS_KMS_KEY_ARN',
         'DYNAMODB_TABLE_NAME',
         'S3_BUCKET_NAME',
         'SNS_TOPIC_ARN',
       ]);
       expect(fn.environment.variables.AWS_REGION).toBeUndefined();
+      expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe('${aws_kms_key.primary.arn}');
       expect(fn).not.toHaveProperty('reserved_concurrent_executions');
+      expect(fn).not.toHaveProperty('code_signing_config_arn');
     });
 
     it('logs to its own KMS-encrypted log group with retention', () => {
       expect(synth).toHaveResourceWithProperties(CloudwatchLogGroup, {
         name: '/aws/lambda/transaction-processor-dev',
-        retention_in_days: 90,
+        retention_in_days: 365, // PCI DSS 10.7: a year of audit history
         kms_key_id: `${ref('aws_kms_key', json)}.arn}`,
       });
     });
@@ -257,8 +342,10 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s.Resource]));
       const table = `${ref('aws_dynamodb_table', json)}.arn}`;
       expect(bySid.TransactionsTable).toBe(table);
-      expect(bySid.TransactionsAccountIndex).toBe(`${table}/index/account-created-index`);
-      expect(bySid.TransactionDocuments).toBe(`${ref('aws_s3_bucket', json)}.arn}/documents/*`);
+      // It never queries: no permission on the index (issue: unused dynamodb:Query).
+      expect(bySid.TransactionsAccountIndex).toBeUndefined();
+      expect(policy.Statement.flatMap((st: any) => st.Action)).not.toContain('dynamodb:Query');
+      expect(bySid.TransactionDocuments).toBe('${aws_s3_bucket.documents.arn}/documents/*');
       expect(bySid.TransactionKey).toBe(`${ref('aws_kms_key', json)}.arn}`);
       expect(bySid.Alerts).toBe(`${ref('aws_sns_topic', json)}.arn}`);
       expect(bySid.OwnLogGroup).toMatch(/:log-group:\/aws\/lambda\/transaction-processor-dev:\*$/);
@@ -307,38 +394,62 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
   });
 
   describe('cross-region role', () => {
-    it('requires the external id to be assumed', () => {
-      expect(synth).toHaveResourceWithProperties(IamRole, { name: 'tap-dr-cross-region-dev' });
-      const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-cross-region-dev')!;
-      const trust = JSON.parse(role.assume_role_policy).Statement;
-      expect(trust).toEqual([
-        expect.objectContaining({
-          Action: ['sts:AssumeRole'],
-          Condition: { StringEquals: { 'sts:ExternalId': 'tap-dr-dev-cross-region' } },
-        }),
-      ]);
+    it('is not created unless CROSS_REGION_TRUSTED_PRINCIPALS names someone: nothing trusts the account root', () => {
+      expect(resourcesOf(json, 'aws_iam_role').map((r) => r.name)).not.toContain('tap-dr-cross-region-dev');
+      expect(json.output.CrossRegionRoleArn).toBeUndefined();
+      for (const r of resourcesOf(json, 'aws_iam_role')) expect(r.assume_role_policy).not.toMatch(/:root/);
     });
 
-    it('reaches the table, keys and processor in both regions', () => {
+    describe('with trusted principals', () => {
+      const principals = ['arn:aws:iam::111122223333:role/failover-automation', 'arn:aws:iam::111122223333:role/break-glass'];
+      const configured = synthStack({ CROSS_REGION_TRUSTED_PRINCIPALS: principals.join(',') }).json;
+      const role = resourcesOf(configured, 'aws_iam_role').find((r) => r.name === 'tap-dr-cross-region-dev')!;
       const policy = JSON.parse(
-        resourcesOf(json, 'aws_iam_role_policy').find((p) => p.name === 'cross-region-access')!.policy,
+        resourcesOf(configured, 'aws_iam_role_policy').find((p) => p.name === 'cross-region-access')!.policy,
       );
-      const tables = policy.Statement.find((s: any) => s.Sid === 'TransactionsTableInBothRegions').Resource;
-      expect(tables.some((r: string) => r.includes(':dynamodb:us-east-1:'))).toBe(true);
-      expect(tables.some((r: string) => r.includes(':dynamodb:us-west-2:'))).toBe(true);
-      const invoke = policy.Statement.find((s: any) => s.Sid === 'ProcessorInBothRegions').Resource;
-      expect(invoke.map((r: string) => r.replace(/^.*:lambda:([a-z0-9-]+):.*:function:(.*)$/, '$1 $2'))).toEqual([
-        'us-east-1 transaction-processor-dev',
-        'us-west-2 transaction-processor-dev',
-      ]);
-      const keys = policy.Statement.find((s: any) => s.Sid === 'KeysInBothRegions').Resource;
-      expect(keys).toEqual([`${ref('aws_kms_key', json)}.arn}`, `${ref('aws_kms_replica_key', json)}.arn}`]);
+      const bySid = Object.fromEntries(policy.Statement.map((st: any) => [st.Sid, st]));
+
+      it('trusts exactly those roles, with no external id to guess', () => {
+        expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+          { Sid: 'ConfiguredPrincipalsOnly', Effect: 'Allow', Principal: { AWS: principals }, Action: ['sts:AssumeRole'] },
+        ]);
+        expect(configured.output.CrossRegionRoleArn.value).toMatch(/^\$\{aws_iam_role\./);
+      });
+
+      it('reads the table in both regions but writes only through the processor', () => {
+        const actions = policy.Statement.flatMap((st: any) => st.Action);
+        expect(actions).not.toContain('dynamodb:PutItem');
+        expect(actions.filter((a: string) => a.startsWith('dynamodb:')).sort()).toEqual([
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+        ]);
+        const tables = bySid.ReadTransactionsTableInBothRegions.Resource;
+        expect(tables.some((r: string) => r.includes(':dynamodb:us-east-1:'))).toBe(true);
+        expect(tables.some((r: string) => r.includes(':dynamodb:us-west-2:'))).toBe(true);
+        expect(bySid.ProcessorInBothRegions.Resource.map((r: string) => r.replace(/^.*:lambda:([a-z0-9-]+):.*:function:(.*)$/, '$1 $2'))).toEqual([
+          'us-east-1 transaction-processor-dev',
+          'us-west-2 transaction-processor-dev',
+        ]);
+      });
+
+      it('uses each key only through DynamoDB in its own region', () => {
+        expect(bySid.PrimaryKeyThroughDynamoDB).toEqual(expect.objectContaining({
+          Resource: '${aws_kms_key.primary.arn}',
+          Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } },
+        }));
+        expect(bySid.SecondaryKeyThroughDynamoDB).toEqual(expect.objectContaining({
+          Resource: '${aws_kms_replica_key.secondary.arn}',
+          Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-west-2.amazonaws.com' } },
+        }));
+      });
     });
   });
 
   describe('outputs', () => {
     it("carries the seed's 13 outputs, each with a description", () => {
-      for (const id of SEED_OUTPUTS) {
+      // CrossRegionRoleArn only with trusted principals (see the cross-region role tests).
+      for (const id of SEED_OUTPUTS.filter((o) => o !== 'CrossRegionRoleArn')) {
         expect(json.output[id]).toBeDefined();
         expect(json.output[id].description!.length).toBeGreaterThan(15);
         expect(json.output[id].value).toMatch(/^\$\{(aws_|data\.)/);
@@ -352,6 +463,10 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
     it('uses the local backend by default', () => {
       expect(json.terraform.backend).toEqual({ local: { path: 'terraform.tap-dr-dev.tfstate' } });
     });
+
+    it('requires Terraform 1.10, which S3-native state locking needs', () => {
+      expect(json.terraform.required_version).toBe('>= 1.10');
+    });
   });
 
   it('puts the suffix in every physical name', () => {
@@ -364,9 +479,10 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       ...resourcesOf(json, 'aws_sns_topic').map((r) => r.name),
       ...resourcesOf(json, 'aws_iam_role').map((r) => r.name),
       ...resourcesOf(json, 'aws_cloudwatch_metric_alarm').map((r) => r.alarm_name),
+      ...resourcesOf(json, 'aws_cloudtrail').map((r) => r.name),
     ];
-    // 13 in the primary region; the standby adds bucket, function, log group, topic, 4 alarms and 2 roles.
-    expect(named).toHaveLength(23);
+    // 14 in the primary region; the standby adds 2 buckets, function, log group, topic, trail, 4 alarms and 2 roles.
+    expect(named).toHaveLength(26);
     for (const n of named) expect(n).toMatch(/-dev($|-)/);
   });
 });
@@ -380,23 +496,24 @@ describe('configured stack', () => {
     });
     expect(synth).toHaveProviderWithProperties(AwsProvider, { region: 'eu-west-1' });
     expect(synth).toHaveProviderWithProperties(AwsProvider, { alias: 'secondary', region: 'eu-central-1' });
-    expect(synth).toHaveResourceWithProperties(DynamodbTable, {
-      name: 'transactions-pr-42',
-      replica: [expect.objectContaining({ region_name: 'eu-central-1' })],
-    });
-    expect(onlyResource(json, 'aws_s3_bucket').bucket).toMatch(/^tap-docs-pr-42-.*-eu-west-1$/);
+    expect(synth).toHaveResourceWithProperties(DynamodbTable, { name: 'transactions-pr-42' });
+    expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_secondary').provider).toBe(SECONDARY);
+    expect(byAddress(json, 'aws_s3_bucket', 'documents').bucket).toMatch(/^tap-docs-pr-42-.*-eu-west-1$/);
+    expect(byAddress(json, 'aws_s3_bucket', 'standby_documents').bucket).toMatch(/^tap-docs-pr-42-.*-eu-central-1$/);
   });
 
-  it('RETAIN_ON_DELETE switches on deletion protection, prevent_destroy and a 30-day key window', () => {
+  it('RETAIN_ON_DELETE switches on deletion protection (table and replica), prevent_destroy and a 30-day key window', () => {
     const { synth, json } = synthStack({ RETAIN_ON_DELETE: 'true' });
     expect(synth).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: true });
+    expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_secondary').deletion_protection_enabled).toBe(true);
     expect(synth).toHaveResourceWithProperties(KmsKey, { deletion_window_in_days: 30 });
     expect(synth).toHaveResourceWithProperties(KmsReplicaKey, { deletion_window_in_days: 30 });
     expect(synth).toHaveResourceWithProperties(S3Bucket, { force_destroy: false });
-    for (const type of ['aws_dynamodb_table', 'aws_s3_bucket', 'aws_kms_key', 'aws_kms_replica_key', 'aws_cloudwatch_log_group']) {
+    const stateful = ['aws_dynamodb_table', 'aws_dynamodb_table_replica', 'aws_s3_bucket', 'aws_kms_key', 'aws_kms_replica_key', 'aws_cloudwatch_log_group'];
+    for (const type of stateful) {
       const all = resourcesOf(json, type);
       expect(all.length).toBeGreaterThan(0);
-      for (const r of all) expect([type, r.lifecycle]).toEqual([type, { prevent_destroy: true }]);
+      for (const r of all) expect([type, r.lifecycle.prevent_destroy]).toEqual([type, true]);
     }
   });
 
@@ -420,16 +537,25 @@ describe('configured stack', () => {
     });
   });
 
-  it('uses the configured external id, log retention and extra tags', () => {
-    const { json } = synthStack({
-      CROSS_REGION_EXTERNAL_ID: 'partner-7f3a',
-      LOG_RETENTION_DAYS: '365',
-      EXTRA_TAGS: '{"CostCenter":"payments"}',
-    });
-    const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-cross-region-dev')!;
-    expect(role.assume_role_policy).toContain('"sts:ExternalId":"partner-7f3a"');
-    expect(onlyResource(json, 'aws_cloudwatch_log_group').retention_in_days).toBe(365);
+  it('uses the configured log retention and extra tags', () => {
+    const { json } = synthStack({ LOG_RETENTION_DAYS: '731', EXTRA_TAGS: '{"CostCenter":"payments"}' });
+    expect(byAddress(json, 'aws_cloudwatch_log_group', 'processor_logs').retention_in_days).toBe(731);
+    expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'audit_trail').rule[0].expiration).toEqual([{ days: 731 }]);
     for (const p of json.provider.aws) expect(p.default_tags[0].tags.CostCenter).toBe('payments');
+  });
+
+  it('enforces code signing on both functions when a signing profile is configured', () => {
+    const arn = 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234';
+    const { json } = synthStack({ CODE_SIGNING_PROFILE_VERSION_ARN: arn });
+    const configs = Object.entries(json.resource.aws_lambda_code_signing_config);
+    expect(configs).toHaveLength(2);
+    for (const [, c] of configs) {
+      expect(c.allowed_publishers).toEqual({ signing_profile_version_arns: [arn] });
+      expect(c.policies).toEqual({ untrusted_artifact_on_deployment: 'Enforce' });
+    }
+    const attached = resourcesOf(json, 'aws_lambda_function').map((f) => f.code_signing_config_arn).sort();
+    expect(attached).toEqual(configs.map(([name]) => `\${aws_lambda_code_signing_config.${name}.arn}`).sort());
+    expect(configs.map(([, c]) => c.provider ?? 'primary').sort()).toEqual(['aws.secondary', 'primary']);
   });
 
   it('stores state in S3 with encryption and lock files when TF_STATE_BUCKET is set', () => {
@@ -473,7 +599,8 @@ describe('warm standby in the secondary region', () => {
     expect(fn).toMatchObject({ function_name: 'transaction-processor-dev', runtime: 'nodejs22.x', kms_key_arn: replicaKey });
     expect(fn.source_code_hash).toBe(primary.source_code_hash);
     expect(fn.environment.variables.DYNAMODB_TABLE_NAME).toBe(primary.environment.variables.DYNAMODB_TABLE_NAME);
-    expect(fn.environment.variables.S3_BUCKET_NAME).toMatch(/^\$\{aws_s3_bucket\.standby-documents/);
+    expect(fn.environment.variables.S3_BUCKET_NAME).toBe('${aws_s3_bucket.standby_documents.bucket}');
+    expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe(replicaKey);
     const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-processor-dev-standby')!;
     expect(fn.role).toBe(`\${aws_iam_role.${Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0]}.arn}`);
     const policy = JSON.parse(resourcesOf(json, 'aws_iam_role_policy').find((p) => p.role.includes('standby'))!.policy);
@@ -481,6 +608,12 @@ describe('warm standby in the secondary region', () => {
     expect(bySid.TransactionsTable).toMatch(/:dynamodb:us-west-2:.*:table\/\$\{aws_dynamodb_table\..*\.name\}$/);
     expect(bySid.TransactionKey).toBe(replicaKey);
     expect(bySid.OwnLogGroup).toMatch(/:logs:us-west-2:/);
+  });
+
+  it('keeps its own document-access trail under the replica key', () => {
+    const [trail] = secondary('aws_cloudtrail');
+    expect(trail).toEqual(expect.objectContaining({ kms_key_id: replicaKey, s3_bucket_name: '${aws_s3_bucket.standby_audit_trail.id}' }));
+    expect(trail.event_selector[0].data_resource[0].values).toEqual(['${aws_s3_bucket.standby_documents.arn}/']);
   });
 
   it('encrypts everything in the secondary region with the replica key, which serves its log group and alarms', () => {
@@ -505,11 +638,15 @@ describe('warm standby in the secondary region', () => {
         }),
       ],
     });
-    const [bucket] = secondary('aws_s3_bucket');
-    expect(bucket.bucket).toMatch(/-us-west-2$/);
-    expect(secondary('aws_s3_bucket_versioning')[0].versioning_configuration).toEqual({ status: 'Enabled' });
+    expect(byAddress(json, 'aws_s3_bucket', 'standby_documents').bucket).toMatch(/-us-west-2$/);
+    expect(ofBucket(json, 'aws_s3_bucket_versioning', 'standby_documents').versioning_configuration).toEqual({ status: 'Enabled' });
     const policy = JSON.parse(resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-docs-replication-dev')!.assume_role_policy);
     expect(policy.Statement[0].Principal).toEqual({ Service: 's3.amazonaws.com' });
+    // Confused deputy: S3 may assume it only to replicate this account's documents bucket.
+    expect(policy.Statement[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.account.account_id}' },
+      ArnLike: { 'aws:SourceArn': '${aws_s3_bucket.documents.arn}' },
+    });
   });
 
   it('alarms on its own region, including replication back into the primary', () => {
@@ -527,7 +664,7 @@ describe('warm standby in the secondary region', () => {
 
   it('is left out with STANDBY_PROCESSOR=false: only the replica key remains in the secondary region', () => {
     const off = synthStack({ STANDBY_PROCESSOR: 'false' }).json;
-    expect(secondaryResourceTypes(off)).toEqual(['aws_kms_alias', 'aws_kms_replica_key']);
+    expect(secondaryResourceTypes(off)).toEqual(['aws_dynamodb_table_replica', 'aws_kms_alias', 'aws_kms_replica_key']);
     expect(off.output.StandbyLambdaFunctionArn).toBeUndefined();
     const keyPolicy = JSON.parse(resourcesOf(off, 'aws_kms_replica_key')[0].policy);
     expect(keyPolicy.Statement.map((st: any) => st.Sid)).toEqual(['AccountAdministersKey']);

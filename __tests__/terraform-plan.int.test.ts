@@ -21,7 +21,7 @@ const ACCOUNT = '123456789012'; // moto's account
 
 /** Terraform override file: same providers (merged by alias), endpoints on the emulator, fake credentials. */
 function emulatorOverride(endpoint: string, aliases: Array<string | undefined>): object {
-  const services = ['cloudwatch', 'cloudwatchlogs', 'dynamodb', 'iam', 'kms', 'lambda', 's3', 'sns', 'sts'];
+  const services = ['cloudtrail', 'cloudwatch', 'cloudwatchlogs', 'dynamodb', 'iam', 'kms', 'lambda', 's3', 'sns', 'sts'];
   return {
     provider: {
       aws: aliases.map((alias) => ({
@@ -126,17 +126,17 @@ describeWithTerraform('terraform plan of the synthesized stack against a local A
       expect(p.providerRegion).toEqual({ aws: config.primaryRegion, 'aws.secondary': config.secondaryRegion });
     });
 
-    it('puts the replica key, the standby processor and its bucket in the secondary region', () => {
+    it('puts the replica key, the table replica, the standby processor and its buckets in the secondary region', () => {
+      expect(all('aws_dynamodb_table_replica').map(regionOf)).toEqual([config.secondaryRegion]);
       expect(all('aws_kms_replica_key').map(regionOf)).toEqual([config.secondaryRegion]);
       expect(all('aws_lambda_function').map(regionOf).sort()).toEqual(
         [config.primaryRegion, config.secondaryRegion].sort(),
       );
       const buckets = all('aws_s3_bucket');
       expect(buckets.map((b) => [regionOf(b), b.values.bucket]).sort()).toEqual(
-        [
-          [config.primaryRegion, `tap-docs-${suffix}-${ACCOUNT}-${config.primaryRegion}`],
-          [config.secondaryRegion, `tap-docs-${suffix}-${ACCOUNT}-${config.secondaryRegion}`],
-        ].sort(),
+        [config.primaryRegion, config.secondaryRegion]
+          .flatMap((region) => ['docs', 'trail'].map((kind) => [region, `tap-${kind}-${suffix}-${ACCOUNT}-${region}`]))
+          .sort(),
       );
     });
 
@@ -172,8 +172,10 @@ describeWithTerraform('terraform plan of the synthesized stack against a local A
         stream_view_type: 'NEW_AND_OLD_IMAGES',
         point_in_time_recovery: [{ enabled: true }],
         server_side_encryption: [{ enabled: true }],
-        replica: [expect.objectContaining({ region_name: config.secondaryRegion, point_in_time_recovery: true })],
       });
+      const [replica] = all('aws_dynamodb_table_replica');
+      expect(regionOf(replica)).toBe(config.secondaryRegion);
+      expect(replica.values).toMatchObject({ point_in_time_recovery: true, deletion_protection_enabled: false });
     });
 
     it('deploys the built bundle, and its source_code_hash is the hash of that very zip', () => {

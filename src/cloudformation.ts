@@ -18,15 +18,15 @@ import {
   ALERT_EMAIL_PATTERN,
   ENVIRONMENT_SUFFIX_DESCRIPTION,
   ENVIRONMENT_SUFFIX_PATTERN,
-  EXTERNAL_ID_DESCRIPTION,
-  EXTERNAL_ID_PATTERN,
   REGION_PATTERN,
+  ROLE_ARN_DESCRIPTION,
   TapConfig,
 } from './config';
 import {
   alarmDimensions,
   alarms,
   AlarmSpec,
+  CROSS_REGION_ROLE_DESCRIPTION,
   crossRegionPolicy,
   crossRegionTrustPolicy,
   Dialect,
@@ -43,6 +43,7 @@ import {
   standardTags,
   table,
   tableKeySchema,
+  trailBucketPolicy,
 } from './design';
 import { names, NameParts } from './naming';
 
@@ -62,11 +63,12 @@ export type Template = {
   Rules?: Record<string, unknown>;
   Conditions?: Record<string, unknown>;
   Resources: Record<string, CfnResource>;
-  Outputs: Record<string, { Description: string; Value: CfnValue; Export: { Name: CfnValue } }>;
+  Outputs: Record<string, { Description: string; Value: CfnValue; Export: { Name: CfnValue }; Condition?: string }>;
 };
 
 export interface CfnResource {
   Type: string;
+  Condition?: string;
   Properties: Record<string, unknown>;
   DependsOn?: string[];
   DeletionPolicy?: 'Retain' | 'Delete';
@@ -115,8 +117,10 @@ const P = {
   secondaryRegion: 'SecondaryRegion',
   secondaryKeyArn: 'SecondaryKMSKeyArn',
   alertEmail: 'AlertEmail',
-  externalId: 'CrossRegionExternalId',
+  trustedPrincipals: 'CrossRegionTrustedPrincipals',
 } as const;
+
+const HAS_TRUSTED_PRINCIPALS = 'HasCrossRegionTrustedPrincipals';
 
 /** Names as CloudFormation sees them: the suffix is the EnvironmentSuffix parameter. */
 const cfnNames: NameParts = { suffix: `\${${P.suffix}}` };
@@ -221,6 +225,98 @@ function alarmResource(spec: AlarmSpec): CfnResource {
   };
 }
 
+/** The same hardening as src/hardened-bucket.ts: private, versioned, SSE-KMS with a bucket key. */
+function hardenedBucket(config: TapConfig, bucketName: string, keyArn: CfnValue, expirationDays?: number): CfnResource {
+  return retained(config, {
+    Type: 'AWS::S3::Bucket',
+    Properties: {
+      BucketName: sub(bucketName),
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'expire-noncurrent-versions',
+            Status: 'Enabled',
+            NoncurrentVersionExpiration: { NoncurrentDays: config.noncurrentVersionExpirationDays },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            ...(expirationDays ? { ExpirationInDays: expirationDays } : {}),
+          },
+        ],
+      },
+      Tags: tags(config),
+    },
+  });
+}
+
+const regionAccount = { account: '${AWS::AccountId}', region: '${AWS::Region}' };
+
+/** The region's document-access trail, as src/audit-trail.ts builds it. */
+function auditTrail(config: TapConfig, documentsBucket: string, keyArn: CfnValue): Record<string, CfnResource> {
+  return {
+    DocumentsTrailBucket: hardenedBucket(
+      config,
+      names.trailBucket({ ...cfnNames, ...regionAccount }),
+      keyArn,
+      config.logRetentionDays,
+    ),
+    DocumentsTrailBucketPolicy: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: ref('DocumentsTrailBucket'),
+        PolicyDocument: trailBucketPolicy(cfnDialect, cfnEnv, cfnNames, getAtt('DocumentsTrailBucket', 'Arn')),
+      },
+    },
+    DocumentsTrail: {
+      Type: 'AWS::CloudTrail::Trail',
+      DependsOn: ['DocumentsTrailBucketPolicy'],
+      Properties: {
+        TrailName: sub(names.auditTrail(cfnNames)),
+        IsLogging: true,
+        S3BucketName: ref('DocumentsTrailBucket'),
+        KMSKeyId: keyArn,
+        EnableLogFileValidation: true,
+        IsMultiRegionTrail: false,
+        IncludeGlobalServiceEvents: false,
+        EventSelectors: [
+          {
+            ReadWriteType: 'All',
+            IncludeManagementEvents: false,
+            DataResources: [{ Type: 'AWS::S3::Object', Values: [cfnDialect.join(getAtt(documentsBucket, 'Arn'), '/')] }],
+          },
+        ],
+        Tags: tags(config),
+      },
+    },
+  };
+}
+
+/** Lambda code signing, when a signing profile is configured: unsigned packages are refused. */
+function codeSigning(config: TapConfig): Record<string, CfnResource> {
+  if (!config.codeSigningProfileVersionArn) return {};
+  return {
+    ProcessorCodeSigningConfig: {
+      Type: 'AWS::Lambda::CodeSigningConfig',
+      Properties: {
+        Description: 'Only packages signed by the configured AWS Signer profile deploy',
+        AllowedPublishers: { SigningProfileVersionArns: [config.codeSigningProfileVersionArn] },
+        CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
+      },
+    },
+  };
+}
+
 /** The secondary-region template: the customer-managed key the table's replica uses. Deploy it first. */
 export function buildSecondaryTemplate(config: TapConfig): Template {
   return {
@@ -277,46 +373,12 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
         Replicas: [replica(ref('AWS::Region'), keyArn), replica(ref(P.secondaryRegion), ref(P.secondaryKeyArn))],
       },
     }),
-    TransactionDocumentsBucket: retained(config, {
-      Type: 'AWS::S3::Bucket',
-      Properties: {
-        BucketName: sub(
-          names.documentsBucket({ ...cfnNames, account: '${AWS::AccountId}', region: '${AWS::Region}' }),
-        ),
-        VersioningConfiguration: { Status: 'Enabled' },
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [
-            {
-              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
-              BucketKeyEnabled: true,
-            },
-          ],
-        },
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-        LifecycleConfiguration: {
-          Rules: [
-            {
-              Id: 'expire-noncurrent-versions',
-              Status: 'Enabled',
-              NoncurrentVersionExpiration: { NoncurrentDays: config.noncurrentVersionExpirationDays },
-              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
-            },
-          ],
-        },
-        Tags: tags(config),
-      },
-    }),
+    TransactionDocumentsBucket: hardenedBucket(config, names.documentsBucket({ ...cfnNames, ...regionAccount }), keyArn),
     TransactionDocumentsBucketPolicy: {
       Type: 'AWS::S3::BucketPolicy',
       Properties: {
         Bucket: ref('TransactionDocumentsBucket'),
-        PolicyDocument: documentsBucketPolicy(cfnDialect, bucketArn),
+        PolicyDocument: documentsBucketPolicy(cfnDialect, bucketArn, keyArn),
       },
     },
     LambdaExecutionRole: {
@@ -341,10 +403,12 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
     },
     CrossRegionAssumeRole: {
       Type: 'AWS::IAM::Role',
+      // Only when someone is named: nothing trusts the account root by default.
+      Condition: HAS_TRUSTED_PRINCIPALS,
       Properties: {
         RoleName: sub(names.crossRegionRole(cfnNames)),
-        Description: 'Cross-region access to the tap-dr transactions table (requires the external id)',
-        AssumeRolePolicyDocument: crossRegionTrustPolicy(cfnDialect, cfnEnv, ref(P.externalId)),
+        Description: CROSS_REGION_ROLE_DESCRIPTION,
+        AssumeRolePolicyDocument: crossRegionTrustPolicy<CfnExpr>(ref(P.trustedPrincipals)),
         MaxSessionDuration: 3600,
         Policies: [
           {
@@ -388,12 +452,14 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
             tableName: ref('TransactionDynamoDBTable'),
             bucketName: ref('TransactionDocumentsBucket'),
             topicArn,
+            keyArn,
           }),
         },
         // Seed fix 6: no reservation unless configured.
         ...(config.lambdaReservedConcurrency !== undefined
           ? { ReservedConcurrentExecutions: config.lambdaReservedConcurrency }
           : {}),
+        ...(config.codeSigningProfileVersionArn ? { CodeSigningConfigArn: ref('ProcessorCodeSigningConfig') } : {}),
         Tags: tags(config),
       },
     },
@@ -409,6 +475,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
       },
     },
   };
+  Object.assign(resources, auditTrail(config, 'TransactionDocumentsBucket', keyArn), codeSigning(config));
   for (const spec of alarms) resources[spec.logicalId] = alarmResource(spec);
 
   const values: Record<OutputId, CfnValue> = {
@@ -436,7 +503,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
       'AWS::CloudFormation::Interface': {
         ParameterGroups: [
           { Label: { default: 'Environment' }, Parameters: [P.suffix, P.alertEmail] },
-          { Label: { default: 'Disaster recovery' }, Parameters: [P.secondaryRegion, P.secondaryKeyArn, P.externalId] },
+          { Label: { default: 'Disaster recovery' }, Parameters: [P.secondaryRegion, P.secondaryKeyArn, P.trustedPrincipals] },
         ],
       },
     },
@@ -462,14 +529,10 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
         AllowedPattern: `^$|${ALERT_EMAIL_PATTERN}`,
         ConstraintDescription: 'must be empty or an email address',
       },
-      [P.externalId]: {
-        Type: 'String',
-        Description: 'External id callers must present to assume the cross-region role',
-        NoEcho: true,
-        MinLength: 2,
-        MaxLength: 1224,
-        AllowedPattern: EXTERNAL_ID_PATTERN,
-        ConstraintDescription: `must be ${EXTERNAL_ID_DESCRIPTION}`,
+      [P.trustedPrincipals]: {
+        Type: 'CommaDelimitedList',
+        Description: `Roles that may assume the cross-region role (${ROLE_ARN_DESCRIPTION}); empty: no role is created`,
+        Default: config.crossRegionTrustedPrincipals.join(','),
       },
     },
     Rules: {
@@ -482,12 +545,20 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
         ],
       },
     },
-    Conditions: { HasAlertEmail: { 'Fn::Not': [{ 'Fn::Equals': [ref(P.alertEmail), ''] }] } },
+    Conditions: {
+      HasAlertEmail: { 'Fn::Not': [{ 'Fn::Equals': [ref(P.alertEmail), ''] }] },
+      [HAS_TRUSTED_PRINCIPALS]: { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', ref(P.trustedPrincipals)] }, ''] }] },
+    },
     Resources: resources,
     Outputs: Object.fromEntries(
       outputs.map((o) => [
         o.id,
-        { Description: o.description, Value: values[o.id], Export: { Name: sub(names.cfnExport(cfnNames, o.id)) } },
+        {
+          Description: o.description,
+          Value: values[o.id],
+          Export: { Name: sub(names.cfnExport(cfnNames, o.id)) },
+          ...(o.id === 'CrossRegionRoleArn' ? { Condition: HAS_TRUSTED_PRINCIPALS } : {}),
+        },
       ]),
     ),
   };

@@ -19,9 +19,16 @@ export const ENVIRONMENT_SUFFIX_DESCRIPTION =
 /** AWS region names: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4, ... */
 export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$';
 
-/** The characters STS accepts in an external ID, 2-1224 long. */
-export const EXTERNAL_ID_PATTERN = '^[\\w+=,.@:/-]{2,1224}$';
-export const EXTERNAL_ID_DESCRIPTION = '2-1224 characters of letters, digits and _+=,.@:/-';
+/** An IAM role ARN (any partition and account): what the cross-region role may trust. */
+export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$';
+export const ROLE_ARN_DESCRIPTION = 'IAM role ARNs such as arn:aws:iam::123456789012:role/failover-automation';
+
+/** A signing profile version ARN, which is what Lambda's AllowedPublishers takes. */
+export const SIGNING_PROFILE_VERSION_ARN_PATTERN =
+  '^arn:aws[a-z-]*:signer:[a-z0-9-]+:\\d{12}:/signing-profiles/[A-Za-z0-9_]{2,64}/[A-Za-z0-9]{10}$';
+
+/** Tag keys tap-dr sets itself; EXTRA_TAGS may not override them. */
+export const RESERVED_TAG_KEYS = ['Project', 'Environment', 'ManagedBy'] as const;
 
 /** Deliberately loose: a local part, an @ and a dotted domain; SNS confirms the address anyway. */
 export const ALERT_EMAIL_PATTERN = '^[^\\s@]{1,64}@[^\\s@]+\\.[^\\s@]{2,}$';
@@ -58,7 +65,11 @@ export interface TapConfig {
   /** true: a warm standby processor, documents bucket (replicated) and alerts in the secondary region. */
   readonly standbyProcessor: boolean;
   readonly lambdaReservedConcurrency?: number;
-  readonly crossRegionExternalId: string;
+  /** Roles allowed to assume the cross-region role (failover automation, break-glass operators).
+   *  Empty: the role is not created; nothing trusts the account root by default. */
+  readonly crossRegionTrustedPrincipals: readonly string[];
+  /** Signing profile version ARN: both functions get a code-signing config that enforces it. */
+  readonly codeSigningProfileVersionArn?: string;
   readonly logRetentionDays: number;
   readonly noncurrentVersionExpirationDays: number;
   readonly extraTags: Readonly<Record<string, string>>;
@@ -88,7 +99,8 @@ const ENV_VARS = {
   retainOnDelete: 'RETAIN_ON_DELETE',
   standbyProcessor: 'STANDBY_PROCESSOR',
   lambdaReservedConcurrency: 'LAMBDA_RESERVED_CONCURRENCY',
-  crossRegionExternalId: 'CROSS_REGION_EXTERNAL_ID',
+  crossRegionTrustedPrincipals: 'CROSS_REGION_TRUSTED_PRINCIPALS',
+  codeSigningProfileVersionArn: 'CODE_SIGNING_PROFILE_VERSION_ARN',
   logRetentionDays: 'LOG_RETENTION_DAYS',
   noncurrentVersionExpirationDays: 'NONCURRENT_VERSION_EXPIRATION_DAYS',
   extraTags: 'EXTRA_TAGS',
@@ -111,6 +123,32 @@ export const SETTINGS: Readonly<Record<keyof typeof ENV_VARS, Setting>> = S;
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Context = Readonly<Record<string, unknown>>;
 
+/** The known key closest to a misspelling (edit distance, case-insensitive), if any is close. */
+function nearest(key: string, known: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) {
+        cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      prev = cur;
+    }
+    return prev[b.length];
+  };
+  const scored = known.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  return scored[0] && scored[0].d <= Math.max(2, Math.floor(key.length / 3)) ? scored[0].k : undefined;
+}
+
+/** cdktf's own context keys (cdktf-cli adds them to CDKTF_CONTEXT_JSON); never ours to refuse. */
+const CDKTF_CONTEXT_KEY = /^(cdktf[A-Za-z]*|excludeStackIdFromLogicalIds|allowSepCharsInLogicalIds)$/;
+
+/** Settings that existed once: a clear word beats "unknown key". */
+const RETIRED: Readonly<Record<string, string>> = {
+  crossRegionExternalId:
+    'is no longer used: the cross-region role trusts only the roles listed in CROSS_REGION_TRUSTED_PRINCIPALS (context "crossRegionTrustedPrincipals")',
+};
+
 class Reader {
   readonly problems: string[] = [];
   constructor(
@@ -118,17 +156,24 @@ class Reader {
     private readonly context: Context,
   ) {}
 
+  /** Where a setting's value came from, spelled the way the user wrote it. */
+  where(s: Setting): string {
+    const fromEnv = this.env[s.env];
+    return fromEnv !== undefined && fromEnv.trim() !== '' ? s.env : `cdktf context "${s.context}"`;
+  }
+
   /** The raw value (trimmed), from env first, then context; undefined when unset or empty. */
   raw(s: Setting): string | undefined {
     const fromEnv = this.env[s.env];
     if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv.trim();
+    if (!Object.hasOwn(this.context, s.context)) return undefined;
     const fromCtx = this.context[s.context];
     if (fromCtx === undefined || fromCtx === null || fromCtx === '') return undefined;
     return typeof fromCtx === 'string' ? fromCtx.trim() : JSON.stringify(fromCtx);
   }
 
   fail(s: Setting, value: string, expected: string): undefined {
-    this.problems.push(`${s.env}=${JSON.stringify(value)} is invalid: expected ${expected}`);
+    this.problems.push(`${this.where(s)}=${JSON.stringify(value)} is invalid: expected ${expected}`);
     return undefined;
   }
 
@@ -145,6 +190,46 @@ class Reader {
       return this.fail(s, v, `a whole number from ${min} to ${max}`);
     }
     return Number(v);
+  }
+
+  /** A list: comma-separated in the environment, a JSON array (or that string) in context. */
+  list(s: Setting, pattern: RegExp, expected: string): string[] {
+    const v = this.raw(s);
+    if (v === undefined) return [];
+    let items: unknown = v.split(',').map((x) => x.trim());
+    if (v.startsWith('[')) {
+      try {
+        items = JSON.parse(v);
+      } catch {
+        items = undefined;
+      }
+    }
+    const ok = Array.isArray(items) && items.length <= 20 && items.every((x) => typeof x === 'string' && pattern.test(x));
+    if (!ok) {
+      this.fail(s, v, `a comma-separated list (or JSON array) of at most 20 ${expected}`);
+      return [];
+    }
+    return [...new Set(items as string[])];
+  }
+
+  /** Context keys that are no setting of ours: a typo must not silently mean "default". */
+  unknownContextKeys(): void {
+    const known = Object.values(S).map((x) => x.context);
+    for (const key of Object.keys(this.context)) {
+      if (known.includes(key) || CDKTF_CONTEXT_KEY.test(key)) continue;
+      if (Object.hasOwn(RETIRED, key)) {
+        this.problems.push(`cdktf context "${key}" ${RETIRED[key]}`);
+        continue;
+      }
+      const near = nearest(key, known);
+      this.problems.push(
+        `cdktf context "${key}" is not a tap-dr setting: ${near ? `did you mean "${near}"?` : `expected one of ${known.join(', ')}`}`,
+      );
+    }
+    for (const [key, why] of Object.entries(RETIRED)) {
+      const envName = key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+      if ((this.env[envName] ?? '').trim() !== '') this.problems.push(`${envName} ${why}`);
+    }
   }
 
   /** A whole number from a fixed list, such as the retention periods a service accepts. */
@@ -195,6 +280,12 @@ function parseTags(r: Reader): Record<string, string> {
   );
   if (!ok || entries.length > 40) {
     r.fail(S.extraTags, v, `${TAGS_EXPECTED}; at most 40 tags`);
+    return {};
+  }
+  // AWS tag keys are case-sensitive, but "project" beside "Project" only confuses a bill.
+  const reserved = entries.map(([k]) => k).filter((k) => RESERVED_TAG_KEYS.some((x) => x.toLowerCase() === k.toLowerCase()));
+  if (reserved.length > 0) {
+    r.fail(S.extraTags, v, `no tag key tap-dr sets itself (${RESERVED_TAG_KEYS.join(', ')}); remove ${reserved.join(', ')}`);
     return {};
   }
   return Object.fromEntries(entries) as Record<string, string>;
@@ -254,6 +345,28 @@ function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): St
   return { kind: 'local' };
 }
 
+const DEFAULT_REGIONS = { primary: 'us-east-1', secondary: 'us-west-2' } as const;
+
+/** Both regions; when they collide, says which one was defaulted and how to set it. */
+function parseRegions(r: Reader): { primaryRegion?: string; secondaryRegion?: string } {
+  const expected = 'an AWS region name such as us-east-1 or eu-west-2';
+  const primaryRegion = r.matching(S.primaryRegion, REGION, expected, DEFAULT_REGIONS.primary);
+  const secondaryRegion = r.matching(S.secondaryRegion, REGION, expected, DEFAULT_REGIONS.secondary);
+  if (primaryRegion === undefined || primaryRegion !== secondaryRegion) return { primaryRegion, secondaryRegion };
+  const defaulted = r.raw(S.secondaryRegion) === undefined ? S.secondaryRegion : r.raw(S.primaryRegion) === undefined ? S.primaryRegion : undefined;
+  if (defaulted) {
+    const other = defaulted === S.secondaryRegion ? S.primaryRegion : S.secondaryRegion;
+    r.problems.push(
+      `${defaulted.env} is unset and defaults to ${JSON.stringify(primaryRegion)}, the region ${other.env} names: set ${defaulted.env} (or cdktf context "${defaulted.context}") to a different region`,
+    );
+  } else {
+    r.problems.push(
+      `${r.where(S.secondaryRegion)}=${JSON.stringify(secondaryRegion)} is invalid: expected a region different from ${r.where(S.primaryRegion)} (${primaryRegion})`,
+    );
+  }
+  return { primaryRegion, secondaryRegion };
+}
+
 /**
  * Reads and validates the whole configuration. Throws a ConfigError naming every bad
  * setting, its value and the accepted form; returns a frozen config otherwise.
@@ -264,28 +377,25 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
   const environmentSuffix =
     r.matching(S.environmentSuffix, new RegExp(ENVIRONMENT_SUFFIX_PATTERN), ENVIRONMENT_SUFFIX_DESCRIPTION, 'dev') ??
     'dev';
-  const regionExpected = 'an AWS region name such as us-east-1 or eu-west-2';
-  const primaryRegion = r.matching(S.primaryRegion, REGION, regionExpected, 'us-east-1');
-  const secondaryRegion = r.matching(S.secondaryRegion, REGION, regionExpected, 'us-west-2');
-  if (primaryRegion !== undefined && primaryRegion === secondaryRegion) {
-    r.problems.push(
-      `${S.secondaryRegion.env}=${JSON.stringify(secondaryRegion)} is invalid: expected a region different from ${S.primaryRegion.env} (${primaryRegion})`,
-    );
-  }
-
+  const { primaryRegion, secondaryRegion } = parseRegions(r);
   const alertEmail = r.matching(S.alertEmail, new RegExp(ALERT_EMAIL_PATTERN), 'an email address such as oncall@example.com');
   const retainOnDelete = r.boolean(S.retainOnDelete, false);
   const standbyProcessor = r.boolean(S.standbyProcessor, true);
   // Unset by default: the seed's fix 6 (reserved concurrency can exceed the account quota).
   const lambdaReservedConcurrency = r.integer(S.lambdaReservedConcurrency, 1, 10000);
-  const crossRegionExternalId =
-    r.matching(S.crossRegionExternalId, new RegExp(EXTERNAL_ID_PATTERN), EXTERNAL_ID_DESCRIPTION) ??
-    `tap-dr-${environmentSuffix}-cross-region`;
+  const crossRegionTrustedPrincipals = r.list(S.crossRegionTrustedPrincipals, new RegExp(ROLE_ARN_PATTERN), ROLE_ARN_DESCRIPTION);
+  const codeSigningProfileVersionArn = r.matching(
+    S.codeSigningProfileVersionArn,
+    new RegExp(SIGNING_PROFILE_VERSION_ARN_PATTERN),
+    'a signing profile version ARN such as arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234',
+  );
 
-  const logRetentionDays = r.oneOf(S.logRetentionDays, LOG_RETENTION_DAYS_ALLOWED, "CloudWatch's retention periods", 90);
+  // 365: PCI DSS 10.7 keeps audit trail history for at least a year.
+  const logRetentionDays = r.oneOf(S.logRetentionDays, LOG_RETENTION_DAYS_ALLOWED, "CloudWatch's retention periods", 365);
   const noncurrentVersionExpirationDays = r.integer(S.noncurrentVersionExpirationDays, 1, 3650, 90) ?? 90;
   const extraTags = parseTags(r);
   const stateBackend = parseStateBackend(r, environmentSuffix, primaryRegion ?? 'us-east-1');
+  r.unknownContextKeys();
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
@@ -297,7 +407,8 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     retainOnDelete,
     standbyProcessor,
     ...(lambdaReservedConcurrency !== undefined ? { lambdaReservedConcurrency } : {}),
-    crossRegionExternalId,
+    crossRegionTrustedPrincipals: Object.freeze(crossRegionTrustedPrincipals),
+    ...(codeSigningProfileVersionArn ? { codeSigningProfileVersionArn } : {}),
     logRetentionDays,
     noncurrentVersionExpirationDays,
     extraTags: Object.freeze({ ...extraTags }),
@@ -310,12 +421,16 @@ export function contextFrom(cdktfJsonContext: Context | undefined, env: Env = pr
   let cliContext: Context = {};
   const json = env.CDKTF_CONTEXT_JSON;
   if (json) {
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(json);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) cliContext = parsed as Context;
+      parsed = JSON.parse(json);
     } catch {
-      throw new ConfigError([`CDKTF_CONTEXT_JSON is not valid JSON: expected a JSON object of context values`]);
+      parsed = undefined;
     }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError([`CDKTF_CONTEXT_JSON is not valid: expected a JSON object of context values`]);
+    }
+    cliContext = parsed as Context;
   }
   return { ...(cdktfJsonContext ?? {}), ...cliContext };
 }

@@ -1,18 +1,18 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { crossRegionPolicy, CrossRegionRefs, crossRegionTrustPolicy, Env } from './design';
+import { CROSS_REGION_ROLE_DESCRIPTION, crossRegionPolicy, CrossRegionRefs, crossRegionTrustPolicy, Env } from './design';
 import { names, NameParts } from './naming';
 import { policyJson, tfDialect } from './tf-support';
 
 export interface CrossRegionRoleProps extends CrossRegionRefs<string> {
   readonly names: NameParts;
   readonly env: Env<string>;
-  /** Must be presented as sts:ExternalId when assuming the role (confused-deputy guard). */
-  readonly externalId: string;
+  /** The only roles that may assume it (validated role ARNs; never the account root). */
+  readonly trustedPrincipals: readonly string[];
 }
 
-/** The role operators and failover tooling assume to work with the table in either region. */
+/** The role failover automation and break-glass operators assume: read either region, write through the processor. */
 export class CrossRegionRole extends Construct {
   readonly role: IamRole;
 
@@ -20,8 +20,8 @@ export class CrossRegionRole extends Construct {
     super(scope, id);
     this.role = new IamRole(this, 'role', {
       name: names.crossRegionRole(props.names),
-      description: 'Cross-region access to the tap-dr transactions table (requires the external id)',
-      assumeRolePolicy: policyJson(crossRegionTrustPolicy(tfDialect, props.env, props.externalId)),
+      description: CROSS_REGION_ROLE_DESCRIPTION,
+      assumeRolePolicy: policyJson(crossRegionTrustPolicy(props.trustedPrincipals)),
       maxSessionDuration: 3600,
     });
     new IamRolePolicy(this, 'policy', {

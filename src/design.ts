@@ -53,6 +53,8 @@ export const processorEnv = {
   tableName: 'DYNAMODB_TABLE_NAME',
   bucketName: 'S3_BUCKET_NAME',
   topicArn: 'SNS_TOPIC_ARN',
+  /** The key every document is put under, named in each PutObject (see documentsBucketPolicy). */
+  keyArn: 'DOCUMENTS_KMS_KEY_ARN',
   /** Per-call AWS SDK deadline, so a hung dependency fails fast instead of eating the Lambda timeout. */
   callTimeoutMs: 'AWS_CALL_TIMEOUT_MS',
 } as const;
@@ -71,11 +73,12 @@ export const processor = {
 } as const;
 
 /** The processor's environment, keyed by the variable names above. */
-export function processorVariables<T>(r: { tableName: T; bucketName: T; topicArn: T }): Record<string, string | T> {
+export function processorVariables<T>(r: { tableName: T; bucketName: T; topicArn: T; keyArn: T }): Record<string, string | T> {
   return {
     [processorEnv.tableName]: r.tableName,
     [processorEnv.bucketName]: r.bucketName,
     [processorEnv.topicArn]: r.topicArn,
+    [processorEnv.keyArn]: r.keyArn,
     [processorEnv.callTimeoutMs]: String(processor.callTimeoutMs),
   };
 }
@@ -194,7 +197,7 @@ export const outputs = [
   { id: 'DynamoDBThrottleAlarmName', description: 'Name of the DynamoDB throttling alarm' },
   { id: 'LambdaErrorAlarmName', description: 'Name of the Lambda error alarm' },
   { id: 'LambdaThrottleAlarmName', description: 'Name of the Lambda throttling alarm' },
-  { id: 'CrossRegionRoleArn', description: 'ARN of the cross-region access role (requires the external id)' },
+  { id: 'CrossRegionRoleArn', description: 'ARN of the cross-region role (only when CROSS_REGION_TRUSTED_PRINCIPALS names someone)' },
   { id: 'SecondaryKMSKeyArn', description: 'ARN of the customer-managed key encrypting the secondary-region replica' },
   { id: 'ReplicationLatencyAlarmName', description: 'Name of the replication latency (RPO) alarm' },
 ] as const;
@@ -278,13 +281,6 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         Resource: r.tableArn,
       },
       {
-        // Account history lookups read the account/time index only.
-        Sid: 'TransactionsAccountIndex',
-        Effect: 'Allow',
-        Action: ['dynamodb:Query'],
-        Resource: d.join(r.tableArn, '/index/', table.gsi.name),
-      },
-      {
         Sid: 'TransactionDocuments',
         Effect: 'Allow',
         // Write-only: the processor never reads documents back.
@@ -321,11 +317,21 @@ function accountRoot<T>(d: Dialect<T>, e: Env<T>): string | T {
   return d.join('arn:', e.partition, ':iam::', e.account, ':root');
 }
 
+/** Conditions that tie a service principal to this account, and to resources matching `sourceArn`. */
+function fromThisAccount<T>(e: Env<T>, sourceArn: string | T): PolicyStatement<T>['Condition'] {
+  return { StringEquals: { 'aws:SourceAccount': e.account }, ArnLike: { 'aws:SourceArn': sourceArn } };
+}
+
+/** ARN of the region's CloudTrail trail for document access (audit-trail component). */
+export function trailArn<T>(d: Dialect<T>, e: Env<T>, p: NameParts): string | T {
+  return regionalArn(d, e, 'cloudtrail', e.region, `trail/${names.auditTrail(p)}`);
+}
+
 /**
- * Key policy. The account administers the key. Where the region runs a processor
- * (`servesProcessor`): CloudWatch Logs may use the key only for the processor's log group in
- * `e.region` (encryption-context condition), and CloudWatch may use it to publish alarms to
- * the encrypted alert topic.
+ * Key policy. The account administers the key. CloudTrail may encrypt only the region's
+ * document-access trail. Where the region runs a processor (`servesProcessor`): CloudWatch
+ * Logs may use the key only for the processor's log group (encryption-context condition),
+ * and CloudWatch only for this stack's alarms publishing to the encrypted alert topic.
  */
 export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProcessor: boolean): PolicyDocument<T> {
   const administer: PolicyStatement<T> = {
@@ -336,10 +342,31 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
     Resource: '*',
   };
   if (!servesProcessor) return { Version: '2012-10-17', Statement: [administer] };
+  const trail = trailArn(d, e, p);
   return {
     Version: '2012-10-17',
     Statement: [
       administer,
+      {
+        // CloudTrail's documented pair: this trail only, and only its log files' context.
+        Sid: 'CloudTrailEncryptsDocumentAccessTrail',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: ['kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'aws:SourceArn': trail },
+          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trail },
+        },
+      },
+      {
+        Sid: 'CloudTrailDescribesKey',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: ['kms:DescribeKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceArn': trail } },
+      },
       {
         Sid: 'CloudWatchLogsForProcessorLogGroup',
         Effect: 'Allow',
@@ -349,27 +376,31 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
         Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(d, e, p) } },
       },
       {
+        // SNS documents these two conditions for CloudWatch alarms publishing to an encrypted topic.
         Sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
+        Condition: fromThisAccount(e, regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarm(p, '*')}`)),
       },
     ],
   };
 }
 
-/** Who may assume the cross-region role: principals of this account that present the external id. */
-export function crossRegionTrustPolicy<T>(d: Dialect<T>, e: Env<T>, externalId: string | T): PolicyDocument<T> {
+export const CROSS_REGION_ROLE_DESCRIPTION =
+  'Failover automation and break-glass operators: read the transactions table in either region, write through the processor';
+
+/** Who may assume the cross-region role: exactly the configured roles, never the account root. */
+export function crossRegionTrustPolicy<T>(principals: ReadonlyArray<string | T> | T): PolicyDocument<T> {
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'AssumeWithExternalId',
+        Sid: 'ConfiguredPrincipalsOnly',
         Effect: 'Allow',
-        Principal: { AWS: accountRoot(d, e) },
+        Principal: { AWS: (Array.isArray(principals) ? [...principals] : principals) as Array<string | T> },
         Action: ['sts:AssumeRole'],
-        Condition: { StringEquals: { 'sts:ExternalId': externalId } },
       },
     ],
   };
@@ -380,27 +411,32 @@ export interface CrossRegionRefs<T> {
   readonly secondaryKeyArn: string | T;
 }
 
-/** What the cross-region role may do: operate the table in either region (for failover
- *  runbooks and verification) with the keys that encrypt it, and invoke either processor. */
+/**
+ * What the cross-region role serves: failover automation and break-glass operators. They
+ * read the table in either region (verification, reconciliation) and write only through
+ * the processor, so every write is validated and idempotent. The keys are usable only
+ * through DynamoDB in their own region.
+ */
 export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: CrossRegionRefs<T>): PolicyDocument<T> {
   const tables = [e.region, e.secondaryRegion].map((region) => tableArnIn(d, e, region, names.table(p)));
+  const keyVia = (sid: string, keyArn: string | T, region: string | T): PolicyStatement<T> => ({
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['kms:Decrypt', 'kms:DescribeKey'],
+    Resource: keyArn,
+    Condition: { StringEquals: { 'kms:ViaService': d.join('dynamodb.', region, '.amazonaws.com') } },
+  });
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'TransactionsTableInBothRegions',
+        Sid: 'ReadTransactionsTableInBothRegions',
         Effect: 'Allow',
-        Action: [
-          'dynamodb:DescribeTable',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:ConditionCheckItem',
-        ],
+        Action: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'],
         Resource: [...tables, ...tables.map((t) => d.join(t, '/index/', table.gsi.name))],
       },
       {
-        // The seed's failover path: invoke the processor in whichever region is up.
+        // Writes go through the processor in whichever region is up: validated and idempotent.
         Sid: 'ProcessorInBothRegions',
         Effect: 'Allow',
         Action: ['lambda:InvokeFunction'],
@@ -408,12 +444,8 @@ export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: 
           regionalArn(d, e, 'lambda', region, `function:${names.processorFunction(p)}`),
         ),
       },
-      {
-        Sid: 'KeysInBothRegions',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        Resource: [r.primaryKeyArn, r.secondaryKeyArn],
-      },
+      keyVia('PrimaryKeyThroughDynamoDB', r.primaryKeyArn, e.region),
+      keyVia('SecondaryKeyThroughDynamoDB', r.secondaryKeyArn, e.secondaryRegion),
     ],
   };
 }
@@ -467,8 +499,8 @@ export function documentReplicationPolicy<T>(d: Dialect<T>, e: Env<T>, r: Replic
   };
 }
 
-/** Trust policies for service roles. */
-export function serviceTrustPolicy<T>(service: string): PolicyDocument<T> {
+/** Trust policy for a service role; `sourceArn` (with this account) guards against a confused deputy. */
+export function serviceTrustPolicy<T>(service: string, guard?: { e: Env<T>; sourceArn: string | T }): PolicyDocument<T> {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -477,23 +509,78 @@ export function serviceTrustPolicy<T>(service: string): PolicyDocument<T> {
         Effect: 'Allow',
         Principal: { Service: service },
         Action: ['sts:AssumeRole'],
+        ...(guard ? { Condition: fromThisAccount(guard.e, guard.sourceArn) } : {}),
       },
     ],
   };
 }
 
-/** Bucket policy: refuse anything not over TLS. */
-export function documentsBucketPolicy<T>(d: Dialect<T>, bucketArn: string | T): PolicyDocument<T> {
+function denyInsecureTransport<T>(d: Dialect<T>, bucketArn: string | T): PolicyStatement<T> {
+  return {
+    Sid: 'DenyInsecureTransport',
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: ['s3:*'],
+    Resource: [bucketArn, d.join(bucketArn, '/*')],
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+}
+
+/**
+ * Documents bucket policy: TLS only, and every object under the stack's key. S3 encrypts a
+ * PutObject that says `aws:kms` without a key id under the AWS-managed aws/s3 key, not the
+ * bucket default, so such a put is refused, as is any other key or algorithm. A put with
+ * no encryption headers gets the bucket default (our key). Replication writes replicas
+ * with s3:ReplicateObject, which these statements do not touch.
+ */
+export function documentsBucketPolicy<T>(d: Dialect<T>, bucketArn: string | T, keyArn: string | T): PolicyDocument<T> {
+  const objects = d.join(bucketArn, '/*');
+  const denyPut = (Sid: string, Condition: PolicyStatement<T>['Condition']): PolicyStatement<T> => ({
+    Sid,
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: ['s3:PutObject'],
+    Resource: objects,
+    Condition,
+  });
   return {
     Version: '2012-10-17',
     Statement: [
+      denyInsecureTransport(d, bucketArn),
+      denyPut('DenyOtherEncryption', { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } }),
+      denyPut('DenyOtherKmsKey', {
+        StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn },
+      }),
+      denyPut('DenyAwsManagedKey', {
+        StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+        Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
+      }),
+    ],
+  };
+}
+
+/** The trail bucket: TLS only; CloudTrail may check the ACL and write only this region's trail's logs. */
+export function trailBucketPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, bucketArn: string | T): PolicyDocument<T> {
+  const trail = { StringEquals: { 'aws:SourceArn': trailArn(d, e, p) } };
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      denyInsecureTransport(d, bucketArn),
       {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: { AWS: '*' },
-        Action: ['s3:*'],
-        Resource: [bucketArn, d.join(bucketArn, '/*')],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Sid: 'CloudTrailChecksAcl',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: ['s3:GetBucketAcl'],
+        Resource: bucketArn,
+        Condition: trail,
+      },
+      {
+        Sid: 'CloudTrailWritesLogs',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: ['s3:PutObject'],
+        Resource: d.join(bucketArn, '/AWSLogs/', e.account, '/*'),
+        Condition: { StringEquals: { ...trail.StringEquals, 's3:x-amz-acl': 'bucket-owner-full-control' } },
       },
     ],
   };

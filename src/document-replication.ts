@@ -27,7 +27,7 @@ export class DocumentReplication extends Construct {
     this.role = new IamRole(this, 'role', {
       name: props.roleName,
       description: 'S3 replication of tap-dr transaction documents into the secondary region',
-      assumeRolePolicy: policyJson(serviceTrustPolicy('s3.amazonaws.com')),
+      assumeRolePolicy: policyJson(serviceTrustPolicy('s3.amazonaws.com', { e: props.env, sourceArn: props.source.bucketArn })),
     });
     const policy = new IamRolePolicy(this, 'policy', {
       name: 'document-replication',

@@ -27,6 +27,9 @@ export const names = {
   table: (p: NameParts) => `transactions-${p.suffix}`,
   /** Short enough for S3's 63-character limit with a 20-character suffix and any region. */
   documentsBucket: (p: AccountRegionParts) => `tap-docs-${p.suffix}-${p.account}-${p.region}`,
+  /** The region's document-access trail (CloudTrail data events) and the bucket it writes to. */
+  auditTrail: (p: NameParts) => `${PROJECT}-documents-${p.suffix}`,
+  trailBucket: (p: AccountRegionParts) => `tap-trail-${p.suffix}-${p.account}-${p.region}`,
   processorFunction: (p: NameParts) => `transaction-processor-${p.suffix}`,
   processorLogGroup: (p: NameParts) => `/aws/lambda/${names.processorFunction(p)}`,
   processorRole: (p: NameParts) => `${PROJECT}-processor-${p.suffix}`,

@@ -1,7 +1,7 @@
 /**
  * Small helpers for rendering the shared design (src/design.ts) into Terraform.
  */
-import { TerraformResourceLifecycle } from 'cdktf';
+import { TerraformResource, TerraformResourceLifecycle } from 'cdktf';
 import { Dialect, PolicyDocument } from './design';
 
 /** In Terraform every reference is a string token, so joining is plain concatenation. */
@@ -16,4 +16,14 @@ export function policyJson(doc: PolicyDocument<string>): string {
 /** prevent_destroy on stateful resources when the environment retains data on delete. */
 export function retainLifecycle(retainOnDelete: boolean): TerraformResourceLifecycle | undefined {
   return retainOnDelete ? { preventDestroy: true } : undefined;
+}
+
+/**
+ * Pins a stateful resource to a readable Terraform address (e.g. aws_dynamodb_table.transactions)
+ * instead of cdktf's path hash, so a refactor that moves the construct cannot rename, and so
+ * replace, it. __tests__/addresses.test.ts holds the list.
+ */
+export function pinAddress<R extends TerraformResource>(resource: R, name: string): R {
+  resource.overrideLogicalId(name);
+  return resource;
 }

@@ -5,7 +5,7 @@ import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env, keyPolicy, kmsDeletionWindowDays } from './design';
 import { names, NameParts } from './naming';
-import { policyJson, retainLifecycle, tfDialect } from './tf-support';
+import { pinAddress, policyJson, retainLifecycle, tfDialect } from './tf-support';
 
 export interface TransactionKeysProps {
   readonly names: NameParts;
@@ -32,20 +32,20 @@ export class TransactionKeys extends Construct {
     const deletionWindowInDays = kmsDeletionWindowDays(props.retainOnDelete);
     const lifecycle = retainLifecycle(props.retainOnDelete);
 
-    this.primaryKey = new KmsKey(this, 'primary', {
+    this.primaryKey = pinAddress(new KmsKey(this, 'primary', {
       description: `tap-dr ${props.names.suffix}: transactions, documents, logs and alerts (primary)`,
       multiRegion: true,
       enableKeyRotation: true,
       deletionWindowInDays,
       policy: policyJson(keyPolicy(tfDialect, props.env, props.names, true)),
       lifecycle,
-    });
+    }), 'primary');
     new KmsAlias(this, 'primary-alias', {
       name: names.kmsAlias(props.names),
       targetKeyId: this.primaryKey.keyId,
     });
 
-    this.secondaryKey = new KmsReplicaKey(this, 'secondary', {
+    this.secondaryKey = pinAddress(new KmsReplicaKey(this, 'secondary', {
       provider: props.secondaryProvider,
       description: `tap-dr ${props.names.suffix}: transactions replica and standby (secondary)`,
       primaryKeyArn: this.primaryKey.arn,
@@ -54,7 +54,7 @@ export class TransactionKeys extends Construct {
         keyPolicy(tfDialect, { ...props.env, region: props.env.secondaryRegion }, props.names, props.standby),
       ),
       lifecycle,
-    });
+    }), 'secondary');
     new KmsAlias(this, 'secondary-alias', {
       provider: props.secondaryProvider,
       name: names.kmsAlias(props.names),

@@ -3,11 +3,12 @@ import { AssetType, TerraformAsset } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaCodeSigningConfig } from '@cdktf/provider-aws/lib/lambda-code-signing-config';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env, processor, processorPolicy, ProcessorRefs, processorVariables, serviceTrustPolicy } from './design';
 import { names, NameParts } from './naming';
-import { policyJson, retainLifecycle, tfDialect } from './tf-support';
+import { pinAddress, policyJson, retainLifecycle, tfDialect } from './tf-support';
 
 export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly names: NameParts;
@@ -26,6 +27,10 @@ export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly retainOnDelete: boolean;
   /** Unset by default (seed fix 6: a fixed reservation can exceed the account quota). */
   readonly reservedConcurrency?: number;
+  /** Readable Terraform address of the log group (see pinAddress). */
+  readonly logGroupAddress: string;
+  /** Signing profile version ARN: Lambda then refuses any package it did not sign. */
+  readonly codeSigningProfileVersionArn?: string;
 }
 
 /**
@@ -42,13 +47,16 @@ export class TransactionProcessor extends Construct {
 
     // Created up front (not by Lambda on first write) so it is encrypted and retained as configured.
     const { provider } = props;
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
-      provider,
-      name: names.processorLogGroup(props.names),
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.keyArn,
-      lifecycle: retainLifecycle(props.retainOnDelete),
-    });
+    this.logGroup = pinAddress(
+      new CloudwatchLogGroup(this, 'logs', {
+        provider,
+        name: names.processorLogGroup(props.names),
+        retentionInDays: props.logRetentionDays,
+        kmsKeyId: props.keyArn,
+        lifecycle: retainLifecycle(props.retainOnDelete),
+      }),
+      props.logGroupAddress,
+    );
 
     this.role = new IamRole(this, 'role', {
       name: props.roleName,
@@ -61,6 +69,14 @@ export class TransactionProcessor extends Construct {
       policy: policyJson(processorPolicy(tfDialect, props.env, props.names, props)),
     });
 
+    const signing = props.codeSigningProfileVersionArn
+      ? new LambdaCodeSigningConfig(this, 'code-signing', {
+          provider,
+          description: 'Only packages signed by the configured AWS Signer profile deploy',
+          allowedPublishers: { signingProfileVersionArns: [props.codeSigningProfileVersionArn] },
+          policies: { untrustedArtifactOnDeployment: 'Enforce' },
+        })
+      : undefined;
     const bundle = new TerraformAsset(this, 'bundle', { path: props.archive.zipFile, type: AssetType.FILE });
 
     this.function = new LambdaFunction(this, 'function', {
@@ -80,6 +96,7 @@ export class TransactionProcessor extends Construct {
       tracingConfig: { mode: processor.tracingMode },
       environment: { variables: processorVariables(props) },
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      ...(signing ? { codeSigningConfigArn: signing.arn } : {}),
       // The role's permissions and the log group must exist before the first invocation.
       dependsOn: [policy, this.logGroup],
     });

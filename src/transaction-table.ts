@@ -1,12 +1,15 @@
 import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { DynamodbTableReplicaA } from '@cdktf/provider-aws/lib/dynamodb-table-replica';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { table, tableKeySchema } from './design';
 import { names, NameParts } from './naming';
-import { retainLifecycle } from './tf-support';
+import { pinAddress, retainLifecycle } from './tf-support';
 
 export interface TransactionTableProps {
   readonly names: NameParts;
-  readonly secondaryRegion: string;
+  /** The aliased provider of the secondary region, where the replica lives. */
+  readonly secondaryProvider: AwsProvider;
   /** Customer-managed key in the primary region. */
   readonly primaryKeyArn: string;
   /** Customer-managed key in the secondary region (a replica encrypts only with a key in its own region). */
@@ -17,39 +20,52 @@ export interface TransactionTableProps {
 /**
  * The transactions global table: on-demand, streams for replication, point-in-time
  * recovery and a customer-managed key in both regions.
+ *
+ * The replica is its own resource (aws_dynamodb_table_replica through the aliased provider)
+ * rather than the table's inline `replica` block: in provider 5.100.0 only the resource has
+ * deletion_protection_enabled, so with RETAIN_ON_DELETE the replica is protected too.
  */
 export class TransactionTable extends Construct {
   readonly table: DynamodbTable;
+  readonly replica: DynamodbTableReplicaA;
 
   constructor(scope: Construct, id: string, props: TransactionTableProps) {
     super(scope, id);
-    this.table = new DynamodbTable(this, 'table', {
-      name: names.table(props.names),
-      billingMode: table.billingMode,
-      hashKey: table.partitionKey,
-      attribute: tableKeySchema().AttributeDefinitions.map((a) => ({ name: a.AttributeName, type: a.AttributeType })),
-      globalSecondaryIndex: [
-        {
-          name: table.gsi.name,
-          hashKey: table.gsi.partitionKey,
-          rangeKey: table.gsi.sortKey,
-          projectionType: 'ALL',
-        },
-      ],
-      streamEnabled: true,
-      streamViewType: table.streamViewType,
-      pointInTimeRecovery: { enabled: true },
-      serverSideEncryption: { enabled: true, kmsKeyArn: props.primaryKeyArn },
-      replica: [
-        {
-          regionName: props.secondaryRegion,
-          kmsKeyArn: props.secondaryKeyArn,
-          pointInTimeRecovery: true,
-          propagateTags: true,
-        },
-      ],
-      deletionProtectionEnabled: props.retainOnDelete,
-      lifecycle: retainLifecycle(props.retainOnDelete),
-    });
+    this.table = pinAddress(
+      new DynamodbTable(this, 'table', {
+        name: names.table(props.names),
+        billingMode: table.billingMode,
+        hashKey: table.partitionKey,
+        attribute: tableKeySchema().AttributeDefinitions.map((a) => ({ name: a.AttributeName, type: a.AttributeType })),
+        globalSecondaryIndex: [
+          {
+            name: table.gsi.name,
+            hashKey: table.gsi.partitionKey,
+            rangeKey: table.gsi.sortKey,
+            projectionType: 'ALL',
+          },
+        ],
+        streamEnabled: true,
+        streamViewType: table.streamViewType,
+        pointInTimeRecovery: { enabled: true },
+        serverSideEncryption: { enabled: true, kmsKeyArn: props.primaryKeyArn },
+        deletionProtectionEnabled: props.retainOnDelete,
+        // The provider's documented pairing with aws_dynamodb_table_replica: the table must not
+        // try to manage (and so remove) replicas it does not declare inline.
+        lifecycle: { ...retainLifecycle(props.retainOnDelete), ignoreChanges: ['replica'] },
+      }),
+      'transactions',
+    );
+    this.replica = pinAddress(
+      new DynamodbTableReplicaA(this, 'replica', {
+        provider: props.secondaryProvider,
+        globalTableArn: this.table.arn,
+        kmsKeyArn: props.secondaryKeyArn,
+        pointInTimeRecovery: true,
+        deletionProtectionEnabled: props.retainOnDelete,
+        lifecycle: retainLifecycle(props.retainOnDelete),
+      }),
+      'transactions_secondary',
+    );
   }
 }

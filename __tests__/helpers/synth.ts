@@ -74,3 +74,17 @@ export function onlyResource(json: TerraformJson, type: string): Record<string, 
   if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
   return all[0];
 }
+
+/** A resource by its readable (pinned) Terraform address, e.g. ('aws_s3_bucket', 'documents'). */
+export function byAddress(json: TerraformJson, type: string, name: string): Record<string, any> {
+  const r = json.resource[type]?.[name];
+  if (!r) throw new Error(`expected ${type}.${name} in the synthesized stack`);
+  return r;
+}
+
+/** The single resource of a type attached to the bucket at `bucketAddress` (versioning, policy, ...). */
+export function ofBucket(json: TerraformJson, type: string, bucketAddress: string): Record<string, any> {
+  const all = resourcesOf(json, type).filter((r) => r.bucket === `\${aws_s3_bucket.${bucketAddress}.id}`);
+  if (all.length !== 1) throw new Error(`expected exactly one ${type} on aws_s3_bucket.${bucketAddress}, found ${all.length}`);
+  return all[0];
+}
