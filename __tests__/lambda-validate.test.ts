@@ -1,4 +1,4 @@
-import { CURRENCIES, MAX_DOCUMENT_BYTES, validate, ValidationError } from '../lambda/validate';
+import { CURRENCIES, MAX_DOCUMENT_BYTES, numbersAreExact, validate, ValidationError } from '../lambda/validate';
 
 const base = { transactionId: 't-1', accountId: 'a-1', amount: '10.5', currency: 'USD', type: 'debit' };
 
@@ -68,6 +68,12 @@ describe('fields', () => {
     expect(rejection({ ...base, document: { contentType: 'a/b', content: 'aGk=', url: 'x' } }).field).toBe('document');
   });
 
+  it('refuses ids that are dot segments in a document key', () => {
+    expect(rejection({ ...base, transactionId: '..' }).field).toBe('transactionId');
+    expect(rejection({ ...base, accountId: '.' }).field).toBe('accountId');
+    expect(validate({ ...base, transactionId: '...' }).transaction.transactionId).toBe('...');
+  });
+
   it('bounds ids, metadata and documents', () => {
     expect(rejection({ ...base, transactionId: 'x'.repeat(65) }).field).toBe('transactionId');
     expect(rejection({ ...base, accountId: 'a/b' }).field).toBe('accountId');
@@ -116,5 +122,143 @@ describe('fingerprint: what makes two requests the same transaction', () => {
       fp({ document: { contentType: 'text/html', content: 'aGk=' } }),
     ];
     expect(new Set(fingerprints).size).toBe(fingerprints.length);
+  });
+});
+
+describe('own fields only: no lookup goes through a prototype (item 1)', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__'])(
+    'refuses a top-level field named %s',
+    (name) => {
+      const event = JSON.parse(`{"transactionId":"t-1","accountId":"a-1","amount":"1.00","currency":"USD","type":"debit","${name}":{"x":1}}`);
+      expect(rejection(event).field).toBe(name);
+    },
+  );
+
+  it('refuses prototype names as currency or type, and inherited fields count as absent', () => {
+    for (const currency of ['constructor', '__proto__', 'toString']) expect(rejection({ ...base, currency }).field).toBe('currency');
+    for (const type of ['constructor', 'length', 'includes']) expect(rejection({ ...base, type }).field).toBe('type');
+    expect(rejection(Object.assign(Object.create({ amount: '1.00' }), { ...base, amount: undefined })).field).toBe('event');
+  });
+
+  it('refuses prototype names inside the document', () => {
+    const document = JSON.parse('{"contentType":"a/b","content":"aGk=","__proto__":{"x":1}}');
+    expect(rejection({ ...base, document }).field).toBe('document');
+  });
+});
+
+describe('JSON numbers: only amounts that were received exactly (item 2)', () => {
+  it.each([90000000000000.01, 1234567890.123456, 0.10000000000000002, 123456789012345.6, 9007199254740993, 1e21, 1.5e-7])(
+    'refuses the number %p',
+    (amount) => {
+      expect(rejection({ ...base, amount }).field).toBe('amount');
+    },
+  );
+
+  it('keeps amounts sent as strings exact, however many digits', () => {
+    expect(validate({ ...base, amount: '90000000000000.01' }).transaction).toMatchObject({ amount: '90000000000000.01', amountMinor: '9000000000000001' });
+    expect(validate({ ...base, amount: 123456789012345 }).transaction.amountMinor).toBe('12345678901234500');
+  });
+
+  it('refuses a number amount when the raw JSON text held a rounded number', () => {
+    expect(validate({ ...base, amount: 10.5 }).transaction.amount).toBe('10.50');
+    expect(() => validate({ ...base, amount: 10.5 }, false)).toThrow(ValidationError);
+    // Another field's error is named first: with a valid event, the amount is the only number left.
+    expect(() => validate({ ...base, amount: 10.5, metadata: { a: 1 } }, false)).toThrow(expect.objectContaining({ field: 'metadata' }));
+    expect(validate({ ...base, amount: '10.5' }, false).transaction.amount).toBe('10.50');
+  });
+
+  it('tells exact from rounded number tokens in JSON text', () => {
+    expect(numbersAreExact('{"a":[1,2.5,-0.25,1E2,1e+21,3.0e-3],"b":"0.10000000000000001"}')).toBe(true);
+    expect(numbersAreExact('{"a":[1,0.10000000000000001]}')).toBe(false);
+    expect(numbersAreExact('{"s":"\\\\","n":90000000000000.01}')).toBe(false);
+    expect(numbersAreExact(`{"s":"${'x'.repeat(3_000_000)}"}`)).toBe(true);
+  });
+});
+
+describe('every nested value is type-checked: 400, never a TypeError (item 3)', () => {
+  const content = 'aGk=';
+  it.each<[string, unknown]>([
+    ['content a number', { contentType: 'a/b', content: 5 }],
+    ['content a boolean', { contentType: 'a/b', content: true }],
+    ['content an array', { contentType: 'a/b', content: ['aGk='] }],
+    ['content an object', { contentType: 'a/b', content: { length: 4 } }],
+    ['content null', { contentType: 'a/b', content: null }],
+    ['content empty', { contentType: 'a/b', content: '' }],
+    ['contentType an array', { contentType: ['a/b'], content }],
+    ['contentType a number', { contentType: 1, content }],
+    ['contentType an object', { contentType: { toString: 'a/b' }, content }],
+    ['contentType null', { contentType: null, content }],
+    ['document an array', [content]],
+    ['document a string', content],
+    ['document null', null],
+  ])('refuses a document with %s', (_why, document) => {
+    expect(rejection({ ...base, document }).field).toBe('document');
+  });
+
+  it.each<[string, unknown]>([
+    ['transactionId', ['t-1']],
+    ['accountId', ['a-1']],
+    ['accountId', { toString: 'a-1' }],
+    ['currency', ['USD']],
+    ['type', ['debit']],
+    ['timestamp', ['2026-01-01T00:00:00Z']],
+    ['timestamp', 1767225600000],
+    ['metadata', { a: ['x'] }],
+    ['metadata', { a: { b: 'c' } }],
+    ['metadata', { a: null }],
+    ['metadata', { a: 1 }],
+    ['metadata', null],
+    ['metadata', 'x'],
+  ])('refuses %s as %p', (field, value) => {
+    expect(rejection({ ...base, [field]: value }).field).toBe(field);
+  });
+});
+
+describe('timestamps stay sortable 24-character UTC strings (item 8)', () => {
+  it.each(['0000-01-01T00:00:00+01:00', '9999-12-31T23:59:59-01:00', '1969-12-31T23:59:59Z', '1970-01-01T00:30:00+01:00', '0001-01-01T00:00:00Z'])(
+    'refuses %s (outside 1970..9999 in UTC)',
+    (timestamp) => {
+      expect(rejection({ ...base, timestamp }).field).toBe('timestamp');
+    },
+  );
+
+  it('accepts the bounds themselves', () => {
+    expect(validate({ ...base, timestamp: '1970-01-01T00:00:00Z' }).transaction.createdAt).toBe('1970-01-01T00:00:00.000Z');
+    expect(validate({ ...base, timestamp: '9999-12-31T23:59:59.999Z' }).transaction.createdAt).toBe('9999-12-31T23:59:59.999Z');
+    expect(validate({ ...base, timestamp: '9999-12-31T23:59:59+01:00' }).transaction.createdAt).toBe('9999-12-31T22:59:59.000Z');
+  });
+
+  it('refuses offsets outside -23:59..+23:59', () => {
+    for (const timestamp of ['2026-01-01T00:00:00+24:00', '2026-01-01T00:00:00+10:60', '2026-01-01T00:00:00+99:99']) {
+      expect(rejection({ ...base, timestamp }).field).toBe('timestamp');
+    }
+  });
+});
+
+describe('strings are well-formed Unicode (item 9)', () => {
+  it.each(['\ud800', 'a\udc00b', 'x\ud83d', '\ude00\ud83d'])('refuses metadata value %j', (v) => {
+    expect(rejection({ ...base, metadata: { note: v } }).field).toBe('metadata');
+  });
+
+  it('accepts surrogate pairs (emoji) and refuses lone surrogates in every other string field', () => {
+    expect(validate({ ...base, metadata: { note: 'paid \ud83d\ude00' } }).transaction.metadata).toEqual({ note: 'paid \ud83d\ude00' });
+    for (const field of ['transactionId', 'accountId', 'currency', 'type', 'timestamp', 'amount']) {
+      expect(rejection({ ...base, [field]: '\ud800' }).field).toBe(field);
+    }
+    expect(rejection({ ...base, document: { contentType: 'a/b\ud800', content: 'aGk=' } }).field).toBe('document');
+  });
+
+  it('names an unknown field with a lone surrogate by a well-formed, capped name', () => {
+    const field = rejection({ ...base, ['\ud800'.repeat(200)]: 1 }).field;
+    expect(field).toBe(`${'\ufffd'.repeat(64)}…`);
+  });
+});
+
+describe('metadata is data (item 4)', () => {
+  it('keeps keys that collide with record attributes, and values exactly as sent', () => {
+    const metadata = { amountMinor: '007', fingerprint: 'f', status: 'pending', createdAt: 'x', transactionId: 'other' };
+    const t = validate({ ...base, metadata }).transaction;
+    expect(t.metadata).toEqual(metadata);
+    expect(t).toMatchObject({ amountMinor: '1050', transactionId: 't-1' });
   });
 });

@@ -2,16 +2,26 @@
  * Strict validation of a transaction event. Everything the processor stores passes
  * through here; anything else is a ValidationError naming the field and the expected
  * form (HTTP 400), raised before any write.
+ *
+ * Every value is type-checked before it is used, so no input, however shaped, reaches a
+ * TypeError. Lookups use own properties only (Object.hasOwn, Map): `__proto__`,
+ * `constructor` or `toString` are field names like any other, and unknown.
  */
 import { createHash } from 'crypto';
 
+/** Half of a UTF-16 surrogate pair without the other half (String#isWellFormed is ES2024). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Field names are echoed in responses and logs: at most this many characters of one. */
+export const MAX_FIELD_NAME_LENGTH = 64;
+
 export class ValidationError extends Error {
+  readonly field: string;
   /** `message` is the expected form, e.g. "a positive decimal with at most 2 places". */
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
+  constructor(field: string, message: string) {
     super(message);
+    // Callers choose unknown field names: bounded, and well-formed so logs and JSON stay valid.
+    this.field = (field.length > MAX_FIELD_NAME_LENGTH ? `${field.slice(0, MAX_FIELD_NAME_LENGTH)}…` : field).replace(new RegExp(LONE_SURROGATE, 'g'), '\ufffd');
   }
 }
 
@@ -32,8 +42,9 @@ export interface Transaction {
   readonly amountMinor: string;
   readonly currency: string;
   readonly type: string;
-  /** ISO-8601 UTC; only when the caller sent one (server time is not part of the identity). */
+  /** `YYYY-MM-DDTHH:mm:ss.sssZ` (sortable); only when the caller sent one (server time is not part of the identity). */
   readonly createdAt?: string;
+  /** The caller's metadata, as given: data, never interpreted. */
   readonly metadata?: Readonly<Record<string, string>>;
   /** SHA-256 over everything the caller sent: a retry matches it, a conflicting reuse does not. */
   readonly fingerprint: string;
@@ -51,70 +62,129 @@ export interface Validated {
  */
 const CURRENCY_TABLE =
   'AedfnllmdngoarsudwgznBambddtgnhdifmdndobrlsdtnwpynzdCaddfhflpnyoprcupvezkDjfkkopzdEgprntburFjdkpGbpelhsipmdnftqydHkdnltgufIdrlsnrqdrrskJmdodpyKesgshrmfpwrwwdydztLakbpkrrdslydMaddlgakdmkntopruurvrwkxnyrznNadgniookprzdOmrPabengkhpkrlnygQarRonsdubwfSarbdcrdgekgdhpleosrdsptnvcypzlThbjsmtndoprytdwdzsUahgxsdyuzsVedesnduvWstXafcdcgofpfYerZarmwwg';
-export const CURRENCIES = new Set(
+export const CURRENCIES: ReadonlySet<string> = new Set(
   CURRENCY_TABLE.match(/[A-Z][a-z]+/g)!.flatMap((g) => g.slice(1).match(/../g)!.map((p) => g[0] + p.toUpperCase())),
 );
-export const TYPES = ['debit', 'credit', 'refund'];
+export const TYPES: ReadonlySet<string> = new Set(['debit', 'credit', 'refund']);
 export const MAX_DOCUMENT_BYTES = 1 << 20;
+/** Stored timestamps stay 24-character `YYYY-MM-DDTHH:mm:ss.sssZ`, so the account index sorts them as text. */
+export const EARLIEST_TIMESTAMP = '1970-01-01T00:00:00.000Z';
+export const LATEST_TIMESTAMP = '9999-12-31T23:59:59.999Z';
+/** Every decimal with at most 15 significant digits survives a round trip through a double. */
+export const MAX_NUMBER_DIGITS = 15;
 
-const ID = /^[\w.:-]{1,64}$/;
-const ID_FORM = '1-64 of A-Z a-z 0-9 _ . : -';
+type Json = Record<string, unknown>;
+const own = (o: Json, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
+/** A JSON object: not null, not an array, not a class instance. */
+export const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+/** Every string is checked for lone surrogates (invalid UTF-16 that DynamoDB refuses). */
+const isText = (v: unknown): v is string => typeof v === 'string' && !LONE_SURROGATE.test(v);
+
+// Not "." or "..": ids become S3 key segments, where dot segments could be normalized away.
+const ID = /^(?!\.\.?$)[\w.:-]{1,64}$/;
+const ID_FORM = '1-64 of A-Z a-z 0-9 _ . : - (not . or ..)';
+const isId = (v: unknown): v is string => typeof v === 'string' && ID.test(v);
 const AMOUNT = /^(0|[1-9]\d{0,14})(\.\d{1,2})?$/;
-const isId = (v: any) => ID.test(v) && typeof v == 'string';
-const isObject = (v: any) => typeof v == 'object' && v && !Array.isArray(v);
-/** Numbers through their shortest form: 0.1 + 0.2 fails the 2-decimal rule instead of drifting. */
-const amountText = (v: any) => (typeof v == 'number' ? String(v) : v);
+const MEDIA_TYPE = /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/;
+const BASE64 = /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
-type Rule = [ok: (v: any) => unknown, expected: string];
-const optional = ([ok, expected]: Rule): Rule => [(v) => v === undefined || ok(v), expected];
+/** Significant digits of a number's shortest round-trip form ("1.5e-7" has 2). */
+const significantDigits = (n: number) => String(n).replace(/e.*$/, '').replace(/\D/g, '').replace(/^0+|0+$/g, '').length;
+
+/**
+ * The amount as decimal text. A number must have been received exactly: the runtime parsed it
+ * into a double, so one whose shortest form needs more than 15 digits was already rounded.
+ */
+function amountText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && significantDigits(v) <= MAX_NUMBER_DIGITS) return String(v);
+  return undefined;
+}
+
+function isTimestamp(v: unknown): boolean {
+  if (typeof v !== 'string' || !TIMESTAMP.test(v)) return false;
+  // Date.parse alone accepts 2026-02-30 and 24:00 (rolling over): the wall-clock part must print back unchanged.
+  if (!new Date(`${v.slice(0, 19)}Z`).toJSON()?.startsWith(v.slice(0, 19))) return false;
+  const utc = new Date(v).toJSON();
+  return !!utc && utc >= EARLIEST_TIMESTAMP && utc <= LATEST_TIMESTAMP && utc.length === 24;
+}
+
+function isMetadata(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length <= 20 && keys.every((k) => isId(k) && isText(v[k]) && (v[k] as string).length <= 256);
+}
+
+function isDocument(v: unknown): boolean {
+  if (!isObject(v) || Object.keys(v).sort().join() !== 'content,contentType') return false;
+  const { content, contentType } = v;
+  if (typeof contentType !== 'string' || !MEDIA_TYPE.test(contentType)) return false;
+  // Length first: the regex then never runs over more than 1 MiB worth of base64.
+  if (typeof content !== 'string' || !content || content.length > Math.ceil(MAX_DOCUMENT_BYTES / 3) * 4) return false;
+  // decoded size: 3 bytes per 4 characters, less the padding
+  return BASE64.test(content) && (content.length / 4) * 3 - content.split('=').length + 1 <= MAX_DOCUMENT_BYTES;
+}
+
+const AMOUNT_FORM =
+  'a positive decimal with at most 2 places and 15 integer digits; a JSON number must have at most 15 significant digits (send a string for more)';
+
+type Check = (v: unknown) => boolean;
+const optional =
+  (ok: Check): Check =>
+  (v) =>
+    v === undefined || ok(v);
 
 /** One rule per accepted field, in the order they are checked; any other field is refused. */
-const RULES: Record<string, Rule> = {
-  transactionId: [isId, ID_FORM],
-  accountId: [isId, ID_FORM],
-  amount: [(v) => typeof v != 'object' && AMOUNT.test(amountText(v)) && /[1-9]/.test(v), 'a positive decimal with at most 2 places'],
-  currency: [(v) => CURRENCIES.has(v), 'an ISO-4217 code such as USD'],
-  type: [(v) => TYPES.includes(v), TYPES.join(' | ')],
-  timestamp: optional([
-    // Date.parse alone accepts 2026-02-30 and 24:00 (rolling over): the wall-clock part must print back unchanged.
-    (v) =>
-      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]\d\d:\d\d)$/.test(v) &&
-      !isNaN(Date.parse(v)) &&
-      new Date(v.slice(0, 19) + 'Z').toJSON()?.startsWith(v.slice(0, 19)),
-    'ISO-8601 with a time zone',
-  ]),
-  metadata: optional([
-    (v) =>
-      isObject(v) &&
-      Object.keys(v).length <= 20 &&
-      Object.entries(v).every(([k, x]) => isId(k) && typeof x == 'string' && x.length <= 256),
-    'at most 20 id-like keys with strings of at most 256',
-  ]),
-  document: optional([
-    (v) =>
-      isObject(v) &&
-      Object.keys(v).sort().join() == 'content,contentType' &&
-      /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/.test(v.contentType) &&
-      /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v.content) &&
-      v.content &&
-      // decoded size: 3 bytes per 4 characters, less the padding
-      (v.content.length / 4) * 3 - v.content.split('=').length + 1 <= MAX_DOCUMENT_BYTES,
-    '{contentType, content}: a media type and at most 1 MiB of base64',
-  ]),
-};
+const RULES: ReadonlyMap<string, [Check, string]> = new Map<string, [Check, string]>([
+  ['transactionId', [isId, ID_FORM]],
+  ['accountId', [isId, ID_FORM]],
+  [
+    'amount',
+    [
+      (v) => {
+        const text = amountText(v);
+        return text !== undefined && AMOUNT.test(text) && /[1-9]/.test(text);
+      },
+      AMOUNT_FORM,
+    ],
+  ],
+  ['currency', [(v) => typeof v === 'string' && CURRENCIES.has(v), 'an ISO-4217 code such as USD']],
+  ['type', [(v) => typeof v === 'string' && TYPES.has(v), [...TYPES].join(' | ')]],
+  ['timestamp', [optional(isTimestamp), `ISO-8601 with a time zone, from ${EARLIEST_TIMESTAMP} to ${LATEST_TIMESTAMP} in UTC`]],
+  ['metadata', [optional(isMetadata), 'an object of at most 20 id-like keys with strings of at most 256 (well-formed Unicode)']],
+  [
+    'document',
+    [
+      optional(isDocument),
+      '{contentType, content}: contentType a media type string such as application/pdf, content a string of at most 1 MiB of base64',
+    ],
+  ],
+]);
 
 const hash = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-export function validate(input: any): Validated {
+/**
+ * `exactNumbers: false` says the raw JSON text held a number that parsing rounded (see
+ * `unwrap`); a JSON number amount is then refused.
+ */
+export function validate(input: unknown, exactNumbers = true): Validated {
   if (!isObject(input)) throw new ValidationError('event', 'a JSON object');
-  for (const k in input) if (!RULES[k]) throw new ValidationError(k, 'no such field');
-  for (const k in RULES) if (!RULES[k][0](input[k])) throw new ValidationError(k, RULES[k][1]);
+  for (const k of Object.keys(input)) if (!RULES.has(k)) throw new ValidationError(k, 'no such field');
+  for (const [k, [ok, expected]] of RULES) if (!ok(own(input, k))) throw new ValidationError(k, expected);
+  // Only here: when the event is otherwise valid, the amount is the only number the JSON text can hold.
+  if (!exactNumbers && typeof own(input, 'amount') === 'number') throw new ValidationError('amount', AMOUNT_FORM);
 
-  const { transactionId, accountId, currency, type, timestamp, metadata, document } = input;
-  const [, units, decimals = '.'] = AMOUNT.exec(amountText(input.amount))!;
+  const [transactionId, accountId, currency, type, timestamp] = ['transactionId', 'accountId', 'currency', 'type', 'timestamp'].map(
+    (k) => own(input, k) as string,
+  );
+  const metadata = own(input, 'metadata') as Record<string, string> | undefined;
+  const document = own(input, 'document') as { contentType: string; content: string } | undefined;
+  const [, units, decimals = '.'] = AMOUNT.exec(amountText(own(input, 'amount'))!)!;
   const cents = decimals.slice(1).padEnd(2, '0');
   const body = document && Buffer.from(document.content, 'base64');
-  const doc = document && { contentType: document.contentType, body, sha256: hash(body) };
+  const doc = document && body && { contentType: document.contentType, body, sha256: hash(body) };
   const t = {
     transactionId,
     accountId,
@@ -124,7 +194,29 @@ export function validate(input: any): Validated {
     type,
     createdAt: timestamp && new Date(timestamp).toISOString(),
   };
-  // The identity of a request: fixed field order, metadata sorted, the document by its hash.
-  const identity = [...Object.values(t), metadata && Object.entries(metadata).sort(), doc && [doc.contentType, doc.sha256]];
+  // The identity of a request: fixed field order, metadata sorted by key, the document by its hash.
+  const sortedMetadata = metadata && Object.keys(metadata).sort().map((k) => [k, metadata[k]]);
+  const identity = [...Object.values(t), sortedMetadata, doc && [doc.contentType, doc.sha256]];
   return { transaction: { ...t, metadata, fingerprint: hash(JSON.stringify(identity)) }, document: doc };
+}
+
+/** A decimal's exact value as sign, digits and exponent ("10.50" and "1.05e1" are both "105e-1"). */
+function exactDecimal(text: string): string | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/i.exec(text);
+  if (!m) return undefined; // Infinity
+  const [, sign, int, frac = '', exp = '0'] = m;
+  const digits = (int + frac).replace(/^0+/, '');
+  const trimmed = digits.replace(/0+$/, '');
+  return trimmed ? `${sign}${trimmed}e${Number(exp) - frac.length + digits.length - trimmed.length}` : '0';
+}
+
+/** Strings (skipped whole, escapes included) and numbers of valid JSON text. */
+const JSON_TOKENS = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/** Whether every number in this (already parsed, so valid) JSON text parses to exactly the value written. */
+export function numbersAreExact(json: string): boolean {
+  for (const [token] of json.matchAll(JSON_TOKENS)) {
+    if (token[0] !== '"' && exactDecimal(token) !== exactDecimal(String(Number(token)))) return false;
+  }
+  return true;
 }
