@@ -28,9 +28,12 @@ describe('the Lambda bundle', () => {
   it('stamps every input it was built from', () => {
     expect(JSON.parse(fs.readFileSync(stamp, 'utf8')).inputs).toEqual([
       'lambda/aws.ts',
+      'lambda/env.ts',
       'lambda/index.ts',
       'lambda/processor.ts',
       'lambda/validate.ts',
+      // The contract with the stack is bundled in, so a change to it rebuilds the bundle.
+      'src/contract.ts',
     ]);
   });
 

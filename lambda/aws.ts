@@ -26,7 +26,7 @@ export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = proces
   };
   // Required on first use, not at the top: the SDK is provided by the runtime. Kept with its
   // client, so later calls pay neither the require() lookup nor a client construction.
-  const loaded: Record<string, { sdk: Record<string, any>; client: { send: Function } }> = {};
+  const loaded = new Map<string, { sdk: Record<string, any>; client: { send: Function } }>();
   const load = (service: string, client: string) => {
     const sdk = require(`@aws-sdk/client-${service}`);
     return { sdk, client: new sdk[client](config) };
@@ -34,7 +34,8 @@ export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = proces
   const call =
     (service: string, client: string, command: string) =>
     (input: object): Promise<any> => {
-      const { sdk, client: c } = (loaded[service] ??= load(service, client));
+      if (!loaded.has(service)) loaded.set(service, load(service, client));
+      const { sdk, client: c } = loaded.get(service)!;
       return c.send(new sdk[command](input), { abortSignal: AbortSignal.timeout(timeoutMs) });
     };
   return {

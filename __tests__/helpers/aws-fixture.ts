@@ -33,6 +33,9 @@ export function useEmulator(endpoint: string): void {
 }
 
 export interface Fixture {
+  /** The stack's key: the table, bucket default and topic use it, and the processor names it on PutObject. */
+  readonly keyArn: string;
+  readonly kms: KMSClient;
   readonly tableName: string;
   readonly bucketName: string;
   readonly topicArn: string;
@@ -90,6 +93,8 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
   );
 
   return {
+    keyArn,
+    kms,
     tableName,
     bucketName,
     topicArn,
@@ -98,7 +103,7 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
     s3,
     sqs,
     // The deployed variables, with the tests' own per-call deadline.
-    lambdaEnv: { ...processorVariables({ tableName, bucketName, topicArn }), AWS_CALL_TIMEOUT_MS: '2000' },
+    lambdaEnv: { ...processorVariables({ tableName, bucketName, topicArn, keyArn }), AWS_CALL_TIMEOUT_MS: '2000' },
   };
 }
 
