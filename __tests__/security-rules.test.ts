@@ -1,0 +1,451 @@
+/**
+ * The rules of docs/SECURITY.md that are properties of the synthesized output, checked on
+ * both deliverables (cdk.tf.json and the CloudFormation templates) in two configurations.
+ * Each rule walks every resource of its kind through the shared model in
+ * helpers/security-model.ts, so a resource added later is covered without touching this
+ * file, and first asserts that it walked what it should, so that it cannot pass on nothing.
+ */
+import { list, OwnedPolicy, principalsOf, Request, deniesEveryone, Statement, isEveryone } from './helpers/policy';
+import { templatesFor } from './helpers/cfn';
+import { cloudFormationModel } from './helpers/security-cloudformation';
+import { BucketView, documentBucketsOf, keyServesRegion, logBucketsOf, SecurityModel } from './helpers/security-model';
+import { terraformModel } from './helpers/security-terraform';
+import { synthStack } from './helpers/synth';
+
+const TRUSTED = ['arn:aws:iam::111122223333:role/failover-automation', 'arn:aws:iam::111122223333:role/break-glass'];
+const SIGNER = 'arn:aws:signer:us-east-1:111122223333:/signing-profiles/tapdr_release/abcdef1234';
+const CONFIGS = {
+  default: {},
+  full: {
+    ALERT_EMAIL: 'oncall@example.com',
+    CROSS_REGION_TRUSTED_PRINCIPALS: TRUSTED.join(','),
+    CODE_SIGNING_PROFILE_VERSION_ARN: SIGNER,
+    RETAIN_ON_DELETE: 'true',
+  },
+} as const;
+type ConfigName = keyof typeof CONFIGS;
+
+/** The resource types each rule expects to walk, in each deliverable's spelling. */
+const TYPES = {
+  terraform: {
+    bucket: 'aws_s3_bucket',
+    table: 'aws_dynamodb_table',
+    topic: 'aws_sns_topic',
+    logGroup: 'aws_cloudwatch_log_group',
+    function: 'aws_lambda_function',
+    role: 'aws_iam_role',
+    key: 'aws_kms_key',
+    bucketPolicy: 'aws_s3_bucket_policy',
+    alarm: 'aws_cloudwatch_metric_alarm',
+  },
+  cloudformation: {
+    bucket: 'AWS::S3::Bucket',
+    table: 'AWS::DynamoDB::GlobalTable',
+    topic: 'AWS::SNS::Topic',
+    logGroup: 'AWS::Logs::LogGroup',
+    function: 'AWS::Lambda::Function',
+    role: 'AWS::IAM::Role',
+    key: 'AWS::KMS::Key',
+    bucketPolicy: 'AWS::S3::BucketPolicy',
+    alarm: 'AWS::CloudWatch::Alarm',
+  },
+} as const;
+type Kind = keyof (typeof TYPES)['terraform'];
+
+const models = new Map<string, SecurityModel>();
+function model(deliverable: 'terraform' | 'cloudformation', config: ConfigName): SecurityModel {
+  const label = `${deliverable} (${config})`;
+  if (!models.has(label)) {
+    const env = { ...CONFIGS[config] };
+    if (deliverable === 'terraform') {
+      const s = synthStack(env);
+      models.set(label, terraformModel(label, s.json, s.config));
+    } else {
+      models.set(label, cloudFormationModel(label, templatesFor(env)));
+    }
+  }
+  return models.get(label)!;
+}
+
+type Case = [string, () => SecurityModel];
+const cases = (configs: ConfigName[]): Case[] =>
+  configs.flatMap((c) => (['terraform', 'cloudformation'] as const).map((d): Case => [`${d} (${c})`, () => model(d, c)]));
+const ALL = cases(['default', 'full']);
+const DEFAULTS = cases(['default']);
+const FULL = cases(['full']);
+
+/** Non-vacuity: the walk found something, and the deliverable has the resource kinds the rule is about. */
+function expectWalked(m: SecurityModel, walked: unknown[], kinds: Kind[]): void {
+  expect(walked.length).toBeGreaterThan(0);
+  for (const kind of kinds) expect([...m.types]).toContain(TYPES[m.deliverable][kind]);
+}
+
+const statementsOf = (policies: OwnedPolicy[]) => policies.flatMap((p) => p.document.Statement.map((s) => ({ p, s })));
+const allows = (policies: OwnedPolicy[]) => statementsOf(policies).filter(({ s }) => s.Effect === 'Allow');
+const where = (p: OwnedPolicy, s: Statement) => `${p.owner} ${p.kind} policy${s.Sid ? ` (${s.Sid})` : ''}`;
+
+// ---------------------------------------------------------------------------------------------
+describe.each(ALL)('encryption at rest with a stack key: %s', (_label, get) => {
+  it('encrypts every DynamoDB table and replica with a customer-managed key of its own region', () => {
+    const m = get();
+    expectWalked(m, m.tables, ['table', 'key']);
+    const bad = m.tables.filter((t) => !t.encrypted || !keyServesRegion(m, t.key, t.region)).map((t) => `${t.id}: ${t.key}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('encrypts every documents bucket by default with a customer-managed key of its region, with bucket keys', () => {
+    const m = get();
+    const docs = documentBucketsOf(m);
+    expectWalked(m, docs, ['bucket', 'key']);
+    const ok = (b: BucketView) =>
+      b.encryption.length > 0 &&
+      b.encryption.every((e) => e.algorithm === 'aws:kms' && keyServesRegion(m, e.key, b.region) && e.bucketKey === true);
+    expect(docs.filter((b) => !ok(b)).map((b) => `${b.id}: ${JSON.stringify(b.encryption)}`)).toEqual([]);
+  });
+
+  it('encrypts every log bucket by default: with a stack key, or SSE-S3 only where S3 delivers server access logs', () => {
+    const m = get();
+    const accessLogTargets = new Set(m.buckets.flatMap((b) => b.accessLogTargets));
+    const ok = (b: BucketView) =>
+      b.encryption.length > 0 &&
+      b.encryption.every(
+        (e) =>
+          (e.algorithm === 'aws:kms' && keyServesRegion(m, e.key, b.region)) ||
+          (e.algorithm === 'AES256' && b.names.some((n) => accessLogTargets.has(n))),
+      );
+    expect(logBucketsOf(m).filter((b) => !ok(b)).map((b) => `${b.id}: ${JSON.stringify(b.encryption)}`)).toEqual([]);
+  });
+
+  it('encrypts every SNS topic and every log group with a customer-managed key of its region', () => {
+    const m = get();
+    const stores = [...m.topics, ...m.logGroups];
+    expectWalked(m, stores, ['topic', 'logGroup']);
+    expect(stores.filter((s) => !keyServesRegion(m, s.key, s.region)).map((s) => `${s.id}: ${s.key}`)).toEqual([]);
+  });
+
+  it("encrypts every function's environment with a customer-managed key of its region", () => {
+    const m = get();
+    expectWalked(m, m.functions, ['function']);
+    expect(m.functions.filter((f) => !keyServesRegion(m, f.key, f.region)).map((f) => `${f.id}: ${f.key}`)).toEqual([]);
+  });
+
+  it('rotates the material of every customer-managed key and keeps every key enabled under its own policy', () => {
+    const m = get();
+    expectWalked(m, m.keys, ['key']);
+    expect(m.keys.filter((k) => !k.rotation || !k.enabled || !k.hasPolicy).map((k) => k.id)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe.each(ALL)('IAM: %s', (_label, get) => {
+  it('grants no wildcard action and uses no NotAction in any identity or trust policy', () => {
+    const m = get();
+    const own = m.policies.filter((p) => p.kind === 'identity' || p.kind === 'trust');
+    expectWalked(m, own, ['role']);
+    const bad = allows(own)
+      .filter(({ s }) => s.NotAction !== undefined || list(s.Action).some((a) => a.includes('*')))
+      .map(({ p, s }) => `${where(p, s)}: ${JSON.stringify(s.Action ?? s.NotAction)}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('grants no "*" or "<service>:*" action in a resource policy, except key administration by the account', () => {
+    const m = get();
+    const resource = m.policies.filter((p) => p.kind !== 'identity' && p.kind !== 'trust');
+    expectWalked(m, resource, ['key', 'bucketPolicy']);
+    const keyAdministration = (p: OwnedPolicy, s: Statement) =>
+      p.kind === 'key' && principalsOf(s, 'AWS').every(isAccountRoot) && list(s.Action).every((a) => a === 'kms:*');
+    const bad = allows(resource)
+      .filter(({ p, s }) => !keyAdministration(p, s))
+      .filter(({ s }) => s.NotAction !== undefined || list(s.Action).some((a) => a === '*' || /^[\w-]+:\*$/.test(a)))
+      .map(({ p, s }) => `${where(p, s)}: ${JSON.stringify(s.Action ?? s.NotAction)}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('uses "*" as an identity-policy resource only for actions that have no resource-level permissions', () => {
+    const m = get();
+    const identity = m.policies.filter((p) => p.kind === 'identity');
+    expectWalked(m, identity, ['role']);
+    const UNSCOPABLE = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    const bad = allows(identity)
+      .filter(({ s }) => s.NotResource !== undefined || list(s.Resource).includes('*'))
+      .filter(({ s }) => !list(s.Action).every((a) => UNSCOPABLE.has(a)))
+      .map(({ p, s }) => `${where(p, s)}: ${JSON.stringify(s.Action)}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('lets no policy allow everyone: no "*" principal in any Allow', () => {
+    const m = get();
+    expectWalked(m, m.policies, ['role', 'key', 'bucketPolicy']);
+    const bad = allows(m.policies)
+      .filter(({ s }) => isEveryone(s) || s.NotPrincipal !== undefined)
+      .map(({ p, s }) => where(p, s));
+    expect(bad).toEqual([]);
+  });
+
+  it('holds every service principal in a trust, key, bucket or topic policy to this account (aws:SourceAccount or aws:SourceArn)', () => {
+    const m = get();
+    const granted = allows(m.policies).filter(({ s }) => principalsOf(s, 'Service').length > 0);
+    expectWalked(m, granted, ['role', 'key']);
+    const services = new Set(granted.flatMap(({ s }) => principalsOf(s, 'Service')));
+    expect([...services]).toEqual(expect.arrayContaining(['lambda.amazonaws.com', 'cloudwatch.amazonaws.com']));
+    const bad = granted
+      .filter(({ s }) => !heldToAccount(s) && !logsKeyException(s))
+      .map(({ p, s }) => `${where(p, s)}: ${principalsOf(s, 'Service').join(',')}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('trusts no account root in any role (the whole account is not a principal)', () => {
+    const m = get();
+    const trust = allows(m.policies.filter((p) => p.kind === 'trust'));
+    expectWalked(m, trust, ['role']);
+    const bad = trust.filter(({ s }) => principalsOf(s, 'AWS').some(isAccountRoot)).map(({ p, s }) => where(p, s));
+    expect(bad).toEqual([]);
+  });
+
+  it('attaches no AWS managed policy to any role', () => {
+    const m = get();
+    expectWalked(m, m.policies, ['role']);
+    expect(m.managedPolicyArns.filter(({ arn }) => /:iam::aws:policy\//.test(arn))).toEqual([]);
+  });
+});
+
+/** The reference to this stack's own account in either deliverable. */
+const ACCOUNT = /\$\{(data\.aws_caller_identity\.[\w-]+\.account_id|AWS::AccountId)\}/;
+const POSITIVE = ['StringEquals', 'StringLike', 'ArnEquals', 'ArnLike'];
+
+function isAccountRoot(principal: string): boolean {
+  return /:root$/.test(principal) || /^\d{12}$/.test(principal) || new RegExp(`^${ACCOUNT.source}$`).test(principal);
+}
+
+/** aws:SourceAccount naming this account, or aws:SourceArn naming a resource of this stack or account. */
+function heldToAccount(s: Statement): boolean {
+  return Object.entries(s.Condition ?? {}).some(
+    ([op, keys]) =>
+      POSITIVE.includes(op) &&
+      Object.entries(keys).some(([key, v]) => {
+        const values = list(v as string | string[]).map(String);
+        if (values.length === 0) return false;
+        if (key.toLowerCase() === 'aws:sourceaccount') return values.every((x) => new RegExp(`^${ACCOUNT.source}$`).test(x));
+        if (key.toLowerCase() === 'aws:sourcearn') return values.every((x) => ACCOUNT.test(x) || /^\$\{[^}]+\}/.test(x));
+        return false;
+      }),
+  );
+}
+
+/** Documented exception (SECURITY.md): CloudWatch Logs is held to one log group of this
+ *  account by the kms:EncryptionContext:aws:logs:arn condition AWS's guide prescribes. */
+function logsKeyException(s: Statement): boolean {
+  const onlyLogs = principalsOf(s, 'Service').every((p) => /^logs\.\S+\.amazonaws\.com$/.test(p));
+  const context = Object.entries(s.Condition ?? {})
+    .filter(([op]) => op === 'ArnLike' || op === 'ArnEquals')
+    .flatMap(([, keys]) => list((keys as Record<string, string | string[]>)['kms:EncryptionContext:aws:logs:arn']));
+  return onlyLogs && context.length > 0 && context.every((v) => ACCOUNT.test(v));
+}
+
+// ---------------------------------------------------------------------------------------------
+describe.each(FULL)('who may assume a role, with trusted principals configured: %s', (_label, get) => {
+  const trust = (m: SecurityModel) => m.policies.filter((p) => p.kind === 'trust');
+  const assumedByPrincipals = (m: SecurityModel) =>
+    allows(trust(m)).filter(({ s }) => principalsOf(s, 'AWS').length > 0 || s.Principal === '*');
+
+  it('trusts no account root, and no principal but the configured roles', () => {
+    const m = get();
+    const granted = assumedByPrincipals(m);
+    expectWalked(m, granted, ['role']);
+    const principals = granted.flatMap(({ s }) => principalsOf(s, 'AWS'));
+    const defaults = principals.flatMap((p) => list(m.inputs.get(p)?.Default as string | string[] | undefined)).flatMap((d) => String(d).split(','));
+    expect([...principals, ...defaults].filter(isAccountRoot)).toEqual([]);
+    const configured = (p: string) => TRUSTED.includes(p) || (m.deliverable === 'cloudformation' && m.inputs.has(p));
+    expect(principals.filter((p) => !configured(p))).toEqual([]);
+  });
+
+  it('writes no ExternalId default into the output', () => {
+    const m = get();
+    expectWalked(m, trust(m), ['role']);
+    const externalIds = statementsOf(trust(m)).flatMap(({ s }) =>
+      Object.values(s.Condition ?? {}).flatMap((keys) => list((keys as Record<string, string | string[]>)['sts:ExternalId'])),
+    );
+    const withDefault = externalIds.filter((v) => !m.inputs.has(v) || m.inputs.get(v)!.Default !== undefined);
+    expect(withDefault).toEqual([]);
+    expect(m.text).not.toContain('tap-dr-dev-cross-region"');
+  });
+
+  it('lets roles that people or automation assume write only through the processor, and use keys only via a service', () => {
+    const m = get();
+    const roles = new Set(assumedByPrincipals(m).map(({ p }) => p.owner));
+    const policies = m.policies.filter((p) => p.kind === 'identity' && roles.has(p.attachedTo ?? ''));
+    expectWalked(m, policies, ['role']);
+    const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|PartiQL(Insert|Update|Delete))$/i;
+    const viaService = (s: Statement) =>
+      Object.entries(s.Condition ?? {}).some(([op, keys]) => POSITIVE.includes(op) && 'kms:ViaService' in (keys as object));
+    const bad = allows(policies)
+      .filter(({ s }) => list(s.Action).some((a) => WRITES.test(a)) || (list(s.Action).some((a) => a.startsWith('kms:')) && !viaService(s)))
+      .map(({ p, s }) => `${where(p, s)}: ${JSON.stringify(s.Action)}`);
+    expect(bad).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe.each(ALL)('S3: %s', (_label, get) => {
+  const request = (action: string, resource: string, context: Record<string, string>): Request => ({ action, resource, context });
+
+  it('blocks all four kinds of public access on every bucket', () => {
+    const m = get();
+    expectWalked(m, m.buckets, ['bucket']);
+    const FLAGS = [
+      ['block_public_acls', 'BlockPublicAcls'],
+      ['block_public_policy', 'BlockPublicPolicy'],
+      ['ignore_public_acls', 'IgnorePublicAcls'],
+      ['restrict_public_buckets', 'RestrictPublicBuckets'],
+    ];
+    const blocked = (b: BucketView) => b.publicAccessBlocks.length === 1 && FLAGS.every((f) => f.some((k) => b.publicAccessBlocks[0][k] === true));
+    expect(m.buckets.filter((b) => !blocked(b)).map((b) => b.id)).toEqual([]);
+  });
+
+  it('refuses plain-HTTP requests to every bucket and its objects', () => {
+    const m = get();
+    expectWalked(m, m.buckets, ['bucket', 'bucketPolicy']);
+    const insecure = { 'aws:SecureTransport': 'false' };
+    const refused = (b: BucketView) =>
+      b.policies.some(
+        (doc) =>
+          deniesEveryone(doc, request('s3:ListBucket', b.arn, insecure)) &&
+          deniesEveryone(doc, request('s3:GetObject', `${b.arn}/documents/t-1`, insecure)) &&
+          deniesEveryone(doc, request('s3:PutObject', `${b.arn}/any/key`, insecure)),
+      );
+    expect(m.buckets.filter((b) => !refused(b)).map((b) => b.id)).toEqual([]);
+  });
+
+  it('versions every bucket and disables ACLs on it (bucket owner enforced)', () => {
+    const m = get();
+    expectWalked(m, m.buckets, ['bucket']);
+    const ok = (b: BucketView) =>
+      b.versioning.length === 1 && b.versioning[0] === 'Enabled' && b.ownership.length === 1 && b.ownership[0] === 'BucketOwnerEnforced' && !b.hasAcl;
+    expect(m.buckets.filter((b) => !ok(b)).map((b) => `${b.id}: ${b.versioning} ${b.ownership}`)).toEqual([]);
+  });
+
+  it('records every read and write of every documents bucket: server access logs to another bucket of its region, or CloudTrail data events', () => {
+    const m = get();
+    const docs = documentBucketsOf(m);
+    expectWalked(m, docs, ['bucket']);
+    expect(docs.filter((b) => !recorded(m, b)).map((b) => b.id)).toEqual([]);
+  });
+
+  it('lets the log-delivery service write into every log bucket, and keeps its records at least 365 days', () => {
+    const m = get();
+    const logs = logBucketsOf(m);
+    expectWalked(m, logs, ['bucket']);
+    const accessLogTargets = new Set(m.buckets.flatMap((b) => b.accessLogTargets));
+    const bad = logs.filter((b) => {
+      const service = b.names.some((n) => accessLogTargets.has(n)) ? 'logging.s3.amazonaws.com' : 'cloudtrail.amazonaws.com';
+      const delivers = allows(b.policies.map((document) => ({ owner: b.id, ownerType: '', kind: 'bucket' as const, document }))).some(
+        ({ s }) => principalsOf(s, 'Service').includes(service) && list(s.Action).includes('s3:PutObject') && list(s.Resource).some((r) => r.startsWith(`${b.arn}/`)),
+      );
+      const logsItself = b.accessLogTargets.length > 0;
+      const lockedTarget = b.objectLock && service === 'logging.s3.amazonaws.com';
+      return !delivers || logsItself || lockedTarget || b.expirationDays.some((d) => d < 365);
+    });
+    expect(bad.map((b) => `${b.id}: expiration ${b.expirationDays}`)).toEqual([]);
+  });
+
+  it("refuses every PutObject into a documents bucket that does not name the bucket's own stack key", () => {
+    const m = get();
+    const docs = documentBucketsOf(m);
+    expectWalked(m, docs, ['bucket', 'bucketPolicy']);
+    const bad = docs.flatMap((b) => {
+      const key = b.encryption[0]?.key ?? '<none>';
+      const put = (context: Record<string, string>) => request('s3:PutObject', `${b.arn}/documents/t-1.json`, { 'aws:SecureTransport': 'true', ...context });
+      const refused = (context: Record<string, string>) => b.policies.some((doc) => deniesEveryone(doc, put(context)));
+      const KMS = 's3:x-amz-server-side-encryption';
+      const KEY = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+      const problems = [
+        refused({ [KMS]: 'aws:kms', [KEY]: key }) && 'refuses the stack key',
+        !refused({ [KMS]: 'aws:kms' }) && 'accepts aws:kms with no key id (the AWS managed aws/s3 key)',
+        !refused({ [KMS]: 'aws:kms', [KEY]: 'arn:aws:kms:us-east-1:999999999999:key/other' }) && 'accepts another key',
+        !refused({ [KMS]: 'AES256' }) && 'accepts SSE-S3',
+      ];
+      return problems.filter(Boolean).map((p) => `${b.id} ${p}`);
+    });
+    expect(bad).toEqual([]);
+  });
+});
+
+/** S3 server access logging into another bucket of the same region, or a logging CloudTrail
+ *  trail (multi-region, or in the bucket's region) with read and write data events on all its objects. */
+function recorded(m: SecurityModel, b: BucketView): boolean {
+  const sameRegionTarget = b.accessLogTargets.some((t) => {
+    const target = m.buckets.find((x) => x.names.includes(t));
+    return target !== undefined && target !== b && target.region === b.region;
+  });
+  const trailed = m.trails.some(
+    (t) => t.logging && (t.multiRegion || t.region === b.region) && t.s3DataEventArns.some((a) => a === '*' || a === `${b.arn}/`),
+  );
+  return sameRegionTarget || trailed;
+}
+
+// ---------------------------------------------------------------------------------------------
+describe.each(ALL)('CloudTrail, DynamoDB, Lambda and alarms: %s', (_label, get) => {
+  it('encrypts the log files of every trail with a stack key and validates their integrity', () => {
+    const m = get();
+    // Either trails record the documents (then they are checked here) or server access logs do.
+    const auditors = [...m.trails.map((t) => t.id), ...m.buckets.filter((b) => b.accessLogTargets.length > 0).map((b) => b.id)];
+    expect(auditors).not.toEqual([]);
+    expect(m.trails.filter((t) => !t.logFileValidation || !keyServesRegion(m, t.key, t.region)).map((t) => t.id)).toEqual([]);
+  });
+
+  it('keeps point-in-time recovery on every table copy, billed on demand', () => {
+    const m = get();
+    expectWalked(m, m.tables, ['table']);
+    const bad = m.tables.filter((t) => !t.pitr || (t.billing !== undefined && t.billing !== 'PAY_PER_REQUEST'));
+    expect(bad.map((t) => t.id)).toEqual([]);
+  });
+
+  it('traces every function with X-Ray and keeps credentials out of its environment', () => {
+    const m = get();
+    expectWalked(m, m.functions, ['function']);
+    const SECRET_NAME = /secret|password|passwd|token|credential|private[_-]?key|access[_-]?key/i;
+    const SECRET_VALUE = /(AKIA|ASIA)[0-9A-Z]{16}|-----BEGIN/;
+    const bad = m.functions.filter(
+      (f) =>
+        f.tracing !== 'Active' ||
+        Object.entries(f.environment).some(([k, v]) => SECRET_NAME.test(k) || SECRET_VALUE.test(JSON.stringify(v))),
+    );
+    expect(bad.map((f) => f.id)).toEqual([]);
+  });
+
+  it('sends every alarm and its recovery to an alert topic of the stack, with actions enabled', () => {
+    const m = get();
+    expectWalked(m, m.alarms, ['alarm', 'topic']);
+    const topic = /^\$\{(aws_sns_topic\.[\w-]+\.arn|[A-Za-z0-9]+)\}$/;
+    const bad = m.alarms.filter(
+      (a) => !a.enabled || a.alarmActions.length === 0 || a.okActions.length === 0 || ![...a.alarmActions, ...a.okActions].every((x) => topic.test(x)),
+    );
+    expect(bad.map((a) => a.id)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe.each(DEFAULTS)('defaults: %s', (_label, get) => {
+  it('keeps every log group at least 365 days (PCI DSS 10.7)', () => {
+    const m = get();
+    expectWalked(m, m.logGroups, ['logGroup']);
+    expect(m.logGroups.filter((g) => g.retentionDays === undefined || g.retentionDays < 365).map((g) => `${g.id}: ${g.retentionDays}`)).toEqual([]);
+  });
+});
+
+describe.each(FULL)('with RETAIN_ON_DELETE and a signing profile: %s', (_label, get) => {
+  it('protects every table copy, the secondary replica included, from deletion', () => {
+    const m = get();
+    expectWalked(m, m.tables, ['table']);
+    expect(m.tables.some((t) => t.region === 'secondary')).toBe(true);
+    expect(m.tables.filter((t) => !t.deletionProtection).map((t) => t.id)).toEqual([]);
+  });
+
+  it('enforces code signing by the configured profile on every function', () => {
+    const m = get();
+    expectWalked(m, m.functions, ['function']);
+    const enforced = (f: (typeof m.functions)[number]) =>
+      f.codeSigning?.enforcement === 'Enforce' && f.codeSigning.publishers.some((p) => p === SIGNER || m.inputs.has(p));
+    expect(m.functions.filter((f) => !enforced(f)).map((f) => `${f.id}: ${JSON.stringify(f.codeSigning)}`)).toEqual([]);
+  });
+});
