@@ -14,7 +14,7 @@ const KEY_ARN = 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-
 function port(behaviour: Partial<Record<keyof AwsPort, (input: any) => Promise<any>>>) {
   const calls: Array<[keyof AwsPort, any]> = [];
   const aws = {} as AwsPort;
-  for (const name of ['getItem', 'putItem', 'putObject', 'publish'] as const) {
+  for (const name of ['putItem', 'putObject', 'publish'] as const) {
     aws[name] = async (input: any) => {
       calls.push([name, input]);
       const b = behaviour[name];

@@ -275,7 +275,7 @@ describe('a hung dependency (emulator frozen with SIGSTOP)', () => {
       const results = await Promise.allSettled(ids.map((id) => hung(txn(id, { document: doc(id) }))));
       const elapsed = Date.now() - started;
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
-      // GetItem (400 ms) fails, then the alert publish (400 ms) fails: far below the 15 s Lambda timeout.
+      // The claim PutItem (400 ms) fails, then the alert publish (400 ms) fails: far below the 15 s Lambda timeout.
       expect(elapsed).toBeLessThan(2500);
     } finally {
       moto.thaw();

@@ -1,14 +1,13 @@
 /**
- * The processor's only door to AWS: four calls, each with a hard deadline. SDK clients
+ * The processor's only door to AWS: three calls, each with a hard deadline. SDK clients
  * are created once per container, on first use, so requiring the bundle stays cheap and
  * S3/SNS load only when a document or a failure needs them.
  */
-import type { GetItemCommandInput, GetItemCommandOutput, PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 
 export interface AwsPort {
-  getItem(input: GetItemCommandInput): Promise<GetItemCommandOutput>;
   putItem(input: PutItemCommandInput): Promise<unknown>;
   putObject(input: PutObjectCommandInput): Promise<unknown>;
   publish(input: PublishCommandInput): Promise<unknown>;
@@ -39,7 +38,6 @@ export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = proces
       return c.send(new sdk[command](input), { abortSignal: AbortSignal.timeout(timeoutMs) });
     };
   return {
-    getItem: call('dynamodb', 'DynamoDBClient', 'GetItemCommand'),
     putItem: call('dynamodb', 'DynamoDBClient', 'PutItemCommand'),
     putObject: call('s3', 'S3Client', 'PutObjectCommand'),
     publish: call('sns', 'SNSClient', 'PublishCommand'),
