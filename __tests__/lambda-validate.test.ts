@@ -262,3 +262,48 @@ describe('metadata is data (item 4)', () => {
     expect(t).toMatchObject({ amountMinor: '1050', transactionId: 't-1' });
   });
 });
+
+describe('any JSON value in any position: a ValidationError or a transaction, never another error', () => {
+  /** A small deterministic generator (mulberry32), so a failure reproduces. */
+  function random(seed: number) {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const rnd = random(8);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const NAMES = ['__proto__', 'constructor', 'toString', 'valueOf', 'length', 'content', 'contentType', 'amountMinor', 'k', ''];
+  const leaves: unknown[] = [
+    null, true, false, 0, -0, 1, 10.5, 1e21, 90000000000000.01, Number.MAX_VALUE, '', 'aGk=', 'a/b', 'USD', 'debit',
+    '2026-01-01T00:00:00Z', '\ud800', 'x'.repeat(300), '10.50', 'constructor', '__proto__',
+  ];
+  function value(depth: number): unknown {
+    const r = rnd();
+    if (depth > 2 || r < 0.5) return pick(leaves);
+    if (r < 0.7) return Array.from({ length: Math.floor(rnd() * 3) }, () => value(depth + 1));
+    return JSON.parse(JSON.stringify(Object.fromEntries(Array.from({ length: Math.floor(rnd() * 3) }, () => [pick(NAMES), value(depth + 1)]))));
+  }
+  const valid = { ...base, metadata: { k: 'v' }, document: { contentType: 'a/b', content: 'aGk=' } };
+  const paths: Array<(v: unknown) => object> = [
+    ...Object.keys(valid).map((k) => (v: unknown) => ({ ...valid, [k]: v })),
+    (v) => ({ ...valid, document: { contentType: 'a/b', content: v } }),
+    (v) => ({ ...valid, document: { contentType: v, content: 'aGk=' } }),
+    (v) => ({ ...valid, metadata: { k: v } }),
+    (v) => JSON.parse(JSON.stringify({ ...valid, metadata: { [String(pick(NAMES))]: v } })),
+    (v) => JSON.parse(`{${JSON.stringify(valid).slice(1, -1)},${JSON.stringify(String(pick(NAMES)))}:${JSON.stringify(v) ?? 'null'}}`),
+  ];
+
+  it('holds for 5,000 generated events', () => {
+    for (let i = 0; i < 5000; i++) {
+      const event = pick(paths)(value(0));
+      try {
+        validate(event);
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw new Error(`${String(e)} for ${JSON.stringify(event).slice(0, 300)}`);
+      }
+    }
+  });
+});
