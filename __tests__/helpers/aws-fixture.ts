@@ -12,7 +12,7 @@ import {
   PutBucketVersioningCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { processorVariables, table, tableKeySchema } from '../../src/design';
 import { names } from '../../src/naming';
@@ -42,6 +42,7 @@ export interface Fixture {
   readonly queueUrl: string;
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
+  readonly sns: SNSClient;
   readonly sqs: SQSClient;
   /** The environment the deployed function gets (same variable names as the stack sets). */
   readonly lambdaEnv: Record<string, string>;
@@ -101,6 +102,7 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
     queueUrl,
     dynamodb,
     s3,
+    sns,
     sqs,
     // The deployed variables, with the tests' own per-call deadline.
     lambdaEnv: { ...processorVariables({ tableName, bucketName, topicArn, keyArn }), AWS_CALL_TIMEOUT_MS: '2000' },
@@ -126,4 +128,20 @@ export async function drainAlerts(f: Fixture): Promise<Array<Record<string, unkn
     if (!r.Messages?.length) return out;
     out.push(...r.Messages.map((m) => JSON.parse(m.Body!)));
   }
+}
+
+/**
+ * Alerts published since the last drain, checked to be a working channel: a probe is published
+ * last and must arrive, so "no alerts" can never pass just because delivery is broken.
+ */
+export async function alertsSinceDrain(f: Fixture): Promise<Array<Record<string, unknown>>> {
+  const probe = `probe-${Date.now()}-${Math.random()}`;
+  await f.sns.send(new PublishCommand({ TopicArn: f.topicArn, Message: JSON.stringify({ probe }) }));
+  const seen: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < 50; i++) {
+    seen.push(...(await drainAlerts(f)));
+    if (seen.some((m) => m.probe === probe)) return seen.filter((m) => m.probe !== probe);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the alert probe never arrived: the topic-to-queue channel is broken');
 }
