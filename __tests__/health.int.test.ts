@@ -1,0 +1,183 @@
+/**
+ * GET /health against a real moto_server: the handler module as Lambda would build it from
+ * its environment. moto keeps regions apart, so the peer's replicated beat is written straight
+ * into this region's table.
+ */
+import { CreateTableCommand, DynamoDBClient, PutItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DEFAULT_RPO_TARGET_SECONDS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../src/heartbeat-contract';
+import { table, tableKeySchema } from '../src/design';
+import { healthHandler, HealthResponse } from '../lambda/health';
+import { REGION, useEmulator } from './helpers/aws-fixture';
+import { Moto, startMoto } from './helpers/moto';
+
+const TABLE = 'tap-dr-health-test';
+const PEER = 'us-west-2';
+const CALL_TIMEOUT_MS = 1000;
+let moto: Moto;
+let dynamodb: DynamoDBClient;
+let kms: KMSClient;
+let keyArn: string;
+/** Everything the handler logged (console.log is what Lambda ships to CloudWatch Logs). */
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  jest.spyOn(console, 'log').mockImplementation((line: string) => void logLines.push(line));
+  moto = await startMoto();
+  useEmulator(moto.endpoint);
+  const config = { endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  dynamodb = new DynamoDBClient(config);
+  kms = new KMSClient(config);
+  keyArn = await createKey();
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: table.billingMode,
+      ...tableKeySchema(),
+      SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
+    }),
+  );
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: TABLE });
+}, 60_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+const createKey = async () => (await kms.send(new CreateKeyCommand({ Description: 'tap-dr health test' }))).KeyMetadata!.Arn!;
+// By key id: moto 5.2's DisableKey fails with a 500 when given the ARN (AWS accepts either).
+const disable = (arn: string) => kms.send(new DisableKeyCommand({ KeyId: arn.split('/').pop() }));
+const health = (extra: Record<string, string> = {}) =>
+  healthHandler({
+    AWS_REGION: REGION,
+    [REGIONAL_ENV.tableName]: TABLE,
+    [REGIONAL_ENV.peerRegion]: PEER,
+    [REGIONAL_ENV.kmsKeyArn]: keyArn,
+    [REGIONAL_ENV.callTimeoutMs]: String(CALL_TIMEOUT_MS),
+    ...extra,
+  });
+/** The peer's beat as this region's replica would hold it after replication. */
+const replicatedBeat = (ageMs: number, peer = PEER) =>
+  dynamodb.send(
+    new PutItemCommand({
+      TableName: TABLE,
+      Item: { transactionId: { S: heartbeatId(peer) }, beatAtMs: { N: String(Date.now() - ageMs) }, region: { S: peer } },
+    }),
+  );
+/** The body is only the verdict: exactly these fields, and nothing that names a resource or an error. */
+function expectNoData(body: string) {
+  const json = JSON.parse(body);
+  expect(Object.keys(json).sort()).toEqual(['checks', 'replicationLagSeconds', 'status']);
+  expect(Object.keys(json.checks).sort()).toEqual(['key', 'replication', 'table']);
+  expect(typeof json.replicationLagSeconds === 'number' || json.replicationLagSeconds === null).toBe(true);
+  for (const leak of ['arn:', keyArn, TABLE, 'no-such-table', HEARTBEAT.idPrefix, HEARTBEAT.beatAttribute, PEER, REGION, 'Exception', 'Disabled'])
+    expect(body).not.toContain(leak);
+}
+async function get(handler: () => Promise<HealthResponse>) {
+  const res = await handler();
+  expectNoData(res.body);
+  return { ...res, json: JSON.parse(res.body) };
+}
+
+describe('healthy', () => {
+  it('answers 200 with every check ok and the lag when the peer\'s beat is fresh', async () => {
+    await replicatedBeat(5_000);
+    const started = Date.now();
+    const res = await get(health());
+    expect(res.statusCode).toBe(200);
+    expect(res.headers).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+    expect(res.json).toMatchObject({ status: 'ok', checks: { table: 'ok', key: 'ok', replication: 'ok' } });
+    expect(res.json.replicationLagSeconds).toBeGreaterThanOrEqual(5);
+    expect(res.json.replicationLagSeconds).toBeLessThanOrEqual(5 + (Date.now() - started) / 1000 + 1);
+  });
+
+  it('answers 200 with replication n/a and no lag when the region has no peer', async () => {
+    const res = await get(health({ [REGIONAL_ENV.peerRegion]: '' }));
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toEqual({ status: 'ok', checks: { table: 'ok', key: 'ok', replication: 'n/a' }, replicationLagSeconds: null });
+  });
+});
+
+describe('degraded', () => {
+  it('answers 503 with replication stale when the peer\'s beat is older than the RPO target', async () => {
+    await replicatedBeat((DEFAULT_RPO_TARGET_SECONDS + 30) * 1000);
+    const res = await get(health());
+    expect(res.statusCode).toBe(503);
+    expect(res.json).toMatchObject({ status: 'degraded', checks: { table: 'ok', key: 'ok', replication: 'stale' } });
+    expect(res.json.replicationLagSeconds).toBeGreaterThan(DEFAULT_RPO_TARGET_SECONDS + 29);
+  });
+
+  it('judges staleness against RPO_TARGET_SECONDS', async () => {
+    await replicatedBeat(30_000);
+    expect((await get(health({ [REGIONAL_ENV.rpoTargetSeconds]: '20' }))).statusCode).toBe(503);
+    expect((await get(health({ [REGIONAL_ENV.rpoTargetSeconds]: '40' }))).statusCode).toBe(200);
+  });
+
+  it('answers 503 with replication unknown when the peer has never beaten here', async () => {
+    const res = await get(health({ [REGIONAL_ENV.peerRegion]: 'eu-central-1' }));
+    expect(res.statusCode).toBe(503);
+    expect(res.json).toEqual({ status: 'degraded', checks: { table: 'ok', key: 'ok', replication: 'unknown' }, replicationLagSeconds: null });
+  });
+
+  it('answers 503 with key failed when the region\'s key is disabled', async () => {
+    await replicatedBeat(1_000);
+    const disabled = await createKey();
+    await disable(disabled);
+    const res = await get(health({ [REGIONAL_ENV.kmsKeyArn]: disabled }));
+    expect(res.statusCode).toBe(503);
+    expect(res.json.checks).toEqual({ table: 'ok', key: 'failed', replication: 'ok' });
+  });
+
+  it('answers 503 with table failed and replication unknown when the table is missing, logging AWS\'s error', async () => {
+    const res = await get(health({ [REGIONAL_ENV.tableName]: 'no-such-table' }));
+    expect(res.statusCode).toBe(503);
+    expect(res.json).toEqual({ status: 'degraded', checks: { table: 'failed', key: 'ok', replication: 'unknown' }, replicationLagSeconds: null });
+    const logged = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'table check failed');
+    expect(logged.at(-1)).toMatchObject({ level: 'error', error: 'ResourceNotFoundException' });
+  });
+
+  it('answers 503 within one call deadline, not hanging, when its dependencies stop answering', async () => {
+    await replicatedBeat(1_000);
+    const handler = health();
+    expect((await get(handler)).statusCode).toBe(200); // clients loaded: the deadline is all that is left to measure
+    moto.freeze();
+    try {
+      const started = Date.now();
+      const res = await get(handler);
+      expect(Date.now() - started).toBeLessThan(CALL_TIMEOUT_MS + 500);
+      expect(res.statusCode).toBe(503);
+      expect(res.json.checks).toEqual({ table: 'failed', key: 'failed', replication: 'unknown' });
+    } finally {
+      moto.thaw();
+    }
+  });
+});
+
+describe('exposes no data', () => {
+  it('returns only the verdict, with no ARNs, names, item fields or AWS error text, healthy or not', async () => {
+    await replicatedBeat(1_000);
+    const disabled = await createKey();
+    await disable(disabled);
+    const states = [health(), health({ [REGIONAL_ENV.tableName]: 'no-such-table', [REGIONAL_ENV.kmsKeyArn]: disabled })];
+    const [ok, failing] = await Promise.all(states.map(get));
+    expect([ok.statusCode, failing.statusCode]).toEqual([200, 503]);
+    // get() has checked these bodies, and every other body in this file.
+  });
+});
+
+describe('environment', () => {
+  it('refuses to start without a key ARN, naming the variable and the expected form', () => {
+    expect(() => health({ [REGIONAL_ENV.kmsKeyArn]: 'alias/tap-dr' })).toThrow(
+      /Invalid health environment: KMS_KEY_ARN="alias\/tap-dr" is invalid: expected a KMS key ARN/,
+    );
+  });
+
+  it('refuses an RPO target that is not a whole number of seconds', () => {
+    expect(() => health({ [REGIONAL_ENV.rpoTargetSeconds]: '0' })).toThrow('RPO_TARGET_SECONDS="0" is invalid');
+    expect(() => health({ [REGIONAL_ENV.rpoTargetSeconds]: '1m' })).toThrow('RPO_TARGET_SECONDS="1m" is invalid');
+  });
+
+  it('names every bad variable in one error', () => {
+    expect(() => healthHandler({})).toThrow(/AWS_REGION is not set.*DYNAMODB_TABLE_NAME is not set.*KMS_KEY_ARN is not set/);
+  });
+});

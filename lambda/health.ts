@@ -1,0 +1,72 @@
+/**
+ * GET /health (API Gateway HTTP API, payload 2.0): this region's readiness, for the Route53
+ * health check and for operators. Two AWS calls in parallel, each under the call deadline,
+ * so it answers within one deadline even when a dependency hangs:
+ *
+ *   - GetItem of the peer's heartbeat: the table is reachable and readable (which needs the
+ *     table's key), and the beat's age is the replication staleness;
+ *   - DescribeKey: this region's key is Enabled.
+ *
+ * The endpoint is unauthenticated, so the body is only the verdict: no item contents, ARNs or
+ * AWS error messages (those go to the log).
+ */
+import { beatAgeSeconds, heartbeatKey } from './heartbeat';
+import { createRegionalPort, type RegionalPort } from './regional-aws';
+import { readHealthEnv, type HealthEnv } from './regional-env';
+
+export interface HealthDeps {
+  readonly aws: RegionalPort;
+  readonly settings: Omit<HealthEnv, 'callTimeoutMs'>;
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export interface HealthResponse {
+  statusCode: 200 | 503;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  checks: { table: 'ok' | 'failed'; key: 'ok' | 'failed'; replication: 'ok' | 'stale' | 'unknown' | 'n/a' };
+  /** Age of the peer's beat in seconds; null when unknown or there is no peer. */
+  replicationLagSeconds: number | null;
+}
+
+const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+
+export function createHealth({ aws, settings, now = Date.now, log = console.log }: HealthDeps) {
+  const { tableName, region, peerRegion, kmsKeyArn, rpoTargetSeconds } = settings;
+  const line = (level: string, msg: string, extra?: object) => log(JSON.stringify({ level, msg, region, ...extra }));
+  const failed = (check: string, e: any) => line('error', `${check} check failed`, { error: String(e?.name), message: String(e?.message) });
+
+  return async (): Promise<HealthResponse> => {
+    // Without a peer, reading our own beat still proves the table readable.
+    const [beat, key] = await Promise.allSettled([
+      aws.getItem({ TableName: tableName, Key: heartbeatKey(peerRegion ?? region) }),
+      aws.describeKey({ KeyId: kmsKeyArn }),
+    ]);
+    const lag = peerRegion && beat.status === 'fulfilled' ? beatAgeSeconds(beat.value.Item, now()) : undefined;
+    const keyState = key.status === 'fulfilled' ? key.value.KeyMetadata?.KeyState : undefined;
+    const checks: HealthReport['checks'] = {
+      table: beat.status === 'fulfilled' ? 'ok' : 'failed',
+      key: keyState === 'Enabled' ? 'ok' : 'failed',
+      replication: !peerRegion ? 'n/a' : lag === undefined ? 'unknown' : lag <= rpoTargetSeconds ? 'ok' : 'stale',
+    };
+    if (beat.status === 'rejected') failed('table', beat.reason);
+    if (key.status === 'rejected') failed('key', key.reason);
+    else if (checks.key === 'failed') line('error', 'key check failed', { keyState });
+    const healthy = checks.table === 'ok' && checks.key === 'ok' && ['ok', 'n/a'].includes(checks.replication);
+    const report: HealthReport = { status: healthy ? 'ok' : 'degraded', checks, replicationLagSeconds: lag ?? null };
+    // Only a degraded answer is logged: Route53's checkers call this several times a minute.
+    if (!healthy) line('warn', 'degraded', report);
+    return { statusCode: healthy ? 200 : 503, headers: { ...HEADERS }, body: JSON.stringify(report) };
+  };
+}
+
+/** The handler for this environment; throws at once, naming every bad variable. */
+export function healthHandler(env: NodeJS.ProcessEnv = process.env) {
+  const { callTimeoutMs, ...settings } = readHealthEnv(env);
+  return createHealth({ aws: createRegionalPort(callTimeoutMs), settings });
+}
