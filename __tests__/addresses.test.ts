@@ -29,8 +29,18 @@ const PRIMARY = [
   'aws_s3_bucket.documents',
   'aws_s3_bucket.audit_trail',
   'aws_cloudwatch_log_group.processor_logs',
+  'aws_cloudwatch_log_group.heartbeat_logs',
+  'aws_cloudwatch_log_group.health_logs',
+  'aws_cloudwatch_log_group.api_access_logs',
 ];
-const STANDBY = ['aws_s3_bucket.standby_documents', 'aws_s3_bucket.standby_audit_trail', 'aws_cloudwatch_log_group.standby_processor_logs'];
+const STANDBY = [
+  'aws_s3_bucket.standby_documents',
+  'aws_s3_bucket.standby_audit_trail',
+  'aws_cloudwatch_log_group.standby_processor_logs',
+  'aws_cloudwatch_log_group.standby_heartbeat_logs',
+  'aws_cloudwatch_log_group.standby_health_logs',
+  'aws_cloudwatch_log_group.standby_api_access_logs',
+];
 
 describe('stateful resources keep their Terraform addresses', () => {
   it('in the default stack', () => {

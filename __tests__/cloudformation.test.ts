@@ -19,7 +19,7 @@ const KEY_ARN = { 'Fn::GetAtt': ['TransactionKMSKey', 'Arn'] };
 describe('TapStack.json (primary region)', () => {
   const { primary } = templatesFor();
 
-  it("has the seed's 12 resources under the seed's logical ids, plus the bucket policy, the RPO alarm and the access trail", () => {
+  it("has the seed's 12 resources under the seed's logical ids, plus the bucket policy, the RPO alarm, the access trail and the entry point", () => {
     for (const [id, type] of Object.entries(SEED_RESOURCES)) expect(primary.Resources[id]?.Type).toBe(type);
     expect(Object.keys(primary.Resources).sort()).toEqual(
       [
@@ -29,6 +29,14 @@ describe('TapStack.json (primary region)', () => {
         'DocumentsTrail',
         'DocumentsTrailBucket',
         'DocumentsTrailBucketPolicy',
+        // The regional entry point (issue 11): API, /health, the heartbeat canary.
+        'TransactionsApi',
+        'ApiAccessLogGroup',
+        'ApiDefaultStage',
+        ...['ApiTransactions', 'ApiHealth'].flatMap((r) => [`${r}Integration`, `${r}Route`, `${r}Permission`]),
+        ...['HeartbeatFunction', 'HealthFunction'].flatMap((f) => [f, `${f}LogGroup`, `${f}Role`]),
+        'HeartbeatSchedule',
+        'HeartbeatPermission',
       ].sort(),
     );
   });
@@ -249,9 +257,13 @@ describe('TapStack.json (primary region)', () => {
     );
   });
 
-  it("exports the seed's 13 outputs (and two more) under names that carry the suffix", () => {
+  it("exports the seed's 13 outputs (and three more) under names that carry the suffix", () => {
     for (const id of SEED_OUTPUTS) expect(primary.Outputs[id]).toBeDefined();
-    expect(Object.keys(primary.Outputs)).toHaveLength(15);
+    expect(Object.keys(primary.Outputs).filter((id) => !SEED_OUTPUTS.includes(id)).sort()).toEqual([
+      'PrimaryApiEndpoint',
+      'ReplicationLatencyAlarmName',
+      'SecondaryKMSKeyArn',
+    ]);
     for (const [id, o] of Object.entries(primary.Outputs)) {
       expect(o.Description.length).toBeGreaterThan(15);
       expect(o.Export.Name).toEqual({ 'Fn::Sub': `tap-dr-\${EnvironmentSuffix}-${id}` });

@@ -84,7 +84,7 @@ const tfPolicy = (name: string) =>
 const cfnProps = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
 const tfAlarm = (suffix: string) =>
   resourcesOf(tf, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity-${suffix}`)!;
-const tfFn = () => onlyResource(tf, 'aws_lambda_function');
+const tfFn = () => resourcesOf(tf, 'aws_lambda_function').find((f) => f.function_name === 'transaction-processor-parity' && !f.provider)!;
 const cfnFn = () => cfnProps(cfn, 'TransactionProcessorFunction');
 const tfTable = () => onlyResource(tf, 'aws_dynamodb_table');
 const cfnTable = () => cfnProps(cfn, 'TransactionDynamoDBTable');
@@ -218,8 +218,8 @@ const PAIRS: Row[] = [
   ['function environment key', () => fromTf(tfFn().kms_key_arn), () => fromCfn(cfnFn().KmsKeyArn)],
   ['function reserved concurrency', () => tfFn().reserved_concurrent_executions, () => cfnFn().ReservedConcurrentExecutions],
   ['log group name', () => byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').name, () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').LogGroupName)],
-  ['log retention', () => onlyResource(tf, 'aws_cloudwatch_log_group').retention_in_days, () => cfnProps(cfn, 'TransactionProcessorLogGroup').RetentionInDays],
-  ['log encryption', () => fromTf(onlyResource(tf, 'aws_cloudwatch_log_group').kms_key_id), () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').KmsKeyId)],
+  ['log retention', () => byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').retention_in_days, () => cfnProps(cfn, 'TransactionProcessorLogGroup').RetentionInDays],
+  ['log encryption', () => fromTf(byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').kms_key_id), () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').KmsKeyId)],
   ['processor role name', () => tfRole('tap-dr-processor-parity').name, () => fromCfn(cfnProps(cfn, 'LambdaExecutionRole').RoleName)],
   ['processor role trust', () => JSON.parse(tfRole('tap-dr-processor-parity').assume_role_policy), () => cfnProps(cfn, 'LambdaExecutionRole').AssumeRolePolicyDocument],
   ['processor permissions', () => fromTf(statements(tfPolicy('transaction-processor'))), () => fromCfn(statements(cfnProps(cfn, 'LambdaExecutionRole').Policies[0].PolicyDocument))],
@@ -265,11 +265,11 @@ describe('differences by design', () => {
 
   it('only Terraform runs a warm standby in the secondary region (one stack can span both regions)', () => {
     const secondary = (type: string) => secondaryResourcesOf(tf, type);
-    expect(secondary('aws_lambda_function')).toHaveLength(1);
+    expect(secondary('aws_lambda_function')).toHaveLength(3); // processor, heartbeat, health
     expect(secondary('aws_s3_bucket')).toHaveLength(2); // documents and their access trail
-    expect(resourcesOf(tf, 'aws_s3_bucket_replication_configuration')).toHaveLength(1);
+    expect(resourcesOf(tf, 'aws_s3_bucket_replication_configuration')).toHaveLength(2); // out and back
     expect(Object.keys(tf.output)).toEqual(expect.arrayContaining(standbyIds));
-    expect(Object.values(cfn.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(1);
+    expect(Object.values(cfn.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(3);
   });
 
   it('the ManagedBy tag names the tool that deployed the resource', () => {

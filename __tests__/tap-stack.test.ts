@@ -53,17 +53,22 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
     });
 
     it('creates exactly the secondary-region resources with the aliased provider', () => {
+      const times = (n: number, t: string) => Array<string>(n).fill(t);
       expect(secondaryResourceTypes(json)).toEqual([
+        ...times(2, 'aws_apigatewayv2_integration'),
+        'aws_apigatewayv2_api',
+        ...times(2, 'aws_apigatewayv2_route'),
+        'aws_apigatewayv2_stage',
         'aws_cloudtrail',
-        'aws_cloudwatch_log_group',
-        'aws_cloudwatch_metric_alarm',
-        'aws_cloudwatch_metric_alarm',
-        'aws_cloudwatch_metric_alarm',
-        'aws_cloudwatch_metric_alarm',
+        'aws_cloudwatch_event_rule',
+        'aws_cloudwatch_event_target',
+        ...times(4, 'aws_cloudwatch_log_group'), // processor, heartbeat, health, API access logs
+        ...times(7, 'aws_cloudwatch_metric_alarm'),
         'aws_dynamodb_table_replica',
         'aws_kms_alias',
         'aws_kms_replica_key',
-        'aws_lambda_function',
+        ...times(3, 'aws_lambda_function'),
+        ...times(3, 'aws_lambda_permission'),
         // The documents bucket and its access trail's bucket, each with the same hardening.
         ...[
           'aws_s3_bucket',
@@ -74,8 +79,9 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
           'aws_s3_bucket_server_side_encryption_configuration',
           'aws_s3_bucket_versioning',
         ].flatMap((t) => [t, t]),
+        'aws_s3_bucket_replication_configuration', // back into the primary
         'aws_sns_topic',
-      ]);
+      ].sort());
     });
   });
 
@@ -92,9 +98,13 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       const policy = JSON.parse(onlyResource(json, 'aws_kms_key').policy);
       const logs = policy.Statement.find((s: any) => s.Sid === 'CloudWatchLogsForProcessorLogGroup');
       expect(logs.Principal).toEqual({ Service: 'logs.us-east-1.amazonaws.com' });
-      expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toMatch(
-        /:logs:us-east-1:.*:log-group:\/aws\/lambda\/transaction-processor-dev$/,
-      );
+      // Exactly the region's four log groups, by name: nothing else of CloudWatch Logs can use the key.
+      expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'].map((a: string) => a.replace(/^.*:logs:us-east-1:[^:]+:log-group:/, ''))).toEqual([
+        '/aws/lambda/transaction-processor-dev',
+        '/aws/lambda/tap-dr-heartbeat-dev',
+        '/aws/lambda/tap-dr-health-dev',
+        '/aws/apigateway/tap-dr-dev',
+      ]);
       const alarms = policy.Statement.find((s: any) => s.Sid === 'CloudWatchAlarmsPublishToEncryptedTopic');
       expect(alarms.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
       // Confused deputy: only this account's alarms of this stack.
@@ -288,7 +298,9 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
   });
 
   describe('transaction-processor Lambda', () => {
-    const fn = onlyResource(json, 'aws_lambda_function');
+    const fn = byAddress(json, 'aws_lambda_function', Object.entries(json.resource.aws_lambda_function).find(
+      ([, f]) => f.function_name === 'transaction-processor-dev' && !f.provider,
+    )![0]);
 
     it('runs nodejs22.x from the bundle asset, traced, with a CMK for its environment', () => {
       expect(synth).toHaveResourceWithProperties(LambdaFunction, {
@@ -480,9 +492,13 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       ...resourcesOf(json, 'aws_iam_role').map((r) => r.name),
       ...resourcesOf(json, 'aws_cloudwatch_metric_alarm').map((r) => r.alarm_name),
       ...resourcesOf(json, 'aws_cloudtrail').map((r) => r.name),
+      ...resourcesOf(json, 'aws_apigatewayv2_api').map((r) => r.name),
+      ...resourcesOf(json, 'aws_cloudwatch_event_rule').map((r) => r.name),
     ];
-    // 14 in the primary region; the standby adds 2 buckets, function, log group, topic, trail, 4 alarms and 2 roles.
-    expect(named).toHaveLength(26);
+    // Per region: 2 buckets, 3 functions and their 4 log groups, a topic, a trail, 7 alarms,
+    // 3 roles, an API and a schedule (28); plus 2 replication roles and the key aliases' table (3).
+    const perRegion = 2 + 3 + 4 + 1 + 1 + 7 + 3 + 1 + 1; // buckets, functions, log groups, topic, trail, alarms, roles, API, schedule
+    expect(named).toHaveLength(2 * perRegion + 2 + 1 + 2); // + both key aliases, the table, both replication roles
     for (const n of named) expect(n).toMatch(/-dev($|-)/);
   });
 });
@@ -553,9 +569,11 @@ describe('configured stack', () => {
       expect(c.allowed_publishers).toEqual({ signing_profile_version_arns: [arn] });
       expect(c.policies).toEqual({ untrusted_artifact_on_deployment: 'Enforce' });
     }
-    const attached = resourcesOf(json, 'aws_lambda_function').map((f) => f.code_signing_config_arn).sort();
-    expect(attached).toEqual(configs.map(([name]) => `\${aws_lambda_code_signing_config.${name}.arn}`).sort());
-    expect(configs.map(([, c]) => c.provider ?? 'primary').sort()).toEqual(['aws.secondary', 'primary']);
+    // Every function of a region (processor, heartbeat, health) under that region's config.
+    const configOf = Object.fromEntries(configs.map(([name, c]) => [c.provider ?? 'primary', `\${aws_lambda_code_signing_config.${name}.arn}`]));
+    const fns = resourcesOf(json, 'aws_lambda_function');
+    expect(fns).toHaveLength(6);
+    for (const f of fns) expect(f.code_signing_config_arn).toBe(configOf[f.provider ?? 'primary']);
   });
 
   it('stores state in S3 with encryption and lock files when TF_STATE_BUCKET is set', () => {
@@ -594,8 +612,9 @@ describe('warm standby in the secondary region', () => {
   const replicaKey = `${ref('aws_kms_replica_key', json)}.arn}`;
 
   it('runs the same bundle in the secondary region against the local table replica', () => {
-    const [fn] = secondary('aws_lambda_function');
-    const [primary] = primaryResourcesOf(json, 'aws_lambda_function');
+    const processorIn = (fns: Array<Record<string, any>>) => fns.find((f) => f.function_name === 'transaction-processor-dev')!;
+    const fn = processorIn(secondary('aws_lambda_function'));
+    const primary = processorIn(primaryResourcesOf(json, 'aws_lambda_function'));
     expect(fn).toMatchObject({ function_name: 'transaction-processor-dev', runtime: 'nodejs22.x', kms_key_arn: replicaKey });
     expect(fn.source_code_hash).toBe(primary.source_code_hash);
     expect(fn.environment.variables.DYNAMODB_TABLE_NAME).toBe(primary.environment.variables.DYNAMODB_TABLE_NAME);
@@ -603,7 +622,7 @@ describe('warm standby in the secondary region', () => {
     expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe(replicaKey);
     const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-processor-dev-standby')!;
     expect(fn.role).toBe(`\${aws_iam_role.${Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0]}.arn}`);
-    const policy = JSON.parse(resourcesOf(json, 'aws_iam_role_policy').find((p) => p.role.includes('standby'))!.policy);
+    const policy = JSON.parse(resourcesOf(json, 'aws_iam_role_policy').find((p) => p.role.includes('standby') && p.name === 'transaction-processor')!.policy);
     const bySid = Object.fromEntries(policy.Statement.map((st: any) => [st.Sid, st.Resource]));
     expect(bySid.TransactionsTable).toMatch(/:dynamodb:us-west-2:.*:table\/\$\{aws_dynamodb_table\..*\.name\}$/);
     expect(bySid.TransactionKey).toBe(replicaKey);
@@ -618,11 +637,13 @@ describe('warm standby in the secondary region', () => {
 
   it('encrypts everything in the secondary region with the replica key, which serves its log group and alarms', () => {
     expect(secondary('aws_sns_topic')[0].kms_master_key_id).toBe(replicaKey);
-    expect(secondary('aws_cloudwatch_log_group')[0].kms_key_id).toBe(replicaKey);
+    for (const g of secondary('aws_cloudwatch_log_group')) expect(g.kms_key_id).toBe(replicaKey);
+    for (const f of secondary('aws_lambda_function')) expect(f.kms_key_arn).toBe(replicaKey);
     const policy = JSON.parse(resourcesOf(json, 'aws_kms_replica_key')[0].policy);
     const logs = policy.Statement.find((st: any) => st.Sid === 'CloudWatchLogsForProcessorLogGroup');
     expect(logs.Principal).toEqual({ Service: 'logs.us-west-2.amazonaws.com' });
-    expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toMatch(/:logs:us-west-2:.*transaction-processor-dev$/);
+    expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toHaveLength(4);
+    for (const arn of logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']) expect(arn).toMatch(/:logs:us-west-2:/);
   });
 
   it('replicates documents into the secondary bucket, re-encrypted with the replica key, with RTC', () => {
@@ -652,12 +673,15 @@ describe('warm standby in the secondary region', () => {
   it('alarms on its own region, including replication back into the primary', () => {
     const alarms = secondary('aws_cloudwatch_metric_alarm');
     expect(alarms.map((a) => a.alarm_name).sort()).toEqual([
+      'tap-dr-dev-document-replication-failed-standby',
+      'tap-dr-dev-document-replication-latency-standby',
       'tap-dr-dev-dynamodb-throttles-standby',
+      'tap-dr-dev-heartbeat-staleness-standby',
       'tap-dr-dev-lambda-errors-standby',
       'tap-dr-dev-lambda-throttles-standby',
       'tap-dr-dev-replication-latency-standby',
     ]);
-    expect(alarms.find((a) => a.metric_name === 'ReplicationLatency')!.dimensions.ReceivingRegion).toBe('us-east-1');
+    expect(alarms.find((a) => a.namespace === 'AWS/DynamoDB' && a.metric_name === 'ReplicationLatency')!.dimensions.ReceivingRegion).toBe('us-east-1');
     const topic = `\${aws_sns_topic.${Object.entries(json.resource.aws_sns_topic).find(([, t]) => t.provider === 'aws.secondary')![0]}.arn}`;
     for (const a of alarms) expect(a.alarm_actions).toEqual([topic]);
   });

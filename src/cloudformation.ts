@@ -24,8 +24,8 @@ import {
 } from './config';
 import {
   alarmDimensions,
-  alarms,
   AlarmSpec,
+  alarmSpecs,
   CROSS_REGION_ROLE_DESCRIPTION,
   crossRegionPolicy,
   crossRegionTrustPolicy,
@@ -44,7 +44,13 @@ import {
   table,
   tableKeySchema,
   trailBucketPolicy,
+  API,
+  apiAccessLogFormat,
+  REGIONAL_FUNCTIONS,
+  regionalFunction,
+  regionalVariables,
 } from './design';
+import { HEARTBEAT } from './heartbeat-contract';
 import { names, NameParts } from './naming';
 
 /** The CloudFormation intrinsics this emitter produces. */
@@ -184,7 +190,8 @@ function alarmResource(spec: AlarmSpec): CfnResource {
     alarmDimensions(spec, {
       tableName: ref('TransactionDynamoDBTable'),
       functionName: ref('TransactionProcessorFunction'),
-      replicaRegion: ref(P.secondaryRegion),
+      region: ref('AWS::Region'),
+      peerRegion: ref(P.secondaryRegion),
     }),
   ).map(([Name, Value]) => ({ Name, Value }));
   const metric = spec.expression
@@ -315,6 +322,129 @@ function codeSigning(config: TapConfig): Record<string, CfnResource> {
       },
     },
   };
+}
+
+/** The heartbeat canary and /health, as src/regional-tier.ts builds them; this template has no peer to watch. */
+function regionalFunctionsCfn(config: TapConfig, handlerCode: string, keyArn: CfnValue): Record<string, CfnResource> {
+  const out: Record<string, CfnResource> = {};
+  const ids = { heartbeat: 'HeartbeatFunction', health: 'HealthFunction' } as const;
+  for (const what of ['heartbeat', 'health'] as const) {
+    const f = REGIONAL_FUNCTIONS[what];
+    const id = ids[what];
+    out[`${id}LogGroup`] = retained(config, {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupName: sub(names.functionLogGroup(f.functionName(cfnNames))), RetentionInDays: config.logRetentionDays, KmsKeyId: keyArn },
+    });
+    out[`${id}Role`] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: sub(names.regionalRole(cfnNames, what, false)),
+        Description: f.description,
+        AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
+        Policies: [{ PolicyName: sub(f.functionName(cfnNames)), PolicyDocument: f.policy(cfnDialect, cfnEnv, cfnNames, { tableArn: getAtt('TransactionDynamoDBTable', 'Arn'), keyArn }) }],
+        Tags: tags(config),
+      },
+    };
+    out[id] = {
+      Type: 'AWS::Lambda::Function',
+      DependsOn: [`${id}LogGroup`],
+      Properties: {
+        FunctionName: sub(f.functionName(cfnNames)),
+        Description: f.description,
+        Runtime: processor.runtime,
+        Handler: `index.${f.handler}`,
+        Code: lambdaCode(handlerCode),
+        Role: getAtt(`${id}Role`, 'Arn'),
+        MemorySize: regionalFunction.memorySize,
+        Timeout: regionalFunction.timeoutSeconds,
+        KmsKeyArn: keyArn,
+        TracingConfig: { Mode: processor.tracingMode },
+        Environment: {
+          Variables: regionalVariables({ tableName: ref('TransactionDynamoDBTable'), peerRegion: '', keyArn, rpoTargetSeconds: config.rpoTargetSeconds }),
+        },
+        ...(config.codeSigningProfileVersionArn ? { CodeSigningConfigArn: ref('ProcessorCodeSigningConfig') } : {}),
+        Tags: tags(config),
+      },
+    };
+  }
+  out.HeartbeatSchedule = {
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      Name: sub(names.heartbeatRule(cfnNames)),
+      Description: 'Every minute: the replication heartbeat',
+      ScheduleExpression: HEARTBEAT.schedule,
+      Targets: [{ Id: 'heartbeat', Arn: getAtt('HeartbeatFunction', 'Arn') }],
+    },
+  };
+  out.HeartbeatPermission = {
+    Type: 'AWS::Lambda::Permission',
+    Properties: {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: ref('HeartbeatFunction'),
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt('HeartbeatSchedule', 'Arn'),
+    },
+  };
+  return out;
+}
+
+/** The region's HTTP API, as src/regional-api.ts builds it. */
+function regionalApiCfn(config: TapConfig, keyArn: CfnValue): Record<string, CfnResource> {
+  const out: Record<string, CfnResource> = {
+    TransactionsApi: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: sub(names.api(cfnNames)), ProtocolType: 'HTTP', Description: API.description } },
+    ApiAccessLogGroup: retained(config, {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupName: sub(names.apiAccessLogGroup(cfnNames)), RetentionInDays: config.logRetentionDays, KmsKeyId: keyArn },
+    }),
+    ApiDefaultStage: {
+      Type: 'AWS::ApiGatewayV2::Stage',
+      Properties: {
+        ApiId: ref('TransactionsApi'),
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: config.apiThrottle.rateLimit,
+          ThrottlingBurstLimit: config.apiThrottle.burstLimit,
+          DetailedMetricsEnabled: true,
+        },
+        AccessLogSettings: { DestinationArn: getAtt('ApiAccessLogGroup', 'Arn'), Format: apiAccessLogFormat() },
+      },
+    },
+  };
+  const fnIds = { processor: 'TransactionProcessorFunction', health: 'HealthFunction' } as const;
+  for (const route of API.routes) {
+    const id = route.id === 'transactions' ? 'ApiTransactions' : 'ApiHealth';
+    const fn = fnIds[route.target];
+    out[`${id}Integration`] = {
+      Type: 'AWS::ApiGatewayV2::Integration',
+      Properties: {
+        ApiId: ref('TransactionsApi'),
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: getAtt(fn, 'Arn'),
+        PayloadFormatVersion: API.payloadFormatVersion,
+        TimeoutInMillis: API.integrationTimeoutMs,
+      },
+    };
+    out[`${id}Route`] = {
+      Type: 'AWS::ApiGatewayV2::Route',
+      Properties: {
+        ApiId: ref('TransactionsApi'),
+        RouteKey: route.routeKey,
+        AuthorizationType: route.authorization,
+        Target: cfnDialect.join('integrations/', ref(`${id}Integration`)),
+      },
+    };
+    out[`${id}Permission`] = {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: ref(fn),
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: cfnDialect.join('arn:', ref('AWS::Partition'), ':execute-api:', ref('AWS::Region'), ':', ref('AWS::AccountId'), ':', ref('TransactionsApi'), `/*/${route.routeKey.replace(' ', '')}`),
+      },
+    };
+  }
+  return out;
 }
 
 /** The secondary-region template: the customer-managed key the table's replica uses. Deploy it first. */
@@ -475,8 +605,17 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
       },
     },
   };
-  Object.assign(resources, auditTrail(config, 'TransactionDocumentsBucket', keyArn), codeSigning(config));
-  for (const spec of alarms) resources[spec.logicalId] = alarmResource(spec);
+  Object.assign(
+    resources,
+    auditTrail(config, 'TransactionDocumentsBucket', keyArn),
+    codeSigning(config),
+    regionalFunctionsCfn(config, handlerCode, keyArn),
+    regionalApiCfn(config, keyArn),
+  );
+  // This template's region has no standby peer writing heartbeats and replicates no documents.
+  for (const spec of alarmSpecs({ rpoTargetSeconds: config.rpoTargetSeconds, watchesPeer: false, replicatesDocuments: false })) {
+    resources[spec.logicalId] = alarmResource(spec);
+  }
 
   const values: Record<OutputId, CfnValue> = {
     KMSKeyId: ref('TransactionKMSKey'),
@@ -494,6 +633,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
     CrossRegionRoleArn: getAtt('CrossRegionAssumeRole', 'Arn'),
     SecondaryKMSKeyArn: ref(P.secondaryKeyArn),
     ReplicationLatencyAlarmName: ref('ReplicationLatencyAlarm'),
+    PrimaryApiEndpoint: getAtt('TransactionsApi', 'ApiEndpoint'),
   };
 
   return {

@@ -10,6 +10,8 @@
  * uses it too and must load fast.
  */
 
+import { worstCaseDnsFailoverSeconds } from './design';
+
 /** Lowercase letters, digits and hyphens; starts and ends alphanumeric; 1-20 characters.
  *  It ends up in S3 bucket, KMS alias and stack names, hence the strictness. */
 export const ENVIRONMENT_SUFFIX_PATTERN = '^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$';
@@ -26,6 +28,11 @@ export const ROLE_ARN_DESCRIPTION = 'IAM role ARNs such as arn:aws:iam::12345678
 /** A signing profile version ARN, which is what Lambda's AllowedPublishers takes. */
 export const SIGNING_PROFILE_VERSION_ARN_PATTERN =
   '^arn:aws[a-z-]*:signer:[a-z0-9-]+:\\d{12}:/signing-profiles/[A-Za-z0-9_]{2,64}/[A-Za-z0-9]{10}$';
+
+/** A Route 53 hosted zone id, as the console shows it (Z + up to 31 uppercase letters or digits). */
+export const HOSTED_ZONE_ID_PATTERN = '^Z[A-Z0-9]{1,31}$';
+/** A lowercase DNS name with at least two labels, no trailing dot (ACM and API Gateway custom domains). */
+export const DOMAIN_NAME_PATTERN = '^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$';
 
 /** Tag keys tap-dr sets itself; EXTRA_TAGS may not override them. */
 export const RESERVED_TAG_KEYS = ['Project', 'Environment', 'ManagedBy'] as const;
@@ -72,6 +79,16 @@ export interface TapConfig {
   readonly codeSigningProfileVersionArn?: string;
   readonly logRetentionDays: number;
   readonly noncurrentVersionExpirationDays: number;
+  /** Replication staleness beyond this many seconds alarms and makes /health degraded. */
+  readonly rpoTargetSeconds: number;
+  /** Worst-case failover time the DNS health check must fit in (dr:check verifies it). */
+  readonly rtoTargetSeconds: number;
+  /** Steady-state requests per second and burst of each regional API's $default stage. */
+  readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Health-checked Route 53 failover between the regional APIs; absent unless both are set. */
+  readonly dnsFailover?: { readonly hostedZoneId: string; readonly domainName: string };
+  /** Minutes an FIS experiment pauses global-table replication; absent unless FIS_DRILL is on. */
+  readonly fisDrill?: { readonly pauseMinutes: number };
   readonly extraTags: Readonly<Record<string, string>>;
   readonly stateBackend: StateBackendConfig;
 }
@@ -103,6 +120,14 @@ const ENV_VARS = {
   codeSigningProfileVersionArn: 'CODE_SIGNING_PROFILE_VERSION_ARN',
   logRetentionDays: 'LOG_RETENTION_DAYS',
   noncurrentVersionExpirationDays: 'NONCURRENT_VERSION_EXPIRATION_DAYS',
+  rpoTargetSeconds: 'RPO_TARGET_SECONDS',
+  rtoTargetSeconds: 'RTO_TARGET_SECONDS',
+  apiThrottleRateLimit: 'API_THROTTLE_RATE_LIMIT',
+  apiThrottleBurstLimit: 'API_THROTTLE_BURST_LIMIT',
+  hostedZoneId: 'HOSTED_ZONE_ID',
+  domainName: 'DOMAIN_NAME',
+  fisDrill: 'FIS_DRILL',
+  fisPauseMinutes: 'FIS_PAUSE_MINUTES',
   extraTags: 'EXTRA_TAGS',
   stateBucket: 'TF_STATE_BUCKET',
   stateKey: 'TF_STATE_KEY',
@@ -345,6 +370,52 @@ function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): St
   return { kind: 'local' };
 }
 
+/** Recovery targets, the regional APIs' throttling, DNS failover and the FIS drill. */
+function parseRecovery(r: Reader) {
+  const rpoTargetSeconds = r.integer(S.rpoTargetSeconds, 10, 3600, 60) ?? 60;
+  const rtoTargetSeconds = r.integer(S.rtoTargetSeconds, 30, 86400, 300) ?? 300;
+  const rateLimit = r.integer(S.apiThrottleRateLimit, 1, 10000, 100) ?? 100;
+  const burstLimit = r.integer(S.apiThrottleBurstLimit, 1, 5000, 200) ?? 200;
+  const hostedZoneId = r.matching(S.hostedZoneId, new RegExp(HOSTED_ZONE_ID_PATTERN), 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ');
+  const domainName = r.matching(
+    S.domainName,
+    new RegExp(DOMAIN_NAME_PATTERN),
+    'a lowercase DNS name in that zone such as payments.example.com (no trailing dot, no wildcard)',
+  );
+  const zoneSet = r.raw(S.hostedZoneId) !== undefined;
+  const domainSet = r.raw(S.domainName) !== undefined;
+  if (zoneSet !== domainSet) {
+    const [set, unset] = zoneSet ? [S.hostedZoneId, S.domainName] : [S.domainName, S.hostedZoneId];
+    r.problems.push(`${r.where(set)} is set but ${unset.env} is not: DNS failover needs both (or neither)`);
+  }
+  const fisDrill = r.boolean(S.fisDrill, false);
+  const pauseMinutes = r.integer(S.fisPauseMinutes, 1, 60, 5) ?? 5;
+  if (!fisDrill && r.raw(S.fisPauseMinutes) !== undefined) {
+    r.problems.push(`${r.where(S.fisPauseMinutes)} is set but ${S.fisDrill.env} is not true: it only shapes the FIS drill`);
+  }
+  return {
+    rpoTargetSeconds,
+    rtoTargetSeconds,
+    apiThrottle: Object.freeze({ rateLimit, burstLimit }),
+    ...(hostedZoneId && domainName ? { dnsFailover: Object.freeze({ hostedZoneId, domainName }) } : {}),
+    ...(fisDrill ? { fisDrill: Object.freeze({ pauseMinutes }) } : {}),
+  };
+}
+
+/** DNS failover and the FIS drill act on the standby tier; without it they have nothing to fail over to. */
+function needsStandby(r: Reader, standby: boolean, recovery: ReturnType<typeof parseRecovery>): void {
+  const uses = [recovery.dnsFailover && S.hostedZoneId, recovery.fisDrill && S.fisDrill].filter((x): x is Setting => !!x);
+  if (!standby) {
+    for (const s of uses) r.problems.push(`${r.where(s)} needs the standby tier, but ${r.where(S.standbyProcessor)} is false`);
+  }
+  const worst = worstCaseDnsFailoverSeconds();
+  if (recovery.dnsFailover && worst > recovery.rtoTargetSeconds) {
+    r.problems.push(
+      `${r.where(S.rtoTargetSeconds)}=${recovery.rtoTargetSeconds} is below DNS failover's worst case of ${worst} s (health check interval x threshold + record TTL): expected at least ${worst}`,
+    );
+  }
+}
+
 const DEFAULT_REGIONS = { primary: 'us-east-1', secondary: 'us-west-2' } as const;
 
 /** Both regions; when they collide, says which one was defaulted and how to set it. */
@@ -394,6 +465,8 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
   const logRetentionDays = r.oneOf(S.logRetentionDays, LOG_RETENTION_DAYS_ALLOWED, "CloudWatch's retention periods", 365);
   const noncurrentVersionExpirationDays = r.integer(S.noncurrentVersionExpirationDays, 1, 3650, 90) ?? 90;
   const extraTags = parseTags(r);
+  const recovery = parseRecovery(r);
+  needsStandby(r, standbyProcessor, recovery);
   const stateBackend = parseStateBackend(r, environmentSuffix, primaryRegion ?? 'us-east-1');
   r.unknownContextKeys();
 
@@ -411,6 +484,7 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     ...(codeSigningProfileVersionArn ? { codeSigningProfileVersionArn } : {}),
     logRetentionDays,
     noncurrentVersionExpirationDays,
+    ...recovery,
     extraTags: Object.freeze({ ...extraTags }),
     stateBackend: Object.freeze(stateBackend),
   });

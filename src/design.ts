@@ -6,7 +6,10 @@
  * No cdktf imports here (the CloudFormation emitter must not load cdktf).
  */
 import type { TapConfig } from './config';
+import { HANDLERS, HEARTBEAT, REGIONAL_ENV } from './heartbeat-contract';
 import { names, NameParts, PROJECT } from './naming';
+export { alarmDimensions, alarmSpecs } from './alarms';
+export type { AlarmId, AlarmScope, AlarmSpec } from './alarms';
 
 /** Tags on every resource: the configured extra tags, then the ones tap-dr owns (they win). */
 export function standardTags<T>(config: TapConfig, environment: string | T, managedBy: string): Record<string, string | T> {
@@ -83,104 +86,102 @@ export function processorVariables<T>(r: { tableName: T; bucketName: T; topicArn
   };
 }
 
-export interface MetricSpec {
-  readonly id: string;
-  readonly metricName: string;
-  readonly stat: string;
+/** The heartbeat canary and /health: small, quick, and bounded well inside a health checker's timeout. */
+export const regionalFunction = { memorySize: 128, timeoutSeconds: 10, callTimeoutMs: 2000 } as const;
+
+/** The two small functions of every regional tier, by what they are for. */
+export const REGIONAL_FUNCTIONS = {
+  heartbeat: {
+    handler: HANDLERS.heartbeat,
+    functionName: names.heartbeatFunction,
+    description: "Replication heartbeat: writes this region's beat, publishes the age of the other region's",
+    policy: heartbeatPolicy,
+  },
+  health: {
+    handler: HANDLERS.health,
+    functionName: names.healthFunction,
+    description: 'GET /health: table reachable, key enabled, replication within the RPO target',
+    policy: healthPolicy,
+  },
+} as const;
+
+/** Their environment. An empty peer region: nothing to watch (no standby tier). */
+export function regionalVariables<T>(r: { tableName: string | T; peerRegion: string | T; keyArn: string | T; rpoTargetSeconds: number }): Record<string, string | T> {
+  return {
+    [REGIONAL_ENV.tableName]: r.tableName,
+    [REGIONAL_ENV.peerRegion]: r.peerRegion,
+    [REGIONAL_ENV.rpoTargetSeconds]: String(r.rpoTargetSeconds),
+    [REGIONAL_ENV.kmsKeyArn]: r.keyArn,
+    [REGIONAL_ENV.callTimeoutMs]: String(regionalFunction.callTimeoutMs),
+  };
 }
 
-export interface AlarmSpec {
-  /** CloudFormation logical id, and the Terraform construct id. */
-  readonly logicalId: string;
-  readonly nameSuffix: string;
-  readonly description: string;
-  readonly namespace: string;
-  /** Either one metric, or several combined by `expression` (metric math). */
-  readonly metrics: readonly MetricSpec[];
-  readonly expression?: string;
-  readonly period: number;
-  readonly evaluationPeriods: number;
-  readonly threshold: number;
-  readonly comparisonOperator: string;
-  /** Explicit, so "no traffic" never reads as INSUFFICIENT_DATA on a pager. */
-  readonly treatMissingData: 'notBreaching' | 'breaching' | 'ignore' | 'missing';
-  /** Which resource the dimensions point at. */
-  readonly target: 'table' | 'function';
-  /** Extra dimension for the secondary region (replication latency). */
-  readonly receivingRegion?: boolean;
+/** Each region's HTTP API: what it routes where, and how it is protected. */
+export const API = {
+  description: 'tap-dr regional entry point: POST /transactions (IAM auth) and GET /health',
+  payloadFormatVersion: '2.0',
+  /** Above the processor's own worst case would be pointless: HTTP APIs cap integrations at 30 s. */
+  integrationTimeoutMs: 29_000,
+  permissionPrefix: 'AllowApiGateway-',
+  routes: [
+    { id: 'transactions', routeKey: 'POST /transactions', authorization: 'AWS_IAM', target: 'processor' },
+    // Unauthenticated so Route 53 health checkers can reach it; it returns no data.
+    { id: 'health', routeKey: 'GET /health', authorization: 'NONE', target: 'health' },
+  ],
+} as const;
+
+/** One JSON line per request: who, what, when and how it ended; no bodies. */
+export function apiAccessLogFormat(): string {
+  return JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    caller: '$context.identity.caller',
+    userArn: '$context.identity.userArn',
+    requestTime: '$context.requestTime',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    latencyMs: '$context.responseLatency',
+    integrationError: '$context.integrationErrorMessage',
+  });
 }
 
-export const alarms: readonly AlarmSpec[] = [
-  {
-    logicalId: 'DynamoDBThrottleAlarm',
-    nameSuffix: 'dynamodb-throttles',
-    description: 'DynamoDB read or write requests to the transactions table are being throttled',
-    namespace: 'AWS/DynamoDB',
-    metrics: [
-      { id: 'reads', metricName: 'ReadThrottleEvents', stat: 'Sum' },
-      { id: 'writes', metricName: 'WriteThrottleEvents', stat: 'Sum' },
+/**
+ * Route 53 failover between the regional APIs. Worst case, a dead primary is noticed after
+ * `requestIntervalSeconds x failureThreshold` and resolvers forget the old answer after the
+ * record's TTL (an alias to an API Gateway domain answers with a 60 s TTL).
+ */
+export const DNS_FAILOVER = {
+  requestIntervalSeconds: 10,
+  failureThreshold: 3,
+  aliasTtlSeconds: 60,
+  healthPath: '/health',
+} as const;
+
+/** The longest a client can keep resolving to a dead primary, in seconds. */
+export function worstCaseDnsFailoverSeconds(h: { requestIntervalSeconds: number; failureThreshold: number; aliasTtlSeconds: number } = DNS_FAILOVER): number {
+  return h.requestIntervalSeconds * h.failureThreshold + h.aliasTtlSeconds;
+}
+
+/** The FIS drill: pause replication into the standby replica until its staleness alarm fires. */
+export const FIS_DRILL = {
+  actionId: 'aws:dynamodb:global-table-pause-replication',
+  targetResourceType: 'aws:dynamodb:global-table',
+  description: 'tap-dr drill: pause global-table replication into the standby region until the heartbeat staleness alarm fires',
+} as const;
+
+/** FIS's role for the drill: the pause action's documented permissions, on this table only. */
+export function fisDrillPolicy<T>(tableArn: string | T): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PauseReplicationOfThisTable',
+        Effect: 'Allow',
+        Action: ['dynamodb:DescribeTable', 'dynamodb:GetResourcePolicy', 'dynamodb:PutResourcePolicy', 'dynamodb:DeleteResourcePolicy'],
+        Resource: tableArn,
+      },
     ],
-    // FILL: a table with read throttles but no write datapoints must still alarm.
-    expression: 'FILL(reads, 0) + FILL(writes, 0)',
-    period: 60,
-    evaluationPeriods: 1,
-    threshold: 1,
-    comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    treatMissingData: 'notBreaching',
-    target: 'table',
-  },
-  {
-    logicalId: 'LambdaErrorAlarm',
-    nameSuffix: 'lambda-errors',
-    description: 'The transaction processor raised unhandled errors',
-    namespace: 'AWS/Lambda',
-    metrics: [{ id: 'errors', metricName: 'Errors', stat: 'Sum' }],
-    period: 60,
-    evaluationPeriods: 1,
-    threshold: 1,
-    comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    treatMissingData: 'notBreaching',
-    target: 'function',
-  },
-  {
-    logicalId: 'LambdaThrottleAlarm',
-    nameSuffix: 'lambda-throttles',
-    description: 'Invocations of the transaction processor are being throttled',
-    namespace: 'AWS/Lambda',
-    metrics: [{ id: 'throttles', metricName: 'Throttles', stat: 'Sum' }],
-    period: 60,
-    evaluationPeriods: 1,
-    threshold: 1,
-    comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    treatMissingData: 'notBreaching',
-    target: 'function',
-  },
-  {
-    // Beyond the seed: its "RPO < 1 minute" claim is only true while replication keeps up,
-    // so the claim gets a pager. Missing data is "breaching": no replication metric means
-    // we cannot show the RPO holds.
-    logicalId: 'ReplicationLatencyAlarm',
-    nameSuffix: 'replication-latency',
-    description: 'Replication to the secondary region lags by more than the 60 s RPO budget',
-    namespace: 'AWS/DynamoDB',
-    metrics: [{ id: 'latency', metricName: 'ReplicationLatency', stat: 'Maximum' }],
-    period: 60,
-    evaluationPeriods: 1,
-    threshold: 60000,
-    comparisonOperator: 'GreaterThanThreshold',
-    treatMissingData: 'ignore',
-    target: 'table',
-    receivingRegion: true,
-  },
-];
-
-/** What an alarm's metrics are dimensioned by, in the region that watches them. */
-export function alarmDimensions<T>(
-  spec: AlarmSpec,
-  r: { tableName: string | T; functionName: string | T; replicaRegion: string | T },
-): Record<string, string | T> {
-  if (spec.target === 'function') return { FunctionName: r.functionName };
-  return spec.receivingRegion ? { TableName: r.tableName, ReceivingRegion: r.replicaRegion } : { TableName: r.tableName };
+  };
 }
 
 /** The seed's 13 outputs (same ids in both deliverables), plus the two this project adds. */
@@ -200,6 +201,7 @@ export const outputs = [
   { id: 'CrossRegionRoleArn', description: 'ARN of the cross-region role (only when CROSS_REGION_TRUSTED_PRINCIPALS names someone)' },
   { id: 'SecondaryKMSKeyArn', description: 'ARN of the customer-managed key encrypting the secondary-region replica' },
   { id: 'ReplicationLatencyAlarmName', description: 'Name of the replication latency (RPO) alarm' },
+  { id: 'PrimaryApiEndpoint', description: 'HTTPS entry point of the primary region: POST /transactions (SigV4) and GET /health' },
 ] as const;
 
 export type OutputId = (typeof outputs)[number]['id'];
@@ -207,6 +209,7 @@ export type OutputId = (typeof outputs)[number]['id'];
 /** Terraform-only outputs of the secondary region's standby (the CloudFormation deliverable has no standby). */
 export const standbyOutputs = [
   { id: 'StandbyLambdaFunctionArn', description: 'ARN of the standby transaction processor in the secondary region' },
+  { id: 'StandbyApiEndpoint', description: 'HTTPS entry point of the secondary region: POST /transactions (SigV4) and GET /health' },
   { id: 'SecondaryS3BucketName', description: 'Name of the replicated documents bucket in the secondary region' },
   { id: 'SecondarySNSTopicArn', description: 'ARN of the alert topic in the secondary region' },
 ] as const;
@@ -255,9 +258,80 @@ export function tableArnIn<T>(d: Dialect<T>, e: Env<T>, region: string | T, tabl
   return regionalArn(d, e, 'dynamodb', region, d.join('table/', tableName));
 }
 
-function logGroupArn<T>(d: Dialect<T>, e: Env<T>, p: NameParts): string | T {
-  // Built from the name: Terraform's `arn` lacks the ":*" CloudFormation's GetAtt has.
-  return regionalArn(d, e, 'logs', e.region, `log-group:${names.processorLogGroup(p)}`);
+/** A log group's ARN, built from its name: Terraform's `arn` lacks the ":*" CloudFormation's GetAtt has. */
+function logGroupArnOf<T>(d: Dialect<T>, e: Env<T>, logGroupName: string): string | T {
+  return regionalArn(d, e, 'logs', e.region, `log-group:${logGroupName}`);
+}
+
+/** Every log group a region's key encrypts: the three functions' and the API's access logs. */
+export function regionalLogGroups(p: NameParts): string[] {
+  return [
+    names.processorLogGroup(p),
+    names.functionLogGroup(names.heartbeatFunction(p)),
+    names.functionLogGroup(names.healthFunction(p)),
+    names.apiAccessLogGroup(p),
+  ];
+}
+
+function ownLogGroup<T>(d: Dialect<T>, e: Env<T>, logGroupName: string): PolicyStatement<T> {
+  return {
+    Sid: 'OwnLogGroup',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: d.join(logGroupArnOf(d, e, logGroupName), ':*'),
+  };
+}
+
+/** Heartbeat items only: DynamoDB's LeadingKeys condition pins the partition key to the prefix. */
+const heartbeatItemsOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${HEARTBEAT.idPrefix}*`] } };
+
+export interface RegionalRefs<T> {
+  readonly tableArn: string | T;
+  readonly keyArn: string | T;
+}
+
+/** The canary: write this region's beat, read the peer's, publish one metric. Nothing else. */
+export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: RegionalRefs<T>): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'HeartbeatItemsOnly',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: r.tableArn,
+        Condition: heartbeatItemsOnly,
+      },
+      {
+        // Decrypt: the function's environment and DynamoDB reads; GenerateDataKey: DynamoDB writes.
+        Sid: 'RegionKeyThroughDynamoDB',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: r.keyArn,
+      },
+      {
+        // PutMetricData has no resource-level permissions; the namespace condition is its scope.
+        Sid: 'StalenessMetricOnly',
+        Effect: 'Allow',
+        Action: ['cloudwatch:PutMetricData'],
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': HEARTBEAT.namespace } },
+      },
+      ownLogGroup(d, e, names.functionLogGroup(names.heartbeatFunction(p))),
+    ],
+  };
+}
+
+/** /health: read the peer's beat and check the key is enabled; it can read no transaction. */
+export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: RegionalRefs<T>): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'HeartbeatItemsOnly', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: r.tableArn, Condition: heartbeatItemsOnly },
+      { Sid: 'RegionKeyState', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Decrypt'], Resource: r.keyArn },
+      ownLogGroup(d, e, names.functionLogGroup(names.healthFunction(p))),
+    ],
+  };
 }
 
 export interface ProcessorRefs<T> {
@@ -296,12 +370,7 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         Resource: r.keyArn,
       },
       { Sid: 'Alerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: r.topicArn },
-      {
-        Sid: 'OwnLogGroup',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: d.join(logGroupArn(d, e, p), ':*'),
-      },
+      ownLogGroup(d, e, names.processorLogGroup(p)),
       {
         // X-Ray has no resource-level permissions; these two write-only actions are all tracing needs.
         Sid: 'XRayTracing',
@@ -373,7 +442,9 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
         Principal: { Service: d.join('logs.', e.region, '.amazonaws.com') },
         Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         Resource: '*',
-        Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(d, e, p) } },
+        Condition: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': regionalLogGroups(p).map((g) => logGroupArnOf(d, e, g)) },
+        },
       },
       {
         // SNS documents these two conditions for CloudWatch alarms publishing to an encrypted topic.

@@ -1,23 +1,32 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-replication-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { RTC_MINUTES } from './alarms';
 import { documentReplicationPolicy, Env, serviceTrustPolicy } from './design';
 import { policyJson, tfDialect } from './tf-support';
 
 export interface DocumentReplicationProps {
   readonly roleName: string;
+  /** The source bucket's region as `region`, the destination's as `secondaryRegion`. */
   readonly env: Env<string>;
+  /** The source bucket's region's provider; the default (primary) provider when absent. */
+  readonly provider?: AwsProvider;
+  readonly ruleId: string;
+  readonly description: string;
   readonly source: { readonly bucketId: string; readonly bucketArn: string; readonly keyArn: string; readonly versioning: S3BucketVersioningA };
   readonly destination: { readonly bucketArn: string; readonly keyArn: string; readonly versioning: S3BucketVersioningA };
 }
 
 /**
- * Cross-region replication of the documents bucket, re-encrypted with the secondary
- * region's key, with S3 Replication Time Control: 99.99% of objects within 15 minutes,
- * and metrics that show when replication falls behind. In one Terraform stack both buckets
- * exist before the rule, so the seed's chicken-and-egg (its fix 5) does not arise.
+ * Cross-region replication of a documents bucket into the other region's, re-encrypted with
+ * the destination region's key, with S3 Replication Time Control: 99.99% of objects within
+ * 15 minutes, and metrics that show when replication falls behind. The stack runs one in
+ * each direction: primary to standby for failover, standby back to primary for failback.
+ * S3 never replicates a replica again, so the two rules cannot loop. In one Terraform stack
+ * both buckets exist before the rules, so the seed's chicken-and-egg (its fix 5) does not arise.
  */
 export class DocumentReplication extends Construct {
   readonly role: IamRole;
@@ -26,7 +35,7 @@ export class DocumentReplication extends Construct {
     super(scope, id);
     this.role = new IamRole(this, 'role', {
       name: props.roleName,
-      description: 'S3 replication of tap-dr transaction documents into the secondary region',
+      description: props.description,
       assumeRolePolicy: policyJson(serviceTrustPolicy('s3.amazonaws.com', { e: props.env, sourceArn: props.source.bucketArn })),
     });
     const policy = new IamRolePolicy(this, 'policy', {
@@ -42,11 +51,12 @@ export class DocumentReplication extends Construct {
       ),
     });
     new S3BucketReplicationConfigurationA(this, 'rule', {
+      provider: props.provider,
       bucket: props.source.bucketId,
       role: this.role.arn,
       rule: [
         {
-          id: 'documents-to-secondary',
+          id: props.ruleId,
           status: 'Enabled',
           priority: 1,
           filter: { prefix: '' },
@@ -56,8 +66,8 @@ export class DocumentReplication extends Construct {
             bucket: props.destination.bucketArn,
             storageClass: 'STANDARD',
             encryptionConfiguration: { replicaKmsKeyId: props.destination.keyArn },
-            replicationTime: { status: 'Enabled', time: { minutes: 15 } },
-            metrics: { status: 'Enabled', eventThreshold: { minutes: 15 } },
+            replicationTime: { status: 'Enabled', time: { minutes: RTC_MINUTES } },
+            metrics: { status: 'Enabled', eventThreshold: { minutes: RTC_MINUTES } },
           },
         },
       ],

@@ -1,15 +1,14 @@
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { alarmDimensions, alarms, AlarmSpec } from './design';
+import { AlarmId, alarmDimensions, AlarmScope, AlarmSpec } from './alarms';
 import { names, NameParts } from './naming';
 
 export interface DrAlarmsProps {
   readonly names: NameParts;
-  readonly tableName: string;
-  readonly functionName: string;
-  /** The other region: replication latency is measured into it. */
-  readonly replicaRegion: string;
+  /** Which alarms (src/alarms.ts alarmSpecs) and what they watch. */
+  readonly specs: readonly AlarmSpec[];
+  readonly scope: AlarmScope<string>;
   /** The region's provider (alarms watch metrics of their own region); default when absent. */
   readonly provider?: AwsProvider;
   /** Appended to every alarm name, e.g. "-standby". */
@@ -18,14 +17,14 @@ export interface DrAlarmsProps {
   readonly topicArn: string;
 }
 
-/** The alarms from src/design.ts, each wired to the alert topic. */
+/** The region's alarms from src/alarms.ts, each wired to the region's alert topic. */
 export class DrAlarms extends Construct {
-  readonly byLogicalId: Readonly<Record<string, CloudwatchMetricAlarm>>;
+  readonly byLogicalId: Readonly<Partial<Record<AlarmId, CloudwatchMetricAlarm>>>;
 
   constructor(scope: Construct, id: string, props: DrAlarmsProps) {
     super(scope, id);
-    const byId: Record<string, CloudwatchMetricAlarm> = {};
-    for (const spec of alarms) {
+    const byId: Partial<Record<AlarmId, CloudwatchMetricAlarm>> = {};
+    for (const spec of props.specs) {
       byId[spec.logicalId] = new CloudwatchMetricAlarm(this, spec.logicalId, {
         provider: props.provider,
         alarmName: names.alarm(props.names, spec.nameSuffix, props.nameQualifier),
@@ -36,7 +35,7 @@ export class DrAlarms extends Construct {
         treatMissingData: spec.treatMissingData,
         alarmActions: [props.topicArn],
         okActions: [props.topicArn],
-        ...metricOf(spec, alarmDimensions(spec, props)),
+        ...metricOf(spec, alarmDimensions(spec, props.scope)),
       });
     }
     this.byLogicalId = byId;

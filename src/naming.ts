@@ -31,11 +31,24 @@ export const names = {
   auditTrail: (p: NameParts) => `${PROJECT}-documents-${p.suffix}`,
   trailBucket: (p: AccountRegionParts) => `tap-trail-${p.suffix}-${p.account}-${p.region}`,
   processorFunction: (p: NameParts) => `transaction-processor-${p.suffix}`,
-  processorLogGroup: (p: NameParts) => `/aws/lambda/${names.processorFunction(p)}`,
+  processorLogGroup: (p: NameParts) => names.functionLogGroup(names.processorFunction(p)),
   processorRole: (p: NameParts) => `${PROJECT}-processor-${p.suffix}`,
   /** IAM is global: the secondary region's processor needs a role name of its own. */
   standbyProcessorRole: (p: NameParts) => `${PROJECT}-processor-${p.suffix}-standby`,
   documentReplicationRole: (p: NameParts) => `${PROJECT}-docs-replication-${p.suffix}`,
+  /** Standby documents back into the primary bucket, so failing back loses nothing. */
+  documentFailbackRole: (p: NameParts) => `${PROJECT}-docs-failback-${p.suffix}`,
+  heartbeatFunction: (p: NameParts) => `${PROJECT}-heartbeat-${p.suffix}`,
+  healthFunction: (p: NameParts) => `${PROJECT}-health-${p.suffix}`,
+  /** Lambda writes to /aws/lambda/<function>; the stack creates the group first, encrypted. */
+  functionLogGroup: (functionName: string) => `/aws/lambda/${functionName}`,
+  /** IAM is global: each region's copy of a role needs its own name. */
+  regionalRole: (p: NameParts, what: 'heartbeat' | 'health', standby: boolean) =>
+    `${PROJECT}-${what}-${p.suffix}${standby ? '-standby' : ''}`,
+  api: (p: NameParts) => `${PROJECT}-${p.suffix}`,
+  apiAccessLogGroup: (p: NameParts) => `/aws/apigateway/${PROJECT}-${p.suffix}`,
+  heartbeatRule: (p: NameParts) => `${PROJECT}-heartbeat-${p.suffix}`,
+  fisRole: (p: NameParts) => `${PROJECT}-fis-drill-${p.suffix}`,
   crossRegionRole: (p: NameParts) => `${PROJECT}-cross-region-${p.suffix}`,
   alertTopic: (p: NameParts) => `${PROJECT}-alerts-${p.suffix}`,
   alarm: (p: NameParts, what: string, qualifier = '') => `${PROJECT}-${p.suffix}-${what}${qualifier}`,

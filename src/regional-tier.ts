@@ -1,12 +1,19 @@
 import { Construct } from 'constructs';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { AlertTopic } from './alert-topic';
 import { AuditTrail } from './audit-trail';
 import { TapConfig } from './config';
-import { documentsBucketPolicy, Env } from './design';
+import { AlarmId, alarmSpecs } from './alarms';
+import { documentsBucketPolicy, Env, REGIONAL_FUNCTIONS, regionalVariables } from './design';
+import { HEARTBEAT } from './heartbeat-contract';
+import { RegionalApi } from './regional-api';
+import { RegionalFunction } from './regional-function';
 import { DrAlarms } from './dr-alarms';
 import { HardenedBucket } from './hardened-bucket';
 import { names, NameParts } from './naming';
@@ -35,6 +42,10 @@ export interface RegionalTierProps {
   readonly tableName: string;
   readonly tableArn: string;
   readonly archive: { readonly zipFile: string; readonly codeSha256: string };
+  /** The other region runs a tier too: read its heartbeat and alarm on staleness. */
+  readonly watchesPeer: boolean;
+  /** This region's documents replicate out by this rule (source, destination bucket, rule id). */
+  readonly documentReplication?: { readonly destinationBucket: string; readonly ruleId: string };
 }
 
 /**
@@ -47,7 +58,10 @@ export class RegionalTier extends Construct {
   readonly trail: AuditTrail;
   readonly topic: SnsTopic;
   readonly processor: LambdaFunction;
-  readonly alarms: Readonly<Record<string, CloudwatchMetricAlarm>>;
+  readonly health: LambdaFunction;
+  readonly heartbeat: LambdaFunction;
+  readonly api: RegionalApi;
+  readonly alarms: Readonly<Partial<Record<AlarmId, CloudwatchMetricAlarm>>>;
 
   constructor(scope: Construct, id: string, props: RegionalTierProps) {
     super(scope, id);
@@ -82,7 +96,7 @@ export class RegionalTier extends Construct {
       kmsKeyArn: keyArn,
       alertEmail: config.alertEmail,
     }).topic;
-    this.processor = new TransactionProcessor(this, 'processor', {
+    const processor = new TransactionProcessor(this, 'processor', {
       provider,
       names: props.names,
       env,
@@ -99,15 +113,87 @@ export class RegionalTier extends Construct {
       reservedConcurrency: config.lambdaReservedConcurrency,
       logGroupAddress: `${tier.addressPrefix}processor_logs`,
       codeSigningProfileVersionArn: config.codeSigningProfileVersionArn,
-    }).function;
+    });
+    this.processor = processor.function;
+    const regional = this.regionalFunctions(props, processor.codeSigningConfigArn);
+    this.heartbeat = regional.heartbeat;
+    this.health = regional.health;
+    this.api = new RegionalApi(this, 'api', {
+      provider,
+      names: props.names,
+      processor: this.processor,
+      health: this.health,
+      keyArn,
+      logRetentionDays: config.logRetentionDays,
+      retainOnDelete: config.retainOnDelete,
+      throttle: config.apiThrottle,
+      logGroupAddress: `${tier.addressPrefix}api_access_logs`,
+    });
+    const replication = props.documentReplication;
     this.alarms = new DrAlarms(this, 'alarms', {
       provider,
       names: props.names,
       nameQualifier: tier.alarmQualifier,
-      tableName: props.tableName,
-      functionName: this.processor.functionName,
-      replicaRegion: env.secondaryRegion as string,
+      specs: alarmSpecs({
+        rpoTargetSeconds: config.rpoTargetSeconds,
+        watchesPeer: props.watchesPeer,
+        replicatesDocuments: replication !== undefined,
+      }),
+      scope: {
+        tableName: props.tableName,
+        functionName: this.processor.functionName,
+        region,
+        peerRegion: env.secondaryRegion as string,
+        ...(replication ? { documentReplication: { sourceBucket: this.documents.bucket.bucket, ...replication } } : {}),
+      },
       topicArn: this.topic.arn,
     }).byLogicalId;
+  }
+
+  /** The heartbeat canary (every minute, from EventBridge) and the /health function. */
+  private regionalFunctions(props: RegionalTierProps, codeSigningConfigArn?: string) {
+    const { config, env, provider, keyArn } = props;
+    const tier = TIER[props.role];
+    const environment = regionalVariables({
+      tableName: props.tableName,
+      peerRegion: props.watchesPeer ? (env.secondaryRegion as string) : '',
+      keyArn,
+      rpoTargetSeconds: config.rpoTargetSeconds,
+    });
+    const build = (what: keyof typeof REGIONAL_FUNCTIONS) => {
+      const f = REGIONAL_FUNCTIONS[what];
+      return new RegionalFunction(this, what, {
+        provider,
+        environment,
+        keyArn,
+        archive: props.archive,
+        logRetentionDays: config.logRetentionDays,
+        retainOnDelete: config.retainOnDelete,
+        codeSigningConfigArn,
+        functionName: f.functionName(props.names),
+        description: f.description,
+        handler: f.handler,
+        roleName: names.regionalRole(props.names, what, props.role === 'standby'),
+        policy: f.policy(tfDialect, env, props.names, { tableArn: props.tableArn, keyArn }),
+        logGroupAddress: `${tier.addressPrefix}${what}_logs`,
+      }).function;
+    };
+    const heartbeat = build('heartbeat');
+    const rule = new CloudwatchEventRule(this, 'heartbeat-schedule', {
+      provider,
+      name: names.heartbeatRule(props.names),
+      description: 'Every minute: the replication heartbeat',
+      scheduleExpression: HEARTBEAT.schedule,
+    });
+    new CloudwatchEventTarget(this, 'heartbeat-target', { provider, rule: rule.name, arn: heartbeat.arn });
+    new LambdaPermission(this, 'heartbeat-permission', {
+      provider,
+      statementId: 'AllowHeartbeatSchedule',
+      action: 'lambda:InvokeFunction',
+      functionName: heartbeat.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: rule.arn,
+    });
+    return { heartbeat, health: build('health') };
   }
 }

@@ -10,6 +10,8 @@ import { Env, OutputId, outputs, StandbyOutputId, standbyOutputs, standardTags, 
 import { names, NameParts } from './naming';
 import { configureStateBackend } from './state-backend';
 import { TransactionKeys } from './transaction-keys';
+import { DnsFailover } from './dns-failover';
+import { FisDrill } from './fis-drill';
 import { RegionalTier, TierRole } from './regional-tier';
 import { TransactionTable } from './transaction-table';
 import { tfDialect } from './tf-support';
@@ -21,6 +23,9 @@ export interface TapStackProps {
 }
 
 export const SECONDARY_PROVIDER_ALIAS = 'secondary';
+
+/** The two document replication rules, by the tier whose bucket they leave. */
+const REPLICATION_RULES: Record<TierRole, string> = { primary: 'documents-to-secondary', standby: 'documents-to-primary' };
 
 /** S3-native state locking (use_lockfile) arrived in Terraform 1.10. */
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.10';
@@ -64,13 +69,22 @@ export class TapStack extends TerraformStack {
       retainOnDelete: config.retainOnDelete,
       standby: config.standbyProcessor,
     });
-    const table = new TransactionTable(this, 'transactions', {
+    const transactions = new TransactionTable(this, 'transactions', {
       names: p,
       secondaryProvider: secondary,
       primaryKeyArn: keys.primaryKey.arn,
       secondaryKeyArn: keys.secondaryKey.arn,
       retainOnDelete: config.retainOnDelete,
-    }).table;
+    });
+    const table = { name: transactions.table.name, arn: transactions.table.arn, replicaArn: transactions.replica.arn };
+    // Each tier's documents replicate into the other region's bucket (names are known up front).
+    const replicationOut = (role: TierRole, tierEnv: Env<string>) =>
+      config.standbyProcessor
+        ? {
+            ruleId: REPLICATION_RULES[role],
+            destinationBucket: names.documentsBucket({ ...p, account, region: tierEnv.secondaryRegion as string }),
+          }
+        : undefined;
     const tier = (role: TierRole, tierEnv: Env<string>, keyArn: string, provider?: AwsProvider) =>
       new RegionalTier(this, role, {
         role,
@@ -83,6 +97,8 @@ export class TapStack extends TerraformStack {
         // The replica's ARN is known only by construction: same name, its own region.
         tableArn: role === 'primary' ? table.arn : tableArnIn(tfDialect, tierEnv, tierEnv.region, table.name),
         archive: props.lambdaArchive,
+        watchesPeer: config.standbyProcessor,
+        documentReplication: replicationOut(role, tierEnv),
       });
     const primary = tier('primary', env, keys.primaryKey.arn);
     const crossRegion =
@@ -106,13 +122,14 @@ export class TapStack extends TerraformStack {
       LambdaFunctionName: primary.processor.functionName,
       LambdaFunctionArn: primary.processor.arn,
       SNSTopicArn: primary.topic.arn,
-      DynamoDBThrottleAlarmName: primary.alarms.DynamoDBThrottleAlarm.alarmName,
-      LambdaErrorAlarmName: primary.alarms.LambdaErrorAlarm.alarmName,
-      LambdaThrottleAlarmName: primary.alarms.LambdaThrottleAlarm.alarmName,
+      DynamoDBThrottleAlarmName: primary.alarms.DynamoDBThrottleAlarm!.alarmName,
+      LambdaErrorAlarmName: primary.alarms.LambdaErrorAlarm!.alarmName,
+      LambdaThrottleAlarmName: primary.alarms.LambdaThrottleAlarm!.alarmName,
       // Only when CROSS_REGION_TRUSTED_PRINCIPALS names someone: no role trusts the account by default.
       CrossRegionRoleArn: crossRegion?.arn,
       SecondaryKMSKeyArn: keys.secondaryKey.arn,
-      ReplicationLatencyAlarmName: primary.alarms.ReplicationLatencyAlarm.alarmName,
+      ReplicationLatencyAlarmName: primary.alarms.ReplicationLatencyAlarm!.alarmName,
+      PrimaryApiEndpoint: primary.api.stage.invokeUrl,
     };
     for (const o of outputs) {
       const value = values[o.id];
@@ -121,26 +138,42 @@ export class TapStack extends TerraformStack {
 
     if (config.standbyProcessor) {
       const standby = tier('standby', standbyEnv, keys.secondaryKey.arn, secondary);
-      new DocumentReplication(this, 'document-replication', {
-        roleName: names.documentReplicationRole(p),
-        env,
-        source: {
-          bucketId: primary.documents.bucket.id,
-          bucketArn: primary.documents.bucket.arn,
-          keyArn: keys.primaryKey.arn,
-          versioning: primary.documents.versioning,
-        },
-        destination: {
-          bucketArn: standby.documents.bucket.arn,
-          keyArn: keys.secondaryKey.arn,
-          versioning: standby.documents.versioning,
-        },
-      });
+      const replicate = (id: string, from: RegionalTier, to: RegionalTier, keys2: [string, string], e: Env<string>, provider?: AwsProvider) =>
+        new DocumentReplication(this, id, {
+          provider,
+          env: e,
+          roleName: id === 'document-replication' ? names.documentReplicationRole(p) : names.documentFailbackRole(p),
+          ruleId: from === primary ? REPLICATION_RULES.primary : REPLICATION_RULES.standby,
+          description: `S3 replication of tap-dr documents from ${e.region} into ${e.secondaryRegion}`,
+          source: { bucketId: from.documents.bucket.id, bucketArn: from.documents.bucket.arn, keyArn: keys2[0], versioning: from.documents.versioning },
+          destination: { bucketArn: to.documents.bucket.arn, keyArn: keys2[1], versioning: to.documents.versioning },
+        });
+      replicate('document-replication', primary, standby, [keys.primaryKey.arn, keys.secondaryKey.arn], env);
+      // Failback: what the standby accepted during an outage flows back to the primary bucket.
+      replicate('document-failback', standby, primary, [keys.secondaryKey.arn, keys.primaryKey.arn], standbyEnv, secondary);
       const standbyValues: Record<StandbyOutputId, string> = {
         StandbyLambdaFunctionArn: standby.processor.arn,
         SecondaryS3BucketName: standby.documents.bucket.bucket,
         SecondarySNSTopicArn: standby.topic.arn,
+        StandbyApiEndpoint: standby.api.stage.invokeUrl,
       };
+      if (config.dnsFailover) {
+        new DnsFailover(this, 'dns-failover', {
+          ...config.dnsFailover,
+          primary: { api: primary.api },
+          standby: { api: standby.api, provider: secondary },
+        });
+      }
+      if (config.fisDrill) {
+        new FisDrill(this, 'fis-drill', {
+          names: p,
+          env: standbyEnv,
+          provider: secondary,
+          replicaArn: table.replicaArn,
+          stopAlarmArn: standby.alarms.HeartbeatStalenessAlarm!.arn,
+          pauseMinutes: config.fisDrill.pauseMinutes,
+        });
+      }
       for (const o of standbyOutputs) {
         new TerraformOutput(this, o.id, { value: standbyValues[o.id], description: o.description });
       }

@@ -41,6 +41,8 @@ export class TransactionProcessor extends Construct {
   readonly function: LambdaFunction;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
+  /** The enforcing code-signing config, when one is configured; the region's other functions share it. */
+  readonly codeSigningConfigArn?: string;
 
   constructor(scope: Construct, id: string, props: TransactionProcessorProps) {
     super(scope, id);
@@ -77,6 +79,7 @@ export class TransactionProcessor extends Construct {
           policies: { untrustedArtifactOnDeployment: 'Enforce' },
         })
       : undefined;
+    this.codeSigningConfigArn = signing?.arn;
     const bundle = new TerraformAsset(this, 'bundle', { path: props.archive.zipFile, type: AssetType.FILE });
 
     this.function = new LambdaFunction(this, 'function', {

@@ -1,0 +1,198 @@
+/**
+ * What each region measures: the alarm specifications, independent of how they are
+ * rendered (src/dr-alarms.ts for Terraform, alarmResource() in src/cloudformation.ts).
+ * No cdktf imports: the CloudFormation emitter loads this.
+ */
+import { HEARTBEAT } from './heartbeat-contract';
+
+export type AlarmId =
+  | 'DynamoDBThrottleAlarm'
+  | 'LambdaErrorAlarm'
+  | 'LambdaThrottleAlarm'
+  | 'ReplicationLatencyAlarm'
+  | 'HeartbeatStalenessAlarm'
+  | 'DocumentReplicationFailedAlarm'
+  | 'DocumentReplicationLatencyAlarm';
+
+export interface MetricSpec {
+  readonly id: string;
+  readonly metricName: string;
+  readonly stat: string;
+}
+
+export interface AlarmSpec {
+  /** CloudFormation logical id, and the Terraform construct id. */
+  readonly logicalId: AlarmId;
+  readonly nameSuffix: string;
+  readonly description: string;
+  readonly namespace: string;
+  /** Either one metric, or several combined by `expression` (metric math). */
+  readonly metrics: readonly MetricSpec[];
+  readonly expression?: string;
+  readonly period: number;
+  readonly evaluationPeriods: number;
+  readonly threshold: number;
+  readonly comparisonOperator: string;
+  /** Explicit, so "no traffic" never reads as INSUFFICIENT_DATA on a pager. */
+  readonly treatMissingData: 'notBreaching' | 'breaching' | 'ignore' | 'missing';
+  /** Which resource the dimensions point at. */
+  readonly target: 'table' | 'tableReplication' | 'function' | 'heartbeat' | 'documentReplication';
+}
+
+/** What a region's alarms watch: its names, and the other region. */
+export interface AlarmScope<T> {
+  readonly tableName: string | T;
+  readonly functionName: string | T;
+  readonly region: string | T;
+  readonly peerRegion: string | T;
+  /** The replication rule this region's documents bucket sends out, if any. */
+  readonly documentReplication?: { readonly sourceBucket: string | T; readonly destinationBucket: string | T; readonly ruleId: string };
+}
+
+export interface AlarmOptions {
+  readonly rpoTargetSeconds: number;
+  /** The peer region writes heartbeats this region can read (the standby tier exists). */
+  readonly watchesPeer: boolean;
+  /** This region's documents bucket replicates to the other region. */
+  readonly replicatesDocuments: boolean;
+}
+
+const perMinute = { period: 60, evaluationPeriods: 1 } as const;
+const anyAtAll = { threshold: 1, comparisonOperator: 'GreaterThanOrEqualToThreshold' } as const;
+
+const BASE: readonly AlarmSpec[] = [
+  {
+    logicalId: 'DynamoDBThrottleAlarm',
+    nameSuffix: 'dynamodb-throttles',
+    description: 'DynamoDB read or write requests to the transactions table are being throttled',
+    namespace: 'AWS/DynamoDB',
+    metrics: [
+      { id: 'reads', metricName: 'ReadThrottleEvents', stat: 'Sum' },
+      { id: 'writes', metricName: 'WriteThrottleEvents', stat: 'Sum' },
+    ],
+    // FILL: a table with read throttles but no write datapoints must still alarm.
+    expression: 'FILL(reads, 0) + FILL(writes, 0)',
+    ...perMinute,
+    ...anyAtAll,
+    treatMissingData: 'notBreaching',
+    target: 'table',
+  },
+  {
+    logicalId: 'LambdaErrorAlarm',
+    nameSuffix: 'lambda-errors',
+    description: 'The transaction processor raised unhandled errors',
+    namespace: 'AWS/Lambda',
+    metrics: [{ id: 'errors', metricName: 'Errors', stat: 'Sum' }],
+    ...perMinute,
+    ...anyAtAll,
+    treatMissingData: 'notBreaching',
+    target: 'function',
+  },
+  {
+    logicalId: 'LambdaThrottleAlarm',
+    nameSuffix: 'lambda-throttles',
+    description: 'Invocations of the transaction processor are being throttled',
+    namespace: 'AWS/Lambda',
+    metrics: [{ id: 'throttles', metricName: 'Throttles', stat: 'Sum' }],
+    ...perMinute,
+    ...anyAtAll,
+    treatMissingData: 'notBreaching',
+    target: 'function',
+  },
+];
+
+function replicationLatency(rpoTargetSeconds: number): AlarmSpec {
+  return {
+    // Global tables publish ReplicationLatency only while items replicate, so on a quiet
+    // table a stalled replication would look like "no data". The heartbeat canary writes an
+    // item every minute in each region, so silence now means replication stopped:
+    // missing data is breaching.
+    logicalId: 'ReplicationLatencyAlarm',
+    nameSuffix: 'replication-latency',
+    description: `Table replication into the other region lags by more than the ${rpoTargetSeconds} s RPO target, or reports nothing`,
+    namespace: 'AWS/DynamoDB',
+    metrics: [{ id: 'latency', metricName: 'ReplicationLatency', stat: 'Maximum' }],
+    ...perMinute,
+    threshold: rpoTargetSeconds * 1000,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'breaching',
+    target: 'tableReplication',
+  };
+}
+
+function heartbeatStaleness(rpoTargetSeconds: number): AlarmSpec {
+  return {
+    // The RPO guard that cannot go silent: the canary publishes nothing when the peer's
+    // beat is missing, and missing data is breaching.
+    logicalId: 'HeartbeatStalenessAlarm',
+    nameSuffix: 'heartbeat-staleness',
+    description: `The other region's heartbeat, read from this region's replica, is older than the ${rpoTargetSeconds} s RPO target or missing`,
+    namespace: HEARTBEAT.namespace,
+    metrics: [{ id: 'staleness', metricName: HEARTBEAT.metricName, stat: 'Maximum' }],
+    ...perMinute,
+    threshold: rpoTargetSeconds,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'breaching',
+    target: 'heartbeat',
+  };
+}
+
+/** S3 Replication Time Control's promise: 99.99% of objects within 15 minutes. */
+export const RTC_MINUTES = 15;
+
+const DOCUMENT_REPLICATION: readonly AlarmSpec[] = [
+  {
+    // S3 publishes these only with RTC metrics on and only while objects replicate: no data
+    // means nothing failed, so missing data is not breaching.
+    logicalId: 'DocumentReplicationFailedAlarm',
+    nameSuffix: 'document-replication-failed',
+    description: 'Documents failed to replicate into the other region',
+    namespace: 'AWS/S3',
+    metrics: [{ id: 'failed', metricName: 'OperationsFailedReplication', stat: 'Sum' }],
+    ...perMinute,
+    ...anyAtAll,
+    treatMissingData: 'notBreaching',
+    target: 'documentReplication',
+  },
+  {
+    logicalId: 'DocumentReplicationLatencyAlarm',
+    nameSuffix: 'document-replication-latency',
+    description: `Document replication into the other region takes longer than RTC's ${RTC_MINUTES} minutes`,
+    namespace: 'AWS/S3',
+    metrics: [{ id: 'latency', metricName: 'ReplicationLatency', stat: 'Maximum' }],
+    ...perMinute,
+    threshold: RTC_MINUTES * 60,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+    target: 'documentReplication',
+  },
+];
+
+/** The alarms one region runs, all notifying that region's topic. */
+export function alarmSpecs(o: AlarmOptions): AlarmSpec[] {
+  return [
+    ...BASE,
+    replicationLatency(o.rpoTargetSeconds),
+    ...(o.watchesPeer ? [heartbeatStaleness(o.rpoTargetSeconds)] : []),
+    ...(o.replicatesDocuments ? DOCUMENT_REPLICATION : []),
+  ];
+}
+
+/** What an alarm's metrics are dimensioned by, in the region that watches them. */
+export function alarmDimensions<T>(spec: AlarmSpec, s: AlarmScope<T>): Record<string, string | T> {
+  switch (spec.target) {
+    case 'function':
+      return { FunctionName: s.functionName };
+    case 'table':
+      return { TableName: s.tableName };
+    case 'tableReplication':
+      return { TableName: s.tableName, ReceivingRegion: s.peerRegion };
+    case 'heartbeat':
+      return { [HEARTBEAT.sourceDimension]: s.peerRegion, [HEARTBEAT.receivingDimension]: s.region };
+    case 'documentReplication': {
+      const r = s.documentReplication;
+      if (!r) throw new Error(`${spec.logicalId} needs the region's replication rule`);
+      return { SourceBucket: r.sourceBucket, DestinationBucket: r.destinationBucket, RuleId: r.ruleId };
+    }
+  }
+}

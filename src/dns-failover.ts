@@ -1,0 +1,85 @@
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
+import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
+import { Apigatewayv2ApiMapping } from '@cdktf/provider-aws/lib/apigatewayv2-api-mapping';
+import { Apigatewayv2DomainName } from '@cdktf/provider-aws/lib/apigatewayv2-domain-name';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { DNS_FAILOVER } from './design';
+import { RegionalApi } from './regional-api';
+
+export interface DnsFailoverProps {
+  readonly hostedZoneId: string;
+  readonly domainName: string;
+  readonly primary: { readonly api: RegionalApi; readonly provider?: AwsProvider };
+  readonly standby: { readonly api: RegionalApi; readonly provider: AwsProvider };
+}
+
+/**
+ * One name for callers, answered by whichever region is healthy: a certificate and a
+ * regional custom domain in each region, a Route 53 health check on the primary's /health,
+ * and PRIMARY/SECONDARY failover alias records. Nobody has to act when the primary fails.
+ */
+export class DnsFailover extends Construct {
+  readonly healthCheck: Route53HealthCheck;
+
+  constructor(scope: Construct, id: string, props: DnsFailoverProps) {
+    super(scope, id);
+    const { hostedZoneId, domainName } = props;
+    const certificate = (region: 'primary' | 'standby', provider?: AwsProvider) =>
+      new AcmCertificate(this, `${region}-certificate`, { provider, domainName, validationMethod: 'DNS', lifecycle: { createBeforeDestroy: true } });
+    const certs = { primary: certificate('primary', props.primary.provider), standby: certificate('standby', props.standby.provider) };
+    // ACM's validation record for a name is the same in every region of an account: one record validates both.
+    const option = certs.primary.domainValidationOptions.get(0);
+    const validation = new Route53Record(this, 'validation-record', {
+      zoneId: hostedZoneId,
+      name: option.resourceRecordName,
+      type: option.resourceRecordType,
+      records: [option.resourceRecordValue],
+      ttl: 300,
+      allowOverwrite: true,
+    });
+    const domain = (region: 'primary' | 'standby', api: RegionalApi, provider?: AwsProvider) => {
+      const validated = new AcmCertificateValidation(this, `${region}-validation`, {
+        provider,
+        certificateArn: certs[region].arn,
+        validationRecordFqdns: [validation.fqdn],
+      });
+      const name = new Apigatewayv2DomainName(this, `${region}-domain`, {
+        provider,
+        domainName,
+        domainNameConfiguration: { certificateArn: validated.certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' },
+      });
+      new Apigatewayv2ApiMapping(this, `${region}-mapping`, { provider, apiId: api.api.id, domainName: name.id, stage: api.stage.id });
+      return name;
+    };
+    const domains = {
+      primary: domain('primary', props.primary.api, props.primary.provider),
+      standby: domain('standby', props.standby.api, props.standby.provider),
+    };
+    this.healthCheck = new Route53HealthCheck(this, 'primary-health', {
+      type: 'HTTPS',
+      // The primary API's own host: the check must not follow the failover record it decides.
+      fqdn: Fn.replace(props.primary.api.api.apiEndpoint, 'https://', ''),
+      port: 443,
+      resourcePath: DNS_FAILOVER.healthPath,
+      requestInterval: DNS_FAILOVER.requestIntervalSeconds,
+      failureThreshold: DNS_FAILOVER.failureThreshold,
+      tags: { Name: `${domainName} primary /health` },
+    });
+    for (const [role, failover] of [['primary', 'PRIMARY'], ['standby', 'SECONDARY']] as const) {
+      const target = domains[role].domainNameConfiguration;
+      new Route53Record(this, `${role}-record`, {
+        zoneId: hostedZoneId,
+        name: domainName,
+        type: 'A',
+        setIdentifier: role,
+        failoverRoutingPolicy: { type: failover },
+        ...(role === 'primary' ? { healthCheckId: this.healthCheck.id } : {}),
+        alias: { name: target.targetDomainName, zoneId: target.hostedZoneId, evaluateTargetHealth: true },
+      });
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The contract between the stack and the two small regional functions of the failover
+ * design: the replication heartbeat (a scheduled canary) and the `/health` endpoint. Both
+ * sides import these names, so a renamed attribute or metric cannot drift. The handler
+ * bundle imports this file: it stays dependency-free.
+ */
+
+/**
+ * Heartbeat items live in the transactions table. Their ids start with '#', which the
+ * processor's transactionId check ([\w.:-]) can never produce, and they carry no
+ * accountId/createdAt, so the account index (a sparse GSI) never shows them.
+ */
+export const HEARTBEAT = {
+  idPrefix: '#heartbeat#',
+  /** When the writing region wrote the beat: epoch milliseconds, a DynamoDB number. */
+  beatAttribute: 'beatAtMs',
+  /** The region that wrote the beat (a string), for readers and operators. */
+  regionAttribute: 'region',
+  /** Custom metric: seconds since the peer region's last beat, as seen in this region's replica. */
+  namespace: 'TapDr/Replication',
+  metricName: 'HeartbeatStalenessSeconds',
+  /** Dimensions: replication from SourceRegion (the writer) into ReceivingRegion (the reader). */
+  sourceDimension: 'SourceRegion',
+  receivingDimension: 'ReceivingRegion',
+  /** EventBridge schedule of the canary. */
+  schedule: 'rate(1 minute)',
+} as const;
+
+/** The heartbeat item id of a region. */
+export function heartbeatId(region: string): string {
+  return `${HEARTBEAT.idPrefix}${region}`;
+}
+
+/** Environment of the heartbeat canary and the health function (never AWS_REGION: Lambda reserves it). */
+export const REGIONAL_ENV = {
+  tableName: 'DYNAMODB_TABLE_NAME',
+  /** The other region: whose heartbeat this region reads. Empty: there is no peer to watch. */
+  peerRegion: 'PEER_REGION',
+  /** The RPO target in seconds: /health reports replication stale beyond it. */
+  rpoTargetSeconds: 'RPO_TARGET_SECONDS',
+  /** This region's key: /health checks that it is enabled. */
+  kmsKeyArn: 'KMS_KEY_ARN',
+  callTimeoutMs: 'AWS_CALL_TIMEOUT_MS',
+} as const;
+
+/** Exported handler names in the one bundle (index.js): Lambda's `handler` setting is `index.<name>`. */
+export const HANDLERS = {
+  processor: 'handler',
+  heartbeat: 'heartbeat',
+  health: 'health',
+} as const;
+
+export const DEFAULT_RPO_TARGET_SECONDS = 60;

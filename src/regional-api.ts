@@ -1,0 +1,95 @@
+import { Construct } from 'constructs';
+import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
+import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
+import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
+import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { API, apiAccessLogFormat } from './design';
+import { names, NameParts } from './naming';
+import { pinAddress, retainLifecycle } from './tf-support';
+
+export interface RegionalApiProps {
+  readonly provider?: AwsProvider;
+  readonly names: NameParts;
+  readonly processor: LambdaFunction;
+  readonly health: LambdaFunction;
+  readonly keyArn: string;
+  readonly logRetentionDays: number;
+  readonly retainOnDelete: boolean;
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Readable Terraform address of the access-log group. */
+  readonly logGroupAddress: string;
+}
+
+/**
+ * The region's HTTPS entry point: an HTTP API with `POST /transactions` (SigV4, IAM
+ * authorization) in front of the processor and an unauthenticated `GET /health`, with
+ * throttling on the $default stage and encrypted access logs.
+ */
+export class RegionalApi extends Construct {
+  readonly api: Apigatewayv2Api;
+  readonly stage: Apigatewayv2Stage;
+
+  constructor(scope: Construct, id: string, props: RegionalApiProps) {
+    super(scope, id);
+    const { provider } = props;
+    this.api = new Apigatewayv2Api(this, 'api', {
+      provider,
+      name: names.api(props.names),
+      protocolType: 'HTTP',
+      description: API.description,
+    });
+    for (const route of API.routes) {
+      const fn = route.target === 'processor' ? props.processor : props.health;
+      const integration = new Apigatewayv2Integration(this, `${route.id}-integration`, {
+        provider,
+        apiId: this.api.id,
+        integrationType: 'AWS_PROXY',
+        integrationUri: fn.invokeArn,
+        payloadFormatVersion: API.payloadFormatVersion,
+        timeoutMilliseconds: API.integrationTimeoutMs,
+      });
+      new Apigatewayv2Route(this, `${route.id}-route`, {
+        provider,
+        apiId: this.api.id,
+        routeKey: route.routeKey,
+        authorizationType: route.authorization,
+        target: `integrations/${integration.id}`,
+      });
+      new LambdaPermission(this, `${route.id}-permission`, {
+        provider,
+        statementId: `${API.permissionPrefix}${route.id}`,
+        action: 'lambda:InvokeFunction',
+        functionName: fn.functionName,
+        principal: 'apigateway.amazonaws.com',
+        // This API, this method and path only (confused deputy).
+        sourceArn: `${this.api.executionArn}/*/${route.routeKey.replace(' ', '')}`,
+      });
+    }
+    const logs = pinAddress(
+      new CloudwatchLogGroup(this, 'access-logs', {
+        provider,
+        name: names.apiAccessLogGroup(props.names),
+        retentionInDays: props.logRetentionDays,
+        kmsKeyId: props.keyArn,
+        lifecycle: retainLifecycle(props.retainOnDelete),
+      }),
+      props.logGroupAddress,
+    );
+    this.stage = new Apigatewayv2Stage(this, 'stage', {
+      provider,
+      apiId: this.api.id,
+      name: '$default',
+      autoDeploy: true,
+      defaultRouteSettings: {
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        detailedMetricsEnabled: true,
+      },
+      accessLogSettings: { destinationArn: logs.arn, format: apiAccessLogFormat() },
+    });
+  }
+}

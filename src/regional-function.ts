@@ -1,0 +1,77 @@
+import { Construct } from 'constructs';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { PolicyDocument, processor, regionalFunction, serviceTrustPolicy } from './design';
+import { names } from './naming';
+import { pinAddress, policyJson, retainLifecycle } from './tf-support';
+
+export interface RegionalFunctionProps {
+  readonly provider?: AwsProvider;
+  readonly functionName: string;
+  readonly description: string;
+  /** The export of the one bundle this function runs (index.<handler>). */
+  readonly handler: string;
+  readonly roleName: string;
+  readonly policy: PolicyDocument<string>;
+  readonly environment: Record<string, string>;
+  /** The region's key: the function's environment and its log group. */
+  readonly keyArn: string;
+  readonly archive: { readonly zipFile: string; readonly codeSha256: string };
+  readonly logRetentionDays: number;
+  readonly retainOnDelete: boolean;
+  /** Readable Terraform address of the log group (see pinAddress). */
+  readonly logGroupAddress: string;
+  readonly codeSigningConfigArn?: string;
+}
+
+/**
+ * A small function of the regional tier (the heartbeat canary, /health): the same bundle
+ * and runtime as the processor, its own least-privilege role, and its own log group under
+ * the region's key, created before the first invocation.
+ */
+export class RegionalFunction extends Construct {
+  readonly function: LambdaFunction;
+
+  constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
+    super(scope, id);
+    const { provider } = props;
+    const logGroup = pinAddress(
+      new CloudwatchLogGroup(this, 'logs', {
+        provider,
+        name: names.functionLogGroup(props.functionName),
+        retentionInDays: props.logRetentionDays,
+        kmsKeyId: props.keyArn,
+        lifecycle: retainLifecycle(props.retainOnDelete),
+      }),
+      props.logGroupAddress,
+    );
+    const role = new IamRole(this, 'role', {
+      name: props.roleName,
+      description: props.description,
+      assumeRolePolicy: policyJson(serviceTrustPolicy('lambda.amazonaws.com')),
+    });
+    const policy = new IamRolePolicy(this, 'policy', { name: props.functionName, role: role.id, policy: policyJson(props.policy) });
+    const bundle = new TerraformAsset(this, 'bundle', { path: props.archive.zipFile, type: AssetType.FILE });
+    this.function = new LambdaFunction(this, 'function', {
+      provider,
+      functionName: props.functionName,
+      description: props.description,
+      runtime: processor.runtime,
+      handler: `index.${props.handler}`,
+      filename: bundle.path,
+      sourceCodeHash: props.archive.codeSha256,
+      role: role.arn,
+      memorySize: regionalFunction.memorySize,
+      timeout: regionalFunction.timeoutSeconds,
+      kmsKeyArn: props.keyArn,
+      tracingConfig: { mode: processor.tracingMode },
+      environment: { variables: props.environment },
+      ...(props.codeSigningConfigArn ? { codeSigningConfigArn: props.codeSigningConfigArn } : {}),
+      dependsOn: [policy, logGroup],
+    });
+  }
+}
