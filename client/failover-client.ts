@@ -1,0 +1,276 @@
+/**
+ * A failover-aware client for the stack's regional entry points (docs/CLIENT.md).
+ *
+ * The rules, in one place:
+ * - A transaction goes to the current region (the primary, unless the client has failed over).
+ * - A connection failure, a timeout or a 5xx fails over to the other region, within totalMs.
+ *   200/201 and every other answer below 500 (400, 403, 409, 429...) are final.
+ * - A transaction is in flight to at most one region at any moment: the next attempt starts
+ *   only after the previous one has settled or been aborted. Each region is tried at most once.
+ * - After the primary fails, the client stays on the standby until the primary's /health is
+ *   ready, probed in the background at most every healthProbeIntervalMs.
+ */
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { SignatureV4 } from '@smithy/signature-v4';
+import {
+  Answer,
+  Attempt,
+  Credentials,
+  createSigner,
+  exchange,
+  FetchLike,
+  isReady,
+  RegionalEndpoint,
+  RegionRole,
+  signPost,
+  urlFor,
+} from './transport';
+
+export type { Attempt, Credentials, FetchLike, Outcome, RegionalEndpoint, RegionRole } from './transport';
+
+export interface Deadlines {
+  /**
+   * One attempt, from sending to the last byte of the answer. Default 3000: the processor bounds
+   * each AWS call by 3 s, so a request still unanswered then is stuck in a dependency.
+   */
+  readonly requestMs?: number;
+  /** One submit(), all attempts included. Default 10000: a timed-out primary plus a cold standby. */
+  readonly totalMs?: number;
+}
+
+export interface FailoverClientOptions {
+  readonly primary: RegionalEndpoint;
+  readonly standby: RegionalEndpoint;
+  /** Default: the SDK's default chain (`defaultProvider()` of @aws-sdk/credential-provider-node). */
+  readonly credentials?: Credentials;
+  readonly deadlines?: Deadlines;
+  /** The shortest time between two probes of the primary's /health while on the standby. Default 5000. */
+  readonly healthProbeIntervalMs?: number;
+  /** Default: the global fetch. A replacement must honour AbortSignal (see exchange()). */
+  readonly fetch?: FetchLike;
+}
+
+/** What submit() sends: the processor's transaction (README, "The transaction processor"). */
+export interface TransactionInput {
+  readonly transactionId: string;
+  readonly [field: string]: unknown;
+}
+
+export interface Result extends Answer {
+  /** The region whose answer this is. */
+  readonly region: RegionRole;
+  /** Every attempt of this submit(), in order. */
+  readonly attempts: readonly Attempt[];
+}
+
+export interface FailoverClient {
+  /** Resolves with the first final answer (2xx or 4xx); rejects with FailoverError when there is none. */
+  submit(transaction: TransactionInput): Promise<Result>;
+  /** The region new transactions go to first. */
+  state(): RegionRole;
+  /** Stops the health probe (aborting one in flight); submit() then rejects. In-flight submits finish. */
+  close(): void;
+}
+
+/** No region gave a final answer within the deadline. The transaction may or may not be committed. */
+export class FailoverError extends Error {
+  constructor(
+    readonly transactionId: string,
+    readonly attempts: readonly Attempt[],
+    readonly totalMs: number,
+  ) {
+    const tried = attempts.map(
+      (a) => `${a.region} ${a.outcome}${a.status ? ` ${a.status}` : ''}${a.error ? ` (${a.error})` : ''} after ${Math.round(a.ms)} ms`,
+    );
+    super(`transaction ${transactionId}: no final answer within ${totalMs} ms: ${tried.join('; ') || 'no attempt started'}`);
+    this.name = 'FailoverError';
+  }
+}
+
+/** submit() of a transaction id that is still in flight in this client with different content. */
+export class InFlightConflictError extends Error {
+  constructor(readonly transactionId: string) {
+    super(`transaction ${transactionId} is already in flight with different content; a transactionId names one content`);
+    this.name = 'InFlightConflictError';
+  }
+}
+
+export const DEFAULTS = { requestMs: 3000, totalMs: 10_000, healthProbeIntervalMs: 5000 } as const;
+
+/** How many acknowledged transaction ids the client remembers, to send a resubmission back to the region that acknowledged it. */
+export const REMEMBERED_ACKNOWLEDGEMENTS = 10_000;
+
+type Settings = Required<Deadlines> & { healthProbeIntervalMs: number };
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
+  return value;
+}
+
+function checkEndpoint(role: RegionRole, e: RegionalEndpoint | undefined): void {
+  const url = URL.canParse(e?.endpoint ?? '') ? new URL(e!.endpoint) : undefined;
+  if (!url || !/^https?:$/.test(url.protocol)) {
+    throw new TypeError(`${role}.endpoint must be an http(s) URL, got ${JSON.stringify(e?.endpoint)}`);
+  }
+  if (!e!.region) throw new TypeError(`${role}.region must name the region to sign for, e.g. us-east-1`);
+}
+
+/** Options with their defaults, refused early with the option's name rather than misbehaving later. */
+export function resolveSettings(o: FailoverClientOptions): Settings {
+  checkEndpoint('primary', o.primary);
+  checkEndpoint('standby', o.standby);
+  const requestMs = positive('deadlines.requestMs', o.deadlines?.requestMs ?? DEFAULTS.requestMs);
+  const totalMs = positive('deadlines.totalMs', o.deadlines?.totalMs ?? DEFAULTS.totalMs);
+  if (totalMs < requestMs) throw new RangeError(`deadlines.totalMs (${totalMs}) must be at least deadlines.requestMs (${requestMs})`);
+  const healthProbeIntervalMs = positive('healthProbeIntervalMs', o.healthProbeIntervalMs ?? DEFAULTS.healthProbeIntervalMs);
+  return { requestMs, totalMs, healthProbeIntervalMs };
+}
+
+/**
+ * Calls check() every intervalMs until it answers true, one check at a time (a slow /health
+ * never stacks probes). The timer is unref'd: probing never keeps a process alive.
+ */
+function createHealthProbe(check: (cancel: AbortSignal) => Promise<boolean>, intervalMs: number, onReady: () => void) {
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: AbortController | undefined;
+  async function tick() {
+    if (inFlight) return;
+    const probe = (inFlight = new AbortController());
+    try {
+      // A probe cancelled by stop() (close, or a fresh failover) must not bring traffic back.
+      if ((await check(probe.signal)) && !probe.signal.aborted) {
+        stop();
+        onReady();
+      }
+    } finally {
+      if (inFlight === probe) inFlight = undefined;
+    }
+  }
+  function start() {
+    timer ??= setInterval(() => void tick(), intervalMs).unref();
+  }
+  function stop() {
+    clearInterval(timer);
+    timer = undefined;
+    inFlight?.abort();
+    inFlight = undefined;
+  }
+  return { start, stop };
+}
+
+/** A bounded map, oldest first out: the regions that acknowledged recent transactions. */
+function createAcknowledgements(limit: number) {
+  const byId = new Map<string, RegionRole>();
+  return {
+    get: (id: unknown) => (typeof id === 'string' ? byId.get(id) : undefined),
+    set(id: unknown, region: RegionRole) {
+      if (typeof id !== 'string') return;
+      byId.delete(id);
+      byId.set(id, region);
+      if (byId.size > limit) byId.delete(byId.keys().next().value!);
+    },
+  };
+}
+
+interface Region extends RegionalEndpoint {
+  readonly url: URL;
+  readonly signer: SignatureV4;
+}
+
+const other = (r: RegionRole): RegionRole => (r === 'primary' ? 'standby' : 'primary');
+
+export function createFailoverClient(options: FailoverClientOptions): FailoverClient {
+  const settings = resolveSettings(options);
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const credentials = options.credentials ?? defaultProvider();
+  const region = (role: RegionRole): Region => {
+    const e = options[role];
+    return { ...e, url: urlFor(e.endpoint, '/transactions'), signer: createSigner(e.region, credentials) };
+  };
+  const regions: Record<RegionRole, Region> = { primary: region('primary'), standby: region('standby') };
+  const acknowledgements = createAcknowledgements(REMEMBERED_ACKNOWLEDGEMENTS);
+  const inFlight = new Map<string, { body: string; result: Promise<Result> }>();
+  let current: RegionRole = 'primary';
+  let closed = false;
+
+  // A probe gets requestMs like any request; a slow one delays the next probe, never stacks with it.
+  const probe = createHealthProbe(
+    (cancel) => isReady(fetchImpl, regions.primary.endpoint, settings.requestMs, cancel),
+    settings.healthProbeIntervalMs,
+    () => (current = 'primary'),
+  );
+
+  function failOver() {
+    if (current === 'standby' || closed) return;
+    current = 'standby';
+    probe.start();
+  }
+
+  /** One attempt in one region, or undefined when the deadline left no time for it. */
+  async function attempt(role: RegionRole, body: string, deadline: number) {
+    const r = regions[role];
+    // Credentials are shared by both regions: failing to sign is the caller's problem, not a region's, so it rejects.
+    const headers = await signPost(r.signer, r.url, body);
+    const timeoutMs = Math.min(settings.requestMs, deadline - performance.now());
+    if (timeoutMs <= 0) return undefined;
+    const x = await exchange(fetchImpl, r.url, { method: 'POST', headers, body }, timeoutMs);
+    const record: Attempt = {
+      region: role,
+      outcome: x.outcome,
+      startedAt: x.startedAt,
+      ms: x.ms,
+      ...(x.answer && { status: x.answer.status }),
+      ...(x.error && { error: x.error }),
+    };
+    return { record, answer: x.answer };
+  }
+
+  /** The attempts of one transaction: one region at a time, each at most once, within totalMs. */
+  async function run(id: unknown, body: string): Promise<Result> {
+    const deadline = performance.now() + settings.totalMs;
+    // A resubmission goes back to the region that acknowledged it (a 200 replay there), whatever the current region.
+    const first = acknowledgements.get(id) ?? current;
+    const attempts: Attempt[] = [];
+    for (const role of [first, other(first)]) {
+      const a = await attempt(role, body, deadline);
+      if (!a) break;
+      attempts.push(a.record);
+      if (a.record.outcome === 'acknowledged') acknowledgements.set(id, role);
+      if (a.record.outcome === 'acknowledged' || a.record.outcome === 'refused') return { ...a.answer!, region: role, attempts };
+      if (role === 'primary') failOver();
+    }
+    throw new FailoverError(String(id), attempts, settings.totalMs);
+  }
+
+  /**
+   * A second submit() of a transaction still in flight joins it (same content) or is refused
+   * (other content): two runs of one id could otherwise be in flight in two regions at once,
+   * and with different contents both could commit before replication compares them.
+   */
+  async function submit(transaction: TransactionInput): Promise<Result> {
+    if (closed) throw new Error('the failover client is closed');
+    // Serialized once, so every attempt carries the same bytes: the processor sees a retry, never new content.
+    const body = JSON.stringify(transaction);
+    const id = transaction?.transactionId;
+    if (typeof id !== 'string') return run(id, body); // the processor answers 400, naming the field
+    const running = inFlight.get(id);
+    if (running && running.body === body) return running.result;
+    if (running) throw new InFlightConflictError(id);
+    const result = run(id, body);
+    inFlight.set(id, { body, result });
+    try {
+      return await result;
+    } finally {
+      inFlight.delete(id);
+    }
+  }
+
+  return {
+    submit,
+    state: () => current,
+    close() {
+      closed = true;
+      probe.stop();
+    },
+  };
+}
