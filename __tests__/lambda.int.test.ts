@@ -30,10 +30,11 @@ const logLines: string[] = [];
 function loadBundle(env: Record<string, string>): Handler {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
-  let mod: { handler: Handler } | undefined;
+  let handler: Handler | undefined;
   try {
     jest.isolateModules(() => {
-      mod = require(testBundle().file);
+      // Exports are built on first access (lambda/index.ts), so read it while the environment is set.
+      handler = require(testBundle().file).handler;
     });
   } finally {
     for (const [k, v] of Object.entries(saved)) {
@@ -41,7 +42,7 @@ function loadBundle(env: Record<string, string>): Handler {
       else process.env[k] = v;
     }
   }
-  return mod!.handler;
+  return handler!;
 }
 
 const txn = (id: string, extra: Record<string, unknown> = {}) => ({

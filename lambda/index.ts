@@ -1,14 +1,30 @@
 /**
- * Lambda entry point (handler "index.handler"). Plain CommonJS export, so the esbuild
- * bundle needs no ESM interop wrapper. The environment is checked here, once, at cold
- * start: a misconfigured function fails to initialize with an error naming the variable.
+ * Lambda entry point of the one bundle: `index.handler` (the transaction processor),
+ * `index.heartbeat` (the replication canary) and `index.health` (GET /health). Plain
+ * CommonJS exports, so the esbuild bundle needs no ESM interop wrapper.
+ *
+ * Each export is built on first access: Lambda's Node runtime reads `index.<name>` once
+ * while it initializes, so each function checks only its own environment, once, at cold
+ * start, and a misconfigured function fails to initialize with an error naming the
+ * variable. (The heartbeat function has no S3_BUCKET_NAME; the processor's check must not
+ * run there.)
  */
+import { HANDLERS } from '../src/heartbeat-contract';
 import { createAwsPort } from './aws';
 import { readProcessorEnv } from './env';
+import { healthHandler } from './health';
+import { heartbeatHandler } from './heartbeat';
 import { createProcessor } from './processor';
 
-const { callTimeoutMs, ...settings } = readProcessorEnv(process.env);
-const processTransaction = createProcessor({ aws: createAwsPort(callTimeoutMs), ...settings });
+function exportOnFirstUse(name: string, build: () => Function): void {
+  let built: Function | undefined;
+  Object.defineProperty(exports, name, { enumerable: true, get: () => (built ??= build()) });
+}
 
-exports.handler = (event: unknown, context?: { awsRequestId?: string }) =>
-  processTransaction(event, context?.awsRequestId ?? 'local');
+exportOnFirstUse(HANDLERS.processor, () => {
+  const { callTimeoutMs, ...settings } = readProcessorEnv(process.env);
+  const processTransaction = createProcessor({ aws: createAwsPort(callTimeoutMs), ...settings });
+  return (event: unknown, context?: { awsRequestId?: string }) => processTransaction(event, context?.awsRequestId ?? 'local');
+});
+exportOnFirstUse(HANDLERS.heartbeat, () => heartbeatHandler(process.env));
+exportOnFirstUse(HANDLERS.health, () => healthHandler(process.env));
