@@ -62,6 +62,25 @@ describe('npm run synth (node --require tsx/cjs main.ts)', () => {
     fs.rmSync(modulesFile, { force: true });
   });
 
+  it('loads only packages `npm ci --omit=dev` installs, so synth works without dev dependencies', () => {
+    const modulesFile = path.join(os.tmpdir(), `tap-dr-modules-full-${process.pid}.txt`);
+    const r = runMain({
+      NODE_OPTIONS: `--require ${path.join(__dirname, 'fixtures', 'loaded-modules-probe.js')}`,
+      TAP_LOADED_MODULES_FILE: modulesFile,
+    });
+    expect(r.status).toBe(0);
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages as Record<string, { dev?: boolean }>;
+    const packages = new Set(
+      fs.readFileSync(modulesFile, 'utf8').split('\n')
+        .map((m) => /(node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)/.exec(path.relative(ROOT, m))?.[1])
+        .filter((p): p is string => !!p && !p.startsWith('..')),
+    );
+    expect([...packages]).toEqual(expect.arrayContaining(['node_modules/cdktf', 'node_modules/esbuild']));
+    expect([...packages].filter((p) => lock[p.replace(/\\/g, '/')]?.dev)).toEqual([]);
+    fs.rmSync(r.outdir, { recursive: true, force: true });
+    fs.rmSync(modulesFile, { force: true });
+  });
+
   it('writes the Terraform stack with the Lambda asset', () => {
     const r = runMain({ ENVIRONMENT_SUFFIX: 'cli' }, ['--only', 'terraform']);
     expect(r.stderr).not.toMatch(/Error/);
