@@ -56,10 +56,11 @@ describe('the regional entry point, in each region', () => {
       expect(integrationOf(get).integration_uri).toBe(`\${aws_lambda_function.${fnAddress(health)}.invoke_arn}`);
       const policy = policyOfRole(json, `tap-dr-health-dev${region === STANDBY ? '-standby' : ''}`);
       const dynamo = policy.Statement.filter((st: R) => st.Action.some((a: string) => a.startsWith('dynamodb:')));
+      const peer = region === PRIMARY ? STANDBY : PRIMARY;
       expect(dynamo).toEqual([
         expect.objectContaining({
           Action: ['dynamodb:GetItem'],
-          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${HEARTBEAT.idPrefix}*`] } },
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`${HEARTBEAT.idPrefix}${peer}`, `${HEARTBEAT.idPrefix}${region}`] } },
         }),
       ]);
     });
@@ -110,6 +111,9 @@ describe('the replication heartbeat', () => {
     const ruleRef = `\${aws_cloudwatch_event_rule.${addressOf(json, 'aws_cloudwatch_event_rule', rule)}`;
     const fnRef = `\${aws_lambda_function.${addressOf(json, 'aws_lambda_function', fn)}`;
     expect(resourcesOf(json, 'aws_cloudwatch_event_target').find((t) => t.rule === `${ruleRef}.name}`)!.arn).toBe(`${fnRef}.arn}`);
+    expect(resourcesOf(json, 'aws_lambda_function_event_invoke_config').find((c) => c.function_name === `${fnRef}.function_name}`)).toMatchObject({
+      maximum_retry_attempts: 0,
+    });
     expect(resourcesOf(json, 'aws_lambda_permission').find((p) => p.principal === 'events.amazonaws.com' && inRegion(p, region))).toMatchObject({
       function_name: `${fnRef}.function_name}`,
       source_arn: `${ruleRef}.arn}`,
@@ -117,12 +121,18 @@ describe('the replication heartbeat', () => {
   });
 
   it('has a role that touches only heartbeat items and publishes only its own metric namespace', () => {
-    for (const role of ['tap-dr-heartbeat-dev', 'tap-dr-heartbeat-dev-standby']) {
+    for (const [role, region, peer] of [['tap-dr-heartbeat-dev', PRIMARY, STANDBY], ['tap-dr-heartbeat-dev-standby', STANDBY, PRIMARY]]) {
       const bySid = Object.fromEntries(policyOfRole(json, role).Statement.map((st: R) => [st.Sid, st]));
-      expect(bySid.HeartbeatItemsOnly).toMatchObject({
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#heartbeat#*'] } },
+      // It writes only its own beat: writing the peer's could make a stalled replication look fresh.
+      expect(bySid.WriteOwnBeat).toMatchObject({
+        Action: ['dynamodb:PutItem'],
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`#heartbeat#${region}`] } },
       });
+      expect(bySid.ReadPeerBeat).toMatchObject({
+        Action: ['dynamodb:GetItem'],
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`#heartbeat#${peer}`] } },
+      });
+      expect(bySid.RegionKeyThroughDynamoDB.Condition).toEqual({ StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } });
       expect(bySid.StalenessMetricOnly).toMatchObject({
         Action: ['cloudwatch:PutMetricData'],
         Condition: { StringEquals: { 'cloudwatch:namespace': HEARTBEAT.namespace } },
@@ -164,6 +174,8 @@ describe('alarms that cannot go silent', () => {
       threshold: 45,
       comparison_operator: 'GreaterThanThreshold',
       treat_missing_data: 'breaching',
+      evaluation_periods: 3,
+      datapoints_to_alarm: 2,
       dimensions: { SourceRegion: peer, ReceivingRegion: region },
       alarm_actions: [topicIn(region)],
       ok_actions: [topicIn(region)],

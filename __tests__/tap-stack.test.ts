@@ -15,6 +15,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { MAX_AWS_CALLS } from '../src/contract';
 import { MAX_BUCKET_NAME_LENGTH, names } from '../src/naming';
 import { SEED_OUTPUTS } from './helpers/seed';
 import {
@@ -68,6 +69,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
         'aws_kms_alias',
         'aws_kms_replica_key',
         ...times(3, 'aws_lambda_function'),
+        'aws_lambda_function_event_invoke_config',
         ...times(3, 'aws_lambda_permission'),
         // The documents bucket and its access trail's bucket, each with the same hardening.
         ...[
@@ -328,6 +330,8 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe('${aws_kms_key.primary.arn}');
       expect(fn).not.toHaveProperty('reserved_concurrent_executions');
       expect(fn).not.toHaveProperty('code_signing_config_arn');
+      // Every AWS call of one invocation at its deadline still ends before Lambda's timeout.
+      expect(fn.timeout * 1000).toBeGreaterThan(MAX_AWS_CALLS * Number(fn.environment.variables.AWS_CALL_TIMEOUT_MS));
     });
 
     it('logs to its own KMS-encrypted log group with retention', () => {
@@ -358,7 +362,15 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       expect(bySid.TransactionsAccountIndex).toBeUndefined();
       expect(policy.Statement.flatMap((st: any) => st.Action)).not.toContain('dynamodb:Query');
       expect(bySid.TransactionDocuments).toBe('${aws_s3_bucket.documents.arn}/documents/*');
-      expect(bySid.TransactionKey).toBe(`${ref('aws_kms_key', json)}.arn}`);
+      expect(bySid.FunctionEnvironment).toBe('${aws_kms_key.primary.arn}');
+      const st = Object.fromEntries(policy.Statement.map((x: any) => [x.Sid, x]));
+      // The key generates data keys only through S3 for this bucket, and through DynamoDB and SNS.
+      expect(st.DocumentsKeyThroughS3.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': '${aws_s3_bucket.documents.arn}' },
+      });
+      expect(st.TableAndTopicKeyThroughServices.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': ['dynamodb.us-east-1.amazonaws.com', 'sns.us-east-1.amazonaws.com'] },
+      });
       expect(bySid.Alerts).toBe(`${ref('aws_sns_topic', json)}.arn}`);
       expect(bySid.OwnLogGroup).toMatch(/:log-group:\/aws\/lambda\/transaction-processor-dev:\*$/);
     });
@@ -625,7 +637,7 @@ describe('warm standby in the secondary region', () => {
     const policy = JSON.parse(resourcesOf(json, 'aws_iam_role_policy').find((p) => p.role.includes('standby') && p.name === 'transaction-processor')!.policy);
     const bySid = Object.fromEntries(policy.Statement.map((st: any) => [st.Sid, st.Resource]));
     expect(bySid.TransactionsTable).toMatch(/:dynamodb:us-west-2:.*:table\/\$\{aws_dynamodb_table\..*\.name\}$/);
-    expect(bySid.TransactionKey).toBe(replicaKey);
+    expect(bySid.FunctionEnvironment).toBe(replicaKey);
     expect(bySid.OwnLogGroup).toMatch(/:logs:us-west-2:/);
   });
 

@@ -31,6 +31,8 @@ export interface AlarmSpec {
   readonly expression?: string;
   readonly period: number;
   readonly evaluationPeriods: number;
+  /** M of the N evaluation periods that must breach; all of them when absent. */
+  readonly datapointsToAlarm?: number;
   readonly threshold: number;
   readonly comparisonOperator: string;
   /** Explicit, so "no traffic" never reads as INSUFFICIENT_DATA on a pager. */
@@ -129,7 +131,11 @@ function heartbeatStaleness(rpoTargetSeconds: number): AlarmSpec {
     description: `The other region's heartbeat, read from this region's replica, is older than the ${rpoTargetSeconds} s RPO target or missing`,
     namespace: HEARTBEAT.namespace,
     metrics: [{ id: 'staleness', metricName: HEARTBEAT.metricName, stat: 'Maximum' }],
-    ...perMinute,
+    // EventBridge fires "every minute" at no fixed second, so a minute can hold no beat even
+    // when all is well: 2 of 3 minutes must breach. Detection stays under 3 minutes.
+    period: 60,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
     threshold: rpoTargetSeconds,
     comparisonOperator: 'GreaterThanThreshold',
     treatMissingData: 'breaching',

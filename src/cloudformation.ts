@@ -223,6 +223,7 @@ function alarmResource(spec: AlarmSpec): CfnResource {
       AlarmDescription: spec.description,
       ComparisonOperator: spec.comparisonOperator,
       EvaluationPeriods: spec.evaluationPeriods,
+      ...(spec.datapointsToAlarm ? { DatapointsToAlarm: spec.datapointsToAlarm } : {}),
       Threshold: spec.threshold,
       TreatMissingData: spec.treatMissingData,
       AlarmActions: [ref('AlertSNSTopic')],

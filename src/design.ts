@@ -6,7 +6,8 @@
  * No cdktf imports here (the CloudFormation emitter must not load cdktf).
  */
 import type { TapConfig } from './config';
-import { HANDLERS, HEARTBEAT, REGIONAL_ENV } from './heartbeat-contract';
+import { DEFAULT_CALL_TIMEOUT_MS, DOCUMENT_PREFIX, MAX_AWS_CALLS, PROCESSOR_ENV } from './contract';
+import { HANDLERS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from './heartbeat-contract';
 import { names, NameParts, PROJECT } from './naming';
 export { alarmDimensions, alarmSpecs } from './alarms';
 export type { AlarmId, AlarmScope, AlarmSpec } from './alarms';
@@ -51,43 +52,33 @@ export function tableKeySchema() {
   };
 }
 
-/** The transaction processor's environment variable names. Never AWS_REGION: Lambda reserves it (seed fix 4). */
-export const processorEnv = {
-  tableName: 'DYNAMODB_TABLE_NAME',
-  bucketName: 'S3_BUCKET_NAME',
-  topicArn: 'SNS_TOPIC_ARN',
-  /** The key every document is put under, named in each PutObject (see documentsBucketPolicy). */
-  keyArn: 'DOCUMENTS_KMS_KEY_ARN',
-  /** Per-call AWS SDK deadline, so a hung dependency fails fast instead of eating the Lambda timeout. */
-  callTimeoutMs: 'AWS_CALL_TIMEOUT_MS',
-} as const;
-
 export const processor = {
   runtime: 'nodejs22.x',
-  handler: 'index.handler',
+  handler: `index.${HANDLERS.processor}`,
   memorySize: 256,
-  /** Worst case is four calls at the per-call deadline (GetItem, PutObject, PutItem, alert):
-   *  4 x 3 s = 12 s, inside the 15 s timeout, so a hung dependency is reported, not timed out. */
-  timeoutSeconds: 15,
-  callTimeoutMs: 3000,
+  callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+  /** Every AWS call of one invocation at its deadline, plus headroom, so a hung dependency
+   *  is reported by the handler (alert, error) rather than cut off by a Lambda timeout. */
+  timeoutSeconds: Math.ceil((MAX_AWS_CALLS * DEFAULT_CALL_TIMEOUT_MS) / 1000) + 5,
   tracingMode: 'Active',
   /** Object keys the processor writes under; the role is scoped to this prefix. */
-  documentPrefix: 'documents/',
+  documentPrefix: DOCUMENT_PREFIX,
 } as const;
 
-/** The processor's environment, keyed by the variable names above. */
+/** The processor's environment, keyed by the contract's variable names (src/contract.ts). */
 export function processorVariables<T>(r: { tableName: T; bucketName: T; topicArn: T; keyArn: T }): Record<string, string | T> {
   return {
-    [processorEnv.tableName]: r.tableName,
-    [processorEnv.bucketName]: r.bucketName,
-    [processorEnv.topicArn]: r.topicArn,
-    [processorEnv.keyArn]: r.keyArn,
-    [processorEnv.callTimeoutMs]: String(processor.callTimeoutMs),
+    [PROCESSOR_ENV.tableName]: r.tableName,
+    [PROCESSOR_ENV.bucketName]: r.bucketName,
+    [PROCESSOR_ENV.topicArn]: r.topicArn,
+    [PROCESSOR_ENV.documentsKmsKeyArn]: r.keyArn,
+    [PROCESSOR_ENV.callTimeoutMs]: String(processor.callTimeoutMs),
   };
 }
 
 /** The heartbeat canary and /health: small, quick, and bounded well inside a health checker's timeout. */
-export const regionalFunction = { memorySize: 128, timeoutSeconds: 10, callTimeoutMs: 2000 } as const;
+/** /health must answer inside Route 53's 2 s, cold starts included: 1 s per call, 256 MB. */
+export const regionalFunction = { memorySize: 256, timeoutSeconds: 10, callTimeoutMs: 1000 } as const;
 
 /** The two small functions of every regional tier, by what they are for. */
 export const REGIONAL_FUNCTIONS = {
@@ -282,33 +273,37 @@ function ownLogGroup<T>(d: Dialect<T>, e: Env<T>, logGroupName: string): PolicyS
   };
 }
 
-/** Heartbeat items only: DynamoDB's LeadingKeys condition pins the partition key to the prefix. */
-const heartbeatItemsOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${HEARTBEAT.idPrefix}*`] } };
+/** Only the named heartbeat items: DynamoDB's LeadingKeys condition pins the partition key. */
+function heartbeatItems<T>(d: Dialect<T>, ...regions: Array<string | T>) {
+  return { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': regions.map((r) => d.join(heartbeatId(''), r)) } };
+}
+
+/** The region key, only as DynamoDB uses it on the caller's behalf. */
+function keyThroughDynamoDB<T>(d: Dialect<T>, e: Env<T>, keyArn: string | T, actions: string[]): PolicyStatement<T> {
+  return {
+    Sid: 'RegionKeyThroughDynamoDB',
+    Effect: 'Allow',
+    Action: actions,
+    Resource: keyArn,
+    Condition: { StringEquals: { 'kms:ViaService': d.join('dynamodb.', e.region, '.amazonaws.com') } },
+  };
+}
 
 export interface RegionalRefs<T> {
   readonly tableArn: string | T;
   readonly keyArn: string | T;
 }
 
-/** The canary: write this region's beat, read the peer's, publish one metric. Nothing else. */
+/** The canary: write this region's beat, read the peer's, publish one metric. Nothing else:
+ *  it cannot write the peer's beat, which could make a stalled replication look fresh. */
 export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: RegionalRefs<T>): PolicyDocument<T> {
   return {
     Version: '2012-10-17',
     Statement: [
-      {
-        Sid: 'HeartbeatItemsOnly',
-        Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        Resource: r.tableArn,
-        Condition: heartbeatItemsOnly,
-      },
-      {
-        // Decrypt: the function's environment and DynamoDB reads; GenerateDataKey: DynamoDB writes.
-        Sid: 'RegionKeyThroughDynamoDB',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: r.keyArn,
-      },
+      { Sid: 'WriteOwnBeat', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: r.tableArn, Condition: heartbeatItems(d, e.region) },
+      { Sid: 'ReadPeerBeat', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: r.tableArn, Condition: heartbeatItems(d, e.secondaryRegion) },
+      keyThroughDynamoDB(d, e, r.keyArn, ['kms:Decrypt', 'kms:GenerateDataKey']),
+      { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
       {
         // PutMetricData has no resource-level permissions; the namespace condition is its scope.
         Sid: 'StalenessMetricOnly',
@@ -322,13 +317,15 @@ export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Re
   };
 }
 
-/** /health: read the peer's beat and check the key is enabled; it can read no transaction. */
+/** /health: read the two beats and check the key is enabled; it can read no transaction. */
 export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: RegionalRefs<T>): PolicyDocument<T> {
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'HeartbeatItemsOnly', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: r.tableArn, Condition: heartbeatItemsOnly },
-      { Sid: 'RegionKeyState', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Decrypt'], Resource: r.keyArn },
+      { Sid: 'ReadBeats', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: r.tableArn, Condition: heartbeatItems(d, e.secondaryRegion, e.region) },
+      keyThroughDynamoDB(d, e, r.keyArn, ['kms:Decrypt']),
+      { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
+      { Sid: 'RegionKeyState', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: r.keyArn },
       ownLogGroup(d, e, names.functionLogGroup(names.healthFunction(p))),
     ],
   };
@@ -362,12 +359,32 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         Resource: d.join(r.bucketArn, '/', processor.documentPrefix, '*'),
       },
       {
-        Sid: 'TransactionKey',
+        // The function's environment. Lambda documents no kms:ViaService for it, so unconditioned.
+        Sid: 'FunctionEnvironment',
         Effect: 'Allow',
-        // Decrypt: the function's environment; GenerateDataKey (+ Decrypt): SSE-KMS puts and
-        // publishing to the encrypted topic.
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Action: ['kms:Decrypt'],
         Resource: r.keyArn,
+      },
+      {
+        // SSE-KMS puts under our key, through S3 and for this bucket only (with bucket keys the
+        // encryption context is the bucket ARN).
+        Sid: 'DocumentsKeyThroughS3',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey'],
+        Resource: r.keyArn,
+        Condition: {
+          StringEquals: { 'kms:ViaService': d.join('s3.', e.region, '.amazonaws.com'), 'kms:EncryptionContext:aws:s3:arn': r.bucketArn },
+        },
+      },
+      {
+        // Writing to the table and publishing to the encrypted topic, through those services only.
+        Sid: 'TableAndTopicKeyThroughServices',
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey'],
+        Resource: r.keyArn,
+        Condition: {
+          StringEquals: { 'kms:ViaService': [d.join('dynamodb.', e.region, '.amazonaws.com'), d.join('sns.', e.region, '.amazonaws.com')] },
+        },
       },
       { Sid: 'Alerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: r.topicArn },
       ownLogGroup(d, e, names.processorLogGroup(p)),

@@ -31,6 +31,7 @@ export class DrAlarms extends Construct {
         alarmDescription: spec.description,
         comparisonOperator: spec.comparisonOperator,
         evaluationPeriods: spec.evaluationPeriods,
+        ...(spec.datapointsToAlarm ? { datapointsToAlarm: spec.datapointsToAlarm } : {}),
         threshold: spec.threshold,
         treatMissingData: spec.treatMissingData,
         alarmActions: [props.topicArn],

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -186,6 +187,8 @@ export class RegionalTier extends Construct {
       scheduleExpression: HEARTBEAT.schedule,
     });
     new CloudwatchEventTarget(this, 'heartbeat-target', { provider, rule: rule.name, arn: heartbeat.arn });
+    // The next minute's run is the retry: a retried old beat would only muddle the metric.
+    new LambdaFunctionEventInvokeConfig(this, 'heartbeat-no-retries', { provider, functionName: heartbeat.functionName, maximumRetryAttempts: 0 });
     new LambdaPermission(this, 'heartbeat-permission', {
       provider,
       statementId: 'AllowHeartbeatSchedule',
