@@ -9,12 +9,14 @@ import {
   writeCloudFormationTemplates,
   ZIPFILE_MAX_CHARS,
 } from '../src/cloudformation';
-import { danglingReferences, referencesIn, templatesFor } from './helpers/cfn';
+import { danglingReferences, referencesIn, resourcesUnder, templatesFor, undeclaredConditions } from './helpers/cfn';
 import { SEED_OUTPUTS, SEED_RESOURCES } from './helpers/seed';
 import { testBundle } from './helpers/synth';
 
 const props = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
 const KEY_ARN = { 'Fn::GetAtt': ['TransactionKMSKey', 'Arn'] };
+/** What the primary tier adds once the standby tier exists: replication into it, and the alarms on its peer. */
+const STANDBY_DEPENDENT = ['DocumentReplicationRole', 'HeartbeatStalenessAlarm', 'DocumentReplicationFailedAlarm', 'DocumentReplicationLatencyAlarm'];
 
 describe('TapStack.json (primary region)', () => {
   const { primary } = templatesFor();
@@ -37,8 +39,59 @@ describe('TapStack.json (primary region)', () => {
         ...['HeartbeatFunction', 'HealthFunction'].flatMap((f) => [f, `${f}LogGroup`, `${f}Role`]),
         'HeartbeatSchedule',
         'HeartbeatPermission',
+        'HeartbeatNoRetries',
+        // Only once the standby tier's outputs are given (ReplicatesToStandby).
+        ...STANDBY_DEPENDENT,
       ].sort(),
     );
+    expect(resourcesUnder(primary, 'ReplicatesToStandby')).toEqual([...STANDBY_DEPENDENT].sort());
+  });
+
+  describe('replication into the standby tier (once TapStack-secondary.json has deployed it)', () => {
+    it('takes the standby bucket as a parameter, empty by default, and replicates only when it is given', () => {
+      expect(primary.Parameters.SecondaryS3BucketName).toMatchObject({ Type: 'String', Default: '' });
+      expect(primary.Conditions!.ReplicatesToStandby).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SecondaryS3BucketName' }, ''] }] });
+      const [condition, configuration, otherwise] = props(primary, 'TransactionDocumentsBucket').ReplicationConfiguration['Fn::If'];
+      expect([condition, otherwise]).toEqual(['ReplicatesToStandby', { Ref: 'AWS::NoValue' }]);
+      expect(configuration.Role).toEqual({ 'Fn::GetAtt': ['DocumentReplicationRole', 'Arn'] });
+      expect(configuration.Rules).toEqual([
+        {
+          Id: 'documents-to-secondary',
+          Status: 'Enabled',
+          Priority: 1,
+          Filter: { Prefix: '' },
+          DeleteMarkerReplication: { Status: 'Disabled' },
+          SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+          Destination: {
+            Bucket: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${SecondaryS3BucketName}' },
+            StorageClass: 'STANDARD',
+            // Re-encrypted with the standby region's key.
+            EncryptionConfiguration: { ReplicaKmsKeyID: { Ref: 'SecondaryKMSKeyArn' } },
+            ReplicationTime: { Status: 'Enabled', Time: { Minutes: 15 } },
+            Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+          },
+        },
+      ]);
+    });
+
+    it("trusts S3 only for this account's documents bucket, named rather than referenced (a GetAtt would be a cycle)", () => {
+      const role = props(primary, 'DocumentReplicationRole');
+      expect(role.RoleName).toEqual({ 'Fn::Sub': 'tap-dr-docs-replication-${EnvironmentSuffix}' });
+      expect(role.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::tap-docs-${EnvironmentSuffix}-${AWS::AccountId}-${AWS::Region}' } },
+      });
+      expect(JSON.stringify(role)).not.toContain('TransactionDocumentsBucket');
+    });
+
+    it("watches the standby's heartbeat only once the standby is there to write it", () => {
+      for (const fn of ['HeartbeatFunction', 'HealthFunction']) {
+        expect(props(primary, fn).Environment.Variables.PEER_REGION).toEqual({
+          'Fn::If': ['ReplicatesToStandby', { Ref: 'SecondaryRegion' }, ''],
+        });
+      }
+      expect(props(primary, 'HeartbeatStalenessAlarm').TreatMissingData).toBe('breaching');
+    });
   });
 
   describe('parameters', () => {
@@ -308,8 +361,11 @@ describe('TapStack.json (primary region)', () => {
   });
 });
 
-describe('TapStack-secondary.json (secondary-region key)', () => {
-  const { secondary } = templatesFor();
+describe('TapStack-secondary.json (secondary-region key and standby tier)', () => {
+  const { primary, secondary } = templatesFor();
+  const OUTSIDE_THE_TIER = ['TransactionKMSKey', 'TransactionKMSAlias', 'TransactionDynamoDBTable', 'CrossRegionAssumeRole'];
+  const primaryTier = Object.keys(primary.Resources).filter((id) => !OUTSIDE_THE_TIER.includes(id));
+  const STANDBY_KEY = { 'Fn::GetAtt': ['SecondaryKMSKey', 'Arn'] };
 
   it('creates a rotating customer-managed key with the same alias and exports its ARN', () => {
     expect(secondary.Resources.SecondaryKMSKey).toMatchObject({
@@ -321,5 +377,148 @@ describe('TapStack-secondary.json (secondary-region key)', () => {
     });
     expect(secondary.Outputs.SecondaryKMSKeyArn.Value).toEqual({ 'Fn::GetAtt': ['SecondaryKMSKey', 'Arn'] });
     expect(danglingReferences(secondary)).toEqual([]);
+  });
+
+  it("renders the primary's regional tier, resource for resource, under Standby-prefixed logical ids", () => {
+    expect(primaryTier.length).toBeGreaterThan(30);
+    expect(Object.keys(secondary.Resources).sort()).toEqual(['SecondaryKMSAlias', 'SecondaryKMSKey', ...primaryTier.map((id) => `Standby${id}`)].sort());
+    for (const id of primaryTier) expect([id, secondary.Resources[`Standby${id}`].Type]).toEqual([id, primary.Resources[id].Type]);
+  });
+
+  it('puts the whole tier under the StandbyTier switch, on by default exactly when STANDBY_PROCESSOR is', () => {
+    expect(secondary.Parameters.StandbyTier).toMatchObject({ Type: 'String', Default: 'true', AllowedValues: ['true', 'false'] });
+    expect(templatesFor({ STANDBY_PROCESSOR: 'false' }).secondary.Parameters.StandbyTier.Default).toBe('false');
+    expect(secondary.Conditions!.StandbyTierEnabled).toEqual({ 'Fn::Equals': [{ Ref: 'StandbyTier' }, 'true'] });
+    const standbyDependent = STANDBY_DEPENDENT.map((id) => `Standby${id}`).sort();
+    expect(resourcesUnder(secondary, 'FailsBackToPrimary')).toEqual(standbyDependent);
+    expect(resourcesUnder(secondary, 'StandbyTierEnabled')).toEqual(
+      primaryTier.map((id) => `Standby${id}`).filter((id) => !standbyDependent.includes(id)).sort(),
+    );
+    for (const id of ['StandbyLambdaFunctionArn', 'StandbyApiEndpoint', 'SecondaryS3BucketName', 'SecondarySNSTopicArn']) {
+      expect([id, secondary.Outputs[id].Condition]).toEqual([id, 'StandbyTierEnabled']);
+    }
+    expect(secondary.Outputs.SecondaryKMSKeyArn.Condition).toBeUndefined();
+  });
+
+  it('replicates documents back into the primary bucket (failback), re-encrypted with the primary key, once both primary outputs are given', () => {
+    expect(secondary.Parameters.PrimaryKMSKeyArn).toMatchObject({ Default: '' });
+    expect(secondary.Parameters.PrimaryS3BucketName).toMatchObject({ Default: '' });
+    expect(secondary.Conditions!.FailsBackToPrimary).toEqual({ 'Fn::And': [{ Condition: 'StandbyTierEnabled' }, { Condition: 'HasPrimaryOutputs' }] });
+    expect(secondary.Conditions!.HasPrimaryOutputs).toEqual({
+      'Fn::And': [
+        { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'PrimaryKMSKeyArn' }, ''] }] },
+        { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'PrimaryS3BucketName' }, ''] }] },
+      ],
+    });
+    const [condition, configuration] = props(secondary, 'StandbyTransactionDocumentsBucket').ReplicationConfiguration['Fn::If'];
+    expect(condition).toBe('FailsBackToPrimary');
+    expect(configuration.Role).toEqual({ 'Fn::GetAtt': ['StandbyDocumentReplicationRole', 'Arn'] });
+    expect(configuration.Rules[0]).toMatchObject({
+      Id: 'documents-to-primary',
+      Destination: {
+        Bucket: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${PrimaryS3BucketName}' },
+        EncryptionConfiguration: { ReplicaKmsKeyID: { Ref: 'PrimaryKMSKeyArn' } },
+      },
+    });
+    expect(props(secondary, 'StandbyDocumentReplicationRole').RoleName).toEqual({ 'Fn::Sub': 'tap-dr-docs-failback-${EnvironmentSuffix}' });
+  });
+
+  it('gives every IAM role a name of its own across both templates (IAM is global)', () => {
+    const roleNames = [primary, secondary].flatMap((t) =>
+      Object.values(t.Resources).filter((r) => r.Type === 'AWS::IAM::Role').map((r) => JSON.stringify(r.Properties.RoleName)),
+    );
+    expect(roleNames.length).toBe(9); // processor, heartbeat, health, replication in each region; the cross-region role
+    expect(new Set(roleNames).size).toBe(roleNames.length);
+    expect(props(secondary, 'StandbyLambdaExecutionRole').RoleName).toEqual({ 'Fn::Sub': 'tap-dr-processor-${EnvironmentSuffix}-standby' });
+    expect(props(secondary, 'StandbyHeartbeatFunctionRole').RoleName).toEqual({ 'Fn::Sub': 'tap-dr-heartbeat-${EnvironmentSuffix}-standby' });
+  });
+
+  it("uses the table's replica in its own region (created by the primary's global table) and its own region's key", () => {
+    const fn = props(secondary, 'StandbyTransactionProcessorFunction');
+    expect(fn.Environment.Variables).toMatchObject({
+      DYNAMODB_TABLE_NAME: { 'Fn::Sub': 'transactions-${EnvironmentSuffix}' },
+      S3_BUCKET_NAME: { Ref: 'StandbyTransactionDocumentsBucket' },
+      SNS_TOPIC_ARN: { Ref: 'StandbyAlertSNSTopic' },
+      DOCUMENTS_KMS_KEY_ARN: STANDBY_KEY,
+    });
+    const policy = props(secondary, 'StandbyLambdaExecutionRole').Policies[0].PolicyDocument;
+    expect(policy.Statement.find((st: any) => st.Sid === 'TransactionsTable').Resource).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/transactions-${EnvironmentSuffix}',
+    });
+    const keyed = Object.entries(secondary.Resources).flatMap(([id, r]) => {
+      const p = r.Properties as Record<string, any>;
+      const key = p.KmsKeyArn ?? p.KmsKeyId ?? p.KmsMasterKeyId ?? p.KMSKeyId ?? p.BucketEncryption?.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID;
+      return key === undefined ? [] : [[id, key]];
+    });
+    expect(keyed.length).toBe(11); // 3 functions, 4 log groups (the API's included), topic, trail, documents and trail buckets
+    for (const [id, key] of keyed) expect([id, key]).toEqual([id, STANDBY_KEY]);
+  });
+
+  it("lets the standby key serve the standby tier's logs, trail and alarms in its own region", () => {
+    const sids = props(secondary, 'SecondaryKMSKey').KeyPolicy.Statement.map((st: any) => st.Sid);
+    expect(sids).toEqual(props(primary, 'TransactionKMSKey').KeyPolicy.Statement.map((st: any) => st.Sid));
+    expect(JSON.stringify(props(secondary, 'SecondaryKMSKey').KeyPolicy)).not.toContain('SecondaryRegion');
+  });
+
+  it("watches the primary's heartbeat into its own topic, under -standby alarm names", () => {
+    const alarm = props(secondary, 'StandbyHeartbeatStalenessAlarm');
+    expect(alarm.AlarmName).toEqual({ 'Fn::Sub': 'tap-dr-${EnvironmentSuffix}-heartbeat-staleness-standby' });
+    expect(alarm.Dimensions).toEqual([
+      { Name: 'SourceRegion', Value: { Ref: 'PrimaryRegion' } },
+      { Name: 'ReceivingRegion', Value: { Ref: 'AWS::Region' } },
+    ]);
+    expect(alarm.AlarmActions).toEqual([{ Ref: 'StandbyAlertSNSTopic' }]);
+    expect(props(secondary, 'StandbyReplicationLatencyAlarm').Dimensions[1]).toEqual({ Name: 'ReceivingRegion', Value: { Ref: 'PrimaryRegion' } });
+    expect(props(secondary, 'StandbyHeartbeatFunction').Environment.Variables.PEER_REGION).toEqual({
+      'Fn::If': ['FailsBackToPrimary', { Ref: 'PrimaryRegion' }, ''],
+    });
+  });
+
+  it('refuses a primary region equal to its own', () => {
+    expect(JSON.stringify(secondary.Rules)).toContain('{"Fn::Not":[{"Fn::Equals":[{"Ref":"PrimaryRegion"},{"Ref":"AWS::Region"}]}]}');
+    expect(secondary.Parameters.PrimaryRegion.Default).toBe('us-east-1');
+  });
+
+  it('retains the standby tier\'s stateful resources with RETAIN_ON_DELETE=true, and deletes them by default', () => {
+    const stateful = ['StandbyTransactionDocumentsBucket', 'StandbyDocumentsTrailBucket', 'StandbyTransactionProcessorLogGroup', 'StandbyApiAccessLogGroup'];
+    for (const id of stateful) expect(secondary.Resources[id].DeletionPolicy).toBe('Delete');
+    const { secondary: s } = templatesFor({ RETAIN_ON_DELETE: 'true' });
+    for (const id of stateful) expect(s.Resources[id]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('both templates', () => {
+  it('resolve every Ref, GetAtt, Sub and condition', () => {
+    const configs: Array<Record<string, string>> = [
+      {},
+      { STANDBY_PROCESSOR: 'false' },
+      { CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234' },
+    ];
+    for (const env of configs) {
+      const t = templatesFor(env);
+      for (const template of [t.primary, t.secondary]) {
+        expect(danglingReferences(template)).toEqual([]);
+        expect(undeclaredConditions(template)).toEqual([]);
+      }
+    }
+  });
+
+  it('the condition check catches an undeclared condition', () => {
+    const broken = JSON.parse(JSON.stringify(templatesFor().secondary)) as Template;
+    delete broken.Conditions!.FailsBackToPrimary;
+    expect(undeclaredConditions(broken)).toEqual(['FailsBackToPrimary']);
+  });
+
+  it('are deterministic: the same configuration gives the same bytes', () => {
+    expect(JSON.stringify(templatesFor({ ALERT_EMAIL: 'oncall@example.com' }))).toBe(JSON.stringify(templatesFor({ ALERT_EMAIL: 'oncall@example.com' })));
+  });
+
+  it('take each other\'s outputs under the output\'s own name, where the meaning is the same', () => {
+    const { primary, secondary } = templatesFor();
+    for (const id of ['SecondaryKMSKeyArn', 'SecondaryS3BucketName']) expect([id, primary.Parameters[id] !== undefined]).toEqual([id, secondary.Outputs[id] !== undefined]);
+    for (const [param, output] of [['PrimaryKMSKeyArn', 'KMSKeyArn'], ['PrimaryS3BucketName', 'S3BucketName']]) {
+      expect(secondary.Parameters[param].Description).toContain(`${output} output of TapStack.json`);
+      expect(primary.Outputs[output]).toBeDefined();
+    }
   });
 });

@@ -54,3 +54,26 @@ export function danglingReferences(t: Template): Reference[] {
     },
   );
 }
+
+/** Every condition a resource, output or Fn::If names: each must be declared in Conditions. */
+export function undeclaredConditions(t: Template): string[] {
+  const named: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v === null || typeof v !== 'object') return;
+    const o = v as Record<string, unknown>;
+    if (Array.isArray(o['Fn::If'])) named.push(o['Fn::If'][0] as string);
+    if (typeof o.Condition === 'string') named.push(o.Condition);
+    Object.values(o).forEach(walk);
+  };
+  walk({ Resources: t.Resources, Outputs: t.Outputs, Conditions: t.Conditions });
+  return [...new Set(named)].filter((c) => !(c in (t.Conditions ?? {})));
+}
+
+/** The resources of a template that carry a condition, by condition. */
+export function resourcesUnder(t: Template, condition: string): string[] {
+  return Object.entries(t.Resources)
+    .filter(([, r]) => r.Condition === condition)
+    .map(([id]) => id)
+    .sort();
+}

@@ -1,0 +1,230 @@
+/**
+ * One regional tier as a CloudFormation fragment: documents bucket and its access trail,
+ * alert topic, processor, heartbeat canary, /health, HTTP API and alarms, all under the
+ * region's key. TapStack.json renders it for the primary, TapStack-secondary.json for the
+ * standby: one tier, switched by role, as src/regional-tier.ts is for Terraform.
+ */
+import {
+  documentReplicationPolicy,
+  documentsBucketPolicy,
+  Env,
+  processor,
+  processorPolicy,
+  processorVariables,
+  serviceTrustPolicy,
+  trailBucketPolicy,
+} from '../design';
+import { names } from '../naming';
+import { cfnNames, hardenedBucket, lambdaCode, regionAccount, retained, tags } from './common';
+import { C } from './ids';
+import { CfnExpr, CfnResource, CfnValue, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, ref, sub, subText } from './intrinsics';
+import { PROCESSOR_FACTS, REPLICATION_FACTS, TIER_FACTS } from './pending-shared';
+import { codeSigningArn, TierContext } from './tier-context';
+import { apiFragment, regionalFunctions } from './tier-functions';
+import { alarmsFragment } from './tier-alarms';
+
+/** Everything one region runs to accept transactions. */
+export function regionalTier(ctx: TierContext): Fragment {
+  return {
+    ...documents(ctx),
+    ...auditTrail(ctx),
+    ...alertTopic(ctx),
+    ...processorFragment(ctx),
+    ...regionalFunctions(ctx),
+    ...apiFragment(ctx),
+    ...alarmsFragment(ctx),
+  };
+}
+
+const documentsBucketName = () => names.documentsBucket({ ...cfnNames, ...regionAccount });
+const bucketArnOf = (env: Env<CfnExpr>, bucketName: CfnValue) => cfnDialect.join('arn:', env.partition, ':s3:::', bucketName);
+
+/** The documents bucket, its policy, and its replication into the peer's bucket (once the peer is known). */
+function documents(ctx: TierContext): Fragment {
+  const { config, ids, keyArn } = ctx;
+  const bucket = hardenedBucket(config, documentsBucketName(), keyArn);
+  bucket.Properties.ReplicationConfiguration = fnIf(ctx.peer.condition, replicationConfiguration(ctx), NO_VALUE);
+  return {
+    [ids.documentsBucket]: bucket,
+    [ids.documentsBucketPolicy]: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: ref(ids.documentsBucket),
+        PolicyDocument: documentsBucketPolicy(cfnDialect, getAtt(ids.documentsBucket, 'Arn'), keyArn),
+      },
+    },
+    [ids.replicationRole]: replicationRole(ctx),
+  };
+}
+
+/** One rule, as src/document-replication.ts writes it: re-encrypted with the peer's key, with RTC. */
+function replicationConfiguration(ctx: TierContext) {
+  const f = REPLICATION_FACTS;
+  return {
+    Role: getAtt(ctx.ids.replicationRole, 'Arn'),
+    Rules: [
+      {
+        Id: TIER_FACTS[ctx.role].replicationRuleId,
+        Status: 'Enabled',
+        Priority: f.priority,
+        Filter: { Prefix: f.prefix },
+        DeleteMarkerReplication: { Status: f.deleteMarkerReplication },
+        SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: f.sseKmsEncryptedObjects } },
+        Destination: {
+          Bucket: bucketArnOf(ctx.env, ctx.peer.bucketName),
+          StorageClass: f.storageClass,
+          EncryptionConfiguration: { ReplicaKmsKeyID: ctx.peer.keyArn },
+          ReplicationTime: { Status: 'Enabled', Time: { Minutes: f.rtcMinutes } },
+          Metrics: { Status: 'Enabled', EventThreshold: { Minutes: f.rtcMinutes } },
+        },
+      },
+    ],
+  };
+}
+
+/** S3's replication role. The source bucket's ARN is built from its name: a GetAtt would be a
+ *  cycle (the bucket names this role in its ReplicationConfiguration). */
+function replicationRole(ctx: TierContext): CfnResource {
+  const { env, peer } = ctx;
+  const sourceBucketArn = bucketArnOf(env, documentsBucketName());
+  return {
+    Type: 'AWS::IAM::Role',
+    Condition: peer.condition,
+    Properties: {
+      RoleName: sub(TIER_FACTS[ctx.role].replicationRole(cfnNames)),
+      Description: sub(REPLICATION_FACTS.description(subText(env.region), subText(env.secondaryRegion))),
+      AssumeRolePolicyDocument: serviceTrustPolicy('s3.amazonaws.com', { e: env, sourceArn: sourceBucketArn }),
+      Policies: [
+        {
+          PolicyName: REPLICATION_FACTS.policyName,
+          PolicyDocument: documentReplicationPolicy(cfnDialect, env, {
+            sourceBucketArn,
+            sourceKeyArn: ctx.keyArn,
+            destinationBucketArn: bucketArnOf(env, peer.bucketName),
+            destinationKeyArn: peer.keyArn,
+          }),
+        },
+      ],
+      Tags: tags(ctx.config),
+    },
+  };
+}
+
+/** The region's document-access trail, as src/audit-trail.ts builds it. */
+function auditTrail(ctx: TierContext): Fragment {
+  const { config, ids, keyArn } = ctx;
+  return {
+    [ids.trailBucket]: hardenedBucket(config, names.trailBucket({ ...cfnNames, ...regionAccount }), keyArn, config.logRetentionDays),
+    [ids.trailBucketPolicy]: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: ref(ids.trailBucket),
+        PolicyDocument: trailBucketPolicy(cfnDialect, ctx.env, cfnNames, getAtt(ids.trailBucket, 'Arn')),
+      },
+    },
+    [ids.trail]: {
+      Type: 'AWS::CloudTrail::Trail',
+      DependsOn: [ids.trailBucketPolicy],
+      Properties: {
+        TrailName: sub(names.auditTrail(cfnNames)),
+        IsLogging: true,
+        S3BucketName: ref(ids.trailBucket),
+        KMSKeyId: keyArn,
+        EnableLogFileValidation: true,
+        IsMultiRegionTrail: false,
+        IncludeGlobalServiceEvents: false,
+        EventSelectors: [
+          {
+            ReadWriteType: 'All',
+            IncludeManagementEvents: false,
+            DataResources: [{ Type: 'AWS::S3::Object', Values: [cfnDialect.join(getAtt(ids.documentsBucket, 'Arn'), '/')] }],
+          },
+        ],
+        Tags: tags(config),
+      },
+    },
+  };
+}
+
+function alertTopic(ctx: TierContext): Fragment {
+  return {
+    [ctx.ids.topic]: {
+      Type: 'AWS::SNS::Topic',
+      Properties: {
+        TopicName: sub(names.alertTopic(cfnNames)),
+        KmsMasterKeyId: ctx.keyArn,
+        Subscription: fnIf(C.hasAlertEmail, [{ Protocol: 'email', Endpoint: ref('AlertEmail') }], NO_VALUE),
+        Tags: tags(ctx.config),
+      },
+    },
+  };
+}
+
+/** The processor, its least-privilege role, its log group and (when configured) code signing. */
+function processorFragment(ctx: TierContext): Fragment {
+  const { config, ids, keyArn } = ctx;
+  const topicArn = ref(ids.topic);
+  const bucketArn = getAtt(ids.documentsBucket, 'Arn');
+  return {
+    [ids.processorRole]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: sub(TIER_FACTS[ctx.role].processorRole(cfnNames)),
+        Description: PROCESSOR_FACTS.roleDescription,
+        AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
+        Policies: [
+          {
+            PolicyName: PROCESSOR_FACTS.policyName,
+            PolicyDocument: processorPolicy(cfnDialect, ctx.env, cfnNames, { tableArn: ctx.table.arn, bucketArn, keyArn, topicArn }),
+          },
+        ],
+        Tags: tags(config),
+      },
+    },
+    // Processing logs are an audit trail: stateful like the data they describe.
+    [ids.processorLogGroup]: retained(config, {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { LogGroupName: sub(names.processorLogGroup(cfnNames)), RetentionInDays: config.logRetentionDays, KmsKeyId: keyArn },
+    }),
+    [ids.processor]: {
+      Type: 'AWS::Lambda::Function',
+      // The log group must exist (encrypted, with retention) before the first invocation writes to it.
+      DependsOn: [ids.processorLogGroup],
+      Properties: {
+        FunctionName: sub(names.processorFunction(cfnNames)),
+        Description: PROCESSOR_FACTS.description,
+        Runtime: processor.runtime,
+        Handler: processor.handler,
+        Code: lambdaCode(ctx.handlerCode),
+        Role: getAtt(ids.processorRole, 'Arn'),
+        MemorySize: processor.memorySize,
+        Timeout: processor.timeoutSeconds,
+        KmsKeyArn: keyArn,
+        TracingConfig: { Mode: processor.tracingMode },
+        // Seed fix 4: never AWS_REGION (reserved by Lambda).
+        Environment: { Variables: processorVariables({ tableName: ctx.table.name, bucketName: ref(ids.documentsBucket), topicArn, keyArn }) },
+        // Seed fix 6: no reservation unless configured.
+        ...(config.lambdaReservedConcurrency !== undefined ? { ReservedConcurrentExecutions: config.lambdaReservedConcurrency } : {}),
+        ...codeSigningArn(ctx),
+        Tags: tags(config),
+      },
+    },
+    ...codeSigning(ctx),
+  };
+}
+
+/** Lambda code signing, when a signing profile is configured: unsigned packages are refused. */
+function codeSigning(ctx: TierContext): Fragment {
+  const arn = ctx.config.codeSigningProfileVersionArn;
+  if (!arn) return {};
+  return {
+    [ctx.ids.codeSigning]: {
+      Type: 'AWS::Lambda::CodeSigningConfig',
+      Properties: {
+        Description: PROCESSOR_FACTS.codeSigningDescription,
+        AllowedPublishers: { SigningProfileVersionArns: [arn] },
+        CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
+      },
+    },
+  };
+}
