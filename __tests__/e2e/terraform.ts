@@ -1,0 +1,211 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdktf';
+import { loadConfig, TapConfig } from '../../src/config';
+import { names } from '../../src/naming';
+import { TapStack } from '../../src/tap-stack';
+import { testBundle } from '../helpers/synth';
+
+/**
+ * Terraform against the emulator, for the end-to-end tests and the apply benchmark: synth a
+ * configuration, point both providers at their region's emulator endpoint, and run terraform
+ * commands asynchronously (so configurations run side by side), each under a deadline.
+ * Every command logs at DEBUG to its own file; a command that overruns is killed and the
+ * error carries the last provider log lines, so a hang says what it was waiting for.
+ */
+
+/** Nothing listens here: a request to it fails at once, on this machine. */
+export const DEAD_ENDPOINT = 'http://127.0.0.1:9';
+
+export interface TfResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+export interface StackRun {
+  readonly name: string;
+  readonly config: TapConfig;
+  readonly dir: string;
+  readonly synthesized: any;
+  tf(args: string[], opts?: { timeoutMs?: number; allowFail?: boolean }): Promise<TfResult>;
+}
+
+/** Terraform CLI config that installs providers only from the filesystem mirror. */
+function cliConfig(mirror: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-e2e-rc-')), 'terraform.rc');
+  fs.writeFileSync(
+    file,
+    `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["registry.terraform.io/*/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/*/*"]
+  }
+}
+`,
+  );
+  return file;
+}
+
+/** Provider endpoint keys for the services the synthesized resources use, from their types (exceptions to aws_<key>_*). */
+const SERVICE_OF_PREFIX: Array<[RegExp, string[]]> = [
+  [/^aws_cloudwatch_log_/, ['logs']],
+  [/^aws_cloudwatch_event_/, ['events']],
+  [/^aws_cloudwatch_/, ['cloudwatch']],
+  [/^aws_dynamodb_/, ['dynamodb']],
+  [/^aws_iam_/, ['iam']],
+  [/^aws_kms_/, ['kms']],
+  [/^aws_lambda_/, ['lambda']],
+  [/^aws_s3_/, ['s3']],
+  [/^aws_sns_/, ['sns']],
+  [/^aws_(caller_identity|partition|region)$/, []],
+];
+
+export function servicesUsed(synthesized: any): string[] {
+  const types = [...Object.keys(synthesized.resource ?? {}), ...Object.keys(synthesized.data ?? {})];
+  const services = new Set(['sts']);
+  for (const type of types) {
+    // Most types are aws_<endpoint key>_...; the table above lists the exceptions.
+    const hit = SERVICE_OF_PREFIX.find(([re]) => re.test(type))?.[1] ?? [type.split('_')[1]];
+    hit.forEach((s) => services.add(s));
+  }
+  return [...services].sort();
+}
+
+/** An override file: the same providers (merged by alias), each at its region's endpoint, with dummy credentials. */
+export function emulatorOverride(synthesized: any, endpointOf: (region: string) => string): object {
+  const services = servicesUsed(synthesized);
+  return {
+    provider: {
+      aws: (synthesized.provider.aws as Array<{ alias?: string; region: string }>).map((p) => ({
+        ...(p.alias ? { alias: p.alias } : {}),
+        access_key: 'testing',
+        secret_key: 'testing',
+        skip_credentials_validation: true,
+        skip_metadata_api_check: 'true',
+        s3_use_path_style: true,
+        endpoints: [Object.fromEntries(services.map((s) => [s, endpointOf(p.region)]))],
+      })),
+    },
+  };
+}
+
+/** Synthesizes one configuration into its own folder, as `npm run synth` would. */
+export function synthConfiguration(env: Record<string, string>, root: string): { config: TapConfig; dir: string; synthesized: any } {
+  const config = loadConfig(env, {});
+  const app = new App({ outdir: root });
+  const stackName = names.stack({ suffix: config.environmentSuffix });
+  new TapStack(app, stackName, { config, lambdaArchive: testBundle() });
+  app.synth();
+  const dir = path.join(root, 'stacks', stackName);
+  return { config, dir, synthesized: JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) };
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export function stackRun(name: string, synth: { config: TapConfig; dir: string; synthesized: any }, mirror: string): StackRun {
+  const rc = cliConfig(mirror);
+  let n = 0;
+  return {
+    name,
+    ...synth,
+    tf: (args, { timeoutMs = 120_000, allowFail = false } = {}) =>
+      new Promise<TfResult>((resolve, reject) => {
+        const log = path.join(synth.dir, `tf-${++n}-${args[0]}.log`);
+        const started = Date.now();
+        const child = spawn('terraform', [...args, '-no-color'], {
+          cwd: synth.dir,
+          detached: true, // its own process group: a timeout kills the provider plugins too
+          env: {
+            ...process.env,
+            TF_CLI_CONFIG_FILE: rc,
+            TF_IN_AUTOMATION: '1',
+            TF_INPUT: '0',
+            CHECKPOINT_DISABLE: '1',
+            TF_PLUGIN_CACHE_DIR: '',
+            TF_LOG: 'DEBUG',
+            TF_LOG_PATH: log,
+            AWS_EC2_METADATA_DISABLED: 'true',
+            // Fail closed: a service the override does not name goes to a dead loopback port
+            // (the provider's fallback for every endpoint), never to a real AWS host.
+            AWS_ENDPOINT_URL: DEAD_ENDPOINT,
+          },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }, timeoutMs);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          const ms = Date.now() - started;
+          const where = `[${name}] terraform ${args.join(' ')}`;
+          if (timedOut) {
+            return reject(
+              new Error(
+                `${where} did not finish within ${timeoutMs} ms and was killed.\n` +
+                  `--- last output ---\n${stdout.split('\n').slice(-15).join('\n')}\n` +
+                  `--- last provider log lines (${log}) ---\n${tail(log, 40)}`,
+              ),
+            );
+          }
+          const result = { code: code ?? -1, stdout, stderr, ms };
+          if (code !== 0 && !allowFail) {
+            return reject(new Error(`${where} exited ${code} after ${ms} ms\n${stderr}\n${stdout.split('\n').slice(-30).join('\n')}\n--- log tail ---\n${tail(log, 20)}`));
+          }
+          resolve(result);
+        });
+      }),
+  };
+}
+
+/** `terraform output -json` as plain values. */
+export async function outputsOf(run: StackRun): Promise<Record<string, string>> {
+  const out = await run.tf(['output', '-json'], { timeoutMs: 30_000 });
+  return Object.fromEntries(Object.entries(JSON.parse(out.stdout) as Record<string, { value: string }>).map(([k, v]) => [k, v.value]));
+}
+
+export interface StateResource {
+  address: string;
+  type: string;
+  /** The region its provider targets. */
+  region: string;
+  values: Record<string, any>;
+}
+
+/** What Terraform believes it created (the list to verify against the emulator, never the evidence). */
+export async function stateResources(run: StackRun): Promise<StateResource[]> {
+  const shown = JSON.parse((await run.tf(['show', '-json'], { timeoutMs: 30_000 })).stdout);
+  const regionOfAlias = new Map<string | undefined, string>(
+    (run.synthesized.provider.aws as Array<{ alias?: string; region: string }>).map((p) => [p.alias, p.region]),
+  );
+  const resources = (shown.values?.root_module?.resources ?? []) as Array<any>;
+  return resources
+    .filter((r) => r.mode === 'managed')
+    .map((r) => {
+      const alias = /\]\.(\w+)$/.exec(r.provider_name ?? '')?.[1];
+      const declared = run.synthesized.resource[r.type]?.[r.name];
+      const providerAlias = declared?.provider ? String(declared.provider).replace(/^aws\./, '') : alias;
+      return { address: r.address, type: r.type, region: regionOfAlias.get(providerAlias)!, values: r.values };
+    });
+}

@@ -1,0 +1,158 @@
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as path from 'path';
+
+/**
+ * The emulated two-region AWS (__tests__/emulator/server.py): one moto server with the AWS
+ * behaviours moto lacks restored, a front per region on its own 127.0.0.1 port, replication
+ * between the regions, and a control API. Each test starts its own on free ports and stops it.
+ *
+ *   const emu = await startEmulator({ regions: ['us-east-1', 'us-west-2'] });
+ *   emu.endpointFor('us-west-2')                      // what a client in that region talks to
+ *   await emu.region('us-east-1').unreachable()       // ECONNREFUSED until .restore()
+ *   await emu.region('us-east-1').slow(2000)          // every request waits 2 s
+ *   await emu.replication.set({ lagMs: 500 })         // or { paused: true }
+ *   await emu.replication.pending()                   // acknowledged, not yet replicated
+ *   await emu.replication.drain()                     // wait until nothing is pending
+ */
+export const EMULATOR_SERVER = path.join(__dirname, '..', 'emulator', 'server.py');
+const PYTHON = process.env.MOTO_PYTHON ?? 'python3';
+
+export type Outage = 'refuse' | 'reset' | 'blackhole';
+
+export interface RegionState {
+  port: number;
+  mode: 'up' | Outage;
+  reachable: boolean;
+  delayMs: number;
+}
+
+export interface PendingChange {
+  kind: 'dynamodb' | 's3';
+  from: string;
+  to: string;
+  resource: string;
+  key: string;
+  ageMs: number;
+}
+
+export interface EmulatorState {
+  regions: Record<string, RegionState>;
+  replication: { lagMs: number; paused: boolean; pending: number; applied: number };
+  patches: string[];
+}
+
+export interface RegionControl {
+  /** Connections refused (default), reset, or accepted and never answered. */
+  unreachable(how?: Outage): Promise<void>;
+  /** Every request to this region waits `ms` first (0 = normal speed). */
+  slow(ms: number): Promise<void>;
+  /** Reachable again at normal speed, on the same port. */
+  restore(): Promise<void>;
+}
+
+export interface Emulator {
+  /** The moto server itself: serves every region, and the control API under /_emulator/. */
+  readonly endpoint: string;
+  readonly regions: readonly string[];
+  /** The region's own front: what a client (or a Terraform provider) in that region uses. */
+  endpointFor(region: string): string;
+  region(region: string): RegionControl;
+  readonly replication: {
+    set(settings: { lagMs?: number; paused?: boolean }): Promise<void>;
+    pending(): Promise<PendingChange[]>;
+    /** Resolves when nothing is pending; rejects after `timeoutMs` with what still is. */
+    drain(timeoutMs?: number): Promise<void>;
+  };
+  state(): Promise<EmulatorState>;
+  /** The last lines the emulator wrote to stderr (for failure messages). */
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  regions: string[];
+  /** Leave these AWS behaviours unrestored (names from emulator/patches.py); for tests that prove a patch is needed. */
+  withoutPatches?: string[];
+}
+
+export const EMULATOR_INSTALL_HINT = 'moto 5.2 is not installed for the emulator. Fix: pip install "moto[server]==5.2.*" (npm test does this in .venv)';
+
+export function emulatorAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import moto.server, werkzeug'], { stdio: 'ignore' }).status === 0;
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const args = [EMULATOR_SERVER, '--regions', options.regions.join(',')];
+  for (const p of options.withoutPatches ?? []) args.push('--without-patch', p);
+  const child: ChildProcess = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
+
+  const ready = await new Promise<{ port: number; regions: Record<string, number> }>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error('emulator did not start within 30 s')), 30_000);
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${e.message}\n${stderr}`));
+    };
+    child.once('exit', (code) => fail(new Error(`emulator exited with ${code}`)));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('EMULATOR '));
+      if (line) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve(JSON.parse(line.slice('EMULATOR '.length)));
+      }
+    });
+  });
+
+  const endpoint = `http://127.0.0.1:${ready.port}`;
+  const call = async <T>(method: 'GET' | 'POST', route: string, body?: object, okStatuses = [200]): Promise<T> => {
+    const res = await fetch(`${endpoint}/_emulator/${route}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(120_000),
+    });
+    const json = (await res.json()) as T;
+    if (!okStatuses.includes(res.status)) throw new Error(`emulator ${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const setRegion = async (region: string, settings: { mode?: string; delayMs?: number }) => {
+    await call('POST', `regions/${region}`, settings);
+  };
+
+  return {
+    endpoint,
+    regions: Object.keys(ready.regions),
+    endpointFor: (region) => {
+      const port = ready.regions[region];
+      if (!port) throw new Error(`the emulator has no region ${region} (it has ${Object.keys(ready.regions).join(', ')})`);
+      return `http://127.0.0.1:${port}`;
+    },
+    region: (region) => ({
+      unreachable: (how = 'refuse') => setRegion(region, { mode: how }),
+      slow: (ms) => setRegion(region, { delayMs: ms }),
+      restore: () => setRegion(region, { mode: 'up', delayMs: 0 }),
+    }),
+    replication: {
+      set: async (settings) => void (await call('POST', 'replication', settings)),
+      pending: () => call<PendingChange[]>('GET', 'replication/pending'),
+      drain: async (timeoutMs = 10_000) => {
+        const r = await call<{ drained: boolean; pending: PendingChange[] }>('POST', 'replication/drain', { timeoutMs }, [200, 504]);
+        if (!r.drained) throw new Error(`replication still pending after ${timeoutMs} ms: ${JSON.stringify(r.pending)}`);
+      },
+    },
+    state: () => call<EmulatorState>('GET', 'state'),
+    logTail: () => stderr,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
