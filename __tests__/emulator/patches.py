@@ -374,30 +374,70 @@ def s3_replication_rules_keep_all_fields() -> None:
 
 
 def s3_bucket_policy_conditions_apply() -> None:
-    """A bucket policy statement applies only when its Condition holds; requests arrive over TLS.
+    """A bucket policy statement applies only when its Condition holds, evaluated against the
+    request: requests arrive over TLS, and the request's SSE headers are the s3: condition keys.
 
     AWS: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
-    (a statement whose condition is false does not apply) and
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport
-    (aws:SecureTransport is true for requests sent over TLS, as every SDK call to an AWS endpoint is).
+    (a statement whose condition is false does not apply; ...IfExists operators hold when the key
+    is absent; Null tests for absence), https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport
+    (aws:SecureTransport is true for requests over TLS, as every SDK call to an AWS endpoint is) and
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html
+    (s3:x-amz-server-side-encryption and s3:x-amz-server-side-encryption-aws-kms-key-id are the
+    request's headers).
 
     moto 5.2 evaluates bucket policies with no request context, and a statement whose condition
-    cannot be evaluated counts as DENY whatever its Effect: the stack's DenyInsecureTransport
-    statement (Deny when aws:SecureTransport is "false") then denies every PutObject/GetObject.
-    The emulator listens on loopback HTTP in place of AWS's HTTPS endpoint, so requests are
-    evaluated as the TLS requests they stand for.
+    it cannot evaluate counts as DENY whatever its Effect: the stack's DenyInsecureTransport
+    (Deny when aws:SecureTransport is "false") and its SSE-KMS guards then deny every
+    PutObject/GetObject. The emulator listens on loopback HTTP in place of AWS's HTTPS endpoint,
+    so requests are evaluated as the TLS requests they stand for. Operators: String(Not)Equals,
+    String(Not)Like, Arn(Not)Equals/Like, Bool, Null, with IfExists; a statement with any other
+    operator is not applied.
     """
-    from moto.iam.policy_conditions import TrustRelationShipConditions
+    import fnmatch
+
     from moto.iam.access_control import IAMPolicy, PermissionResult
-    from moto.s3 import models
+    from moto.s3 import models, responses
 
-    context = {"aws:SecureTransport": "true"}
+    request = threading.local()
 
-    def holds(condition: dict[str, Any]) -> bool:
-        for c in TrustRelationShipConditions(condition):
-            values = [context[k] for k in c.context_keys if k in context]
-            if not c.verify_condition(values):
-                return False
+    def context() -> dict[str, str]:
+        headers = {k.lower(): v for k, v in (getattr(request, "headers", None) or {}).items()}
+        ctx = {"aws:securetransport": "true"}
+        for h in ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-acl"):
+            if h in headers:
+                ctx[f"s3:{h}"] = headers[h]
+        return ctx
+
+    def test(op: str, actual: str | None, wanted: list[str]) -> bool | None:
+        if op == "Null":
+            return (actual is None) == (str(wanted[0]).lower() == "true")
+        negated = "Not" in op
+        base = op.replace("Not", "")
+        if base in ("StringEquals", "ArnEquals"):
+            hit = actual is not None and actual in wanted
+        elif base in ("StringLike", "ArnLike"):
+            hit = actual is not None and any(fnmatch.fnmatchcase(actual, w) for w in wanted)
+        elif base == "Bool":
+            hit = actual is not None and actual.lower() in [str(w).lower() for w in wanted]
+        else:
+            return None  # an operator this patch does not know
+        return (not hit) if negated else hit
+
+    def holds(condition: dict[str, Any]) -> bool | None:
+        ctx = context()
+        for op, tests in condition.items():
+            if_exists = op.endswith("IfExists")
+            base = op[: -len("IfExists")] if if_exists else op
+            for key, wanted in tests.items():
+                actual = ctx.get(key.lower())
+                if actual is None and if_exists:
+                    continue
+                wanted = wanted if isinstance(wanted, list) else [wanted]
+                ok = test(base, actual, [str(w) for w in wanted])
+                if ok is None:
+                    return None
+                if not ok:
+                    return False
         return True
 
     def get_permission(self: Any, action: str, resource: str) -> Any:
@@ -406,17 +446,27 @@ def s3_bucket_policy_conditions_apply() -> None:
         doc = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
         statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
         applicable = []
-        for s in statements:
-            if "Condition" in s:
-                if not holds(s["Condition"]):
+        for st in statements:
+            if "Condition" in st:
+                if not holds(st["Condition"]):
                     continue
-                s = {k: v for k, v in s.items() if k != "Condition"}
-            applicable.append(s)
+                st = {k: v for k, v in st.items() if k != "Condition"}
+            applicable.append(st)
         if not applicable:
             return PermissionResult.NEUTRAL
         return IAMPolicy(json.dumps({**doc, "Statement": applicable})).is_action_permitted(action, resource)
 
+    original_key_response = responses.S3Response._key_response
+
+    def key_response(self: Any, req: Any, full_url: str) -> Any:
+        request.headers = dict(req.headers)
+        try:
+            return original_key_response(self, req, full_url)
+        finally:
+            request.headers = None
+
     models.FakeBucket.get_permission = get_permission
+    responses.S3Response._key_response = key_response
 
 
 def s3_object_puts_are_observable() -> None:
