@@ -1,0 +1,90 @@
+import { ChildProcess, spawn } from 'child_process';
+import * as path from 'path';
+import { RegionClients } from '../e2e/aws';
+
+/**
+ * A region's HTTP API, stood in for (__tests__/emulator/gateway.js): moto stores API Gateway
+ * HTTP APIs but never runs them. Serves POST /transactions (SigV4) and GET /health with the
+ * deployed functions' environments, runs the heartbeat on a timer, and can go down and come back
+ * on the same port. Used by the DR drill and the dr:check tests.
+ */
+export interface Gateway {
+  readonly region: string;
+  readonly url: string;
+  /** The last lines the gateway wrote to stderr (failed heartbeats, crashes). */
+  logTail(): string;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const GATEWAY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const SCRIPT = path.join(__dirname, '..', 'emulator', 'gateway.js');
+
+/** The deployed function's environment, as the emulated Lambda stores it. */
+async function deployedEnv(c: RegionClients, functionName: string): Promise<Record<string, string>> {
+  const cfg = await c.rest('lambda', 'GET', `/2015-03-31/functions/${functionName}/configuration`);
+  if (cfg.status !== 200) throw new Error(`function ${functionName} is not deployed in ${c.region}`);
+  return cfg.json.Environment?.Variables ?? {};
+}
+
+export interface GatewayOptions {
+  readonly clients: RegionClients;
+  readonly bundle: string;
+  readonly functions: { readonly processor: string; readonly health: string; readonly heartbeat: string };
+  /** Run the heartbeat this often (EventBridge's minute, scaled down for drills); 0: never. */
+  readonly heartbeatMs: number;
+}
+
+export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+  const { clients: c } = o;
+  const functions = {
+    processor: await deployedEnv(c, o.functions.processor),
+    health: await deployedEnv(c, o.functions.health),
+    heartbeat: await deployedEnv(c, o.functions.heartbeat),
+  };
+  const config = { bundle: o.bundle, region: c.region, endpoint: c.endpoint, heartbeatMs: o.heartbeatMs, credentials: GATEWAY_CREDENTIALS, functions };
+  const child: ChildProcess = spawn(process.execPath, [SCRIPT], {
+    env: { PATH: process.env.PATH!, GATEWAY_CONFIG: JSON.stringify(config) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // Handlers log JSON lines to stdout; keep the tail of both streams for failure messages.
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  child.stdout!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const next = (prefix: string, timeoutMs = 15_000) =>
+    new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`gateway ${c.region}: no "${prefix}" within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+      const onData = (d: Buffer) => {
+        out += d;
+        const line = out.split('\n').find((l) => l.startsWith(prefix));
+        if (!line) return;
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve(line);
+      };
+      child.stdout!.on('data', onData);
+    });
+  const port = Number((await next('GATEWAY ')).split(' ')[1]);
+  return {
+    region: c.region,
+    url: `http://127.0.0.1:${port}`,
+    logTail: () => stderr,
+    down: async () => {
+      child.stdin!.write('down\n');
+      await next('DOWN');
+    },
+    up: async () => {
+      child.stdin!.write('up\n');
+      await next('GATEWAY ');
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.stdin!.end();
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}

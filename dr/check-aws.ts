@@ -1,0 +1,150 @@
+/**
+ * How dr:check reaches AWS: SDK clients per region for DynamoDB, S3, KMS and CloudWatch, and
+ * SigV4-signed requests for the two services it calls once or twice and the lockfile has no
+ * client for (Route 53, CloudFormation). By default everything goes to the real regional
+ * endpoints with the standard credential chain; the tests pass endpoint overrides (the emulator's
+ * regional fronts) and fixed credentials, so no test ever reaches AWS. Every call has a deadline.
+ */
+import { createHash, createHmac } from 'crypto';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity } from '@smithy/types';
+
+export type Service = 'dynamodb' | 's3' | 'kms' | 'monitoring' | 'route53' | 'cloudformation';
+
+export interface AccessOptions {
+  /** Where a service's requests for a region go; the real endpoint when absent. */
+  readonly endpointFor?: (service: Service, region: string) => string;
+  /** Fixed credentials; the default credential chain when absent. */
+  readonly credentials?: AwsCredentialIdentity;
+  /** Where an HTTP request for a deployed API endpoint goes (tests map it to their gateway). */
+  readonly httpUrlFor?: (apiEndpoint: string) => string;
+  /** Deadline of each single AWS or HTTP call. */
+  readonly callTimeoutMs?: number;
+}
+
+export interface SignedRequest {
+  readonly service: 'route53' | 'cloudformation';
+  readonly region: string;
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  readonly query?: Record<string, string>;
+  readonly form?: Record<string, string>;
+  /** An XML request body (Route 53's write calls; dr:check itself only reads). */
+  readonly xml?: string;
+}
+
+export interface AwsAccess {
+  dynamodb(region: string): DynamoDBClient;
+  s3(region: string): S3Client;
+  kms(region: string): KMSClient;
+  cloudwatch(region: string): CloudWatchClient;
+  /** One signed request; resolves with the status and body text (XML for these two services). */
+  signed(req: SignedRequest): Promise<{ status: number; text: string }>;
+  httpUrlFor(apiEndpoint: string): string;
+  readonly callTimeoutMs: number;
+  /** The per-call deadline as SDK `send` options. */
+  deadline(): { abortSignal: AbortSignal };
+}
+
+class Sha256 {
+  private readonly h;
+  constructor(secret?: string | Uint8Array) {
+    this.h = secret ? createHmac('sha256', secret) : createHash('sha256');
+  }
+  update(data: string | Uint8Array): void {
+    this.h.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
+  }
+}
+
+const dnsSuffix = (region: string) => (region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com');
+
+/** Route 53 is global: one endpoint and signing region per partition. */
+export function route53Home(region: string): { endpoint: string; signingRegion: string } {
+  if (region.startsWith('cn-')) return { endpoint: 'https://route53.amazonaws.com.cn', signingRegion: 'cn-northwest-1' };
+  if (region.startsWith('us-gov-')) return { endpoint: 'https://route53.us-gov.amazonaws.com', signingRegion: 'us-gov-west-1' };
+  return { endpoint: 'https://route53.amazonaws.com', signingRegion: 'us-east-1' };
+}
+
+function realEndpoint(service: SignedRequest['service'], region: string): string {
+  return service === 'route53' ? route53Home(region).endpoint : `https://cloudformation.${region}.${dnsSuffix(region)}`;
+}
+
+export function awsAccess(o: AccessOptions = {}): AwsAccess {
+  const callTimeoutMs = o.callTimeoutMs ?? 10_000;
+  const credentials = o.credentials ?? defaultProvider();
+  const cache = new Map<string, unknown>();
+  const client = <T>(service: Service, region: string, make: (config: object) => T): T => {
+    const id = `${service}@${region}`;
+    if (!cache.has(id)) {
+      const endpoint = o.endpointFor?.(service, region);
+      cache.set(id, make({ region, credentials, maxAttempts: 3, ...(endpoint ? { endpoint } : {}) }));
+    }
+    return cache.get(id) as T;
+  };
+  const deadline = () => ({ abortSignal: AbortSignal.timeout(callTimeoutMs) });
+  return {
+    callTimeoutMs,
+    deadline,
+    dynamodb: (r) => client('dynamodb', r, (c) => new DynamoDBClient(c)),
+    // Path style only against an override: the emulator serves every bucket on one host.
+    s3: (r) => client('s3', r, (c) => new S3Client({ ...c, forcePathStyle: !!o.endpointFor })),
+    kms: (r) => client('kms', r, (c) => new KMSClient(c)),
+    cloudwatch: (r) => client('monitoring', r, (c) => new CloudWatchClient(c)),
+    httpUrlFor: o.httpUrlFor ?? ((e) => e),
+    signed: async (req) => {
+      const signingRegion = req.service === 'route53' ? route53Home(req.region).signingRegion : req.region;
+      const base = new URL(o.endpointFor?.(req.service, signingRegion) ?? realEndpoint(req.service, req.region));
+      const body = req.form ? new URLSearchParams(req.form).toString() : (req.xml ?? '');
+      const contentType = req.form ? 'application/x-www-form-urlencoded; charset=utf-8' : req.xml ? 'application/xml' : undefined;
+      const headers: Record<string, string> = { host: base.host, ...(contentType ? { 'content-type': contentType } : {}) };
+      const signer = new SignatureV4({ credentials, region: signingRegion, service: req.service, sha256: Sha256 as never });
+      const signed = await signer.sign({
+        method: req.method,
+        protocol: base.protocol,
+        hostname: base.hostname,
+        ...(base.port ? { port: Number(base.port) } : {}),
+        path: req.path,
+        query: req.query ?? {},
+        headers,
+        body,
+      });
+      const qs = new URLSearchParams(req.query ?? {}).toString();
+      const res = await fetch(`${base.origin}${req.path}${qs ? `?${qs}` : ''}`, {
+        method: req.method,
+        headers: signed.headers as Record<string, string>,
+        body: req.method === 'POST' ? body : undefined,
+        signal: AbortSignal.timeout(callTimeoutMs),
+      });
+      return { status: res.status, text: await res.text() };
+    },
+  };
+}
+
+/** Every <tag>…</tag> element's inner XML, as is (for blocks such as <member> to read further). */
+export function xmlBlocks(xml: string, tag: string): string[] {
+  return [...xml.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => m[1]);
+}
+
+/** The text of the first <tag>…</tag> (a leaf), entities decoded. */
+export const xmlText = (xml: string, tag: string): string | undefined => {
+  const block = xmlBlocks(xml, tag)[0];
+  return block === undefined ? undefined : unescapeXml(block);
+};
+
+function unescapeXml(s: string): string {
+  return s.replace(/&(lt|gt|quot|apos|amp);/g, (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
+}
+
+/** The error an AWS XML error answer describes: `Code: Message`. */
+export function xmlError(what: string, r: { status: number; text: string }): Error {
+  const code = xmlText(r.text, 'Code') ?? `HTTP ${r.status}`;
+  return Object.assign(new Error(`${what}: ${xmlText(r.text, 'Message') ?? r.text.slice(0, 200)}`), { name: code });
+}
