@@ -19,18 +19,41 @@ const IGNORED_RULES: Record<string, string> = {
   W3002: 'Code is a local path for aws cloudformation package',
 };
 
-/** What `aws cloudformation package` turns the template into: Code becomes an S3 location. */
-function packaged(templateFile: string): string {
+/**
+ * What `aws cloudformation package` turns the template into (Code becomes an S3 location),
+ * optionally with the parameter values of one deploy step written in as Defaults: cfn-lint
+ * reads no parameter file, but it does resolve a Ref to its parameter's Default.
+ */
+function packaged(templateFile: string, step: Record<string, string> = {}, name = 'packaged'): string {
   const t = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
   for (const r of Object.values<any>(t.Resources)) {
     if (r.Type === 'AWS::Lambda::Function' && typeof r.Properties.Code === 'string') {
       r.Properties.Code = { S3Bucket: 'artifacts-123456789012-us-east-1', S3Key: '0123456789abcdef0123456789abcdef' };
     }
   }
-  const out = templateFile.replace(/\.json$/, '.packaged.json');
+  for (const [parameter, value] of Object.entries(step)) {
+    expect(t.Parameters[parameter]).toBeDefined();
+    t.Parameters[parameter].Default = value;
+  }
+  const out = templateFile.replace(/\.json$/, `.${name}.json`);
   fs.writeFileSync(out, JSON.stringify(t, null, 2));
   return out;
 }
+
+/** The parameters each step of the deploy order (scripts/deploy-cloudformation.sh) passes. */
+const PRIMARY_OUTPUTS = {
+  PrimaryKMSKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  PrimaryS3BucketName: 'tap-docs-dev-123456789012-us-east-1',
+};
+const SECONDARY_OUTPUTS = {
+  SecondaryKMSKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/5678abcd-12ab-34cd-56ef-1234567890ab',
+  SecondaryS3BucketName: 'tap-docs-dev-123456789012-us-west-2',
+};
+const STEPS: Array<[step: string, template: 'primary' | 'secondary', parameters: Record<string, string>]> = [
+  ['1-secondary', 'secondary', {}],
+  ['2-primary', 'primary', SECONDARY_OUTPUTS],
+  ['3-secondary-update', 'secondary', PRIMARY_OUTPUTS],
+];
 
 function lint(files: string[], ignore: string[] = []) {
   const r = spawnSync(
@@ -73,9 +96,31 @@ describe('cfn-lint', () => {
     const asEmitted = lint([primary, secondary], Object.keys(IGNORED_RULES));
     expect(asEmitted.findings).toEqual([]);
     expect(asEmitted.status).toBe(0);
-    const asDeployed = lint([packaged(primary)]);
+    const asDeployed = lint([packaged(primary), packaged(secondary)]);
     expect(asDeployed.findings).toEqual([]);
     expect(asDeployed.status).toBe(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it.each([
+    ['standby tier on (STANDBY_PROCESSOR=true)', {}],
+    ['standby tier off (STANDBY_PROCESSOR=false), code signing', {
+      STANDBY_PROCESSOR: 'false',
+      CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234',
+    }],
+  ])('%s: each step of the deploy order, as packaged with that step\'s parameters, has zero findings', (_name, env) => {
+    cfnLintVersion();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-steps-'));
+    const [primary, secondary] = writeCloudFormationTemplates(loadConfig(env, {}), testBundle().code, dir);
+    const files = STEPS.map(([step, template, parameters]) => packaged(template === 'primary' ? primary : secondary, parameters, step));
+    expect(files.map((f) => path.basename(f))).toEqual([
+      'TapStack-secondary.1-secondary.json',
+      'TapStack.2-primary.json',
+      'TapStack-secondary.3-secondary-update.json',
+    ]);
+    const steps = lint(files);
+    expect(steps.findings).toEqual([]);
+    expect(steps.status).toBe(0);
     fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
