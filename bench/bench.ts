@@ -54,4 +54,6 @@ const ok = report([
   { ...summarize('unit test suite (jest --selectProjects unit)', unit), target: { maxMs: 15000 } },
 ]);
 fs.rmSync(outdir, { recursive: true, force: true });
-process.exit(ok ? 0 : 1);
+// Apply and destroy of the whole stack on the emulator (its own table; BENCH_APPLY_RUNS runs).
+const applyBench = require('child_process').spawnSync(NODE, ['--require', 'tsx/cjs', path.join(__dirname, 'bench-apply.ts')], { cwd: ROOT, stdio: 'inherit' });
+process.exit(ok && applyBench.status === 0 ? 0 : 1);
