@@ -66,55 +66,22 @@ export class RegionalTier extends Construct {
 
   constructor(scope: Construct, id: string, props: RegionalTierProps) {
     super(scope, id);
-    const { config, env, provider, keyArn } = props;
+    const { config, provider, keyArn } = props;
     const tier = TIER[props.role];
-    const region = env.region as string;
-    const common = {
-      noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
-      retainOnDelete: config.retainOnDelete,
-    };
-    this.documents = new HardenedBucket(this, 'documents', {
-      provider,
-      address: `${tier.addressPrefix}documents`,
-      bucketName: names.documentsBucket({ ...props.names, account: env.account, region }),
-      kmsKeyArn: keyArn,
-      policy: (arn) => documentsBucketPolicy(tfDialect, arn, keyArn),
-      ...common,
-    });
+    this.documents = this.documentsBucket(props);
     this.trail = new AuditTrail(this, 'audit-trail', {
       provider,
       names: props.names,
-      env,
+      env: props.env,
       bucketAddress: `${tier.addressPrefix}audit_trail`,
       documentsBucketArn: this.documents.bucket.arn,
       kmsKeyArn: keyArn,
       retentionDays: config.logRetentionDays,
-      ...common,
-    });
-    this.topic = new AlertTopic(this, 'alerts', {
-      provider,
-      topicName: names.alertTopic(props.names),
-      kmsKeyArn: keyArn,
-      alertEmail: config.alertEmail,
-    }).topic;
-    const processor = new TransactionProcessor(this, 'processor', {
-      provider,
-      names: props.names,
-      env,
-      roleName: tier.roleName(props.names),
-      tableName: props.tableName,
-      tableArn: props.tableArn,
-      bucketName: this.documents.bucket.bucket,
-      bucketArn: this.documents.bucket.arn,
-      keyArn,
-      topicArn: this.topic.arn,
-      archive: props.archive,
-      logRetentionDays: config.logRetentionDays,
+      noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       retainOnDelete: config.retainOnDelete,
-      reservedConcurrency: config.lambdaReservedConcurrency,
-      logGroupAddress: `${tier.addressPrefix}processor_logs`,
-      codeSigningProfileVersionArn: config.codeSigningProfileVersionArn,
     });
+    this.topic = new AlertTopic(this, 'alerts', { provider, topicName: names.alertTopic(props.names), kmsKeyArn: keyArn, alertEmail: config.alertEmail }).topic;
+    const processor = this.transactionProcessor(props);
     this.processor = processor.function;
     const regional = this.regionalFunctions(props, processor.codeSigningConfigArn);
     this.heartbeat = regional.heartbeat;
@@ -130,21 +97,63 @@ export class RegionalTier extends Construct {
       throttle: config.apiThrottle,
       logGroupAddress: `${tier.addressPrefix}api_access_logs`,
     });
-    const replication = props.documentReplication;
-    this.alarms = new DrAlarms(this, 'alarms', {
-      provider,
+    this.alarms = this.regionAlarms(props);
+  }
+
+  /** Private, versioned, under the region's key, and refusing any put under another key. */
+  private documentsBucket(props: RegionalTierProps): HardenedBucket {
+    const { config, env, keyArn } = props;
+    return new HardenedBucket(this, 'documents', {
+      provider: props.provider,
+      address: `${TIER[props.role].addressPrefix}documents`,
+      bucketName: names.documentsBucket({ ...props.names, account: env.account, region: env.region as string }),
+      kmsKeyArn: keyArn,
+      policy: (arn) => documentsBucketPolicy(tfDialect, arn, keyArn),
+      noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
+      retainOnDelete: config.retainOnDelete,
+    });
+  }
+
+  private transactionProcessor(props: RegionalTierProps): TransactionProcessor {
+    const { config, keyArn } = props;
+    const tier = TIER[props.role];
+    return new TransactionProcessor(this, 'processor', {
+      provider: props.provider,
       names: props.names,
-      nameQualifier: tier.alarmQualifier,
+      env: props.env,
+      roleName: tier.roleName(props.names),
+      tableName: props.tableName,
+      tableArn: props.tableArn,
+      bucketName: this.documents.bucket.bucket,
+      bucketArn: this.documents.bucket.arn,
+      keyArn,
+      topicArn: this.topic.arn,
+      archive: props.archive,
+      logRetentionDays: config.logRetentionDays,
+      retainOnDelete: config.retainOnDelete,
+      reservedConcurrency: config.lambdaReservedConcurrency,
+      logGroupAddress: `${tier.addressPrefix}processor_logs`,
+      codeSigningProfileVersionArn: config.codeSigningProfileVersionArn,
+    });
+  }
+
+  /** src/alarms.ts's specs for this region, every one notifying this region's topic. */
+  private regionAlarms(props: RegionalTierProps) {
+    const replication = props.documentReplication;
+    return new DrAlarms(this, 'alarms', {
+      provider: props.provider,
+      names: props.names,
+      nameQualifier: TIER[props.role].alarmQualifier,
       specs: alarmSpecs({
-        rpoTargetSeconds: config.rpoTargetSeconds,
+        rpoTargetSeconds: props.config.rpoTargetSeconds,
         watchesPeer: props.watchesPeer,
         replicatesDocuments: replication !== undefined,
       }),
       scope: {
         tableName: props.tableName,
         functionName: this.processor.functionName,
-        region,
-        peerRegion: env.secondaryRegion as string,
+        region: props.env.region as string,
+        peerRegion: props.env.secondaryRegion as string,
         ...(replication ? { documentReplication: { sourceBucket: this.documents.bucket.bucket, ...replication } } : {}),
       },
       topicArn: this.topic.arn,

@@ -30,6 +30,19 @@ const REPLICATION_RULES: Record<TierRole, string> = { primary: 'documents-to-sec
 /** S3-native state locking (use_lockfile) arrived in Terraform 1.10. */
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.10';
 
+/** What the stack's steps share: the configuration, names, both regions and the data tier. */
+interface Context {
+  readonly config: TapConfig;
+  readonly p: NameParts;
+  readonly account: string;
+  readonly env: Env<string>;
+  readonly standbyEnv: Env<string>;
+  readonly secondary: AwsProvider;
+  readonly keys: TransactionKeys;
+  readonly table: { readonly name: string; readonly arn: string; readonly replicaArn: string };
+  readonly archive: TapStackProps['lambdaArchive'];
+}
+
 /**
  * The whole disaster-recovery stack in one Terraform state: the default provider targets
  * the primary region, the aliased provider the secondary one. Each region runs the same
@@ -38,18 +51,25 @@ export const REQUIRED_TERRAFORM_VERSION = '>= 1.10';
 export class TapStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: TapStackProps) {
     super(scope, id);
+    const c = this.foundation(id, props);
+    const primary = this.tier(c, 'primary', c.env, c.keys.primaryKey.arn);
+    this.primaryOutputs(c, primary, this.crossRegionRole(c));
+    if (c.config.standbyProcessor) {
+      const standby = this.tier(c, 'standby', c.standbyEnv, c.keys.secondaryKey.arn, c.secondary);
+      this.documentReplication(c, primary, standby);
+      this.failoverOptions(c, primary, standby);
+      this.standbyOutputs(standby);
+    }
+  }
+
+  /** Providers, state, and the data tier both regions share: keys and the global table. */
+  private foundation(id: string, props: TapStackProps): Context {
     const { config } = props;
     const p: NameParts = { suffix: config.environmentSuffix };
     // Every resource carries them, through the providers' default_tags.
     const defaultTags = [{ tags: standardTags(config, config.environmentSuffix, 'cdktf') }];
-
     new AwsProvider(this, 'aws', { region: config.primaryRegion, defaultTags });
-    const secondary = new AwsProvider(this, 'aws-secondary', {
-      alias: SECONDARY_PROVIDER_ALIAS,
-      region: config.secondaryRegion,
-      defaultTags,
-    });
-    // S3-native state locking (use_lockfile) needs Terraform 1.10.
+    const secondary = new AwsProvider(this, 'aws-secondary', { alias: SECONDARY_PROVIDER_ALIAS, region: config.secondaryRegion, defaultTags });
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     configureStateBackend(this, config.stateBackend, id);
 
@@ -61,57 +81,57 @@ export class TapStack extends TerraformStack {
       secondaryRegion: config.secondaryRegion,
     };
     const standbyEnv: Env<string> = { ...env, region: config.secondaryRegion, secondaryRegion: config.primaryRegion };
-
-    const keys = new TransactionKeys(this, 'keys', {
-      names: p,
-      env,
-      secondaryProvider: secondary,
-      retainOnDelete: config.retainOnDelete,
-      standby: config.standbyProcessor,
-    });
+    const retainOnDelete = config.retainOnDelete;
+    const keys = new TransactionKeys(this, 'keys', { names: p, env, secondaryProvider: secondary, retainOnDelete, standby: config.standbyProcessor });
     const transactions = new TransactionTable(this, 'transactions', {
       names: p,
       secondaryProvider: secondary,
       primaryKeyArn: keys.primaryKey.arn,
       secondaryKeyArn: keys.secondaryKey.arn,
-      retainOnDelete: config.retainOnDelete,
+      retainOnDelete,
     });
     const table = { name: transactions.table.name, arn: transactions.table.arn, replicaArn: transactions.replica.arn };
-    // Each tier's documents replicate into the other region's bucket (names are known up front).
-    const replicationOut = (role: TierRole, tierEnv: Env<string>) =>
-      config.standbyProcessor
+    return { config, p, account, env, standbyEnv, secondary, keys, table, archive: props.lambdaArchive };
+  }
+
+  /** One region's tier; its documents replicate into the other region's bucket (named up front). */
+  private tier(c: Context, role: TierRole, tierEnv: Env<string>, keyArn: string, provider?: AwsProvider): RegionalTier {
+    const { config, p, table } = c;
+    return new RegionalTier(this, role, {
+      role,
+      config,
+      names: p,
+      env: tierEnv,
+      provider,
+      keyArn,
+      tableName: table.name,
+      // The replica's ARN is known only by construction: same name, its own region.
+      tableArn: role === 'primary' ? table.arn : tableArnIn(tfDialect, tierEnv, tierEnv.region, table.name),
+      archive: c.archive,
+      watchesPeer: config.standbyProcessor,
+      documentReplication: config.standbyProcessor
         ? {
             ruleId: REPLICATION_RULES[role],
-            destinationBucket: names.documentsBucket({ ...p, account, region: tierEnv.secondaryRegion as string }),
+            destinationBucket: names.documentsBucket({ ...p, account: c.account, region: tierEnv.secondaryRegion as string }),
           }
-        : undefined;
-    const tier = (role: TierRole, tierEnv: Env<string>, keyArn: string, provider?: AwsProvider) =>
-      new RegionalTier(this, role, {
-        role,
-        config,
-        names: p,
-        env: tierEnv,
-        provider,
-        keyArn,
-        tableName: table.name,
-        // The replica's ARN is known only by construction: same name, its own region.
-        tableArn: role === 'primary' ? table.arn : tableArnIn(tfDialect, tierEnv, tierEnv.region, table.name),
-        archive: props.lambdaArchive,
-        watchesPeer: config.standbyProcessor,
-        documentReplication: replicationOut(role, tierEnv),
-      });
-    const primary = tier('primary', env, keys.primaryKey.arn);
-    const crossRegion =
-      config.crossRegionTrustedPrincipals.length > 0
-        ? new CrossRegionRole(this, 'cross-region', {
-            names: p,
-            env,
-            trustedPrincipals: config.crossRegionTrustedPrincipals,
-            primaryKeyArn: keys.primaryKey.arn,
-            secondaryKeyArn: keys.secondaryKey.arn,
-          }).role
-        : undefined;
+        : undefined,
+    });
+  }
 
+  /** Only when CROSS_REGION_TRUSTED_PRINCIPALS names someone: no role trusts the account by default. */
+  private crossRegionRole(c: Context) {
+    if (c.config.crossRegionTrustedPrincipals.length === 0) return undefined;
+    return new CrossRegionRole(this, 'cross-region', {
+      names: c.p,
+      env: c.env,
+      trustedPrincipals: c.config.crossRegionTrustedPrincipals,
+      primaryKeyArn: c.keys.primaryKey.arn,
+      secondaryKeyArn: c.keys.secondaryKey.arn,
+    }).role;
+  }
+
+  private primaryOutputs(c: Context, primary: RegionalTier, crossRegion?: { arn: string }): void {
+    const { keys, table } = c;
     const values: Record<OutputId, string | undefined> = {
       KMSKeyId: keys.primaryKey.keyId,
       KMSKeyArn: keys.primaryKey.arn,
@@ -125,7 +145,6 @@ export class TapStack extends TerraformStack {
       DynamoDBThrottleAlarmName: primary.alarms.DynamoDBThrottleAlarm!.alarmName,
       LambdaErrorAlarmName: primary.alarms.LambdaErrorAlarm!.alarmName,
       LambdaThrottleAlarmName: primary.alarms.LambdaThrottleAlarm!.alarmName,
-      // Only when CROSS_REGION_TRUSTED_PRINCIPALS names someone: no role trusts the account by default.
       CrossRegionRoleArn: crossRegion?.arn,
       SecondaryKMSKeyArn: keys.secondaryKey.arn,
       ReplicationLatencyAlarmName: primary.alarms.ReplicationLatencyAlarm!.alarmName,
@@ -135,48 +154,54 @@ export class TapStack extends TerraformStack {
       const value = values[o.id];
       if (value !== undefined) new TerraformOutput(this, o.id, { value, description: o.description });
     }
+  }
 
-    if (config.standbyProcessor) {
-      const standby = tier('standby', standbyEnv, keys.secondaryKey.arn, secondary);
-      const replicate = (id: string, from: RegionalTier, to: RegionalTier, keys2: [string, string], e: Env<string>, provider?: AwsProvider) =>
-        new DocumentReplication(this, id, {
-          provider,
-          env: e,
-          roleName: id === 'document-replication' ? names.documentReplicationRole(p) : names.documentFailbackRole(p),
-          ruleId: from === primary ? REPLICATION_RULES.primary : REPLICATION_RULES.standby,
-          description: `S3 replication of tap-dr documents from ${e.region} into ${e.secondaryRegion}`,
-          source: { bucketId: from.documents.bucket.id, bucketArn: from.documents.bucket.arn, keyArn: keys2[0], versioning: from.documents.versioning },
-          destination: { bucketArn: to.documents.bucket.arn, keyArn: keys2[1], versioning: to.documents.versioning },
-        });
-      replicate('document-replication', primary, standby, [keys.primaryKey.arn, keys.secondaryKey.arn], env);
-      // Failback: what the standby accepted during an outage flows back to the primary bucket.
-      replicate('document-failback', standby, primary, [keys.secondaryKey.arn, keys.primaryKey.arn], standbyEnv, secondary);
-      const standbyValues: Record<StandbyOutputId, string> = {
-        StandbyLambdaFunctionArn: standby.processor.arn,
-        SecondaryS3BucketName: standby.documents.bucket.bucket,
-        SecondarySNSTopicArn: standby.topic.arn,
-        StandbyApiEndpoint: standby.api.stage.invokeUrl,
-      };
-      if (config.dnsFailover) {
-        new DnsFailover(this, 'dns-failover', {
-          ...config.dnsFailover,
-          primary: { api: primary.api },
-          standby: { api: standby.api, provider: secondary },
-        });
-      }
-      if (config.fisDrill) {
-        new FisDrill(this, 'fis-drill', {
-          names: p,
-          env: standbyEnv,
-          provider: secondary,
-          replicaArn: table.replicaArn,
-          stopAlarmArn: standby.alarms.HeartbeatStalenessAlarm!.arn,
-          pauseMinutes: config.fisDrill.pauseMinutes,
-        });
-      }
-      for (const o of standbyOutputs) {
-        new TerraformOutput(this, o.id, { value: standbyValues[o.id], description: o.description });
-      }
+  /** Documents both ways: out for failover, back so that failing back loses nothing. */
+  private documentReplication(c: Context, primary: RegionalTier, standby: RegionalTier): void {
+    const { keys, p } = c;
+    const replicate = (id: string, from: RegionalTier, to: RegionalTier, keyArns: [string, string], e: Env<string>, provider?: AwsProvider) =>
+      new DocumentReplication(this, id, {
+        provider,
+        env: e,
+        roleName: id === 'document-replication' ? names.documentReplicationRole(p) : names.documentFailbackRole(p),
+        ruleId: from === primary ? REPLICATION_RULES.primary : REPLICATION_RULES.standby,
+        description: `S3 replication of tap-dr documents from ${e.region} into ${e.secondaryRegion}`,
+        source: { bucketId: from.documents.bucket.id, bucketArn: from.documents.bucket.arn, keyArn: keyArns[0], versioning: from.documents.versioning },
+        destination: { bucketArn: to.documents.bucket.arn, keyArn: keyArns[1], versioning: to.documents.versioning },
+      });
+    replicate('document-replication', primary, standby, [keys.primaryKey.arn, keys.secondaryKey.arn], c.env);
+    replicate('document-failback', standby, primary, [keys.secondaryKey.arn, keys.primaryKey.arn], c.standbyEnv, c.secondary);
+  }
+
+  /** DNS failover and the FIS drill, each only when configured. */
+  private failoverOptions(c: Context, primary: RegionalTier, standby: RegionalTier): void {
+    const { config } = c;
+    if (config.dnsFailover) {
+      new DnsFailover(this, 'dns-failover', {
+        ...config.dnsFailover,
+        primary: { api: primary.api },
+        standby: { api: standby.api, provider: c.secondary },
+      });
     }
+    if (config.fisDrill) {
+      new FisDrill(this, 'fis-drill', {
+        names: c.p,
+        env: c.standbyEnv,
+        provider: c.secondary,
+        replicaArn: c.table.replicaArn,
+        stopAlarmArn: standby.alarms.HeartbeatStalenessAlarm!.arn,
+        pauseMinutes: config.fisDrill.pauseMinutes,
+      });
+    }
+  }
+
+  private standbyOutputs(standby: RegionalTier): void {
+    const values: Record<StandbyOutputId, string> = {
+      StandbyLambdaFunctionArn: standby.processor.arn,
+      SecondaryS3BucketName: standby.documents.bucket.bucket,
+      SecondarySNSTopicArn: standby.topic.arn,
+      StandbyApiEndpoint: standby.api.stage.invokeUrl,
+    };
+    for (const o of standbyOutputs) new TerraformOutput(this, o.id, { value: values[o.id], description: o.description });
   }
 }
