@@ -10,7 +10,7 @@
  * uses it too and must load fast.
  */
 
-import { worstCaseDnsFailoverSeconds } from './design';
+import { worstCaseDnsFailoverSeconds } from './failover/spec';
 
 /** Lowercase letters, digits and hyphens; starts and ends alphanumeric; 1-20 characters.
  *  It ends up in S3 bucket, KMS alias and stack names, hence the strictness. */

@@ -4,16 +4,18 @@ import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TapConfig } from './config';
-import { CrossRegionRole } from './cross-region-role';
-import { DocumentReplication } from './document-replication';
-import { Env, OutputId, outputs, StandbyOutputId, standbyOutputs, standardTags, tableArnIn } from './design';
+import { CrossRegionRole } from './access/cross-region-role';
+import { DocumentReplication } from './documents/document-replication';
+import { Env, standardTags } from './dialect';
+import { OutputId, outputs, StandbyOutputId, standbyOutputs } from './outputs';
+import { tableArnIn } from './table/spec';
 import { names, NameParts } from './naming';
 import { configureStateBackend } from './state-backend';
-import { TransactionKeys } from './transaction-keys';
-import { DnsFailover } from './dns-failover';
-import { FisDrill } from './fis-drill';
-import { RegionalTier, TierRole } from './regional-tier';
-import { TransactionTable } from './transaction-table';
+import { TransactionKeys } from './keys/transaction-keys';
+import { DnsFailover } from './failover/dns-failover';
+import { FisDrill } from './failover/fis-drill';
+import { RegionalTier, TierRole } from './regional/regional-tier';
+import { TransactionTable } from './table/transaction-table';
 import { tfDialect } from './tf-support';
 
 export interface TapStackProps {

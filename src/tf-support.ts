@@ -2,7 +2,7 @@
  * Small helpers for rendering the shared design (src/design.ts) into Terraform.
  */
 import { TerraformResource, TerraformResourceLifecycle } from 'cdktf';
-import { Dialect, PolicyDocument } from './design';
+import { Dialect, PolicyDocument } from './dialect';
 
 /** In Terraform every reference is a string token, so joining is plain concatenation. */
 export const tfDialect: Dialect<string> = { join: (...parts) => parts.join('') };

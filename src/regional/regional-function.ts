@@ -5,9 +5,11 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { PolicyDocument, processor, regionalFunction, serviceTrustPolicy } from './design';
-import { names } from './naming';
-import { pinAddress, policyJson, retainLifecycle } from './tf-support';
+import { PolicyDocument, serviceTrustPolicy } from '../dialect';
+import { processor } from '../processor/spec';
+import { regionalFunction } from './spec';
+import { names } from '../naming';
+import { pinAddress, policyJson, retainLifecycle } from '../tf-support';
 
 export interface RegionalFunctionProps {
   readonly provider?: AwsProvider;

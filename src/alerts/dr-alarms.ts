@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { AlarmId, alarmDimensions, AlarmScope, AlarmSpec } from './alarms';
-import { names, NameParts } from './naming';
+import { AlarmId, alarmDimensions, AlarmScope, AlarmSpec } from '../alarms';
+import { names, NameParts } from '../naming';
 
 export interface DrAlarmsProps {
   readonly names: NameParts;

@@ -6,9 +6,10 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaCodeSigningConfig } from '@cdktf/provider-aws/lib/lambda-code-signing-config';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Env, processor, processorPolicy, ProcessorRefs, processorVariables, serviceTrustPolicy } from './design';
-import { names, NameParts } from './naming';
-import { pinAddress, policyJson, retainLifecycle, tfDialect } from './tf-support';
+import { Env, serviceTrustPolicy } from '../dialect';
+import { processor, processorPolicy, ProcessorRefs, processorVariables } from './spec';
+import { names, NameParts } from '../naming';
+import { pinAddress, policyJson, retainLifecycle, tfDialect } from '../tf-support';
 
 export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly names: NameParts;

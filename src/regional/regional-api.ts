@@ -7,9 +7,9 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { API, apiAccessLogFormat } from './design';
-import { names, NameParts } from './naming';
-import { pinAddress, retainLifecycle } from './tf-support';
+import { API, apiAccessLogFormat } from './spec';
+import { names, NameParts } from '../naming';
+import { pinAddress, retainLifecycle } from '../tf-support';
 
 export interface RegionalApiProps {
   readonly provider?: AwsProvider;

@@ -2,9 +2,9 @@ import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { DynamodbTableReplicaA } from '@cdktf/provider-aws/lib/dynamodb-table-replica';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { table, tableKeySchema } from './design';
-import { names, NameParts } from './naming';
-import { pinAddress, retainLifecycle } from './tf-support';
+import { table, tableKeySchema } from './spec';
+import { names, NameParts } from '../naming';
+import { pinAddress, retainLifecycle } from '../tf-support';
 
 export interface TransactionTableProps {
   readonly names: NameParts;

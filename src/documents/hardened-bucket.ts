@@ -7,8 +7,8 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { PolicyDocument } from './design';
-import { pinAddress, policyJson, retainLifecycle } from './tf-support';
+import { PolicyDocument } from '../dialect';
+import { pinAddress, policyJson, retainLifecycle } from '../tf-support';
 
 export interface HardenedBucketProps {
   readonly bucketName: string;

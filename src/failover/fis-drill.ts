@@ -3,9 +3,10 @@ import { FisExperimentTemplate } from '@cdktf/provider-aws/lib/fis-experiment-te
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Env, FIS_DRILL, fisDrillPolicy, serviceTrustPolicy } from './design';
-import { names, NameParts } from './naming';
-import { policyJson, tfDialect } from './tf-support';
+import { Env, serviceTrustPolicy } from '../dialect';
+import { FIS_DRILL, fisDrillPolicy } from './spec';
+import { names, NameParts } from '../naming';
+import { policyJson, tfDialect } from '../tf-support';
 
 export interface FisDrillProps {
   readonly names: NameParts;

@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Env, trailBucketPolicy } from './design';
+import { Env } from '../dialect';
+import { trailBucketPolicy } from './spec';
 import { HardenedBucket } from './hardened-bucket';
-import { names, NameParts } from './naming';
-import { tfDialect } from './tf-support';
+import { names, NameParts } from '../naming';
+import { tfDialect } from '../tf-support';
 
 export interface AuditTrailProps {
   readonly names: NameParts;

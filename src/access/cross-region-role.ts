@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { CROSS_REGION_ROLE_DESCRIPTION, crossRegionPolicy, CrossRegionRefs, crossRegionTrustPolicy, Env } from './design';
-import { names, NameParts } from './naming';
-import { policyJson, tfDialect } from './tf-support';
+import { CROSS_REGION_ROLE_DESCRIPTION, crossRegionPolicy, CrossRegionRefs, crossRegionTrustPolicy } from './spec';
+import { Env } from '../dialect';
+import { names, NameParts } from '../naming';
+import { policyJson, tfDialect } from '../tf-support';
 
 export interface CrossRegionRoleProps extends CrossRegionRefs<string> {
   readonly names: NameParts;

@@ -4,9 +4,10 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-replication-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { RTC_MINUTES } from './alarms';
-import { documentReplicationPolicy, Env, serviceTrustPolicy } from './design';
-import { policyJson, tfDialect } from './tf-support';
+import { RTC_MINUTES } from '../alarms';
+import { Env, serviceTrustPolicy } from '../dialect';
+import { documentReplicationPolicy } from './spec';
+import { policyJson, tfDialect } from '../tf-support';
 
 export interface DocumentReplicationProps {
   readonly roleName: string;

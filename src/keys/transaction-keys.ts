@@ -3,9 +3,10 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Env, keyPolicy, kmsDeletionWindowDays } from './design';
-import { names, NameParts } from './naming';
-import { pinAddress, policyJson, retainLifecycle, tfDialect } from './tf-support';
+import { Env } from '../dialect';
+import { keyPolicy, kmsDeletionWindowDays } from './spec';
+import { names, NameParts } from '../naming';
+import { pinAddress, policyJson, retainLifecycle, tfDialect } from '../tf-support';
 
 export interface TransactionKeysProps {
   readonly names: NameParts;

@@ -7,8 +7,8 @@ import { Apigatewayv2DomainName } from '@cdktf/provider-aws/lib/apigatewayv2-dom
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
-import { DNS_FAILOVER } from './design';
-import { RegionalApi } from './regional-api';
+import { DNS_FAILOVER } from './spec';
+import { RegionalApi } from '../regional/regional-api';
 
 export interface DnsFailoverProps {
   readonly hostedZoneId: string;

@@ -1,0 +1,113 @@
+/** The documents component's spec: replication, the documents bucket policy and the trail bucket policy. */
+import { denyInsecureTransport, Dialect, Env, PolicyDocument, PolicyStatement } from '../dialect';
+import { trailArn } from '../keys/spec';
+import { NameParts } from '../naming';
+
+export interface ReplicationRefs<T> {
+  readonly sourceBucketArn: string | T;
+  readonly sourceKeyArn: string | T;
+  readonly destinationBucketArn: string | T;
+  readonly destinationKeyArn: string | T;
+}
+
+/** S3 replication: read versions from the source, write replicas to the destination,
+ *  decrypting with the source region's key and encrypting with the destination's, via S3 only. */
+export function documentReplicationPolicy<T>(d: Dialect<T>, e: Env<T>, r: ReplicationRefs<T>): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ReadSourceConfiguration',
+        Effect: 'Allow',
+        Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+        Resource: r.sourceBucketArn,
+      },
+      {
+        Sid: 'ReadSourceVersions',
+        Effect: 'Allow',
+        Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+        Resource: d.join(r.sourceBucketArn, '/*'),
+      },
+      {
+        Sid: 'WriteReplicas',
+        Effect: 'Allow',
+        Action: ['s3:ReplicateObject', 's3:ReplicateTags'],
+        Resource: d.join(r.destinationBucketArn, '/*'),
+      },
+      {
+        Sid: 'DecryptInSourceRegion',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: r.sourceKeyArn,
+        Condition: { StringEquals: { 'kms:ViaService': d.join('s3.', e.region, '.amazonaws.com') } },
+      },
+      {
+        Sid: 'EncryptInDestinationRegion',
+        Effect: 'Allow',
+        Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        Resource: r.destinationKeyArn,
+        Condition: { StringEquals: { 'kms:ViaService': d.join('s3.', e.secondaryRegion, '.amazonaws.com') } },
+      },
+    ],
+  };
+}
+
+/**
+ * Documents bucket policy: TLS only, and every object under the stack's key. S3 encrypts a
+ * PutObject that says `aws:kms` without a key id under the AWS-managed aws/s3 key, not the
+ * bucket default, so such a put is refused, as is any other key or algorithm. A put with
+ * no encryption headers gets the bucket default (our key). Replication writes replicas
+ * with s3:ReplicateObject, which these statements do not touch.
+ */
+export function documentsBucketPolicy<T>(d: Dialect<T>, bucketArn: string | T, keyArn: string | T): PolicyDocument<T> {
+  const objects = d.join(bucketArn, '/*');
+  const denyPut = (Sid: string, Condition: PolicyStatement<T>['Condition']): PolicyStatement<T> => ({
+    Sid,
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: ['s3:PutObject'],
+    Resource: objects,
+    Condition,
+  });
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      denyInsecureTransport(d, bucketArn),
+      denyPut('DenyOtherEncryption', { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } }),
+      denyPut('DenyOtherKmsKey', {
+        StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn },
+      }),
+      denyPut('DenyAwsManagedKey', {
+        StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+        Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
+      }),
+    ],
+  };
+}
+
+/** The trail bucket: TLS only; CloudTrail may check the ACL and write only this region's trail's logs. */
+export function trailBucketPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, bucketArn: string | T): PolicyDocument<T> {
+  const trail = { StringEquals: { 'aws:SourceArn': trailArn(d, e, p) } };
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      denyInsecureTransport(d, bucketArn),
+      {
+        Sid: 'CloudTrailChecksAcl',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: ['s3:GetBucketAcl'],
+        Resource: bucketArn,
+        Condition: trail,
+      },
+      {
+        Sid: 'CloudTrailWritesLogs',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: ['s3:PutObject'],
+        Resource: d.join(bucketArn, '/AWSLogs/', e.account, '/*'),
+        Condition: { StringEquals: { ...trail.StringEquals, 's3:x-amz-acl': 'bucket-owner-full-control' } },
+      },
+    ],
+  };
+}

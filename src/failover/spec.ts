@@ -1,0 +1,41 @@
+/** The optional failover features' spec: Route 53 health-check timing and the FIS drill. */
+import { PolicyDocument } from '../dialect';
+
+/**
+ * Route 53 failover between the regional APIs. Worst case, a dead primary is noticed after
+ * `requestIntervalSeconds x failureThreshold` and resolvers forget the old answer after the
+ * record's TTL (an alias to an API Gateway domain answers with a 60 s TTL).
+ */
+export const DNS_FAILOVER = {
+  requestIntervalSeconds: 10,
+  failureThreshold: 3,
+  aliasTtlSeconds: 60,
+  healthPath: '/health',
+} as const;
+
+/** The longest a client can keep resolving to a dead primary, in seconds. */
+export function worstCaseDnsFailoverSeconds(h: { requestIntervalSeconds: number; failureThreshold: number; aliasTtlSeconds: number } = DNS_FAILOVER): number {
+  return h.requestIntervalSeconds * h.failureThreshold + h.aliasTtlSeconds;
+}
+
+/** The FIS drill: pause replication into the standby replica until its staleness alarm fires. */
+export const FIS_DRILL = {
+  actionId: 'aws:dynamodb:global-table-pause-replication',
+  targetResourceType: 'aws:dynamodb:global-table',
+  description: 'tap-dr drill: pause global-table replication into the standby region until the heartbeat staleness alarm fires',
+} as const;
+
+/** FIS's role for the drill: the pause action's documented permissions, on this table only. */
+export function fisDrillPolicy<T>(tableArn: string | T): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PauseReplicationOfThisTable',
+        Effect: 'Allow',
+        Action: ['dynamodb:DescribeTable', 'dynamodb:GetResourcePolicy', 'dynamodb:PutResourcePolicy', 'dynamodb:DeleteResourcePolicy'],
+        Resource: tableArn,
+      },
+    ],
+  };
+}

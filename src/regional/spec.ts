@@ -1,0 +1,122 @@
+/** The regional tier's entry point: the heartbeat and /health functions, and the HTTP API. */
+import { Dialect, Env, ownLogGroup, PolicyDocument, PolicyStatement } from '../dialect';
+import { HANDLERS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../heartbeat-contract';
+import { names, NameParts } from '../naming';
+
+/** The heartbeat canary and /health: small, quick, and bounded well inside a health checker's timeout. */
+/** /health must answer inside Route 53's 2 s, cold starts included: 1 s per call, 256 MB. */
+export const regionalFunction = { memorySize: 256, timeoutSeconds: 10, callTimeoutMs: 1000 } as const;
+
+/** The two small functions of every regional tier, by what they are for. */
+export const REGIONAL_FUNCTIONS = {
+  heartbeat: {
+    handler: HANDLERS.heartbeat,
+    functionName: names.heartbeatFunction,
+    description: "Replication heartbeat: writes this region's beat, publishes the age of the other region's",
+    policy: heartbeatPolicy,
+  },
+  health: {
+    handler: HANDLERS.health,
+    functionName: names.healthFunction,
+    description: 'GET /health: table reachable, key enabled, replication within the RPO target',
+    policy: healthPolicy,
+  },
+} as const;
+
+/** Their environment. An empty peer region: nothing to watch (no standby tier). */
+export function regionalVariables<T>(r: { tableName: string | T; peerRegion: string | T; keyArn: string | T; rpoTargetSeconds: number }): Record<string, string | T> {
+  return {
+    [REGIONAL_ENV.tableName]: r.tableName,
+    [REGIONAL_ENV.peerRegion]: r.peerRegion,
+    [REGIONAL_ENV.rpoTargetSeconds]: String(r.rpoTargetSeconds),
+    [REGIONAL_ENV.kmsKeyArn]: r.keyArn,
+    [REGIONAL_ENV.callTimeoutMs]: String(regionalFunction.callTimeoutMs),
+  };
+}
+
+/** Each region's HTTP API: what it routes where, and how it is protected. */
+export const API = {
+  description: 'tap-dr regional entry point: POST /transactions (IAM auth) and GET /health',
+  payloadFormatVersion: '2.0',
+  /** Above the processor's own worst case would be pointless: HTTP APIs cap integrations at 30 s. */
+  integrationTimeoutMs: 29_000,
+  permissionPrefix: 'AllowApiGateway-',
+  routes: [
+    { id: 'transactions', routeKey: 'POST /transactions', authorization: 'AWS_IAM', target: 'processor' },
+    // Unauthenticated so Route 53 health checkers can reach it; it returns no data.
+    { id: 'health', routeKey: 'GET /health', authorization: 'NONE', target: 'health' },
+  ],
+} as const;
+
+/** One JSON line per request: who, what, when and how it ended; no bodies. */
+export function apiAccessLogFormat(): string {
+  return JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    caller: '$context.identity.caller',
+    userArn: '$context.identity.userArn',
+    requestTime: '$context.requestTime',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    latencyMs: '$context.responseLatency',
+    integrationError: '$context.integrationErrorMessage',
+  });
+}
+
+/** Only the named heartbeat items: DynamoDB's LeadingKeys condition pins the partition key. */
+function heartbeatItems<T>(d: Dialect<T>, ...regions: Array<string | T>) {
+  return { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': regions.map((r) => d.join(heartbeatId(''), r)) } };
+}
+
+/** The region key, only as DynamoDB uses it on the caller's behalf. */
+function keyThroughDynamoDB<T>(d: Dialect<T>, e: Env<T>, keyArn: string | T, actions: string[]): PolicyStatement<T> {
+  return {
+    Sid: 'RegionKeyThroughDynamoDB',
+    Effect: 'Allow',
+    Action: actions,
+    Resource: keyArn,
+    Condition: { StringEquals: { 'kms:ViaService': d.join('dynamodb.', e.region, '.amazonaws.com') } },
+  };
+}
+
+export interface RegionalRefs<T> {
+  readonly tableArn: string | T;
+  readonly keyArn: string | T;
+}
+
+/** The canary: write this region's beat, read the peer's, publish one metric. Nothing else:
+ *  it cannot write the peer's beat, which could make a stalled replication look fresh. */
+export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: RegionalRefs<T>): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'WriteOwnBeat', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: r.tableArn, Condition: heartbeatItems(d, e.region) },
+      { Sid: 'ReadPeerBeat', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: r.tableArn, Condition: heartbeatItems(d, e.secondaryRegion) },
+      keyThroughDynamoDB(d, e, r.keyArn, ['kms:Decrypt', 'kms:GenerateDataKey']),
+      { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
+      {
+        // PutMetricData has no resource-level permissions; the namespace condition is its scope.
+        Sid: 'StalenessMetricOnly',
+        Effect: 'Allow',
+        Action: ['cloudwatch:PutMetricData'],
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': HEARTBEAT.namespace } },
+      },
+      ownLogGroup(d, e, names.functionLogGroup(names.heartbeatFunction(p))),
+    ],
+  };
+}
+
+/** /health: read the two beats and check the key is enabled; it can read no transaction. */
+export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: RegionalRefs<T>): PolicyDocument<T> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ReadBeats', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: r.tableArn, Condition: heartbeatItems(d, e.secondaryRegion, e.region) },
+      keyThroughDynamoDB(d, e, r.keyArn, ['kms:Decrypt']),
+      { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
+      { Sid: 'RegionKeyState', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: r.keyArn },
+      ownLogGroup(d, e, names.functionLogGroup(names.healthFunction(p))),
+    ],
+  };
+}
