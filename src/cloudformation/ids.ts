@@ -7,7 +7,7 @@
  * account's view (and one security model) without colliding.
  */
 import type { AlarmId } from '../alarms';
-import type { TierRole } from '../regional-tier';
+import type { TierRole } from '../regional/regional-tier';
 
 /** The resources of one regional tier, by component. */
 const PRIMARY_TIER = {

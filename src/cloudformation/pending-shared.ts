@@ -8,7 +8,7 @@
  */
 import { RTC_MINUTES } from '../alarms';
 import { names, NameParts } from '../naming';
-import type { TierRole } from '../regional-tier';
+import type { TierRole } from '../regional/regional-tier';
 
 /** src/regional-tier.ts TIER and src/tap-stack.ts REPLICATION_RULES / replicate(). */
 export const TIER_FACTS: Readonly<

@@ -1,7 +1,7 @@
 /** What a regional tier fragment is rendered from: its role, ids, region and peer. */
 import type { TapConfig } from '../config';
 import type { Env } from '../design';
-import type { TierRole } from '../regional-tier';
+import type { TierRole } from '../regional/regional-tier';
 import type { ConditionId, TierIds } from './ids';
 import { CfnExpr, CfnValue, ref } from './intrinsics';
 
