@@ -147,6 +147,8 @@ describe('own fields only: no lookup goes through a prototype (item 1)', () => {
 });
 
 describe('JSON numbers: only amounts that were received exactly (item 2)', () => {
+  // These literals are imprecise on purpose: they are what a caller's JSON parser hands the handler.
+  // eslint-disable-next-line no-loss-of-precision
   it.each([90000000000000.01, 1234567890.123456, 0.10000000000000002, 123456789012345.6, 9007199254740993, 1e21, 1.5e-7])(
     'refuses the number %p',
     (amount) => {
@@ -277,6 +279,7 @@ describe('any JSON value in any position: a ValidationError or a transaction, ne
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const NAMES = ['__proto__', 'constructor', 'toString', 'valueOf', 'length', 'content', 'contentType', 'amountMinor', 'k', ''];
   const leaves: unknown[] = [
+    // eslint-disable-next-line no-loss-of-precision -- an inexact amount is one of the hostile leaves
     null, true, false, 0, -0, 1, 10.5, 1e21, 90000000000000.01, Number.MAX_VALUE, '', 'aGk=', 'a/b', 'USD', 'debit',
     '2026-01-01T00:00:00Z', '\ud800', 'x'.repeat(300), '10.50', 'constructor', '__proto__',
   ];

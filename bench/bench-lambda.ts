@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     const ratio = h.perSecond / b.perSecond;
     const cold = coldInit(bundle.file, { ...f.lambdaEnv, AWS_ENDPOINT_URL: moto.endpoint });
     // The emitter's own decision: inline when the bundle fits Code.ZipFile, else package it.
-    const inlined = typeof lambdaCode(bundle.code) != 'string';
+    const inlined = typeof lambdaCode(bundle.code) !== 'string';
 
     const fmt = (x: number) => x.toFixed(2);
     const rows = [

@@ -16,8 +16,10 @@ import { healthHandler } from './health';
 import { heartbeatHandler } from './heartbeat';
 import { createProcessor } from './processor';
 
-function exportOnFirstUse(name: string, build: () => Function): void {
-  let built: Function | undefined;
+type Handler = (event: unknown, context?: { awsRequestId?: string }) => Promise<unknown>;
+
+function exportOnFirstUse(name: string, build: () => Handler): void {
+  let built: Handler | undefined;
   Object.defineProperty(exports, name, { enumerable: true, get: () => (built ??= build()) });
 }
 

@@ -73,7 +73,6 @@ export function describeWithTerraform(name: string, fn: () => void): void {
     return;
   }
   if (why) {
-    // eslint-disable-next-line no-console
     console.warn(`\n*** SKIPPING "${name}": ${why} ***\n`);
     describe.skip(name, fn);
     return;
