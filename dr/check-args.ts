@@ -7,7 +7,7 @@ import { REGION_PATTERN } from '../src/config';
 export type Source =
   | { readonly kind: 'terraform-dir'; readonly dir: string }
   | { readonly kind: 'terraform-outputs'; readonly file: string }
-  | { readonly kind: 'cloudformation'; readonly stack: string; readonly region: string; readonly secondaryRegion: string };
+  | { readonly kind: 'cloudformation'; readonly stack: string; readonly region: string; readonly secondaryRegion: string; readonly secondaryStack: string };
 
 export interface CheckArgs {
   readonly source: Source;
@@ -28,8 +28,9 @@ export const USAGE = `usage: npm run dr:check -- SOURCE [OPTIONS]
 SOURCE, exactly one of:
   --terraform-dir DIR                     runs \`terraform output -json\` in DIR (the stack's folder)
   --terraform-outputs FILE                a saved \`terraform output -json\`
-  --cloudformation STACK --region R --secondary-region R2
-                                          the outputs of the primary CloudFormation stack STACK in R
+  --cloudformation STACK --region R --secondary-region R2 [--secondary-stack NAME]
+                                          the outputs of the CloudFormation stacks: STACK (TapStack.json) in R
+                                          and NAME (TapStack-secondary.json, default STACK-secondary) in R2
 
 OPTIONS:
   --rto-target-seconds N        30-86400; default RTO_TARGET_SECONDS' default (300)
@@ -43,7 +44,7 @@ const INTEGER_OPTIONS = {
   '--document-timeout-seconds': ['documentTimeoutSeconds', 1, 3600],
   '--canary-timeout-seconds': ['canaryTimeoutSeconds', 1, 3600],
 } as const;
-const STRING_OPTIONS = ['--terraform-dir', '--terraform-outputs', '--cloudformation', '--region', '--secondary-region'] as const;
+const STRING_OPTIONS = ['--terraform-dir', '--terraform-outputs', '--cloudformation', '--region', '--secondary-region', '--secondary-stack'] as const;
 
 function integer(flag: keyof typeof INTEGER_OPTIONS, value: string): number {
   const [, min, max] = INTEGER_OPTIONS[flag];
@@ -66,14 +67,15 @@ function source(s: Partial<Record<(typeof STRING_OPTIONS)[number], string>>): So
     throw new ArgError(`${given.length ? `${given.join(' and ')} cannot be combined` : 'no stack outputs given'}: expected exactly one of --terraform-dir DIR, --terraform-outputs FILE or --cloudformation STACK --region R --secondary-region R2`);
   }
   if (given[0] !== '--cloudformation') {
-    const stray = (['--region', '--secondary-region'] as const).find((f) => s[f] !== undefined);
+    const stray = (['--region', '--secondary-region', '--secondary-stack'] as const).find((f) => s[f] !== undefined);
     if (stray) throw new ArgError(`${stray} only goes with --cloudformation: Terraform outputs name their regions`);
     return given[0] === '--terraform-dir' ? { kind: 'terraform-dir', dir: s['--terraform-dir']! } : { kind: 'terraform-outputs', file: s['--terraform-outputs']! };
   }
   const primary = region('--region', s['--region']);
   const secondary = region('--secondary-region', s['--secondary-region']);
   if (primary === secondary) throw new ArgError(`--secondary-region ${JSON.stringify(secondary)} is invalid: expected a region different from --region`);
-  return { kind: 'cloudformation', stack: s['--cloudformation']!, region: primary, secondaryRegion: secondary };
+  const stack = s['--cloudformation']!;
+  return { kind: 'cloudformation', stack, region: primary, secondaryRegion: secondary, secondaryStack: s['--secondary-stack'] ?? `${stack}-secondary` };
 }
 
 export function parseCheckArgs(argv: readonly string[]): CheckArgs {

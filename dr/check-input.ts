@@ -128,7 +128,7 @@ export async function cloudFormationOutputs(access: AwsAccess, stack: string, re
   return Object.fromEntries(outputs.filter(([k, v]) => k && v !== undefined));
 }
 
-export async function loadDeployment(source: Source, access: AwsAccess): Promise<Deployment> {
+export async function loadDeployment(source: Source, aws: AwsAccess): Promise<Deployment> {
   switch (source.kind) {
     case 'terraform-dir':
       return deploymentFrom(await terraformOutputs(source.dir), `terraform outputs of ${source.dir}`);
@@ -137,7 +137,14 @@ export async function loadDeployment(source: Source, access: AwsAccess): Promise
       return deploymentFrom(parseOutputsJson(fs.readFileSync(source.file, 'utf8'), source.file), source.file);
     }
     case 'cloudformation': {
-      const d = deploymentFrom(await cloudFormationOutputs(access, source.stack, source.region), `CloudFormation stack ${source.stack} (${source.region})`);
+      // TapStack-secondary.json holds the secondary key and, with the standby tier, the standby outputs.
+      const [primary, secondary] = await Promise.all([
+        cloudFormationOutputs(aws, source.stack, source.region),
+        cloudFormationOutputs(aws, source.secondaryStack, source.secondaryRegion).catch((e: Error) => {
+          throw new InputError(`${e.message} (the secondary stack: name it with --secondary-stack NAME)`);
+        }),
+      ]);
+      const d = deploymentFrom({ ...secondary, ...primary }, `CloudFormation stacks ${source.stack} (${source.region}) and ${source.secondaryStack} (${source.secondaryRegion})`);
       if (d.primaryRegion !== source.region || d.secondaryRegion !== source.secondaryRegion) {
         throw new InputError(`stack ${source.stack}'s keys are in ${d.primaryRegion} and ${d.secondaryRegion}, not --region ${source.region} and --secondary-region ${source.secondaryRegion}`);
       }

@@ -1,19 +1,20 @@
 /**
  * What dr:check reads without writing anything: point-in-time recovery on both replicas, both
  * keys' state, and every alarm the stack creates in each region (src/alarms.ts alarmSpecs named
- * by src/naming.ts; the standby tier's carry the '-standby' qualifier, src/regional-tier.ts).
+ * by src/naming.ts; the standby tier's carry the '-standby' qualifier).
  */
 import { DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { alarmSpecs } from '../src/alarms';
+import { TIER_FACTS } from '../src/cloudformation/pending-shared';
 import { names } from '../src/naming';
 import type { AwsAccess } from './check-aws';
 import type { Deployment } from './check-input';
 import { errorRow, Row, verdict } from './check-report';
 
-/** The standby tier's alarm-name qualifier (TIER.standby.alarmQualifier in src/regional-tier.ts). */
-export const STANDBY_ALARM_QUALIFIER = '-standby';
+/** The standby tier's alarm-name qualifier ('-standby'; src/regional-tier.ts TIER spells it for Terraform). */
+export const STANDBY_ALARM_QUALIFIER = TIER_FACTS.standby.alarmQualifier;
 
 const regions = (d: Deployment) => [d.primaryRegion, d.secondaryRegion];
 

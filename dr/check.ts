@@ -1,7 +1,7 @@
 /**
  * `npm run dr:check`: verify a real tap-dr deployment's disaster-recovery posture from its outputs.
  *
- *   npm run dr:check -- --terraform-dir DIR | --terraform-outputs FILE | --cloudformation STACK --region R --secondary-region R2
+ *   npm run dr:check -- --terraform-dir DIR | --terraform-outputs FILE | --cloudformation STACK --region R --secondary-region R2 [--secondary-stack NAME]
  *                       [--rto-target-seconds N] [--rpo-target-seconds N] [--document-timeout-seconds N] [--canary-timeout-seconds N]
  *
  * Checks (one table row each, per region where it applies): a canary transaction replicates
@@ -10,7 +10,7 @@
  * exists and none is in ALARM; both /health endpoints answer 200 {"status":"ok"}; with DNS
  * failover, the deployed health check's worst case is within the RTO target. The canaries are
  * removed afterwards, whatever happened (also on Ctrl-C). Exit: 0 all passed, 1 a check failed,
- * 2 bad arguments or unreadable outputs. docs/DR-CHECK.md has the IAM policy it needs.
+ * 2 bad arguments or unreadable outputs (nothing checked). docs/DR-CHECK.md has the IAM policy it needs.
  */
 import { loadConfig } from '../src/config';
 import { awsAccess, AccessOptions, AwsAccess } from './check-aws';
@@ -88,8 +88,8 @@ export async function main(argv: readonly string[], access: AccessOptions = {}, 
   try {
     d = await loadDeployment(args.source, aws);
   } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    process.stderr.write(`dr:check: ${e.message}\n`);
+    // Unreadable outputs are a usage problem too: nothing was checked, nothing written.
+    process.stderr.write(`dr:check: ${e instanceof InputError ? e.message : `cannot read the stack outputs: ${(e as Error)?.message ?? e}`}\n`);
     return 2;
   }
   const stop = new AbortController();
