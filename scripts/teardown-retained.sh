@@ -8,8 +8,9 @@
 # `terraform destroy` refuses. Removing it on purpose takes three steps, all in that folder:
 #   1. an override file lifts the protections (Terraform merges *_override.tf.json files into the
 #      configuration; a `lifecycle` block merges argument by argument);
-#   2. `terraform apply` records that: the table's deletion protection is switched off and the
-#      buckets get force_destroy (nothing is replaced or destroyed in this step);
+#   2. `terraform apply` records that: deletion protection is switched off on the table and its
+#      replica (the provider then waits 90 s for the replica setting to propagate) and the buckets
+#      get force_destroy (nothing is replaced or destroyed in this step);
 #   3. `terraform destroy` removes everything; the buckets are emptied of every object version
 #      and delete marker on the way. The KMS keys are scheduled for deletion with the 30-day
 #      waiting period the stack set: until then `aws kms cancel-key-deletion` brings them back.
@@ -30,7 +31,7 @@ for (const [type, byName] of Object.entries(stack.resource ?? {})) {
   for (const [name, r] of Object.entries(byName)) {
     const o = {};
     if (r.lifecycle && r.lifecycle.prevent_destroy) o.lifecycle = { prevent_destroy: false };
-    if (type === 'aws_dynamodb_table' && r.deletion_protection_enabled) o.deletion_protection_enabled = false;
+    if (/^aws_dynamodb_table(_replica)?$/.test(type) && r.deletion_protection_enabled) o.deletion_protection_enabled = false;
     if (type === 'aws_s3_bucket' && !r.force_destroy) o.force_destroy = true;
     if (Object.keys(o).length) (resource[type] ??= {})[name] = o;
   }

@@ -27,8 +27,10 @@ export interface LifecycleResult {
   notes: string[];
 }
 
-export const TIMEOUTS = { init: 60_000, apply: 150_000, plan: 60_000, destroy: 90_000, teardown: 150_000 };
-const STAGE_TIMEOUT_MS = 200_000;
+// The provider itself waits 55 s on each S3 lifecycle configuration, and 90 s after setting deletion
+// protection on a table replica (RETAIN_ON_DELETE=true, on create and again in the teardown).
+export const TIMEOUTS = { init: 60_000, apply: 240_000, plan: 90_000, destroy: 120_000, teardown: 300_000 };
+const STAGE_TIMEOUT_MS = 420_000;
 
 const INVOKE = path.join(__dirname, 'invoke.js');
 const PROJECT = path.join(__dirname, '..', '..');
@@ -137,7 +139,11 @@ export async function runLifecycle(name: string, env: Record<string, string>, mi
     return await lifecycle(name, result, synth, regions, emu, mirror);
   } finally {
     await emu.stop();
-    fs.rmSync(path.join(synth.dir, '.terraform'), { recursive: true, force: true });
+    // Keep the folder (state, override, DEBUG logs) only when something failed.
+    if (Object.keys(result.errors).length) {
+      fs.rmSync(path.join(synth.dir, '.terraform'), { recursive: true, force: true });
+      result.notes.push(`logs and state kept in ${synth.dir}`);
+    } else fs.rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -184,7 +190,7 @@ async function lifecycle(
     let outputs: Record<string, string> = {};
     if (applied) {
       outputs = await outputsOf(run);
-      const resources = await stateResources(run);
+      const resources = stateResources(run);
       const checked = await stage('resources', async () => {
         const unchecked = await checkDeployed(resources, clients);
         result.notes.push(`${resources.length} resources checked in ${regions.join(' + ')}`);

@@ -107,9 +107,16 @@ export function synthConfiguration(env: Record<string, string>, root: string): {
   return { config, dir, synthesized: JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) };
 }
 
+/** The last provider log lines worth reading: requests, responses, waits and errors, each cut to 600 characters. */
 function tail(file: string, lines: number): string {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => /^\d{4}-/.test(l) && !/semantic equality|Transformer|setting endpoint/.test(l))
+      .slice(-lines)
+      .map((l) => (l.length > 600 ? `${l.slice(0, 600)}...` : l))
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -193,19 +200,27 @@ export interface StateResource {
   values: Record<string, any>;
 }
 
-/** What Terraform believes it created (the list to verify against the emulator, never the evidence). */
-export async function stateResources(run: StackRun): Promise<StateResource[]> {
-  const shown = JSON.parse((await run.tf(['show', '-json'], { timeoutMs: 30_000 })).stdout);
+/**
+ * What Terraform believes it created (the list to verify against the emulator, never the evidence),
+ * read from the local state file: `terraform show -json` would start both providers again for the
+ * same list, and on two cores that is seconds per configuration.
+ */
+export function stateResources(run: StackRun): StateResource[] {
+  const file = fs.readdirSync(run.dir).find((f) => f.endsWith('.tfstate'));
+  if (!file) throw new Error(`no local state file in ${run.dir}`);
+  const state = JSON.parse(fs.readFileSync(path.join(run.dir, file), 'utf8'));
   const regionOfAlias = new Map<string | undefined, string>(
     (run.synthesized.provider.aws as Array<{ alias?: string; region: string }>).map((p) => [p.alias, p.region]),
   );
-  const resources = (shown.values?.root_module?.resources ?? []) as Array<any>;
-  return resources
+  return (state.resources as Array<any>)
     .filter((r) => r.mode === 'managed')
-    .map((r) => {
-      const alias = /\]\.(\w+)$/.exec(r.provider_name ?? '')?.[1];
-      const declared = run.synthesized.resource[r.type]?.[r.name];
-      const providerAlias = declared?.provider ? String(declared.provider).replace(/^aws\./, '') : alias;
-      return { address: r.address, type: r.type, region: regionOfAlias.get(providerAlias)!, values: r.values };
+    .flatMap((r) => {
+      const alias = /\]\.(\w+)$/.exec(r.provider ?? '')?.[1];
+      return (r.instances as Array<any>).map((i) => ({
+        address: `${r.type}.${r.name}${i.index_key !== undefined ? `[${JSON.stringify(i.index_key)}]` : ''}`,
+        type: r.type,
+        region: regionOfAlias.get(alias)!,
+        values: i.attributes,
+      }));
     });
 }
