@@ -36,7 +36,8 @@ fi
 npm run --silent typecheck
 results=$(mktemp --suffix=.json)
 status=0
-npx jest --ci --json --outputFile="$results" "$@" || status=$?
+# Two workers even on two cores: the e2e apply (mostly waiting on the provider) runs alongside the rest.
+npx jest --ci --maxWorkers=2 --json --outputFile="$results" "$@" || status=$?
 # One plain closing line, whatever reads the log: "N passed, N failed".
 node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results" || status=1
 rm -f "$results"
