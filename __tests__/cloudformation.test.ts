@@ -474,9 +474,23 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
     });
   });
 
-  it('refuses a primary region equal to its own', () => {
+  it('refuses a primary region equal to its own, and one of the primary outputs without the other', () => {
     expect(JSON.stringify(secondary.Rules)).toContain('{"Fn::Not":[{"Fn::Equals":[{"Ref":"PrimaryRegion"},{"Ref":"AWS::Region"}]}]}');
     expect(secondary.Parameters.PrimaryRegion.Default).toBe('us-east-1');
+    const [both] = (secondary.Rules as any).PrimaryOutputsTogether.Assertions;
+    const holds = (key: string, bucket: string): boolean => {
+      const values: Record<string, string> = { PrimaryKMSKeyArn: key, PrimaryS3BucketName: bucket };
+      const evaluate = (e: any): any => {
+        if (e.Ref) return values[e.Ref];
+        if (e['Fn::Equals']) return evaluate(e['Fn::Equals'][0]) === e['Fn::Equals'][1];
+        if (e['Fn::Not']) return !evaluate(e['Fn::Not'][0]);
+        if (e['Fn::And']) return e['Fn::And'].every(evaluate);
+        if (e['Fn::Or']) return e['Fn::Or'].some(evaluate);
+        throw new Error(JSON.stringify(e));
+      };
+      return evaluate(both.Assert);
+    };
+    expect([holds('', ''), holds('arn:k', 'bucket'), holds('arn:k', ''), holds('', 'bucket')]).toEqual([true, true, false, false]);
   });
 
   it('retains the standby tier\'s stateful resources with RETAIN_ON_DELETE=true, and deletes them by default', () => {

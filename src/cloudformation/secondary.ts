@@ -20,7 +20,7 @@ import {
   suffixParameter,
   TEMPLATE_FILES,
 } from './common';
-import { C, P, TIER_IDS } from './ids';
+import { C, P, ParameterId, TIER_IDS } from './ids';
 import { CfnOutput, CfnValue, cfnDialect, getAtt, isSet, ref, sub, Template, underCondition } from './intrinsics';
 import { KEY_FACTS } from './pending-shared';
 import { regionalTier } from './tier';
@@ -46,16 +46,7 @@ export function buildSecondaryTemplate(config: TapConfig, handlerCode: string): 
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `tap-dr secondary region (${config.secondaryRegion}): the key of the transactions replica and, with ${P.standbyTier}=true, the warm standby tier. Deploy before ${TEMPLATE_FILES.primary}, then update with its outputs.`,
     Parameters: parameters(config),
-    Rules: {
-      PrimaryRegionDiffersFromSecondary: {
-        Assertions: [
-          {
-            Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref(P.primaryRegion), ref('AWS::Region')] }] },
-            AssertDescription: 'PrimaryRegion must differ from the region the stack is deployed to',
-          },
-        ],
-      },
-    },
+    Rules: rules(),
     Conditions: {
       [C.hasAlertEmail]: isSet(P.alertEmail),
       [C.standbyTier]: { 'Fn::Equals': [ref(P.standbyTier), 'true'] },
@@ -67,6 +58,35 @@ export function buildSecondaryTemplate(config: TapConfig, handlerCode: string): 
       ...underCondition(C.standbyTier, tier),
     } as Template['Resources'],
     Outputs: secondaryOutputs(),
+  };
+}
+
+function rules(): Template['Rules'] {
+  const empty = (p: ParameterId) => ({ 'Fn::Equals': [ref(p), ''] });
+  const given = (p: ParameterId) => ({ 'Fn::Not': [empty(p)] });
+  return {
+    PrimaryRegionDiffersFromSecondary: {
+      Assertions: [
+        {
+          Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref(P.primaryRegion), ref('AWS::Region')] }] },
+          AssertDescription: 'PrimaryRegion must differ from the region the stack is deployed to',
+        },
+      ],
+    },
+    // One without the other would leave failback silently off.
+    PrimaryOutputsTogether: {
+      Assertions: [
+        {
+          Assert: {
+            'Fn::Or': [
+              { 'Fn::And': [empty(P.primaryKeyArn), empty(P.primaryBucketName)] },
+              { 'Fn::And': [given(P.primaryKeyArn), given(P.primaryBucketName)] },
+            ],
+          },
+          AssertDescription: 'Give both PrimaryKMSKeyArn and PrimaryS3BucketName (TapStack.json outputs), or neither',
+        },
+      ],
+    },
   };
 }
 
