@@ -22,7 +22,7 @@ export const outputs = [
 
 export type OutputId = (typeof outputs)[number]['id'];
 
-/** Terraform-only outputs of the secondary region's standby (the CloudFormation deliverable has no standby). */
+/** Outputs of the secondary region's standby tier (TapStack-secondary.json exports them too). */
 export const standbyOutputs = [
   { id: 'StandbyLambdaFunctionArn', description: 'ARN of the standby transaction processor in the secondary region' },
   { id: 'StandbyApiEndpoint', description: 'HTTPS entry point of the secondary region: POST /transactions (SigV4) and GET /health' },

@@ -14,7 +14,9 @@ import { configureStateBackend } from './state-backend';
 import { TransactionKeys } from './keys/transaction-keys';
 import { DnsFailover } from './failover/dns-failover';
 import { FisDrill } from './failover/fis-drill';
-import { RegionalTier, TierRole } from './regional/regional-tier';
+import { RegionalTier } from './regional/regional-tier';
+import { TIER, TierRole } from './regional/spec';
+import { REPLICATION } from './documents/spec';
 import { TransactionTable } from './table/transaction-table';
 import { tfDialect } from './tf-support';
 
@@ -25,9 +27,6 @@ export interface TapStackProps {
 }
 
 export const SECONDARY_PROVIDER_ALIAS = 'secondary';
-
-/** The two document replication rules, by the tier whose bucket they leave. */
-const REPLICATION_RULES: Record<TierRole, string> = { primary: 'documents-to-secondary', standby: 'documents-to-primary' };
 
 /** S3-native state locking (use_lockfile) arrived in Terraform 1.10. */
 export const REQUIRED_TERRAFORM_VERSION = '>= 1.10';
@@ -113,7 +112,7 @@ export class TapStack extends TerraformStack {
       watchesPeer: config.standbyProcessor,
       documentReplication: config.standbyProcessor
         ? {
-            ruleId: REPLICATION_RULES[role],
+            ruleId: TIER[role].replicationRuleId,
             destinationBucket: names.documentsBucket({ ...p, account: c.account, region: tierEnv.secondaryRegion as string }),
           }
         : undefined,
@@ -165,9 +164,9 @@ export class TapStack extends TerraformStack {
       new DocumentReplication(this, id, {
         provider,
         env: e,
-        roleName: id === 'document-replication' ? names.documentReplicationRole(p) : names.documentFailbackRole(p),
-        ruleId: from === primary ? REPLICATION_RULES.primary : REPLICATION_RULES.standby,
-        description: `S3 replication of tap-dr documents from ${e.region} into ${e.secondaryRegion}`,
+        roleName: TIER[from === primary ? 'primary' : 'standby'].replicationRole(p),
+        ruleId: TIER[from === primary ? 'primary' : 'standby'].replicationRuleId,
+        description: REPLICATION.description(e.region as string, e.secondaryRegion as string),
         source: { bucketId: from.documents.bucket.id, bucketArn: from.documents.bucket.arn, keyArn: keyArns[0], versioning: from.documents.versioning },
         destination: { bucketArn: to.documents.bucket.arn, keyArn: keyArns[1], versioning: to.documents.versioning },
       });

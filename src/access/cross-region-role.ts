@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { CROSS_REGION_ROLE_DESCRIPTION, crossRegionPolicy, CrossRegionRefs, crossRegionTrustPolicy } from './spec';
+import { CROSS_REGION_ROLE, CROSS_REGION_ROLE_DESCRIPTION, crossRegionPolicy, CrossRegionRefs, crossRegionTrustPolicy } from './spec';
 import { Env } from '../dialect';
 import { names, NameParts } from '../naming';
 import { policyJson, tfDialect } from '../tf-support';
@@ -23,10 +23,10 @@ export class CrossRegionRole extends Construct {
       name: names.crossRegionRole(props.names),
       description: CROSS_REGION_ROLE_DESCRIPTION,
       assumeRolePolicy: policyJson(crossRegionTrustPolicy(props.trustedPrincipals)),
-      maxSessionDuration: 3600,
+      maxSessionDuration: CROSS_REGION_ROLE.maxSessionDuration,
     });
     new IamRolePolicy(this, 'policy', {
-      name: 'cross-region-access',
+      name: CROSS_REGION_ROLE.policyName,
       role: this.role.id,
       policy: policyJson(crossRegionPolicy(tfDialect, props.env, props.names, props)),
     });

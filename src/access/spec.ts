@@ -4,6 +4,9 @@ import { names, NameParts } from '../naming';
 import { table } from '../table/spec';
 import { tableArnIn } from '../table/spec';
 
+/** One hour: a failover runbook's session, not a standing credential. */
+export const CROSS_REGION_ROLE = { maxSessionDuration: 3600, policyName: 'cross-region-access' } as const;
+
 export const CROSS_REGION_ROLE_DESCRIPTION =
   'Failover automation and break-glass operators: read the transactions table in either region, write through the processor';
 

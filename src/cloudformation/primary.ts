@@ -17,7 +17,8 @@ import {
 } from './common';
 import { C, P, TIER_IDS } from './ids';
 import { CfnExpr, CfnOutput, CfnValue, cfnDialect, Fragment, getAtt, isSet, ref, sub, Template } from './intrinsics';
-import { CROSS_REGION_FACTS, KEY_FACTS } from './pending-shared';
+import { CROSS_REGION_ROLE } from '../access/spec';
+import { KEY_DESCRIPTIONS } from '../keys/spec';
 import { regionalTier } from './tier';
 
 const env = cfnEnv(P.secondaryRegion);
@@ -27,7 +28,7 @@ const ids = TIER_IDS.primary;
 /** The seed's 12 resources (same logical ids) and 13 outputs, made true, plus the primary tier. */
 export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Template {
   const resources: Fragment = {
-    ...keyWithAlias(config, { key: 'TransactionKMSKey', alias: 'TransactionKMSAlias' }, sub(KEY_FACTS.primary(cfnNames)), env),
+    ...keyWithAlias(config, { key: 'TransactionKMSKey', alias: 'TransactionKMSAlias' }, sub(KEY_DESCRIPTIONS.primary(cfnNames)), env),
     TransactionDynamoDBTable: globalTable(config),
     CrossRegionAssumeRole: crossRegionRole(config),
     ...regionalTier({
@@ -105,10 +106,10 @@ function crossRegionRole(config: TapConfig) {
       RoleName: sub(names.crossRegionRole(cfnNames)),
       Description: CROSS_REGION_ROLE_DESCRIPTION,
       AssumeRolePolicyDocument: crossRegionTrustPolicy<CfnExpr>(ref(P.trustedPrincipals)),
-      MaxSessionDuration: CROSS_REGION_FACTS.maxSessionDuration,
+      MaxSessionDuration: CROSS_REGION_ROLE.maxSessionDuration,
       Policies: [
         {
-          PolicyName: CROSS_REGION_FACTS.policyName,
+          PolicyName: CROSS_REGION_ROLE.policyName,
           PolicyDocument: crossRegionPolicy(cfnDialect, env, cfnNames, { primaryKeyArn: keyArn, secondaryKeyArn: ref(P.secondaryKeyArn) }),
         },
       ],

@@ -22,7 +22,7 @@ import {
 } from './common';
 import { C, P, ParameterId, TIER_IDS } from './ids';
 import { CfnOutput, CfnValue, cfnDialect, getAtt, isSet, ref, sub, Template, underCondition } from './intrinsics';
-import { KEY_FACTS } from './pending-shared';
+import { KEY_DESCRIPTIONS } from '../keys/spec';
 import { regionalTier } from './tier';
 
 const env = cfnEnv(P.primaryRegion);
@@ -54,7 +54,7 @@ export function buildSecondaryTemplate(config: TapConfig, handlerCode: string): 
       [C.failsBackToPrimary]: { 'Fn::And': [{ Condition: C.standbyTier }, { Condition: C.hasPrimaryOutputs }] },
     },
     Resources: {
-      ...keyWithAlias(config, { key: 'SecondaryKMSKey', alias: 'SecondaryKMSAlias' }, sub(KEY_FACTS.secondary(cfnNames)), env),
+      ...keyWithAlias(config, { key: 'SecondaryKMSKey', alias: 'SecondaryKMSAlias' }, sub(KEY_DESCRIPTIONS.secondary(cfnNames)), env),
       ...underCondition(C.standbyTier, tier),
     } as Template['Resources'],
     Outputs: secondaryOutputs(),

@@ -3,7 +3,7 @@ import { alarmDimensions, AlarmSpec, alarmSpecs } from '../design';
 import { names } from '../naming';
 import { cfnNames } from './common';
 import { CfnResource, Fragment, ref, sub } from './intrinsics';
-import { TIER_FACTS } from './pending-shared';
+import { TIER } from '../regional/spec';
 import { TierContext } from './tier-context';
 
 /**
@@ -27,7 +27,7 @@ function alarmResource(ctx: TierContext, spec: AlarmSpec): CfnResource {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
-      AlarmName: sub(names.alarm(cfnNames, spec.nameSuffix, TIER_FACTS[ctx.role].alarmQualifier)),
+      AlarmName: sub(names.alarm(cfnNames, spec.nameSuffix, TIER[ctx.role].alarmQualifier)),
       AlarmDescription: spec.description,
       ComparisonOperator: spec.comparisonOperator,
       EvaluationPeriods: spec.evaluationPeriods,
@@ -49,7 +49,7 @@ function metricOf(ctx: TierContext, spec: AlarmSpec) {
       functionName: ref(ctx.ids.processor),
       region: ctx.env.region,
       peerRegion: ctx.env.secondaryRegion,
-      documentReplication: { sourceBucket: ref(ctx.ids.documentsBucket), destinationBucket: ctx.peer.bucketName, ruleId: TIER_FACTS[ctx.role].replicationRuleId },
+      documentReplication: { sourceBucket: ref(ctx.ids.documentsBucket), destinationBucket: ctx.peer.bucketName, ruleId: TIER[ctx.role].replicationRuleId },
     }),
   ).map(([Name, Value]) => ({ Name, Value }));
   if (!spec.expression) {

@@ -4,7 +4,7 @@ import { HEARTBEAT } from '../heartbeat-contract';
 import { names } from '../naming';
 import { cfnNames, lambdaCode, retained, tags } from './common';
 import { cfnDialect, Fragment, fnIf, getAtt, ref, sub } from './intrinsics';
-import { HEARTBEAT_FACTS } from './pending-shared';
+import { HEARTBEAT_SCHEDULE } from '../regional/spec';
 import { codeSigningArn, TierContext } from './tier-context';
 
 type RegionalFunction = keyof typeof REGIONAL_FUNCTIONS;
@@ -72,7 +72,7 @@ function heartbeatSchedule(ctx: TierContext): Fragment {
       Type: 'AWS::Events::Rule',
       Properties: {
         Name: sub(names.heartbeatRule(cfnNames)),
-        Description: HEARTBEAT_FACTS.scheduleDescription,
+        Description: HEARTBEAT_SCHEDULE.description,
         ScheduleExpression: HEARTBEAT.schedule,
         Targets: [{ Id: 'heartbeat', Arn: getAtt(ids.heartbeatFunction, 'Arn') }],
       },
@@ -89,7 +89,7 @@ function heartbeatSchedule(ctx: TierContext): Fragment {
     // The next minute's run is the retry: a retried old beat would only muddle the metric.
     [ids.heartbeatRetries]: {
       Type: 'AWS::Lambda::EventInvokeConfig',
-      Properties: { FunctionName: ref(ids.heartbeatFunction), Qualifier: '$LATEST', MaximumRetryAttempts: HEARTBEAT_FACTS.maximumRetryAttempts },
+      Properties: { FunctionName: ref(ids.heartbeatFunction), Qualifier: '$LATEST', MaximumRetryAttempts: HEARTBEAT_SCHEDULE.maximumRetryAttempts },
     },
   };
 }

@@ -18,7 +18,8 @@ import { names } from '../naming';
 import { cfnNames, hardenedBucket, lambdaCode, regionAccount, retained, tags } from './common';
 import { C } from './ids';
 import { CfnExpr, CfnResource, CfnValue, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, ref, sub, subText } from './intrinsics';
-import { PROCESSOR_FACTS, REPLICATION_FACTS, TIER_FACTS } from './pending-shared';
+import { REPLICATION } from '../documents/spec';
+import { TIER } from '../regional/spec';
 import { codeSigningArn, TierContext } from './tier-context';
 import { apiFragment, regionalFunctions } from './tier-functions';
 import { alarmsFragment } from './tier-alarms';
@@ -59,12 +60,12 @@ function documents(ctx: TierContext): Fragment {
 
 /** One rule, as src/document-replication.ts writes it: re-encrypted with the peer's key, with RTC. */
 function replicationConfiguration(ctx: TierContext) {
-  const f = REPLICATION_FACTS;
+  const f = REPLICATION;
   return {
     Role: getAtt(ctx.ids.replicationRole, 'Arn'),
     Rules: [
       {
-        Id: TIER_FACTS[ctx.role].replicationRuleId,
+        Id: TIER[ctx.role].replicationRuleId,
         Status: 'Enabled',
         Priority: f.priority,
         Filter: { Prefix: f.prefix },
@@ -91,12 +92,12 @@ function replicationRole(ctx: TierContext): CfnResource {
     Type: 'AWS::IAM::Role',
     Condition: peer.condition,
     Properties: {
-      RoleName: sub(TIER_FACTS[ctx.role].replicationRole(cfnNames)),
-      Description: sub(REPLICATION_FACTS.description(subText(env.region), subText(env.secondaryRegion))),
+      RoleName: sub(TIER[ctx.role].replicationRole(cfnNames)),
+      Description: sub(REPLICATION.description(subText(env.region), subText(env.secondaryRegion))),
       AssumeRolePolicyDocument: serviceTrustPolicy('s3.amazonaws.com', { e: env, sourceArn: sourceBucketArn }),
       Policies: [
         {
-          PolicyName: REPLICATION_FACTS.policyName,
+          PolicyName: REPLICATION.policyName,
           PolicyDocument: documentReplicationPolicy(cfnDialect, env, {
             sourceBucketArn,
             sourceKeyArn: ctx.keyArn,
@@ -169,12 +170,12 @@ function processorFragment(ctx: TierContext): Fragment {
     [ids.processorRole]: {
       Type: 'AWS::IAM::Role',
       Properties: {
-        RoleName: sub(TIER_FACTS[ctx.role].processorRole(cfnNames)),
-        Description: PROCESSOR_FACTS.roleDescription,
+        RoleName: sub(TIER[ctx.role].processorRole(cfnNames)),
+        Description: processor.roleDescription,
         AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
         Policies: [
           {
-            PolicyName: PROCESSOR_FACTS.policyName,
+            PolicyName: processor.policyName,
             PolicyDocument: processorPolicy(cfnDialect, ctx.env, cfnNames, { tableArn: ctx.table.arn, bucketArn, keyArn, topicArn }),
           },
         ],
@@ -192,7 +193,7 @@ function processorFragment(ctx: TierContext): Fragment {
       DependsOn: [ids.processorLogGroup],
       Properties: {
         FunctionName: sub(names.processorFunction(cfnNames)),
-        Description: PROCESSOR_FACTS.description,
+        Description: processor.description,
         Runtime: processor.runtime,
         Handler: processor.handler,
         Code: lambdaCode(ctx.handlerCode),
@@ -221,7 +222,7 @@ function codeSigning(ctx: TierContext): Fragment {
     [ctx.ids.codeSigning]: {
       Type: 'AWS::Lambda::CodeSigningConfig',
       Properties: {
-        Description: PROCESSOR_FACTS.codeSigningDescription,
+        Description: processor.codeSigningDescription,
         AllowedPublishers: { SigningProfileVersionArns: [arn] },
         CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
       },

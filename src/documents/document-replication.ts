@@ -4,9 +4,8 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-replication-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { RTC_MINUTES } from '../alarms';
 import { Env, serviceTrustPolicy } from '../dialect';
-import { documentReplicationPolicy } from './spec';
+import { documentReplicationPolicy, REPLICATION } from './spec';
 import { policyJson, tfDialect } from '../tf-support';
 
 export interface DocumentReplicationProps {
@@ -40,7 +39,7 @@ export class DocumentReplication extends Construct {
       assumeRolePolicy: policyJson(serviceTrustPolicy('s3.amazonaws.com', { e: props.env, sourceArn: props.source.bucketArn })),
     });
     const policy = new IamRolePolicy(this, 'policy', {
-      name: 'document-replication',
+      name: REPLICATION.policyName,
       role: this.role.id,
       policy: policyJson(
         documentReplicationPolicy(tfDialect, props.env, {
@@ -59,16 +58,16 @@ export class DocumentReplication extends Construct {
         {
           id: props.ruleId,
           status: 'Enabled',
-          priority: 1,
-          filter: { prefix: '' },
-          deleteMarkerReplication: { status: 'Disabled' },
-          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+          priority: REPLICATION.priority,
+          filter: { prefix: REPLICATION.prefix },
+          deleteMarkerReplication: { status: REPLICATION.deleteMarkerReplication },
+          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: REPLICATION.sseKmsEncryptedObjects } },
           destination: {
             bucket: props.destination.bucketArn,
-            storageClass: 'STANDARD',
+            storageClass: REPLICATION.storageClass,
             encryptionConfiguration: { replicaKmsKeyId: props.destination.keyArn },
-            replicationTime: { status: 'Enabled', time: { minutes: RTC_MINUTES } },
-            metrics: { status: 'Enabled', eventThreshold: { minutes: RTC_MINUTES } },
+            replicationTime: { status: 'Enabled', time: { minutes: REPLICATION.rtcMinutes } },
+            metrics: { status: 'Enabled', eventThreshold: { minutes: REPLICATION.rtcMinutes } },
           },
         },
       ],

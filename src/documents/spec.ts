@@ -1,5 +1,6 @@
 /** The documents component's spec: replication, the documents bucket policy and the trail bucket policy. */
 import { denyInsecureTransport, Dialect, Env, PolicyDocument, PolicyStatement } from '../dialect';
+import { RTC_MINUTES } from '../alarms';
 import { trailArn } from '../keys/spec';
 import { NameParts } from '../naming';
 
@@ -111,3 +112,15 @@ export function trailBucketPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, buc
     ],
   };
 }
+
+/** Each direction's replication rule: every object, re-encrypted, with Replication Time Control. */
+export const REPLICATION = {
+  policyName: 'document-replication',
+  description: (from: string, into: string) => `S3 replication of tap-dr documents from ${from} into ${into}`,
+  priority: 1,
+  prefix: '',
+  deleteMarkerReplication: 'Disabled',
+  sseKmsEncryptedObjects: 'Enabled',
+  storageClass: 'STANDARD',
+  rtcMinutes: RTC_MINUTES,
+} as const;

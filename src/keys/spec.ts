@@ -84,3 +84,9 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
     ],
   };
 }
+
+/** What each region's key is for, as its description says. */
+export const KEY_DESCRIPTIONS = {
+  primary: (p: NameParts) => `tap-dr ${p.suffix}: transactions, documents, logs and alerts (primary)`,
+  secondary: (p: NameParts) => `tap-dr ${p.suffix}: transactions replica and standby (secondary)`,
+} as const;

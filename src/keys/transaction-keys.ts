@@ -4,7 +4,7 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env } from '../dialect';
-import { keyPolicy, kmsDeletionWindowDays } from './spec';
+import { KEY_DESCRIPTIONS, keyPolicy, kmsDeletionWindowDays } from './spec';
 import { names, NameParts } from '../naming';
 import { pinAddress, policyJson, retainLifecycle, tfDialect } from '../tf-support';
 
@@ -34,7 +34,7 @@ export class TransactionKeys extends Construct {
     const lifecycle = retainLifecycle(props.retainOnDelete);
 
     this.primaryKey = pinAddress(new KmsKey(this, 'primary', {
-      description: `tap-dr ${props.names.suffix}: transactions, documents, logs and alerts (primary)`,
+      description: KEY_DESCRIPTIONS.primary(props.names),
       multiRegion: true,
       enableKeyRotation: true,
       deletionWindowInDays,
@@ -48,7 +48,7 @@ export class TransactionKeys extends Construct {
 
     this.secondaryKey = pinAddress(new KmsReplicaKey(this, 'secondary', {
       provider: props.secondaryProvider,
-      description: `tap-dr ${props.names.suffix}: transactions replica and standby (secondary)`,
+      description: KEY_DESCRIPTIONS.secondary(props.names),
       primaryKeyArn: this.primaryKey.arn,
       deletionWindowInDays,
       policy: policyJson(

@@ -63,11 +63,11 @@ export class TransactionProcessor extends Construct {
 
     this.role = new IamRole(this, 'role', {
       name: props.roleName,
-      description: 'Least-privilege execution role of the tap-dr transaction processor',
+      description: processor.roleDescription,
       assumeRolePolicy: policyJson(serviceTrustPolicy('lambda.amazonaws.com')),
     });
     const policy = new IamRolePolicy(this, 'policy', {
-      name: 'transaction-processor',
+      name: processor.policyName,
       role: this.role.id,
       policy: policyJson(processorPolicy(tfDialect, props.env, props.names, props)),
     });
@@ -75,7 +75,7 @@ export class TransactionProcessor extends Construct {
     const signing = props.codeSigningProfileVersionArn
       ? new LambdaCodeSigningConfig(this, 'code-signing', {
           provider,
-          description: 'Only packages signed by the configured AWS Signer profile deploy',
+          description: processor.codeSigningDescription,
           allowedPublishers: { signingProfileVersionArns: [props.codeSigningProfileVersionArn] },
           policies: { untrustedArtifactOnDeployment: 'Enforce' },
         })
@@ -86,7 +86,7 @@ export class TransactionProcessor extends Construct {
     this.function = new LambdaFunction(this, 'function', {
       provider,
       functionName: names.processorFunction(props.names),
-      description: 'Validates and records payment transactions in the global table',
+      description: processor.description,
       runtime: processor.runtime,
       handler: processor.handler,
       filename: bundle.path,

@@ -13,7 +13,7 @@ import { TapConfig } from '../config';
 import { AlarmId, alarmSpecs } from '../alarms';
 import { Env } from '../dialect';
 import { documentsBucketPolicy } from '../documents/spec';
-import { REGIONAL_FUNCTIONS, regionalVariables } from './spec';
+import { HEARTBEAT_SCHEDULE, REGIONAL_FUNCTIONS, regionalVariables, TIER, TierRole } from './spec';
 import { HEARTBEAT } from '../heartbeat-contract';
 import { RegionalApi } from './regional-api';
 import { RegionalFunction } from './regional-function';
@@ -23,13 +23,7 @@ import { names, NameParts } from '../naming';
 import { tfDialect } from '../tf-support';
 import { TransactionProcessor } from '../processor/transaction-processor';
 
-/** Which of the two regions a tier serves; it decides names, addresses and alarm qualifiers. */
-export type TierRole = 'primary' | 'standby';
-
-const TIER = {
-  primary: { roleName: names.processorRole, addressPrefix: '', alarmQualifier: '' },
-  standby: { roleName: names.standbyProcessorRole, addressPrefix: 'standby_', alarmQualifier: '-standby' },
-} as const;
+export type { TierRole } from './spec';
 
 export interface RegionalTierProps {
   readonly role: TierRole;
@@ -123,7 +117,7 @@ export class RegionalTier extends Construct {
       provider: props.provider,
       names: props.names,
       env: props.env,
-      roleName: tier.roleName(props.names),
+      roleName: tier.processorRole(props.names),
       tableName: props.tableName,
       tableArn: props.tableArn,
       bucketName: this.documents.bucket.bucket,
@@ -194,12 +188,12 @@ export class RegionalTier extends Construct {
     const rule = new CloudwatchEventRule(this, 'heartbeat-schedule', {
       provider,
       name: names.heartbeatRule(props.names),
-      description: 'Every minute: the replication heartbeat',
+      description: HEARTBEAT_SCHEDULE.description,
       scheduleExpression: HEARTBEAT.schedule,
     });
     new CloudwatchEventTarget(this, 'heartbeat-target', { provider, rule: rule.name, arn: heartbeat.arn });
     // The next minute's run is the retry: a retried old beat would only muddle the metric.
-    new LambdaFunctionEventInvokeConfig(this, 'heartbeat-no-retries', { provider, functionName: heartbeat.functionName, maximumRetryAttempts: 0 });
+    new LambdaFunctionEventInvokeConfig(this, 'heartbeat-no-retries', { provider, functionName: heartbeat.functionName, maximumRetryAttempts: HEARTBEAT_SCHEDULE.maximumRetryAttempts });
     new LambdaPermission(this, 'heartbeat-permission', {
       provider,
       statementId: 'AllowHeartbeatSchedule',

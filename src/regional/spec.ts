@@ -120,3 +120,39 @@ export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Regio
     ],
   };
 }
+
+/** Which of the two regions a tier serves; it decides names, addresses and alarm qualifiers. */
+export type TierRole = 'primary' | 'standby';
+
+/** Per tier: IAM names (IAM is global, so the standby's differ), Terraform address prefix,
+ *  alarm-name qualifier, and the replication rule its documents bucket sends out. */
+export const TIER: Readonly<
+  Record<
+    TierRole,
+    {
+      processorRole(p: NameParts): string;
+      replicationRole(p: NameParts): string;
+      addressPrefix: string;
+      alarmQualifier: string;
+      replicationRuleId: string;
+    }
+  >
+> = {
+  primary: {
+    processorRole: names.processorRole,
+    replicationRole: names.documentReplicationRole,
+    addressPrefix: '',
+    alarmQualifier: '',
+    replicationRuleId: 'documents-to-secondary',
+  },
+  standby: {
+    processorRole: names.standbyProcessorRole,
+    replicationRole: names.documentFailbackRole,
+    addressPrefix: 'standby_',
+    alarmQualifier: '-standby',
+    replicationRuleId: 'documents-to-primary',
+  },
+};
+
+/** The heartbeat's EventBridge rule; the next minute's run is the retry, so none is configured. */
+export const HEARTBEAT_SCHEDULE = { description: 'Every minute: the replication heartbeat', maximumRetryAttempts: 0 } as const;
