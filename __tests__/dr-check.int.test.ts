@@ -12,7 +12,7 @@ import {
   PutBucketReplicationCommand,
   ReplicationConfiguration,
 } from '@aws-sdk/client-s3';
-import { AccessOptions, awsAccess, xmlText } from '../dr/check-aws';
+import { AccessOptions, awsAccess, ObservedCall, xmlText } from '../dr/check-aws';
 import { ArgError, parseCheckArgs } from '../dr/check-args';
 import { CANARY } from '../dr/check-canary';
 import { main, runCheck } from '../dr/check';
@@ -23,6 +23,7 @@ import { emulatorOverride, stackRun, StackRun, synthConfiguration } from './e2e/
 import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from './helpers/emulator';
 import { Gateway, GATEWAY_CREDENTIALS, startGateway } from './helpers/gateway';
 import { testBundle } from './helpers/synth';
+import { appliesTo, PolicyDocument, Request, Statement } from './helpers/policy';
 import { describeWithTerraform } from './helpers/terraform';
 import { outputs, standbyOutputs } from '../src/design';
 import { names } from '../src/naming';
@@ -44,12 +45,27 @@ import { names } from '../src/naming';
 describe('dr:check arguments', () => {
   const source = ['--terraform-outputs', 'out.json'];
   it.each([
-    [['--rto-target-seconds', '5', ...source], '--rto-target-seconds "5" is invalid: expected a whole number of seconds from 30 to 86400'],
-    [['--rpo-target-seconds', '1.5', ...source], '--rpo-target-seconds "1.5" is invalid: expected a whole number of seconds from 10 to 3600'],
-    [[], 'no stack outputs given: expected exactly one of --terraform-dir DIR, --terraform-outputs FILE or --cloudformation STACK --region R --secondary-region R2'],
+    [
+      ['--rto-target-seconds', '5', ...source],
+      '--rto-target-seconds "5" is invalid: expected a whole number of seconds from 30 to 86400',
+    ],
+    [
+      ['--rpo-target-seconds', '1.5', ...source],
+      '--rpo-target-seconds "1.5" is invalid: expected a whole number of seconds from 10 to 3600',
+    ],
+    [
+      [],
+      'no stack outputs given: expected exactly one of --terraform-dir DIR, --terraform-outputs FILE or --cloudformation STACK --region R --secondary-region R2',
+    ],
     [['--terraform-dir', 'd', ...source], '--terraform-dir and --terraform-outputs cannot be combined'],
-    [['--cloudformation', 'TapStack', '--region', 'us-east-1'], '--cloudformation needs --secondary-region R: expected an AWS region name such as us-east-1'],
-    [['--cloudformation', 'TapStack', '--region', 'Virginia', '--secondary-region', 'us-west-2'], '--region "Virginia" is invalid: expected an AWS region name such as us-east-1'],
+    [
+      ['--cloudformation', 'TapStack', '--region', 'us-east-1'],
+      '--cloudformation needs --secondary-region R: expected an AWS region name such as us-east-1',
+    ],
+    [
+      ['--cloudformation', 'TapStack', '--region', 'Virginia', '--secondary-region', 'us-west-2'],
+      '--region "Virginia" is invalid: expected an AWS region name such as us-east-1',
+    ],
     [['--region', 'us-east-1', ...source], '--region only goes with --cloudformation'],
     [['--canary-timeout', '3', ...source], '"--canary-timeout" is not an option'],
     [['--document-timeout-seconds', ...source], '--document-timeout-seconds needs a value'],
@@ -69,14 +85,32 @@ describe('dr:check arguments', () => {
   });
 
   it('reads both forms of saved outputs and refuses what is not a tap-dr stack', () => {
-    const outputs = { KMSKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1', SecondaryKMSKeyArn: 'arn:aws:kms:eu-central-1:111122223333:key/mrk-1', DynamoDBTableName: 'transactions-prod', S3BucketName: 'b', PrimaryApiEndpoint: 'https://a.example/' };
-    const wrapped = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, type: 'string', sensitive: false }]));
+    const outputs = {
+      KMSKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1',
+      SecondaryKMSKeyArn: 'arn:aws:kms:eu-central-1:111122223333:key/mrk-1',
+      DynamoDBTableName: 'transactions-prod',
+      S3BucketName: 'b',
+      PrimaryApiEndpoint: 'https://a.example/',
+    };
+    const wrapped = Object.fromEntries(
+      Object.entries(outputs).map(([k, v]) => [k, { value: v, type: 'string', sensitive: false }]),
+    );
     for (const text of [JSON.stringify(outputs), JSON.stringify(wrapped)]) {
       const d = deploymentFrom(parseOutputsJson(text, 'f'), 'f');
-      expect(d).toMatchObject({ primaryRegion: 'eu-west-1', secondaryRegion: 'eu-central-1', suffix: 'prod', account: '111122223333', standby: false });
+      expect(d).toMatchObject({
+        primaryRegion: 'eu-west-1',
+        secondaryRegion: 'eu-central-1',
+        suffix: 'prod',
+        account: '111122223333',
+        standby: false,
+      });
     }
-    expect(() => deploymentFrom({ ...outputs, DynamoDBTableName: 'orders' }, 'f')).toThrow('is not a tap-dr table name');
-    expect(() => deploymentFrom({ KMSKeyArn: outputs.KMSKeyArn }, 'f')).toThrow('lacks the output(s) SecondaryKMSKeyArn, DynamoDBTableName, S3BucketName, PrimaryApiEndpoint');
+    expect(() => deploymentFrom({ ...outputs, DynamoDBTableName: 'orders' }, 'f')).toThrow(
+      'is not a tap-dr table name',
+    );
+    expect(() => deploymentFrom({ KMSKeyArn: outputs.KMSKeyArn }, 'f')).toThrow(
+      'lacks the output(s) SecondaryKMSKeyArn, DynamoDBTableName, S3BucketName, PrimaryApiEndpoint',
+    );
   });
 });
 
@@ -94,7 +128,11 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
   let clients: { primary: RegionClients; standby: RegionClients };
   let gateways: { primary: Gateway; standby: Gateway };
   let access: AccessOptions;
+  /** The same, without recording: the test's own setup calls are not dr:check's. */
+  let testAccess: AccessOptions;
   const notes: string[] = [];
+  /** Every AWS call dr:check makes in this file, for the IAM policy test at the end. */
+  const calls: ObservedCall[] = [];
 
   beforeAll(async () => {
     if (!emulatorAvailable()) throw new Error(EMULATOR_INSTALL_HINT);
@@ -102,38 +140,57 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     const synth = synthConfiguration({ ENVIRONMENT_SUFFIX: SUFFIX }, root);
     regions = { primary: synth.config.primaryRegion, standby: synth.config.secondaryRegion };
     emu = await startEmulator({ regions: [regions.primary, regions.standby] });
-    fs.writeFileSync(path.join(synth.dir, 'emulator_override.tf.json'), JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))));
+    fs.writeFileSync(
+      path.join(synth.dir, 'emulator_override.tf.json'),
+      JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))),
+    );
     run = stackRun('dr-check', synth, process.env.TF_PROVIDER_MIRROR!);
     await run.tf(['init', '-input=false'], { timeoutMs: 60_000 });
     await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: 150_000 });
     outputsFile = path.join(root, 'outputs.json');
     fs.writeFileSync(outputsFile, (await run.tf(['output', '-json'], { timeoutMs: 30_000 })).stdout);
     d = deploymentFrom(parseOutputsJson(fs.readFileSync(outputsFile, 'utf8'), outputsFile), outputsFile);
-    clients = { primary: regionClients(regions.primary, emu.endpointFor(regions.primary)), standby: regionClients(regions.standby, emu.endpointFor(regions.standby)) };
+    clients = {
+      primary: regionClients(regions.primary, emu.endpointFor(regions.primary)),
+      standby: regionClients(regions.standby, emu.endpointFor(regions.standby)),
+    };
     const gateway = (c: RegionClients) =>
       startGateway({
         clients: c,
         bundle: testBundle().file,
-        functions: { processor: names.processorFunction({ suffix: SUFFIX }), health: names.healthFunction({ suffix: SUFFIX }), heartbeat: names.heartbeatFunction({ suffix: SUFFIX }) },
+        functions: {
+          processor: names.processorFunction({ suffix: SUFFIX }),
+          health: names.healthFunction({ suffix: SUFFIX }),
+          heartbeat: names.heartbeatFunction({ suffix: SUFFIX }),
+        },
         heartbeatMs: 1000,
       });
     gateways = { primary: await gateway(clients.primary), standby: await gateway(clients.standby) };
-    const apis: Record<string, string> = { [d.apis.primary]: gateways.primary.url, [d.apis.standby!]: gateways.standby.url };
+    const apis: Record<string, string> = {
+      [d.apis.primary]: gateways.primary.url,
+      [d.apis.standby!]: gateways.standby.url,
+    };
     access = {
       endpointFor: (_service, region) => emu.endpointFor(region),
       credentials: GATEWAY_CREDENTIALS,
       httpUrlFor: (endpoint) => apis[endpoint] ?? 'http://127.0.0.1:9/not-a-test-endpoint',
       callTimeoutMs: 5000,
+      observe: (call) => void calls.push(call),
     };
+    testAccess = { ...access, observe: undefined };
     // /health needs each region's first heartbeat to have replicated into the other.
-    await waitFor(async () => (await fetch(`${gateways.standby.url}/health`)).status === 200 && (await fetch(`${gateways.primary.url}/health`)).status === 200, 15_000);
+    await waitFor(
+      async () =>
+        (await fetch(`${gateways.standby.url}/health`)).status === 200 &&
+        (await fetch(`${gateways.primary.url}/health`)).status === 200,
+      15_000,
+    );
   }, 240_000);
 
   afterAll(async () => {
     await Promise.allSettled([gateways?.primary.stop(), gateways?.standby.stop()]);
     await emu?.stop();
     if (root) fs.rmSync(root, { recursive: true, force: true });
-    // eslint-disable-next-line no-console
     if (notes.length) console.log(`dr:check test notes:\n  ${notes.join('\n  ')}`);
   }, 30_000);
 
@@ -151,13 +208,29 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
   };
 
   /** `<check id>@<region>` of every FAIL row, sorted. */
-  const failures = (rows: Row[]) => rows.filter((r) => r.verdict === 'FAIL').map((r) => `${r.id}@${r.region}`).sort();
+  const failures = (rows: Row[]) =>
+    rows
+      .filter((r) => r.verdict === 'FAIL')
+      .map((r) => `${r.id}@${r.region}`)
+      .sort();
 
   const canaryItems = async (c: RegionClients) =>
-    (await c.dynamodb.send(new ScanCommand({ TableName: d.tableName, ConsistentRead: true, FilterExpression: 'begins_with(transactionId, :p)', ExpressionAttributeValues: { ':p': { S: CANARY.itemPrefix } } }))).Items ?? [];
+    (
+      await c.dynamodb.send(
+        new ScanCommand({
+          TableName: d.tableName,
+          ConsistentRead: true,
+          FilterExpression: 'begins_with(transactionId, :p)',
+          ExpressionAttributeValues: { ':p': { S: CANARY.itemPrefix } },
+        }),
+      )
+    ).Items ?? [];
   const canaryObjects = async (c: RegionClients, bucket: string) => {
     const out = await c.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: CANARY.objectPrefix }));
-    return [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
+    return [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])].map((v) => ({
+      Key: v.Key!,
+      VersionId: v.VersionId,
+    }));
   };
 
   async function expectNoCanaries(): Promise<void> {
@@ -169,7 +242,10 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
 
   async function removeAllCanaryObjects(): Promise<number> {
     let n = 0;
-    for (const [c, bucket] of [[clients.primary, d.buckets.primary], [clients.standby, d.buckets.secondary!]] as const) {
+    for (const [c, bucket] of [
+      [clients.primary, d.buckets.primary],
+      [clients.standby, d.buckets.secondary!],
+    ] as const) {
       for (const v of await canaryObjects(c, bucket)) {
         await c.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }));
         n++;
@@ -186,9 +262,20 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     const rows = await checkNow();
     expect(failures(rows)).toEqual([]);
     // Without a Route 53 health check on the primary API's host there is no DNS failover to time.
-    expect(rows.find((r) => r.id === 'dns-failover')).toMatchObject({ verdict: 'SKIP', measured: expect.stringContaining('DNS failover not deployed') });
+    expect(rows.find((r) => r.id === 'dns-failover')).toMatchObject({
+      verdict: 'SKIP',
+      measured: expect.stringContaining('DNS failover not deployed'),
+    });
     expect(rows.filter((r) => r.verdict === 'PASS').map((r) => r.id)).toEqual(
-      expect.arrayContaining(['transaction-replication', 'document-replication', 'pitr', 'key', 'alarms', 'health', 'canaries-removed']),
+      expect.arrayContaining([
+        'transaction-replication',
+        'document-replication',
+        'pitr',
+        'key',
+        'alarms',
+        'health',
+        'canaries-removed',
+      ]),
     );
     await expectNoCanaries();
   }, 60_000);
@@ -198,8 +285,13 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     try {
       const rows = await checkNow();
       // The emulator's pause stops table and document replication alike (an AWS FIS pause stops only the table's).
-      expect(failures(rows)).toEqual([`document-replication@${d.primaryRegion} -> ${d.secondaryRegion}`, `transaction-replication@${d.primaryRegion} -> ${d.secondaryRegion}`]);
-      expect(rows.find((r) => r.id === 'transaction-replication')!.measured).toBe(`not in ${d.secondaryRegion} after 3 s`);
+      expect(failures(rows)).toEqual([
+        `document-replication@${d.primaryRegion} -> ${d.secondaryRegion}`,
+        `transaction-replication@${d.primaryRegion} -> ${d.secondaryRegion}`,
+      ]);
+      expect(rows.find((r) => r.id === 'transaction-replication')!.measured).toBe(
+        `not in ${d.secondaryRegion} after 3 s`,
+      );
       await expectNoCanaries();
     } finally {
       await emu.replication.set({ paused: false });
@@ -211,11 +303,12 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     // version is gone); the emulator copies it anyway from what it captured at the put. That late
     // copy is the emulator's, not dr:check's, so it is removed here.
     const late = await removeAllCanaryObjects();
-    if (late) notes.push(`replication paused: removed ${late} emulator-only late replica(s) of a deleted canary version`);
+    if (late)
+      notes.push(`replication paused: removed ${late} emulator-only late replica(s) of a deleted canary version`);
     await expectNoCanaries();
   }, 60_000);
 
-  it('a key disabled: the key check fails, and so does that region\'s /health, which reports the key', async () => {
+  it("a key disabled: the key check fails, and so does that region's /health, which reports the key", async () => {
     // By key id: moto 5.2's DisableKey/EnableKey do not resolve a key ARN (a 500), AWS takes either.
     const KeyId = d.keys.secondary.split('/').pop()!;
     await clients.standby.kms.send(new DisableKeyCommand({ KeyId }));
@@ -225,15 +318,21 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       // (the document check would fail too); moto does not consult key state for S3 or DynamoDB.
       expect(failures(rows)).toEqual([`health@${d.secondaryRegion}`, `key@${d.secondaryRegion}`]);
       expect(rows.find((r) => r.id === 'key' && r.region === d.secondaryRegion)!.measured).toBe('Disabled');
-      expect(rows.find((r) => r.id === 'health' && r.region === d.secondaryRegion)!.measured).toContain('503 degraded (key: failed)');
+      expect(rows.find((r) => r.id === 'health' && r.region === d.secondaryRegion)!.measured).toContain(
+        '503 degraded (key: failed)',
+      );
       await expectNoCanaries();
     } finally {
       await clients.standby.kms.send(new EnableKeyCommand({ KeyId }));
     }
   }, 60_000);
 
-  it('PITR switched off on the secondary replica: only that region\'s PITR check fails', async () => {
-    const pitr = (enabled: boolean) => new UpdateContinuousBackupsCommand({ TableName: d.tableName, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: enabled } });
+  it("PITR switched off on the secondary replica: only that region's PITR check fails", async () => {
+    const pitr = (enabled: boolean) =>
+      new UpdateContinuousBackupsCommand({
+        TableName: d.tableName,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: enabled },
+      });
     await clients.standby.dynamodb.send(pitr(false));
     try {
       const rows = await checkNow();
@@ -248,10 +347,15 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     }
   }, 60_000);
 
-  it('an alarm in ALARM: only that region\'s alarm check fails, naming the alarm', async () => {
+  it("an alarm in ALARM: only that region's alarm check fails, naming the alarm", async () => {
     const alarm = names.alarm({ suffix: SUFFIX }, 'lambda-errors', '-standby');
-    const cw = new CloudWatchClient({ region: d.secondaryRegion, endpoint: emu.endpointFor(d.secondaryRegion), credentials: GATEWAY_CREDENTIALS });
-    const set = (StateValue: 'ALARM' | 'OK') => cw.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue, StateReason: 'dr:check test' }));
+    const cw = new CloudWatchClient({
+      region: d.secondaryRegion,
+      endpoint: emu.endpointFor(d.secondaryRegion),
+      credentials: GATEWAY_CREDENTIALS,
+    });
+    const set = (StateValue: 'ALARM' | 'OK') =>
+      cw.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue, StateReason: 'dr:check test' }));
     // On AWS, SetAlarmState holds only until the alarm's next evaluation (within its 60 s period)
     // puts it back. moto never evaluates alarms, so the state would stay: the test runs the check
     // at once (as on AWS, inside that period) and then sets OK itself, as AWS's evaluation would.
@@ -259,19 +363,23 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     try {
       const rows = await checkNow();
       expect(failures(rows)).toEqual([`alarms@${d.secondaryRegion}`]);
-      expect(rows.find((r) => r.id === 'alarms' && r.region === d.secondaryRegion)!.measured).toBe(`7/7 exist, 1 in ALARM; ALARM: ${alarm}`);
+      expect(rows.find((r) => r.id === 'alarms' && r.region === d.secondaryRegion)!.measured).toBe(
+        `7/7 exist, 1 in ALARM; ALARM: ${alarm}`,
+      );
       await expectNoCanaries();
     } finally {
       await set('OK');
     }
   }, 60_000);
 
-  it('the primary region\'s API down: only the primary /health check fails', async () => {
+  it("the primary region's API down: only the primary /health check fails", async () => {
     await gateways.primary.down();
     try {
       const rows = await checkNow();
       expect(failures(rows)).toEqual([`health@${d.primaryRegion}`]);
-      expect(rows.find((r) => r.id === 'health' && r.region === d.primaryRegion)!.measured).toMatch(/^error: TypeError: fetch failed \(ECONNREFUSED\)/);
+      expect(rows.find((r) => r.id === 'health' && r.region === d.primaryRegion)!.measured).toMatch(
+        /^error: TypeError: fetch failed \(ECONNREFUSED\)/,
+      );
       await expectNoCanaries();
     } finally {
       await gateways.primary.up();
@@ -279,15 +387,20 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
   }, 60_000);
 
   it('the document replication rule removed: only the document check fails', async () => {
-    const saved = (await clients.primary.s3.send(new GetBucketReplicationCommand({ Bucket: d.buckets.primary }))).ReplicationConfiguration as ReplicationConfiguration;
+    const saved = (await clients.primary.s3.send(new GetBucketReplicationCommand({ Bucket: d.buckets.primary })))
+      .ReplicationConfiguration as ReplicationConfiguration;
     await clients.primary.s3.send(new DeleteBucketReplicationCommand({ Bucket: d.buckets.primary }));
     try {
       const rows = await checkNow();
       expect(failures(rows)).toEqual([`document-replication@${d.primaryRegion} -> ${d.secondaryRegion}`]);
-      expect(rows.find((r) => r.id === 'document-replication')!.measured).toBe(`not in ${d.buckets.secondary} after 5 s`);
+      expect(rows.find((r) => r.id === 'document-replication')!.measured).toBe(
+        `not in ${d.buckets.secondary} after 5 s`,
+      );
       await expectNoCanaries();
     } finally {
-      await clients.primary.s3.send(new PutBucketReplicationCommand({ Bucket: d.buckets.primary, ReplicationConfiguration: saved }));
+      await clients.primary.s3.send(
+        new PutBucketReplicationCommand({ Bucket: d.buckets.primary, ReplicationConfiguration: saved }),
+      );
     }
   }, 60_000);
 
@@ -296,27 +409,56 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
    * deployment's (moto cannot deploy the templates themselves): the outputs are read from both
    * and checked as the Terraform ones are.
    */
-  it('--cloudformation: reads TapStack.json\'s and TapStack-secondary.json\'s outputs and checks the same deployment', async () => {
+  it("--cloudformation: reads TapStack.json's and TapStack-secondary.json's outputs and checks the same deployment", async () => {
     const tf = parseOutputsJson(fs.readFileSync(outputsFile, 'utf8'), outputsFile);
     const secondaryIds = ['SecondaryKMSKeyArn', ...standbyOutputs.map((o) => o.id)];
     const createStack = async (region: string, stack: string, ids: string[]) => {
-      const template = { Resources: { Marker: { Type: 'AWS::CloudFormation::WaitConditionHandle' } }, Outputs: Object.fromEntries(ids.filter((id) => tf[id]).map((id) => [id, { Value: tf[id] }])) };
-      const form = { Action: 'CreateStack', Version: '2010-05-15', StackName: stack, TemplateBody: JSON.stringify(template) };
-      const r = await awsAccess(access).signed({ service: 'cloudformation', region, method: 'POST', path: '/', form });
+      const template = {
+        Resources: { Marker: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
+        Outputs: Object.fromEntries(ids.filter((id) => tf[id]).map((id) => [id, { Value: tf[id] }])),
+      };
+      const form = {
+        Action: 'CreateStack',
+        Version: '2010-05-15',
+        StackName: stack,
+        TemplateBody: JSON.stringify(template),
+      };
+      const r = await awsAccess(testAccess).signed({
+        service: 'cloudformation',
+        region,
+        method: 'POST',
+        path: '/',
+        form,
+      });
       if (r.status !== 200) throw new Error(`CreateStack ${stack}: ${r.status} ${r.text}`);
     };
-    await createStack(d.primaryRegion, 'tap-dr-drcheck', outputs.map((o) => o.id));
+    await createStack(
+      d.primaryRegion,
+      'tap-dr-drcheck',
+      outputs.map((o) => o.id),
+    );
     await createStack(d.secondaryRegion, 'tap-dr-drcheck-secondary', secondaryIds);
-    const cfn = ['--cloudformation', 'tap-dr-drcheck', '--region', d.primaryRegion, '--secondary-region', d.secondaryRegion];
+    const cfn = [
+      '--cloudformation',
+      'tap-dr-drcheck',
+      '--region',
+      d.primaryRegion,
+      '--secondary-region',
+      d.secondaryRegion,
+    ];
     let printed = '';
     expect(await main([...cfn, ...FAST], access, (t) => void (printed += t))).toBe(0);
-    expect(printed).toContain('CloudFormation stacks tap-dr-drcheck (us-east-1) and tap-dr-drcheck-secondary (us-west-2)');
+    expect(printed).toContain(
+      'CloudFormation stacks tap-dr-drcheck (us-east-1) and tap-dr-drcheck-secondary (us-west-2)',
+    );
     expect(printed).toMatch(/dr:check: all \d+ checks passed/);
     await expectNoCanaries();
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       expect(await main([...cfn, '--secondary-stack', 'elsewhere', ...FAST], access, () => undefined)).toBe(2);
-      expect(String(stderr.mock.calls[0][0])).toContain('Stack with id elsewhere does not exist (the secondary stack: name it with --secondary-stack NAME)');
+      expect(String(stderr.mock.calls[0][0])).toContain(
+        'Stack with id elsewhere does not exist (the secondary stack: name it with --secondary-stack NAME)',
+      );
     } finally {
       stderr.mockRestore();
     }
@@ -330,18 +472,33 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     const createHealthCheck = async (interval: number, threshold: number): Promise<string> => {
       const host = new URL(d.apis.primary).hostname;
       const xml = `<?xml version="1.0" encoding="UTF-8"?><CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><CallerReference>dr-check-${Date.now()}</CallerReference><HealthCheckConfig><Type>HTTPS</Type><FullyQualifiedDomainName>${host}</FullyQualifiedDomainName><Port>443</Port><ResourcePath>/health</ResourcePath><RequestInterval>${interval}</RequestInterval><FailureThreshold>${threshold}</FailureThreshold></HealthCheckConfig></CreateHealthCheckRequest>`;
-      const r = await awsAccess(access).signed({ service: 'route53', region: d.primaryRegion, method: 'POST', path: '/2013-04-01/healthcheck', xml });
+      const r = await awsAccess(testAccess).signed({
+        service: 'route53',
+        region: d.primaryRegion,
+        method: 'POST',
+        path: '/2013-04-01/healthcheck',
+        xml,
+      });
       if (r.status !== 201) throw new Error(`CreateHealthCheck: ${r.status} ${r.text}`);
       return xmlText(r.text, 'Id')!;
     };
-    const deleteHealthCheck = (id: string) => awsAccess(access).signed({ service: 'route53', region: d.primaryRegion, method: 'DELETE', path: `/2013-04-01/healthcheck/${id}` });
+    const deleteHealthCheck = (id: string) =>
+      awsAccess(testAccess).signed({
+        service: 'route53',
+        region: d.primaryRegion,
+        method: 'DELETE',
+        path: `/2013-04-01/healthcheck/${id}`,
+      });
 
     it('as deployed (10 s x 3 + 60 s alias TTL = 90 s): within the default 300 s RTO target', async () => {
       const id = await createHealthCheck(10, 3);
       try {
         const rows = await checkNow();
         expect(failures(rows)).toEqual([]);
-        expect(rows.find((r) => r.id === 'dns-failover')).toMatchObject({ verdict: 'PASS', measured: `10 s x 3 + 60 s alias TTL = 90 s (health check ${id})` });
+        expect(rows.find((r) => r.id === 'dns-failover')).toMatchObject({
+          verdict: 'PASS',
+          measured: `10 s x 3 + 60 s alias TTL = 90 s (health check ${id})`,
+        });
       } finally {
         await deleteHealthCheck(id);
       }
@@ -352,11 +509,180 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       try {
         const rows = await checkNow(['--rto-target-seconds', '300']);
         expect(failures(rows)).toEqual(['dns-failover@Route 53']);
-        expect(rows.find((r) => r.id === 'dns-failover')!.measured).toBe(`30 s x 10 + 60 s alias TTL = 360 s (health check ${id})`);
+        expect(rows.find((r) => r.id === 'dns-failover')!.measured).toBe(
+          `30 s x 10 + 60 s alias TTL = 360 s (health check ${id})`,
+        );
         await expectNoCanaries();
       } finally {
         await deleteHealthCheck(id);
       }
     }, 60_000);
+  });
+  /**
+   * docs/DR-CHECK.md publishes the policy dr:check needs. Each call dr:check made above is turned
+   * into the IAM request(s) AWS evaluates for it, including the KMS calls DynamoDB and S3 make
+   * with the caller's permissions, and evaluated against the published policy.
+   */
+  describe('the IAM policy in docs/DR-CHECK.md', () => {
+    const doc = () => fs.readFileSync(path.join(__dirname, '..', 'docs', 'DR-CHECK.md'), 'utf8');
+    /** The published JSON blocks with this deployment's values. The evaluator (helpers/policy.ts)
+     *  knows single-valued operators; LeadingKeys has one value per item call, where
+     *  ForAllValues:StringLike is StringLike. */
+    const published = (): Statement[] => {
+      const values: Record<string, string> = {
+        '<account>': d.account,
+        '<primary-region>': d.primaryRegion,
+        '<secondary-region>': d.secondaryRegion,
+        '<suffix>': SUFFIX,
+        '<KMSKeyArn>': d.keys.primary,
+        '<SecondaryKMSKeyArn>': d.keys.secondary,
+        '<stack>': 'tap-dr-drcheck',
+        '<secondary-stack>': 'tap-dr-drcheck-secondary',
+      };
+      const blocks = [...doc().matchAll(/```json\n([\s\S]*?)```/g)].map((m) =>
+        m[1].replace(/<[\w-]+>/g, (p) => values[p] ?? p),
+      );
+      const [policy, cloudformation] = blocks.map((b) =>
+        JSON.parse(b.replace(/ForAllValues:StringLike/g, 'StringLike')),
+      );
+      return [...(policy as PolicyDocument).Statement, cloudformation as Statement];
+    };
+
+    function requests(c: ObservedCall): Request[] {
+      const i = c.input as Record<string, any>;
+      const arn = (service: string, resource: string) => `arn:aws:${service}:${c.region}:${d.account}:${resource}`;
+      const key = c.region === d.primaryRegion ? d.keys.primary : d.keys.secondary;
+      const through = (service: string, actions: string[], extra: Record<string, string> = {}) =>
+        actions.map((action) => ({
+          action,
+          resource: key,
+          context: { 'kms:ViaService': `${service}.${c.region}.amazonaws.com`, ...extra },
+        }));
+      const item = (action: string, leadingKey: string, kms: string[]) => [
+        { action, resource: arn('dynamodb', `table/${i.TableName}`), context: { 'dynamodb:LeadingKeys': leadingKey } },
+        ...through('dynamodb', kms),
+      ];
+      switch (`${c.service}:${c.operation}`) {
+        case 'dynamodb:PutItem':
+          return item('dynamodb:PutItem', i.Item.transactionId.S, ['kms:GenerateDataKey', 'kms:Decrypt']);
+        case 'dynamodb:GetItem':
+          return item('dynamodb:GetItem', i.Key.transactionId.S, ['kms:Decrypt']);
+        case 'dynamodb:DeleteItem':
+          return item('dynamodb:DeleteItem', i.Key.transactionId.S, ['kms:GenerateDataKey', 'kms:Decrypt']);
+        case 'dynamodb:DescribeContinuousBackups':
+          return [
+            {
+              action: 'dynamodb:DescribeContinuousBackups',
+              resource: arn('dynamodb', `table/${i.TableName}`),
+              context: {},
+            },
+          ];
+        case 'kms:DescribeKey':
+          return [{ action: 'kms:DescribeKey', resource: i.KeyId, context: {} }];
+        case 'monitoring:DescribeAlarms':
+          return (i.AlarmNames as string[]).map((n) => ({
+            action: 'cloudwatch:DescribeAlarms',
+            resource: arn('cloudwatch', `alarm:${n}`),
+            context: {},
+          }));
+        case 's3:PutObject':
+          return [
+            {
+              action: 's3:PutObject',
+              resource: `arn:aws:s3:::${i.Bucket}/${i.Key}`,
+              context: {
+                's3:x-amz-server-side-encryption': i.ServerSideEncryption,
+                's3:x-amz-server-side-encryption-aws-kms-key-id': i.SSEKMSKeyId,
+              },
+            },
+            // With a bucket key, S3 asks for a data key under the bucket's ARN as encryption context.
+            {
+              action: 'kms:GenerateDataKey',
+              resource: i.SSEKMSKeyId,
+              context: {
+                'kms:ViaService': `s3.${c.region}.amazonaws.com`,
+                'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${i.Bucket}`,
+              },
+            },
+          ];
+        case 's3:ListObjectVersions':
+          return [
+            {
+              action: 's3:ListBucketVersions',
+              resource: `arn:aws:s3:::${i.Bucket}`,
+              context: { 's3:prefix': i.Prefix },
+            },
+          ];
+        case 's3:HeadObject':
+          return [{ action: 's3:GetObject', resource: `arn:aws:s3:::${i.Bucket}/${i.Key}`, context: {} }];
+        case 's3:DeleteObject':
+          return [
+            {
+              action: i.VersionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject',
+              resource: `arn:aws:s3:::${i.Bucket}/${i.Key}`,
+              context: {},
+            },
+          ];
+        case 'route53:ListHealthChecks':
+          return [{ action: 'route53:ListHealthChecks', resource: '*', context: {} }];
+        case 'cloudformation:DescribeStacks':
+          return [
+            {
+              action: 'cloudformation:DescribeStacks',
+              resource: arn('cloudformation', `stack/${i.StackName}/0b1c2d3e-0000-4000-8000-000000000000`),
+              context: {},
+            },
+          ];
+        default:
+          throw new Error(
+            `dr:check called ${c.service} ${c.operation}: map it to its IAM request(s) here, and publish the permission in docs/DR-CHECK.md`,
+          );
+      }
+    }
+
+    const allowedBy = (statements: Statement[], r: Request) =>
+      statements.filter((s) => s.Effect === 'Allow' && appliesTo(s, r));
+
+    it('allows every call dr:check made, and needs every statement', () => {
+      const statements = published();
+      // Less the --secondary-stack test's deliberately wrong stack name, which the policy rightly denies.
+      const made = calls.filter((c) => c.input.StackName !== 'elsewhere').flatMap(requests);
+      expect(made.length).toBeGreaterThan(100);
+      expect(made.filter((r) => allowedBy(statements, r).length === 0)).toEqual([]);
+      const used = new Set(made.flatMap((r) => allowedBy(statements, r).map((s) => s.Sid)));
+      expect(statements.map((s) => s.Sid).filter((sid) => !used.has(sid))).toEqual([]);
+    });
+
+    it('denies the same calls on anything but the canaries', () => {
+      const statements = published();
+      const elsewhere = (r: Request): Request => ({
+        ...r,
+        resource: r.resource.replace(/\/dr-check\/[^/]+$/, '/documents/acct-1/txn-1/0f1e2d'),
+        context: Object.fromEntries(
+          Object.entries(r.context).map(([k, v]) => [
+            k,
+            k === 'dynamodb:LeadingKeys' ? 'txn-1' : k === 's3:prefix' ? 'documents/' : v,
+          ]),
+        ),
+      });
+      const scoped = calls
+        .flatMap(requests)
+        .filter((r) =>
+          /^(dynamodb:(Put|Get|Delete)Item|s3:(PutObject|GetObject|DeleteObjectVersion|ListBucketVersions))$/.test(
+            r.action,
+          ),
+        );
+      expect(scoped.length).toBeGreaterThan(10);
+      expect(scoped.map(elsewhere).filter((r) => allowedBy(statements, r).length > 0)).toEqual([]);
+      // And the item calls only where the check makes them: no PutItem in the secondary, no GetItem in the primary.
+      const table = (region: string) => `arn:aws:dynamodb:${region}:${d.account}:table/${d.tableName}`;
+      const canary = { 'dynamodb:LeadingKeys': `${CANARY.itemPrefix}x` };
+      expect(
+        allowedBy(statements, { action: 'dynamodb:PutItem', resource: table(d.secondaryRegion), context: canary }),
+      ).toEqual([]);
+      expect(
+        allowedBy(statements, { action: 'dynamodb:GetItem', resource: table(d.primaryRegion), context: canary }),
+      ).toEqual([]);
+    });
   });
 });

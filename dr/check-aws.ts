@@ -25,6 +25,16 @@ export interface AccessOptions {
   readonly httpUrlFor?: (apiEndpoint: string) => string;
   /** Deadline of each single AWS or HTTP call. */
   readonly callTimeoutMs?: number;
+  /** Sees every AWS call before it is sent (the tests check each against the published IAM policy). */
+  readonly observe?: (call: ObservedCall) => void;
+}
+
+export interface ObservedCall {
+  readonly service: Service;
+  readonly region: string;
+  /** The API operation, e.g. PutItem, ListHealthChecks. */
+  readonly operation: string;
+  readonly input: Record<string, unknown>;
 }
 
 export interface SignedRequest {
@@ -68,13 +78,33 @@ const dnsSuffix = (region: string) => (region.startsWith('cn-') ? 'amazonaws.com
 
 /** Route 53 is global: one endpoint and signing region per partition. */
 export function route53Home(region: string): { endpoint: string; signingRegion: string } {
-  if (region.startsWith('cn-')) return { endpoint: 'https://route53.amazonaws.com.cn', signingRegion: 'cn-northwest-1' };
-  if (region.startsWith('us-gov-')) return { endpoint: 'https://route53.us-gov.amazonaws.com', signingRegion: 'us-gov-west-1' };
+  if (region.startsWith('cn-'))
+    return { endpoint: 'https://route53.amazonaws.com.cn', signingRegion: 'cn-northwest-1' };
+  if (region.startsWith('us-gov-'))
+    return { endpoint: 'https://route53.us-gov.amazonaws.com', signingRegion: 'us-gov-west-1' };
   return { endpoint: 'https://route53.amazonaws.com', signingRegion: 'us-east-1' };
+}
+
+function route53Operation(req: SignedRequest): string {
+  const single = /\/healthcheck\/[^/]+$/.test(req.path);
+  return `${{ GET: single ? 'Get' : 'List', POST: 'Create', DELETE: 'Delete' }[req.method]}HealthCheck${single || req.method !== 'GET' ? '' : 's'}`;
 }
 
 function realEndpoint(service: SignedRequest['service'], region: string): string {
   return service === 'route53' ? route53Home(region).endpoint : `https://cloudformation.${region}.${dnsSuffix(region)}`;
+}
+
+/** The part of an SDK client's middleware stack the observer uses. */
+interface Observable {
+  middlewareStack: {
+    add(
+      m: (
+        next: (args: { input: Record<string, unknown> }) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: { input: Record<string, unknown> }) => Promise<unknown>,
+      o: { step: 'initialize'; name: string },
+    ): void;
+  };
 }
 
 export function awsAccess(o: AccessOptions = {}): AwsAccess {
@@ -85,7 +115,23 @@ export function awsAccess(o: AccessOptions = {}): AwsAccess {
     const id = `${service}@${region}`;
     if (!cache.has(id)) {
       const endpoint = o.endpointFor?.(service, region);
-      cache.set(id, make({ region, credentials, maxAttempts: 3, ...(endpoint ? { endpoint } : {}) }));
+      const made = make({ region, credentials, maxAttempts: 3, ...(endpoint ? { endpoint } : {}) });
+      const observe = o.observe;
+      if (observe) {
+        (made as unknown as Observable).middlewareStack.add(
+          (next, context) => (args) => {
+            observe({
+              service,
+              region,
+              operation: (context.commandName ?? '?').replace(/Command$/, ''),
+              input: args.input,
+            });
+            return next(args);
+          },
+          { step: 'initialize', name: 'drCheckObserve' },
+        );
+      }
+      cache.set(id, made);
     }
     return cache.get(id) as T;
   };
@@ -100,12 +146,30 @@ export function awsAccess(o: AccessOptions = {}): AwsAccess {
     cloudwatch: (r) => client('monitoring', r, (c) => new CloudWatchClient(c)),
     httpUrlFor: o.httpUrlFor ?? ((e) => e),
     signed: async (req) => {
+      o.observe?.({
+        service: req.service,
+        region: req.region,
+        operation: req.form?.Action ?? route53Operation(req),
+        input: { ...req.form, path: req.path },
+      });
       const signingRegion = req.service === 'route53' ? route53Home(req.region).signingRegion : req.region;
       const base = new URL(o.endpointFor?.(req.service, signingRegion) ?? realEndpoint(req.service, req.region));
       const body = req.form ? new URLSearchParams(req.form).toString() : (req.xml ?? '');
-      const contentType = req.form ? 'application/x-www-form-urlencoded; charset=utf-8' : req.xml ? 'application/xml' : undefined;
-      const headers: Record<string, string> = { host: base.host, ...(contentType ? { 'content-type': contentType } : {}) };
-      const signer = new SignatureV4({ credentials, region: signingRegion, service: req.service, sha256: Sha256 as never });
+      const contentType = req.form
+        ? 'application/x-www-form-urlencoded; charset=utf-8'
+        : req.xml
+          ? 'application/xml'
+          : undefined;
+      const headers: Record<string, string> = {
+        host: base.host,
+        ...(contentType ? { 'content-type': contentType } : {}),
+      };
+      const signer = new SignatureV4({
+        credentials,
+        region: signingRegion,
+        service: req.service,
+        sha256: Sha256 as never,
+      });
       const signed = await signer.sign({
         method: req.method,
         protocol: base.protocol,
@@ -140,7 +204,10 @@ export const xmlText = (xml: string, tag: string): string | undefined => {
 };
 
 function unescapeXml(s: string): string {
-  return s.replace(/&(lt|gt|quot|apos|amp);/g, (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
+  return s.replace(
+    /&(lt|gt|quot|apos|amp);/g,
+    (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!,
+  );
 }
 
 /** The error an AWS XML error answer describes: `Code: Message`. */

@@ -8,7 +8,12 @@
  */
 import { randomBytes } from 'crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { RTC_MINUTES } from '../src/alarms';
 import { RECORD } from '../src/contract';
 import type { AwsAccess } from './check-aws';
@@ -38,7 +43,10 @@ export interface Poll {
 }
 
 /** Calls `probe` until it returns a value; the value and when (ms after `since`) it was seen, or undefined on timeout. */
-export async function pollUntil<T>(probe: () => Promise<T | undefined>, p: Poll): Promise<{ value: T; elapsedMs: number } | undefined> {
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined>,
+  p: Poll,
+): Promise<{ value: T; elapsedMs: number } | undefined> {
   for (;;) {
     p.signal?.throwIfAborted();
     const value = await probe();
@@ -51,38 +59,90 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined>, p: Poll)
 
 const key = (c: Canary) => ({ [RECORD.partitionKey]: { S: c.itemId } });
 
-export async function transactionCanary(d: Deployment, aws: AwsAccess, c: Canary, o: { rpoTargetSeconds: number; timeoutMs: number; signal?: AbortSignal }): Promise<Row> {
-  const base = { id: 'transaction-replication', check: 'canary transaction replicates', region: `${d.primaryRegion} -> ${d.secondaryRegion}`, target: `lag <= ${o.rpoTargetSeconds} s (RPO target)` } as const;
+export async function transactionCanary(
+  d: Deployment,
+  aws: AwsAccess,
+  c: Canary,
+  o: { rpoTargetSeconds: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<Row> {
+  const base = {
+    id: 'transaction-replication',
+    check: 'canary transaction replicates',
+    region: `${d.primaryRegion} -> ${d.secondaryRegion}`,
+    target: `lag <= ${o.rpoTargetSeconds} s (RPO target)`,
+  } as const;
   try {
-    const item = { ...key(c), kind: { S: 'dr:check canary' }, writtenAtMs: { N: String(Date.now()) }, note: { S: 'written by npm run dr:check; deleted when it ends' } };
-    await aws.dynamodb(d.primaryRegion).send(new PutItemCommand({ TableName: d.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': RECORD.partitionKey } }), aws.deadline());
+    const item = {
+      ...key(c),
+      kind: { S: 'dr:check canary' },
+      writtenAtMs: { N: String(Date.now()) },
+      note: { S: 'written by npm run dr:check; deleted when it ends' },
+    };
+    await aws.dynamodb(d.primaryRegion).send(
+      new PutItemCommand({
+        TableName: d.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(#id)',
+        ExpressionAttributeNames: { '#id': RECORD.partitionKey },
+      }),
+      aws.deadline(),
+    );
     const since = Date.now();
-    const read = async () => (await aws.dynamodb(d.secondaryRegion).send(new GetItemCommand({ TableName: d.tableName, Key: key(c), ConsistentRead: true }), aws.deadline())).Item;
+    const read = async () =>
+      (
+        await aws
+          .dynamodb(d.secondaryRegion)
+          .send(new GetItemCommand({ TableName: d.tableName, Key: key(c), ConsistentRead: true }), aws.deadline())
+      ).Item;
     const seen = await pollUntil(read, { since, timeoutMs: o.timeoutMs, intervalMs: () => 100, signal: o.signal });
-    if (!seen) return fail({ ...base, measured: `not in ${d.secondaryRegion} after ${(o.timeoutMs / 1000).toFixed(0)} s` });
-    return verdict(seen.elapsedMs <= o.rpoTargetSeconds * 1000, { ...base, measured: `${seen.elapsedMs} ms (PutItem answer to first GetItem that saw it)` });
+    if (!seen)
+      return fail({ ...base, measured: `not in ${d.secondaryRegion} after ${(o.timeoutMs / 1000).toFixed(0)} s` });
+    return verdict(seen.elapsedMs <= o.rpoTargetSeconds * 1000, {
+      ...base,
+      measured: `${seen.elapsedMs} ms (PutItem answer to first GetItem that saw it)`,
+    });
   } catch (e) {
     return errorRow(base, e);
   }
 }
 
 /** The versions (and delete markers) of exactly `objectKey`, through a prefix-scoped listing. */
-async function versionsOf(aws: AwsAccess, region: string, bucket: string, objectKey: string): Promise<Array<{ VersionId?: string }>> {
-  const out = await aws.s3(region).send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: objectKey }), aws.deadline());
+async function versionsOf(
+  aws: AwsAccess,
+  region: string,
+  bucket: string,
+  objectKey: string,
+): Promise<Array<{ VersionId?: string }>> {
+  const out = await aws
+    .s3(region)
+    .send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: objectKey }), aws.deadline());
   return [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])].filter((v) => v.Key === objectKey);
 }
 
-const sameKey = (reported: string | undefined, arn: string) => !!reported && (reported === arn || arn.endsWith(`/${reported}`) || reported.endsWith(arn.split('/').pop()!));
+/** By full ARN: a multi-Region key and its replica share the key id, only the region tells them apart. */
+const sameKey = (reported: string | undefined, arn: string) =>
+  !!reported && (reported === arn || (!reported.startsWith('arn:') && arn.endsWith(`/${reported}`)));
 
 /**
  * Polls a prefix-scoped ListObjectVersions rather than HeadObject: S3 answers a HEAD of a missing
  * key with 403, not 404, unless the caller may list the whole bucket, and dr:check's policy
  * only lists 'dr-check/'. The replica, once listed, is HEAD'ed for its status and key.
  */
-export async function documentCanary(d: Deployment, aws: AwsAccess, c: Canary, o: { timeoutMs: number; signal?: AbortSignal }): Promise<Row> {
-  const base = { id: 'document-replication', check: 'canary document replicates', region: `${d.primaryRegion} -> ${d.secondaryRegion}`, target: `<= ${RTC_MINUTES} min (S3 RTC)` } as const;
+export async function documentCanary(
+  d: Deployment,
+  aws: AwsAccess,
+  c: Canary,
+  o: { timeoutMs: number; signal?: AbortSignal },
+): Promise<Row> {
+  const base = {
+    id: 'document-replication',
+    check: 'canary document replicates',
+    region: `${d.primaryRegion} -> ${d.secondaryRegion}`,
+    target: `<= ${RTC_MINUTES} min (S3 RTC)`,
+  } as const;
   const destination = d.buckets.secondary;
-  if (!destination) return skip({ ...base, measured: 'no document replication deployed (no SecondaryS3BucketName output)' });
+  if (!destination)
+    return skip({ ...base, measured: 'no document replication deployed (no SecondaryS3BucketName output)' });
   try {
     await aws.s3(d.primaryRegion).send(
       new PutObjectCommand({
@@ -98,10 +158,18 @@ export async function documentCanary(d: Deployment, aws: AwsAccess, c: Canary, o
       aws.deadline(),
     );
     const since = Date.now();
-    const listed = async () => ((await versionsOf(aws, d.secondaryRegion, destination, c.objectKey)).length ? true : undefined);
-    const seen = await pollUntil(listed, { since, timeoutMs: o.timeoutMs, intervalMs: (t) => (t < 30_000 ? 500 : 5000), signal: o.signal });
+    const listed = async () =>
+      (await versionsOf(aws, d.secondaryRegion, destination, c.objectKey)).length ? true : undefined;
+    const seen = await pollUntil(listed, {
+      since,
+      timeoutMs: o.timeoutMs,
+      intervalMs: (t) => (t < 30_000 ? 500 : 5000),
+      signal: o.signal,
+    });
     if (!seen) return fail({ ...base, measured: `not in ${destination} after ${(o.timeoutMs / 1000).toFixed(0)} s` });
-    const head = await aws.s3(d.secondaryRegion).send(new HeadObjectCommand({ Bucket: destination, Key: c.objectKey }), aws.deadline());
+    const head = await aws
+      .s3(d.secondaryRegion)
+      .send(new HeadObjectCommand({ Bucket: destination, Key: c.objectKey }), aws.deadline());
     const underSecondaryKey = sameKey(head.SSEKMSKeyId, d.keys.secondary);
     const measured = `${(seen.elapsedMs / 1000).toFixed(1)} s, ${head.ReplicationStatus ?? 'no replication status'}, ${underSecondaryKey ? 'under SecondaryKMSKeyArn' : `under key ${head.SSEKMSKeyId ?? 'none'}`}`;
     const ok = seen.elapsedMs <= RTC_MINUTES * 60_000 && head.ReplicationStatus === 'REPLICA' && underSecondaryKey;
@@ -113,7 +181,13 @@ export async function documentCanary(d: Deployment, aws: AwsAccess, c: Canary, o
 
 async function deleteVersions(aws: AwsAccess, region: string, bucket: string, objectKey: string): Promise<number> {
   const versions = await versionsOf(aws, region, bucket, objectKey);
-  await Promise.all(versions.map((v) => aws.s3(region).send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey, VersionId: v.VersionId }), aws.deadline())));
+  await Promise.all(
+    versions.map((v) =>
+      aws
+        .s3(region)
+        .send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey, VersionId: v.VersionId }), aws.deadline()),
+    ),
+  );
   const left = await versionsOf(aws, region, bucket, objectKey);
   if (left.length) throw new Error(`${left.length} version(s) of ${objectKey} still in ${bucket}`);
   return versions.length;
@@ -121,17 +195,39 @@ async function deleteVersions(aws: AwsAccess, region: string, bucket: string, ob
 
 /** Deletes the item in both regions and every version of the object in both buckets; never throws. */
 export async function removeCanaries(d: Deployment, aws: AwsAccess, c: Canary): Promise<Row> {
-  const base = { id: 'canaries-removed', check: 'canaries removed', region: 'both', target: `no ${CANARY.itemPrefix} item, no ${CANARY.objectPrefix} object left` } as const;
-  const deleteItem = (region: string) => aws.dynamodb(region).send(new DeleteItemCommand({ TableName: d.tableName, Key: key(c) }), aws.deadline()).then(() => 0);
-  const buckets: Array<[string, string]> = [[d.primaryRegion, d.buckets.primary], ...(d.buckets.secondary ? [[d.secondaryRegion, d.buckets.secondary] as [string, string]] : [])];
+  const base = {
+    id: 'canaries-removed',
+    check: 'canaries removed',
+    region: 'both',
+    target: `no ${CANARY.itemPrefix} item, no ${CANARY.objectPrefix} object left`,
+  } as const;
+  const deleteItem = (region: string) =>
+    aws
+      .dynamodb(region)
+      .send(new DeleteItemCommand({ TableName: d.tableName, Key: key(c) }), aws.deadline())
+      .then(() => 0);
+  const buckets: Array<[string, string]> = [
+    [d.primaryRegion, d.buckets.primary],
+    ...(d.buckets.secondary ? [[d.secondaryRegion, d.buckets.secondary] as [string, string]] : []),
+  ];
   const tasks: Array<[string, Promise<number>]> = [
     [`item in ${d.primaryRegion}`, deleteItem(d.primaryRegion)],
     [`item in ${d.secondaryRegion}`, deleteItem(d.secondaryRegion)],
-    ...buckets.map(([region, bucket]) => [`object in ${bucket}`, deleteVersions(aws, region, bucket, c.objectKey)] as [string, Promise<number>]),
+    ...buckets.map(
+      ([region, bucket]) =>
+        [`object in ${bucket}`, deleteVersions(aws, region, bucket, c.objectKey)] as [string, Promise<number>],
+    ),
   ];
   const settled = await Promise.allSettled(tasks.map(([, p]) => p));
-  const errors = settled.flatMap((s, i) => (s.status === 'rejected' ? [`${tasks[i][0]}: ${(s.reason as Error)?.name ?? ''} ${(s.reason as Error)?.message ?? s.reason}`] : []));
+  const errors = settled.flatMap((s, i) =>
+    s.status === 'rejected'
+      ? [`${tasks[i][0]}: ${(s.reason as Error)?.name ?? ''} ${(s.reason as Error)?.message ?? s.reason}`]
+      : [],
+  );
   if (errors.length) return fail({ ...base, measured: `NOT removed: ${errors.join('; ')} (id ${c.stamp})` });
   const objects = settled.reduce((n, s) => n + (s.status === 'fulfilled' ? s.value : 0), 0);
-  return pass({ ...base, measured: `item deleted in both regions, ${objects} object version(s) deleted (id ${c.stamp})` });
+  return pass({
+    ...base,
+    measured: `item deleted in both regions, ${objects} object version(s) deleted (id ${c.stamp})`,
+  });
 }

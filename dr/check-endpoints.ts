@@ -17,7 +17,10 @@ async function health(aws: AwsAccess, region: string, endpoint: string | undefin
   if (!endpoint) return skip({ ...base, measured: `no standby tier deployed (no ${output} output)` });
   const started = Date.now();
   try {
-    const res = await fetch(healthUrl(aws.httpUrlFor(endpoint)), { signal: AbortSignal.timeout(aws.callTimeoutMs), redirect: 'manual' });
+    const res = await fetch(healthUrl(aws.httpUrlFor(endpoint)), {
+      signal: AbortSignal.timeout(aws.callTimeoutMs),
+      redirect: 'manual',
+    });
     const text = await res.text();
     const ms = Date.now() - started;
     let body: { status?: string; checks?: Record<string, string> } = {};
@@ -35,7 +38,10 @@ async function health(aws: AwsAccess, region: string, endpoint: string | undefin
 }
 
 export function healthRows(d: Deployment, aws: AwsAccess): Promise<Row[]> {
-  return Promise.all([health(aws, d.primaryRegion, d.apis.primary, 'PrimaryApiEndpoint'), health(aws, d.secondaryRegion, d.apis.standby, 'StandbyApiEndpoint')]);
+  return Promise.all([
+    health(aws, d.primaryRegion, d.apis.primary, 'PrimaryApiEndpoint'),
+    health(aws, d.secondaryRegion, d.apis.standby, 'StandbyApiEndpoint'),
+  ]);
 }
 
 export interface HealthCheck {
@@ -68,7 +74,13 @@ async function listHealthChecks(aws: AwsAccess, region: string): Promise<HealthC
   const all: HealthCheck[] = [];
   let marker: string | undefined;
   do {
-    const r = await aws.signed({ service: 'route53', region, method: 'GET', path: PATH, query: { maxitems: '100', ...(marker ? { marker } : {}) } });
+    const r = await aws.signed({
+      service: 'route53',
+      region,
+      method: 'GET',
+      path: PATH,
+      query: { maxitems: '100', ...(marker ? { marker } : {}) },
+    });
     if (r.status !== 200) throw xmlError('Route 53 ListHealthChecks', r);
     all.push(...xmlBlocks(r.text, 'HealthCheck').map(parseHealthCheck));
     marker = xmlText(r.text, 'IsTruncated') === 'true' ? xmlText(r.text, 'NextMarker') : undefined;
@@ -86,7 +98,9 @@ async function getHealthCheck(aws: AwsAccess, region: string, id: string): Promi
 export async function primaryHealthChecks(d: Deployment, aws: AwsAccess): Promise<HealthCheck[]> {
   if (d.dnsHealthCheckId) return [await getHealthCheck(aws, d.primaryRegion, d.dnsHealthCheckId)];
   const host = new URL(d.apis.primary).hostname.toLowerCase();
-  return (await listHealthChecks(aws, d.primaryRegion)).filter((h) => h.fqdn?.toLowerCase().replace(/\.$/, '') === host);
+  return (await listHealthChecks(aws, d.primaryRegion)).filter(
+    (h) => h.fqdn?.toLowerCase().replace(/\.$/, '') === host,
+  );
 }
 
 /**
@@ -95,13 +109,30 @@ export async function primaryHealthChecks(d: Deployment, aws: AwsAccess): Promis
  * the alias target's, DNS_FAILOVER.aliasTtlSeconds (60 s for API Gateway domains).
  */
 export async function dnsFailoverRow(d: Deployment, aws: AwsAccess, rtoTargetSeconds: number): Promise<Row> {
-  const base = { id: 'dns-failover', check: 'DNS failover worst case', region: 'Route 53', target: `<= ${rtoTargetSeconds} s (RTO target)` } as const;
+  const base = {
+    id: 'dns-failover',
+    check: 'DNS failover worst case',
+    region: 'Route 53',
+    target: `<= ${rtoTargetSeconds} s (RTO target)`,
+  } as const;
   try {
     const checks = await primaryHealthChecks(d, aws);
-    if (!checks.length) return skip({ ...base, measured: `DNS failover not deployed (no Route 53 health check on ${new URL(d.apis.primary).hostname})` });
+    if (!checks.length)
+      return skip({
+        ...base,
+        measured: `DNS failover not deployed (no Route 53 health check on ${new URL(d.apis.primary).hostname})`,
+      });
     const rows = checks.map((h) => {
-      const worst = worstCaseDnsFailoverSeconds({ requestIntervalSeconds: h.requestIntervalSeconds, failureThreshold: h.failureThreshold, aliasTtlSeconds: DNS_FAILOVER.aliasTtlSeconds });
-      const flaws = [h.disabled && 'health check DISABLED (always healthy: no failover)', h.inverted && 'health check INVERTED', h.resourcePath !== DNS_FAILOVER.healthPath && `path ${h.resourcePath ?? '/'} is not ${DNS_FAILOVER.healthPath}`].filter((x): x is string => !!x);
+      const worst = worstCaseDnsFailoverSeconds({
+        requestIntervalSeconds: h.requestIntervalSeconds,
+        failureThreshold: h.failureThreshold,
+        aliasTtlSeconds: DNS_FAILOVER.aliasTtlSeconds,
+      });
+      const flaws = [
+        h.disabled && 'health check DISABLED (always healthy: no failover)',
+        h.inverted && 'health check INVERTED',
+        h.resourcePath !== DNS_FAILOVER.healthPath && `path ${h.resourcePath ?? '/'} is not ${DNS_FAILOVER.healthPath}`,
+      ].filter((x): x is string => !!x);
       const measured = `${h.requestIntervalSeconds} s x ${h.failureThreshold} + ${DNS_FAILOVER.aliasTtlSeconds} s alias TTL = ${worst} s (health check ${h.id})${flaws.length ? `; ${flaws.join('; ')}` : ''}`;
       return verdict(worst <= rtoTargetSeconds && flaws.length === 0, { ...base, measured });
     });

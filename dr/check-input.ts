@@ -46,17 +46,22 @@ function keyArn(outputs: Record<string, string>, id: string): { partition: strin
 /** The suffix the table name was built with (the inverse of names.table). */
 function suffixOf(tableName: string): string {
   const prefix = names.table({ suffix: '' });
-  if (!tableName.startsWith(prefix) || tableName.length === prefix.length) throw new InputError(`output DynamoDBTableName ${JSON.stringify(tableName)} is not a tap-dr table name (${names.table({ suffix: '<suffix>' })})`);
+  if (!tableName.startsWith(prefix) || tableName.length === prefix.length)
+    throw new InputError(
+      `output DynamoDBTableName ${JSON.stringify(tableName)} is not a tap-dr table name (${names.table({ suffix: '<suffix>' })})`,
+    );
   return tableName.slice(prefix.length);
 }
 
 export function deploymentFrom(outputs: Record<string, string>, source: string): Deployment {
   const required = ['KMSKeyArn', 'SecondaryKMSKeyArn', 'DynamoDBTableName', 'S3BucketName', 'PrimaryApiEndpoint'];
   const missing = required.filter((k) => !outputs[k]);
-  if (missing.length) throw new InputError(`${source} lacks the output(s) ${missing.join(', ')}: is this a tap-dr stack?`);
+  if (missing.length)
+    throw new InputError(`${source} lacks the output(s) ${missing.join(', ')}: is this a tap-dr stack?`);
   const primary = keyArn(outputs, 'KMSKeyArn');
   const secondary = keyArn(outputs, 'SecondaryKMSKeyArn');
-  if (primary.region === secondary.region) throw new InputError(`KMSKeyArn and SecondaryKMSKeyArn are both in ${primary.region}: expected two regions`);
+  if (primary.region === secondary.region)
+    throw new InputError(`KMSKeyArn and SecondaryKMSKeyArn are both in ${primary.region}: expected two regions`);
   const standby = !!outputs.StandbyApiEndpoint && !!outputs.SecondaryS3BucketName;
   return {
     source,
@@ -83,18 +88,33 @@ export function parseOutputsJson(text: string, what: string): Record<string, str
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${what} is not JSON (${(e as Error).message}): expected the output of \`terraform output -json\``);
+    throw new InputError(
+      `${what} is not JSON (${(e as Error).message}): expected the output of \`terraform output -json\``,
+    );
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InputError(`${what}: expected a JSON object of outputs`);
-  const values = Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, v && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v]);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new InputError(`${what}: expected a JSON object of outputs`);
+  const values = Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [
+    k,
+    v && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v,
+  ]);
   return Object.fromEntries(values.filter(([, v]) => typeof v === 'string')) as Record<string, string>;
 }
 
 /** Runs `terraform output -json` in `dir`, killed (with its process group) after `timeoutMs`. */
 export function terraformOutputs(dir: string, timeoutMs = 60_000): Promise<Record<string, string>> {
-  if (!fs.existsSync(dir)) return Promise.reject(new InputError(`--terraform-dir ${JSON.stringify(dir)} does not exist: expected the stack's folder (e.g. cdktf.out/stacks/tap-dr-<suffix>)`));
+  if (!fs.existsSync(dir))
+    return Promise.reject(
+      new InputError(
+        `--terraform-dir ${JSON.stringify(dir)} does not exist: expected the stack's folder (e.g. cdktf.out/stacks/tap-dr-<suffix>)`,
+      ),
+    );
   return new Promise((resolve, reject) => {
-    const child = spawn('terraform', ['output', '-json', '-no-color'], { cwd: dir, detached: true, env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' } });
+    const child = spawn('terraform', ['output', '-json', '-no-color'], {
+      cwd: dir,
+      detached: true,
+      env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -110,7 +130,8 @@ export function terraformOutputs(dir: string, timeoutMs = 60_000): Promise<Recor
     child.on('error', (e) => (clearTimeout(timer), reject(new InputError(`cannot run terraform: ${e.message}`))));
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0) return reject(new InputError(`terraform output -json in ${dir} exited ${code}: ${err.trim().slice(0, 500)}`));
+      if (code !== 0)
+        return reject(new InputError(`terraform output -json in ${dir} exited ${code}: ${err.trim().slice(0, 500)}`));
       try {
         resolve(parseOutputsJson(out, `terraform output -json in ${dir}`));
       } catch (e) {
@@ -121,10 +142,23 @@ export function terraformOutputs(dir: string, timeoutMs = 60_000): Promise<Recor
 }
 
 /** The outputs of a CloudFormation stack (DescribeStacks). */
-export async function cloudFormationOutputs(access: AwsAccess, stack: string, region: string): Promise<Record<string, string>> {
-  const r = await access.signed({ service: 'cloudformation', region, method: 'POST', path: '/', form: { Action: 'DescribeStacks', Version: '2010-05-15', StackName: stack } });
+export async function cloudFormationOutputs(
+  access: AwsAccess,
+  stack: string,
+  region: string,
+): Promise<Record<string, string>> {
+  const r = await access.signed({
+    service: 'cloudformation',
+    region,
+    method: 'POST',
+    path: '/',
+    form: { Action: 'DescribeStacks', Version: '2010-05-15', StackName: stack },
+  });
   if (r.status !== 200) throw new InputError(xmlError(`DescribeStacks ${stack} in ${region}`, r).message);
-  const outputs = xmlBlocks(xmlBlocks(r.text, 'Outputs')[0] ?? '', 'member').map((m) => [xmlText(m, 'OutputKey'), xmlText(m, 'OutputValue')]);
+  const outputs = xmlBlocks(xmlBlocks(r.text, 'Outputs')[0] ?? '', 'member').map((m) => [
+    xmlText(m, 'OutputKey'),
+    xmlText(m, 'OutputValue'),
+  ]);
   return Object.fromEntries(outputs.filter(([k, v]) => k && v !== undefined));
 }
 
@@ -133,7 +167,10 @@ export async function loadDeployment(source: Source, aws: AwsAccess): Promise<De
     case 'terraform-dir':
       return deploymentFrom(await terraformOutputs(source.dir), `terraform outputs of ${source.dir}`);
     case 'terraform-outputs': {
-      if (!fs.existsSync(source.file)) throw new InputError(`--terraform-outputs ${JSON.stringify(source.file)} does not exist: expected a saved \`terraform output -json\``);
+      if (!fs.existsSync(source.file))
+        throw new InputError(
+          `--terraform-outputs ${JSON.stringify(source.file)} does not exist: expected a saved \`terraform output -json\``,
+        );
       return deploymentFrom(parseOutputsJson(fs.readFileSync(source.file, 'utf8'), source.file), source.file);
     }
     case 'cloudformation': {
@@ -144,9 +181,14 @@ export async function loadDeployment(source: Source, aws: AwsAccess): Promise<De
           throw new InputError(`${e.message} (the secondary stack: name it with --secondary-stack NAME)`);
         }),
       ]);
-      const d = deploymentFrom({ ...secondary, ...primary }, `CloudFormation stacks ${source.stack} (${source.region}) and ${source.secondaryStack} (${source.secondaryRegion})`);
+      const d = deploymentFrom(
+        { ...secondary, ...primary },
+        `CloudFormation stacks ${source.stack} (${source.region}) and ${source.secondaryStack} (${source.secondaryRegion})`,
+      );
       if (d.primaryRegion !== source.region || d.secondaryRegion !== source.secondaryRegion) {
-        throw new InputError(`stack ${source.stack}'s keys are in ${d.primaryRegion} and ${d.secondaryRegion}, not --region ${source.region} and --secondary-region ${source.secondaryRegion}`);
+        throw new InputError(
+          `stack ${source.stack}'s keys are in ${d.primaryRegion} and ${d.secondaryRegion}, not --region ${source.region} and --secondary-region ${source.secondaryRegion}`,
+        );
       }
       return d;
     }

@@ -7,7 +7,15 @@
 export type Verdict = 'PASS' | 'FAIL' | 'SKIP';
 
 /** Row ids, so callers (and tests) can select rows without matching on prose. */
-export type CheckId = 'transaction-replication' | 'document-replication' | 'pitr' | 'key' | 'alarms' | 'health' | 'dns-failover' | 'canaries-removed';
+export type CheckId =
+  | 'transaction-replication'
+  | 'document-replication'
+  | 'pitr'
+  | 'key'
+  | 'alarms'
+  | 'health'
+  | 'dns-failover'
+  | 'canaries-removed';
 
 export interface Row {
   readonly id: CheckId;
@@ -37,9 +45,14 @@ export const failed = (rows: readonly Row[]): Row[] => rows.filter((r) => r.verd
 export function renderTable(rows: readonly Row[], width = 70): string {
   const header = ['check', 'region', 'measured', 'target', 'result'];
   const cells = rows.map((r) => [r.check, r.region, r.measured, r.target, r.verdict]);
-  const wrap = (s: string) => (s.length <= width ? [s] : s.match(new RegExp(`.{1,${width}}(\\s|$)|\\S+`, 'g'))!.map((x) => x.trim()));
+  const wrap = (s: string) =>
+    s.length <= width ? [s] : s.match(new RegExp(`.{1,${width}}(\\s|$)|\\S+`, 'g'))!.map((x) => x.trim());
   const widths = header.map((h, i) => Math.min(width, Math.max(h.length, ...cells.map((c) => c[i].length))));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => x.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const c of cells) {
     const wrapped = c.map(wrap);
@@ -47,6 +60,11 @@ export function renderTable(rows: readonly Row[], width = 70): string {
     for (let i = 0; i < height; i++) out.push(line(wrapped.map((w) => w[i] ?? '')));
   }
   const bad = failed(rows).length;
-  out.push('', bad === 0 ? `dr:check: all ${rows.filter((r) => r.verdict === 'PASS').length} checks passed` : `dr:check: ${bad} of ${rows.length} checks FAILED`);
+  out.push(
+    '',
+    bad === 0
+      ? `dr:check: all ${rows.filter((r) => r.verdict === 'PASS').length} checks passed`
+      : `dr:check: ${bad} of ${rows.length} checks FAILED`,
+  );
   return out.join('\n');
 }

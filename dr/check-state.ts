@@ -7,14 +7,14 @@ import { DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { alarmSpecs } from '../src/alarms';
-import { TIER_FACTS } from '../src/cloudformation/pending-shared';
+import { TIER } from '../src/regional/spec';
 import { names } from '../src/naming';
 import type { AwsAccess } from './check-aws';
 import type { Deployment } from './check-input';
 import { errorRow, Row, verdict } from './check-report';
 
 /** The standby tier's alarm-name qualifier ('-standby'; src/regional-tier.ts TIER spells it for Terraform). */
-export const STANDBY_ALARM_QUALIFIER = TIER_FACTS.standby.alarmQualifier;
+export const STANDBY_ALARM_QUALIFIER = TIER.standby.alarmQualifier;
 
 const regions = (d: Deployment) => [d.primaryRegion, d.secondaryRegion];
 
@@ -23,10 +23,15 @@ export function pitrRows(d: Deployment, aws: AwsAccess): Promise<Row[]> {
     regions(d).map(async (region) => {
       const base = { id: 'pitr', check: 'point-in-time recovery', region, target: 'ENABLED' } as const;
       try {
-        const out = await aws.dynamodb(region).send(new DescribeContinuousBackupsCommand({ TableName: d.tableName }), aws.deadline());
+        const out = await aws
+          .dynamodb(region)
+          .send(new DescribeContinuousBackupsCommand({ TableName: d.tableName }), aws.deadline());
         const p = out.ContinuousBackupsDescription?.PointInTimeRecoveryDescription;
         const status = p?.PointInTimeRecoveryStatus ?? 'not reported';
-        return verdict(status === 'ENABLED', { ...base, measured: `${status}${p?.RecoveryPeriodInDays ? ` (${p.RecoveryPeriodInDays} days)` : ''}` });
+        return verdict(status === 'ENABLED', {
+          ...base,
+          measured: `${status}${p?.RecoveryPeriodInDays ? ` (${p.RecoveryPeriodInDays} days)` : ''}`,
+        });
       } catch (e) {
         return errorRow(base, e);
       }
@@ -57,7 +62,9 @@ export function expectedAlarms(d: Deployment): Array<{ region: string; names: st
   const specs = alarmSpecs({ rpoTargetSeconds: 60, watchesPeer: d.standby, replicatesDocuments: d.standby });
   const p = { suffix: d.suffix };
   const primary = [...new Set([...specs.map((s) => names.alarm(p, s.nameSuffix)), ...d.outputAlarmNames])];
-  const standby = d.standby ? [{ region: d.secondaryRegion, names: specs.map((s) => names.alarm(p, s.nameSuffix, STANDBY_ALARM_QUALIFIER)) }] : [];
+  const standby = d.standby
+    ? [{ region: d.secondaryRegion, names: specs.map((s) => names.alarm(p, s.nameSuffix, STANDBY_ALARM_QUALIFIER)) }]
+    : [];
   return [{ region: d.primaryRegion, names: primary }, ...standby];
 }
 
@@ -72,7 +79,12 @@ async function describe(aws: AwsAccess, region: string, alarmNames: string[]): P
   for (let i = 0; i < alarmNames.length; i += 100) {
     let token: string | undefined;
     do {
-      const out = await aws.cloudwatch(region).send(new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(i, i + 100), NextToken: token }), aws.deadline());
+      const out = await aws
+        .cloudwatch(region)
+        .send(
+          new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(i, i + 100), NextToken: token }),
+          aws.deadline(),
+        );
       found.push(...(out.MetricAlarms ?? []));
       token = out.NextToken;
     } while (token);
@@ -84,7 +96,12 @@ export async function alarmRows(d: Deployment, aws: AwsAccess): Promise<AlarmFin
   let deployedRpoTargetSeconds: number | undefined;
   const rows = await Promise.all(
     expectedAlarms(d).map(async ({ region, names: expected }) => {
-      const base = { id: 'alarms', check: 'alarms exist, none in ALARM', region, target: `${expected.length} alarms, 0 in ALARM` } as const;
+      const base = {
+        id: 'alarms',
+        check: 'alarms exist, none in ALARM',
+        region,
+        target: `${expected.length} alarms, 0 in ALARM`,
+      } as const;
       try {
         const found = await describe(aws, region, expected);
         const latency = found.find((a) => a.AlarmName === names.alarm({ suffix: d.suffix }, 'replication-latency'));

@@ -28,6 +28,8 @@ export interface CheckOptions {
   readonly canaryTimeoutSeconds?: number;
   /** Aborts the canary polls (Ctrl-C); the canaries are still removed. */
   readonly signal?: AbortSignal;
+  /** The canary to write (main prints its id before it is written); a fresh one when absent. */
+  readonly canary?: Canary;
 }
 
 export interface CheckResult {
@@ -41,9 +43,13 @@ export interface CheckResult {
 const DEFAULTS = loadConfig({}, {});
 
 export async function runCheck(d: Deployment, aws: AwsAccess, o: CheckOptions): Promise<CheckResult> {
-  const canary = newCanary();
+  const canary = o.canary ?? newCanary();
   const rows: Row[] = [];
-  let targets: CheckResult['targets'] = { rtoTargetSeconds: o.rtoTargetSeconds ?? DEFAULTS.rtoTargetSeconds, rpoTargetSeconds: DEFAULTS.rpoTargetSeconds, rpoFrom: 'RPO_TARGET_SECONDS default' };
+  let targets: CheckResult['targets'] = {
+    rtoTargetSeconds: o.rtoTargetSeconds ?? DEFAULTS.rtoTargetSeconds,
+    rpoTargetSeconds: DEFAULTS.rpoTargetSeconds,
+    rpoFrom: 'RPO_TARGET_SECONDS default',
+  };
   try {
     // The alarms first: the deployed replication-latency threshold is the default RPO target.
     const alarms = await alarmRows(d, aws);
@@ -58,7 +64,11 @@ export async function runCheck(d: Deployment, aws: AwsAccess, o: CheckOptions): 
     };
     const { rpoTargetSeconds, rtoTargetSeconds } = targets;
     const groups = await Promise.all([
-      transactionCanary(d, aws, canary, { rpoTargetSeconds, timeoutMs: (o.canaryTimeoutSeconds ?? 2 * rpoTargetSeconds) * 1000, signal: o.signal }).then((r) => [r]),
+      transactionCanary(d, aws, canary, {
+        rpoTargetSeconds,
+        timeoutMs: (o.canaryTimeoutSeconds ?? 2 * rpoTargetSeconds) * 1000,
+        signal: o.signal,
+      }).then((r) => [r]),
       documentCanary(d, aws, canary, { timeoutMs: o.documentTimeoutSeconds * 1000, signal: o.signal }).then((r) => [r]),
       pitrRows(d, aws),
       keyRows(d, aws),
@@ -74,7 +84,11 @@ export async function runCheck(d: Deployment, aws: AwsAccess, o: CheckOptions): 
 }
 
 /** Parses argv, reads the outputs and runs the check; the exit code. Tests pass `access` to reach the emulator. */
-export async function main(argv: readonly string[], access: AccessOptions = {}, write: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  access: AccessOptions = {},
+  write: (s: string) => void = (s) => void process.stdout.write(s),
+): Promise<number> {
   let args: CheckArgs;
   try {
     args = parseCheckArgs(argv);
@@ -89,17 +103,25 @@ export async function main(argv: readonly string[], access: AccessOptions = {}, 
     d = await loadDeployment(args.source, aws);
   } catch (e) {
     // Unreadable outputs are a usage problem too: nothing was checked, nothing written.
-    process.stderr.write(`dr:check: ${e instanceof InputError ? e.message : `cannot read the stack outputs: ${(e as Error)?.message ?? e}`}\n`);
+    process.stderr.write(
+      `dr:check: ${e instanceof InputError ? e.message : `cannot read the stack outputs: ${(e as Error)?.message ?? e}`}\n`,
+    );
     return 2;
   }
   const stop = new AbortController();
   const onSignal = () => stop.abort(new Error('interrupted: removing the canaries'));
   process.once('SIGINT', onSignal);
   try {
-    write(`dr:check ${d.source}: ${d.primaryRegion} -> ${d.secondaryRegion}, suffix ${d.suffix}${d.standby ? ', standby tier' : ', no standby tier'}\n`);
-    const result = await runCheck(d, aws, { ...args, signal: stop.signal });
+    const canary = newCanary();
+    write(
+      `dr:check ${d.source}: ${d.primaryRegion} -> ${d.secondaryRegion}, suffix ${d.suffix}${d.standby ? ', standby tier' : ', no standby tier'}\n`,
+    );
+    write(`canaries: item ${canary.itemId}, object ${canary.objectKey} (removed at the end)\n`);
+    const result = await runCheck(d, aws, { ...args, canary, signal: stop.signal });
     const t = result.targets;
-    write(`targets: RTO ${t.rtoTargetSeconds} s, RPO ${t.rpoTargetSeconds} s (from ${t.rpoFrom}); canary id ${result.canary.stamp}\n\n${renderTable(result.rows)}\n`);
+    write(
+      `targets: RTO ${t.rtoTargetSeconds} s, RPO ${t.rpoTargetSeconds} s (from ${t.rpoFrom})\n\n${renderTable(result.rows)}\n`,
+    );
     return result.passed ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);
@@ -113,7 +135,7 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
       (code) => (process.exitCode = code),
       (e: unknown) => {
-        process.stderr.write(`dr:check failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+        process.stderr.write(`dr:check failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
         process.exitCode = 1;
       },
     );
