@@ -499,6 +499,18 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
           verdict: 'PASS',
           measured: `10 s x 3 + 60 s alias TTL = 90 s (health check ${id})`,
         });
+        // With a DnsHealthCheckId output the check reads that health check (GetHealthCheck) instead of
+        // listing them all. Not recorded for the policy test: the published policy lists, and says
+        // what replaces ListHealthChecks when the output exists.
+        const named = await runCheck(
+          { ...d, dnsHealthCheckId: id },
+          awsAccess(testAccess),
+          parseCheckArgs(['--terraform-outputs', outputsFile, ...FAST]),
+        );
+        expect(named.rows.find((r) => r.id === 'dns-failover')).toMatchObject({
+          verdict: 'PASS',
+          measured: `10 s x 3 + 60 s alias TTL = 90 s (health check ${id})`,
+        });
       } finally {
         await deleteHealthCheck(id);
       }
