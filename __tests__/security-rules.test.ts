@@ -5,10 +5,10 @@
  * helpers/security-model.ts, so a resource added later is covered without touching this
  * file, and first asserts that it walked what it should, so that it cannot pass on nothing.
  */
-import { list, OwnedPolicy, principalsOf, Request, deniesEveryone, Statement, isEveryone } from './helpers/policy';
+import { list, OwnedPolicy, principalsOf, Request, deniesEveryone, Statement, isEveryone, globMatch } from './helpers/policy';
 import { templatesFor } from './helpers/cfn';
 import { cloudFormationModel } from './helpers/security-cloudformation';
-import { BucketView, documentBucketsOf, keyServesRegion, logBucketsOf, SecurityModel } from './helpers/security-model';
+import { BucketView, documentBucketsOf, keyServesRegion, logBucketsOf, Region, SecurityModel } from './helpers/security-model';
 import { terraformModel } from './helpers/security-terraform';
 import { synthStack } from './helpers/synth';
 
@@ -21,6 +21,10 @@ const CONFIGS = {
     CROSS_REGION_TRUSTED_PRINCIPALS: TRUSTED.join(','),
     CODE_SIGNING_PROFILE_VERSION_ARN: SIGNER,
     RETAIN_ON_DELETE: 'true',
+    // DNS failover and the FIS drill (Terraform-only).
+    HOSTED_ZONE_ID: 'Z0123456789ABC',
+    DOMAIN_NAME: 'pay.example.com',
+    FIS_DRILL: 'true',
   },
 } as const;
 type ConfigName = keyof typeof CONFIGS;
@@ -37,6 +41,19 @@ const TYPES = {
     key: 'aws_kms_key',
     bucketPolicy: 'aws_s3_bucket_policy',
     alarm: 'aws_cloudwatch_metric_alarm',
+    api: 'aws_apigatewayv2_api',
+    route: 'aws_apigatewayv2_route',
+    integration: 'aws_apigatewayv2_integration',
+    stage: 'aws_apigatewayv2_stage',
+    permission: 'aws_lambda_permission',
+    schedule: 'aws_cloudwatch_event_rule',
+    invokeConfig: 'aws_lambda_function_event_invoke_config',
+    replication: 'aws_s3_bucket_replication_configuration',
+    domain: 'aws_apigatewayv2_domain_name',
+    certificate: 'aws_acm_certificate',
+    dnsRecord: 'aws_route53_record',
+    healthCheck: 'aws_route53_health_check',
+    experiment: 'aws_fis_experiment_template',
   },
   cloudformation: {
     bucket: 'AWS::S3::Bucket',
@@ -48,9 +65,41 @@ const TYPES = {
     key: 'AWS::KMS::Key',
     bucketPolicy: 'AWS::S3::BucketPolicy',
     alarm: 'AWS::CloudWatch::Alarm',
+    api: 'AWS::ApiGatewayV2::Api',
+    route: 'AWS::ApiGatewayV2::Route',
+    integration: 'AWS::ApiGatewayV2::Integration',
+    stage: 'AWS::ApiGatewayV2::Stage',
+    permission: 'AWS::Lambda::Permission',
+    schedule: 'AWS::Events::Rule',
+    invokeConfig: 'AWS::Lambda::EventInvokeConfig',
+    // CloudFormation writes replication inside the bucket.
+    replication: 'AWS::S3::Bucket',
+    domain: 'AWS::ApiGatewayV2::DomainName',
+    certificate: 'AWS::CertificateManager::Certificate',
+    dnsRecord: 'AWS::Route53::RecordSet',
+    healthCheck: 'AWS::Route53::HealthCheck',
+    experiment: 'AWS::FIS::ExperimentTemplate',
   },
 } as const;
 type Kind = keyof (typeof TYPES)['terraform'];
+
+/** What only the Terraform stack creates (README: "Terraform-only": DNS failover and the FIS drill).
+ *  The rules about them walk the Terraform output, and check that CloudFormation still has none:
+ *  when it gains one, take its kind out of this list so that the rule walks it there too. */
+const TERRAFORM_ONLY: Kind[] = ['domain', 'certificate', 'dnsRecord', 'healthCheck', 'experiment'];
+
+/** Non-vacuity for the Terraform-only kinds; false (nothing to check) on the CloudFormation side. */
+function expectWalkedWhereCreated(m: SecurityModel, walked: unknown[], kinds: Kind[]): boolean {
+  if (m.deliverable === 'cloudformation') {
+    const only = kinds.filter((k) => TERRAFORM_ONLY.includes(k));
+    expect(only).not.toEqual([]);
+    expect(only.map((k) => TYPES.cloudformation[k]).filter((t) => m.types.has(t))).toEqual([]);
+    expect(walked).toEqual([]);
+    return false;
+  }
+  expectWalked(m, walked, kinds);
+  return true;
+}
 
 const models = new Map<string, SecurityModel>();
 function model(deliverable: 'terraform' | 'cloudformation', config: ConfigName): SecurityModel {
@@ -121,6 +170,25 @@ describe.each(ALL)('encryption at rest with a stack key: %s', (_label, get) => {
     const stores = [...m.topics, ...m.logGroups];
     expectWalked(m, stores, ['topic', 'logGroup']);
     expect(stores.filter((s) => !keyServesRegion(m, s.key, s.region)).map((s) => `${s.id}: ${s.key}`)).toEqual([]);
+  });
+
+  it("admits CloudWatch Logs to every log group's key by that group's own ARN in the key policy (or creating the group fails)", () => {
+    const m = get();
+    expectWalked(m, m.logGroups, ['logGroup', 'key', 'stage']);
+    // "${aws_kms_key.primary.arn}" -> "aws_kms_key.primary"; "${TransactionKMSKey.Arn}" -> "TransactionKMSKey".
+    const keyOwner = (ref: string | undefined) => /^\$\{((?:aws_kms_(?:replica_)?key\.)?[\w-]+)(\.\w+)?\}$/.exec(ref ?? '')?.[1];
+    const admitted = (g: (typeof m.logGroups)[number]) =>
+      allows(m.policies.filter((p) => p.kind === 'key' && p.owner === keyOwner(g.key))).some(
+        ({ s }) =>
+          principalsOf(s, 'Service').some((x) => /^logs\.\S+\.amazonaws\.com$/.test(x)) &&
+          Object.entries(s.Condition ?? {}).some(([op, keys]) =>
+            /^Arn(Like|Equals)$/.test(op) &&
+            list((keys as Record<string, string | string[]>)['kms:EncryptionContext:aws:logs:arn']).some(
+              (v) => g.name !== undefined && (String(v).endsWith(`:log-group:${g.name}`) || globMatch(String(v).split(':log-group:')[1] ?? '', g.name)),
+            ),
+          ),
+      );
+    expect(m.logGroups.filter((g) => !admitted(g)).map((g) => `${g.id} (${g.name}) under ${g.key}`)).toEqual([]);
   });
 
   it("encrypts every function's environment with a customer-managed key of its region", () => {
@@ -457,5 +525,209 @@ describe.each(FULL)('with RETAIN_ON_DELETE and a signing profile: %s', (_label, 
     const enforced = (f: (typeof m.functions)[number]) =>
       f.codeSigning?.enforcement === 'Enforce' && f.codeSigning.publishers.some((p) => p === SIGNER || m.inputs.has(p));
     expect(m.functions.filter((f) => !enforced(f)).map((f) => `${f.id}: ${JSON.stringify(f.codeSigning)}`)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+const HEALTH = 'GET /health';
+const typeOf = (m: SecurityModel, id: string | undefined) => (id === undefined ? undefined : m.resources.get(id));
+const isType = (m: SecurityModel, id: string | undefined, kind: Kind | 'function' | 'logGroup' | 'alarm') =>
+  id !== undefined && typeOf(m, id) === TYPES[m.deliverable][kind];
+const otherRegion = (r: Region): Region => (r === 'primary' ? 'secondary' : 'primary');
+
+describe.each(ALL)('API Gateway HTTP APIs: %s', (_label, get) => {
+  it('requires AWS_IAM authorization on every route but GET /health (AwsSolutions-APIG4, CKV_AWS_309)', () => {
+    const m = get();
+    expectWalked(m, m.routes, ['api', 'route']);
+    expect(m.routes.map((r) => r.routeKey)).toEqual(expect.arrayContaining(['POST /transactions', HEALTH]));
+    expect(m.routes.filter((r) => !isType(m, r.api, 'api')).map((r) => r.id)).toEqual([]);
+    const bad = m.routes.filter((r) => r.routeKey !== HEALTH && r.authorization !== 'AWS_IAM');
+    expect(bad.map((r) => `${r.id} ${r.routeKey}: ${r.authorization}`)).toEqual([]);
+  });
+
+  it('answers GET /health, the one open route, from a function whose role reads only heartbeat items and writes nothing', () => {
+    const m = get();
+    const open = m.routes.filter((r) => r.authorization !== 'AWS_IAM');
+    expectWalked(m, open, ['route', 'integration', 'function']);
+    const functions = open.map((r) => m.integrations.find((i) => i.id === r.integration)?.target);
+    expect(functions.filter((f) => !isType(m, f, 'function'))).toEqual([]);
+    const roles = new Set(functions.map((f) => m.functions.find((x) => x.id === f)?.role));
+    expect([...roles].filter((r) => r === undefined)).toEqual([]);
+    const policies = m.policies.filter((p) => p.kind === 'identity' && roles.has(p.attachedTo));
+    expect(policies).not.toEqual([]);
+    const heartbeatOnly = (s: Statement) =>
+      Object.entries(s.Condition ?? {}).some(
+        ([op, keys]) =>
+          /^ForAllValues:String(Equals|Like)$/.test(op) &&
+          list((keys as Record<string, string | string[]>)['dynamodb:LeadingKeys']).length > 0 &&
+          list((keys as Record<string, string | string[]>)['dynamodb:LeadingKeys']).every((k) => String(k).startsWith('#heartbeat#')),
+      );
+    const READS = /^dynamodb:(GetItem|BatchGetItem|ConditionCheckItem)$/;
+    const bad = allows(policies)
+      .filter(({ s }) =>
+        list(s.Action).some(
+          (a) => /^(s3|sns|sqs|secretsmanager|ssm):/.test(a) || (a.startsWith('dynamodb:') && !(READS.test(a) && heartbeatOnly(s))),
+        ),
+      )
+      .map(({ p, s }) => `${where(p, s)}: ${JSON.stringify(s.Action)}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('integrates every route with a function of this stack in its own region, through a Lambda proxy', () => {
+    const m = get();
+    expectWalked(m, m.integrations, ['integration', 'function']);
+    const inRegion = (i: (typeof m.integrations)[number]) => m.functions.some((f) => f.id === i.target && f.region === i.region);
+    const bad = m.integrations.filter((i) => i.type !== 'AWS_PROXY' || !inRegion(i) || !isType(m, i.api, 'api'));
+    expect(bad.map((i) => `${i.id}: ${i.type} ${i.target}`)).toEqual([]);
+    expect(m.routes.filter((r) => !m.integrations.some((i) => i.id === r.integration && i.api === r.api)).map((r) => r.id)).toEqual([]);
+  });
+
+  it("logs every stage's access as JSON to a log group encrypted with a key of its region, and throttles every route (AwsSolutions-APIG1, CKV_AWS_76)", () => {
+    const m = get();
+    expectWalked(m, m.stages, ['api', 'stage', 'logGroup']);
+    expect(m.apis.filter((a) => !m.stages.some((st) => st.api === a.id)).map((a) => a.id)).toEqual([]);
+    const json = (f: string | undefined) => {
+      try {
+        return f !== undefined && typeof JSON.parse(f) === 'object';
+      } catch {
+        return false;
+      }
+    };
+    const bad = m.stages.filter((st) => {
+      const group = m.logGroups.find((g) => g.id === st.accessLogGroup);
+      const logged = group !== undefined && group.region === st.region && keyServesRegion(m, group.key, st.region) && json(st.accessLogFormat);
+      const throttled = (st.throttlingRate ?? 0) > 0 && (st.throttlingBurst ?? 0) > 0;
+      return !logged || !throttled || !isType(m, st.api, 'api');
+    });
+    expect(bad.map((st) => `${st.id}: ${st.accessLogGroup} ${st.throttlingRate}/${st.throttlingBurst}`)).toEqual([]);
+    expect(m.apis.filter((a) => a.protocol !== 'HTTP').map((a) => a.id)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe.each(ALL)('Lambda permissions and schedules: %s', (_label, get) => {
+  it('grants every Lambda permission to a service, held by SourceArn to one route or rule of this stack that invokes that function (CKV_AWS_364, CKV_AWS_301)', () => {
+    const m = get();
+    expectWalked(m, m.permissions, ['permission', 'api', 'schedule']);
+    expect(new Set(m.permissions.map((p) => p.principal))).toEqual(new Set(['apigateway.amazonaws.com', 'events.amazonaws.com']));
+    const bad = m.permissions.filter((p) => {
+      if (p.action !== 'lambda:InvokeFunction' || !isType(m, p.function, 'function') || p.sourceResources.length !== 1) return true;
+      const [source] = p.sourceResources;
+      if (p.principal === 'apigateway.amazonaws.com') {
+        // ".../<stage>/<METHOD>/<path>": exactly the route that integrates this function.
+        const scoped = /\/[^/]+\/([A-Z]+)\/([^*]+)$/.exec(p.sourceArn ?? '');
+        if (!isType(m, source, 'api') || scoped === null) return true;
+        const route = m.routes.find((r) => r.api === source && r.routeKey === `${scoped[1]} /${scoped[2]}`);
+        return m.integrations.find((i) => i.id === route?.integration)?.target !== p.function;
+      }
+      if (p.principal === 'events.amazonaws.com') {
+        const rule = m.schedules.find((x) => x.id === source);
+        return rule === undefined || !rule.targets.some((t) => t.resource === p.function);
+      }
+      return true;
+    });
+    expect(bad.map((p) => `${p.id}: ${p.principal} ${p.sourceArn}`)).toEqual([]);
+  });
+
+  it('lets every EventBridge rule invoke only functions of this stack, on a schedule, each without asynchronous retries', () => {
+    const m = get();
+    expectWalked(m, m.schedules, ['schedule', 'invokeConfig', 'function']);
+    const targets = m.schedules.flatMap((x) => x.targets.map((t) => ({ rule: x, ...t })));
+    expect(targets).not.toEqual([]);
+    const bad = targets.filter(
+      ({ rule, resource }) =>
+        rule.schedule === undefined ||
+        rule.eventPattern !== undefined ||
+        !isType(m, resource, 'function') ||
+        !m.permissions.some((p) => p.function === resource && p.sourceResources.includes(rule.id)) ||
+        !m.invokeConfigs.some((c) => c.function === resource && c.maxRetries === 0),
+    );
+    expect(bad.map(({ rule, arn }) => `${rule.id} -> ${arn}`)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe.each(ALL)('document replication: %s', (_label, get) => {
+  it("replicates every documents bucket into the other region's documents bucket, re-encrypted with that region's stack key, under RTC (CKV_AWS_144)", () => {
+    const m = get();
+    const docs = documentBucketsOf(m);
+    expectWalked(m, m.replications, ['bucket', 'replication']);
+    expect(new Set(docs.map((b) => b.region))).toEqual(new Set(['primary', 'secondary']));
+    const intoOther = (b: BucketView, destination: string, destinationBucket: string | undefined) => {
+      const target = m.buckets.find((x) => x.id === destinationBucket);
+      if (target !== undefined) return target.region === otherRegion(b.region) && documentBucketsOf(m).includes(target);
+      // CloudFormation: the other stack's bucket, by parameter.
+      const param = /^arn:\$\{AWS::Partition\}:s3:::(\$\{[A-Za-z0-9]+\})$/.exec(destination)?.[1];
+      return m.deliverable === 'cloudformation' && param !== undefined && m.inputs.has(param);
+    };
+    const bad = docs.filter((b) => {
+      const rules = m.replications.filter((r) => r.source === b.id).flatMap((r) => r.rules.filter((rule) => rule.status === 'Enabled'));
+      return (
+        rules.length === 0 ||
+        !rules.every(
+          (rule) =>
+            intoOther(b, rule.destination, rule.destinationBucket) &&
+            keyServesRegion(m, rule.replicaKey, otherRegion(b.region)) &&
+            rule.sseKmsObjectsOnly &&
+            rule.rtcMinutes === 15 &&
+            rule.metrics,
+        )
+      );
+    });
+    expect(bad.map((b) => `${b.id}: ${JSON.stringify(m.replications.filter((r) => r.source === b.id))}`)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe.each(FULL)('DNS failover and the FIS drill, configured: %s', (_label, get) => {
+  it('serves every custom domain over TLS 1.2 on a regional endpoint, with a DNS-validated, non-wildcard, CT-logged certificate of its region', () => {
+    const m = get();
+    if (!expectWalkedWhereCreated(m, m.domains, ['domain', 'certificate'])) return;
+    expect(new Set(m.domains.map((d) => d.region))).toEqual(new Set(['primary', 'secondary']));
+    const certificateOf = (d: (typeof m.domains)[number]) => m.certificates.find((c) => c.id === d.certificate && c.region === d.region);
+    const bad = m.domains.filter((d) => d.securityPolicy !== 'TLS_1_2' || d.endpointType !== 'REGIONAL' || certificateOf(d) === undefined);
+    expect(bad.map((d) => `${d.id}: ${d.securityPolicy} ${d.endpointType} ${d.certificate}`)).toEqual([]);
+    const badCerts = m.certificates.filter(
+      (c) =>
+        c.validation !== 'DNS' ||
+        c.domains.length === 0 ||
+        c.domains.some((n) => n.includes('*')) ||
+        (c.transparencyLogging !== undefined && c.transparencyLogging !== 'ENABLED') ||
+        !c.createBeforeDestroy,
+    );
+    expect(badCerts.map((c) => c.id)).toEqual([]);
+  });
+
+  it('points every failover record at a custom domain of this stack, and health-checks the PRIMARY over HTTPS on /health of its API (CKV2_AWS_23)', () => {
+    const m = get();
+    const failover = m.dnsRecords.filter((r) => r.failover !== undefined);
+    if (!expectWalkedWhereCreated(m, failover, ['dnsRecord', 'healthCheck', 'domain'])) return;
+    expect(failover.map((r) => r.failover).sort()).toEqual(['PRIMARY', 'SECONDARY']);
+    const bad = failover.filter((r) => !isType(m, r.aliasTarget, 'domain') || (r.failover === 'PRIMARY' && !isType(m, r.healthCheck, 'healthCheck')));
+    expect(bad.map((r) => `${r.id}: ${r.aliasWritten} ${r.healthCheck}`)).toEqual([]);
+    const badChecks = m.healthChecks.filter((h) => h.type !== 'HTTPS' || h.port !== 443 || h.path !== '/health' || !isType(m, h.endpointOf, 'api'));
+    expect(badChecks.map((h) => `${h.id}: ${h.type} ${h.port} ${h.path} ${h.endpointOf}`)).toEqual([]);
+    // Nothing but the failover pair and the certificates' validation records is written into the zone.
+    expect(m.dnsRecords.filter((r) => r.failover === undefined && !isType(m, r.nameFrom, 'certificate')).map((r) => r.id)).toEqual([]);
+  });
+
+  it('runs every FIS experiment under a role of its own, stops it on an alarm of this stack, bounds every action and targets only this stack', () => {
+    const m = get();
+    if (!expectWalkedWhereCreated(m, m.experiments, ['experiment', 'role', 'alarm'])) return;
+    const bad = m.experiments.filter(
+      (x) =>
+        !isType(m, x.role, 'role') ||
+        m.experiments.some((y) => y !== x && y.role === x.role) ||
+        x.stopConditions.length === 0 ||
+        !x.stopConditions.every((c) => c.source === 'aws:cloudwatch:alarm' && isType(m, c.alarm, 'alarm')) ||
+        x.actions.length === 0 ||
+        !x.actions.every((a) => a.duration !== undefined && /^PT\d+[MS]$/.test(a.duration)) ||
+        x.targets.length === 0,
+    );
+    expect(bad.map((x) => `${x.id}: ${JSON.stringify(x)}`)).toEqual([]);
+    // Its role is used by nothing else: no function, replication or other experiment runs as it.
+    const roles = new Set(m.experiments.map((x) => x.role));
+    expect(m.functions.filter((f) => roles.has(f.role)).map((f) => f.id)).toEqual([]);
+    expect(m.replications.filter((r) => roles.has(r.role)).map((r) => r.id)).toEqual([]);
   });
 });

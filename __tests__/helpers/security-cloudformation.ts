@@ -3,8 +3,21 @@ import { CloudFormationTemplates, Template } from '../../src/cloudformation';
 import { list, OwnedPolicy, PolicyDocument } from './policy';
 import {
   AlarmView,
+  ApiView,
   BucketView,
+  CertificateView,
+  DnsRecordView,
+  DomainView,
+  ExperimentView,
   FunctionView,
+  HealthCheckView,
+  IntegrationView,
+  InvokeConfigView,
+  PermissionView,
+  ReplicationView,
+  RouteView,
+  ScheduleView,
+  StageView,
   KeyView,
   LogGroupView,
   Region,
@@ -49,11 +62,157 @@ function resources(t: CloudFormationTemplates): Res[] {
 
 const typed = (all: Res[], type: string) => all.filter((r) => r.type === type);
 
+/** The resources of the same template a (normalized) value refers to: "${X}", "${X.Attr}", also inside Fn::Sub. */
+function refs(all: Res[], value: unknown, region: Region): string[] {
+  const ids = new Set(all.filter((r) => r.region === region).map((r) => r.id));
+  const found = new Set<string>();
+  for (const [, id] of JSON.stringify(value ?? '').matchAll(/\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}/g)) if (ids.has(id)) found.add(id);
+  return [...found];
+}
+
+function apiGateway(all: Res[]) {
+  const ref = (r: Res, v: unknown) => refs(all, v, r.region)[0];
+  const apis: ApiView[] = typed(all, 'AWS::ApiGatewayV2::Api').map((a) => ({ id: a.id, region: a.region, protocol: a.p.ProtocolType }));
+  const routes: RouteView[] = typed(all, 'AWS::ApiGatewayV2::Route').map((r) => ({
+    id: r.id,
+    region: r.region,
+    api: ref(r, r.p.ApiId),
+    routeKey: r.p.RouteKey,
+    authorization: r.p.AuthorizationType ?? 'NONE',
+    integration: ref(r, r.p.Target),
+  }));
+  const integrations: IntegrationView[] = typed(all, 'AWS::ApiGatewayV2::Integration').map((i) => ({
+    id: i.id,
+    region: i.region,
+    api: ref(i, i.p.ApiId),
+    type: i.p.IntegrationType,
+    target: ref(i, i.p.IntegrationUri),
+  }));
+  const stages: StageView[] = typed(all, 'AWS::ApiGatewayV2::Stage').map((st) => ({
+    id: st.id,
+    region: st.region,
+    api: ref(st, st.p.ApiId),
+    accessLogGroup: ref(st, st.p.AccessLogSettings?.DestinationArn),
+    accessLogFormat: st.p.AccessLogSettings?.Format,
+    throttlingRate: st.p.DefaultRouteSettings?.ThrottlingRateLimit,
+    throttlingBurst: st.p.DefaultRouteSettings?.ThrottlingBurstLimit,
+  }));
+  const domains: DomainView[] = typed(all, 'AWS::ApiGatewayV2::DomainName').flatMap((d) =>
+    list(d.p.DomainNameConfigurations as Json[]).map((c, i) => ({
+      id: `${d.id}.DomainNameConfigurations[${i}]`,
+      region: d.region,
+      securityPolicy: c.SecurityPolicy,
+      endpointType: c.EndpointType,
+      certificate: ref(d, c.CertificateArn),
+    })),
+  );
+  return { apis, routes, integrations, stages, domains };
+}
+
+function permissions(all: Res[]): PermissionView[] {
+  return typed(all, 'AWS::Lambda::Permission').map((p) => ({
+    id: p.id,
+    region: p.region,
+    principal: String(p.p.Principal),
+    action: String(p.p.Action),
+    function: refs(all, p.p.FunctionName, p.region)[0],
+    sourceArn: p.p.SourceArn,
+    sourceResources: refs(all, p.p.SourceArn, p.region),
+    sourceAccount: p.p.SourceAccount,
+  }));
+}
+
+function schedules(all: Res[]): ScheduleView[] {
+  return typed(all, 'AWS::Events::Rule').map((rule) => ({
+    id: rule.id,
+    region: rule.region,
+    schedule: rule.p.ScheduleExpression,
+    eventPattern: rule.p.EventPattern === undefined ? undefined : JSON.stringify(rule.p.EventPattern),
+    targets: list(rule.p.Targets as Json[]).map((t) => ({ arn: t.Arn, resource: refs(all, t.Arn, rule.region)[0], deadLetter: t.DeadLetterConfig?.Arn })),
+  }));
+}
+
+function invokeConfigs(all: Res[]): InvokeConfigView[] {
+  return typed(all, 'AWS::Lambda::EventInvokeConfig').map((c) => ({
+    id: c.id,
+    region: c.region,
+    function: refs(all, c.p.FunctionName, c.region)[0],
+    maxRetries: c.p.MaximumRetryAttempts,
+    onFailure: c.p.DestinationConfig?.OnFailure?.Destination,
+  }));
+}
+
+function certificates(all: Res[]): CertificateView[] {
+  return typed(all, 'AWS::CertificateManager::Certificate').map((c) => ({
+    id: c.id,
+    region: c.region,
+    domains: [c.p.DomainName, ...list(c.p.SubjectAlternativeNames as string[])].filter((d) => d !== undefined),
+    validation: c.p.ValidationMethod,
+    transparencyLogging: c.p.CertificateTransparencyLoggingPreference,
+    // CloudFormation creates a replacement before it deletes the old certificate.
+    createBeforeDestroy: true,
+  }));
+}
+
+function dns(all: Res[]): { dnsRecords: DnsRecordView[]; healthChecks: HealthCheckView[] } {
+  const dnsRecords = typed(all, 'AWS::Route53::RecordSet').map((r) => ({
+    id: r.id,
+    type: String(r.p.Type),
+    failover: r.p.Failover,
+    healthCheck: refs(all, r.p.HealthCheckId, r.region)[0],
+    aliasTarget: refs(all, r.p.AliasTarget?.DNSName, r.region)[0],
+    aliasWritten: r.p.AliasTarget?.DNSName,
+    nameFrom: refs(all, r.p.Name, r.region)[0],
+  }));
+  const healthChecks = typed(all, 'AWS::Route53::HealthCheck').map((h) => {
+    const c = h.p.HealthCheckConfig ?? {};
+    return { id: h.id, type: c.Type, port: c.Port, path: c.ResourcePath, endpointOf: refs(all, c.FullyQualifiedDomainName ?? c.IPAddress, h.region)[0] };
+  });
+  return { dnsRecords, healthChecks };
+}
+
+function experiments(all: Res[]): ExperimentView[] {
+  return typed(all, 'AWS::FIS::ExperimentTemplate').map((x) => ({
+    id: x.id,
+    region: x.region,
+    role: refs(all, x.p.RoleArn, x.region)[0],
+    stopConditions: list(x.p.StopConditions as Json[]).map((c) => ({ source: c.Source, alarm: refs(all, c.Value, x.region)[0] })),
+    actions: Object.values((x.p.Actions ?? {}) as Json).map((a: Json) => ({ action: a.ActionId, duration: a.Parameters?.duration })),
+    targets: Object.values((x.p.Targets ?? {}) as Json).flatMap((t: Json) => refs(all, t.ResourceArns, x.region)),
+  }));
+}
+
+function replications(all: Res[]): ReplicationView[] {
+  return typed(all, 'AWS::S3::Bucket').flatMap((b) =>
+    // Fn::If normalizes to the list of its branches.
+    list(b.p.ReplicationConfiguration as Json | Json[]).map((c, i) => ({
+      id: `${b.id}.ReplicationConfiguration[${i}]`,
+      region: b.region,
+      source: b.id,
+      role: refs(all, c.Role, b.region)[0],
+      rules: list(c.Rules as Json[]).map((rule) => ({
+        id: rule.Id,
+        status: rule.Status,
+        destination: rule.Destination?.Bucket,
+        destinationBucket: refs(all, rule.Destination?.Bucket, b.region)[0],
+        replicaKey: rule.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID,
+        sseKmsObjectsOnly: rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status === 'Enabled',
+        rtcMinutes: rule.Destination?.ReplicationTime?.Status === 'Enabled' ? rule.Destination.ReplicationTime.Time?.Minutes : undefined,
+        metrics: rule.Destination?.Metrics?.Status === 'Enabled',
+      })),
+    })),
+  );
+}
+
 function stackKeys(t: CloudFormationTemplates, all: Res[]): Map<string, Region | 'parameter'> {
   const keys = new Map<string, Region | 'parameter'>();
   for (const k of typed(all, 'AWS::KMS::Key')) for (const ref of [`\${${k.id}}`, `\${${k.id}.Arn}`]) keys.set(ref, k.region);
   for (const [name, p] of Object.entries(t.primary.Parameters as Record<string, Json>)) {
     if (/:kms:/.test(String(p.AllowedPattern)) && /:key\//.test(String(p.AllowedPattern))) keys.set(`\${${name}}`, 'parameter');
+  }
+  // A key ARN the secondary template takes as a parameter is the primary stack's key (its output).
+  for (const [name, p] of Object.entries(t.secondary.Parameters as Record<string, Json>)) {
+    if (/:kms:/.test(String(p.AllowedPattern)) && /:key\//.test(String(p.AllowedPattern)) && !keys.has(`\${${name}}`)) keys.set(`\${${name}}`, 'primary');
   }
   return keys;
 }
@@ -153,6 +312,7 @@ function logGroups(all: Res[]): LogGroupView[] {
     encrypted: x.p.KmsKeyId !== undefined,
     key: x.p.KmsKeyId,
     retentionDays: x.p.RetentionInDays,
+    name: x.p.LogGroupName,
   }));
 }
 
@@ -174,6 +334,7 @@ function functions(all: Res[]): FunctionView[] {
     tracing: f.p.TracingConfig?.Mode,
     environment: f.p.Environment?.Variables ?? {},
     codeSigning: signing(f.p.CodeSigningConfigArn),
+    role: refs(all, f.p.Role, f.region)[0],
   }));
 }
 
@@ -244,6 +405,16 @@ function lambdaPermission(r: Res): OwnedPolicy {
 export function cloudFormationModel(label: string, t: CloudFormationTemplates): SecurityModel {
   const all = resources(t);
   return {
+    ...apiGateway(all),
+    permissions: permissions(all),
+    schedules: schedules(all),
+    invokeConfigs: invokeConfigs(all),
+    certificates: certificates(all),
+    ...dns(all),
+    experiments: experiments(all),
+    replications: replications(all),
+    // Logical ids are per template; the secondary's all begin with Standby/Secondary, so one map holds both.
+    resources: new Map(all.map((r) => [r.id, r.type])),
     label,
     deliverable: 'cloudformation',
     types: new Set(all.map((r) => r.type)),

@@ -55,9 +55,13 @@ export interface TableCopyView extends StoreView {
 
 export interface LogGroupView extends StoreView {
   readonly retentionDays?: number;
+  /** The group's name as written ("${EnvironmentSuffix}"-style substitutions in CloudFormation). */
+  readonly name?: string;
 }
 
 export interface FunctionView extends StoreView {
+  /** The execution role's id. */
+  readonly role?: string;
   readonly tracing?: string;
   readonly environment: Record<string, unknown>;
   readonly codeSigning?: { enforcement?: string; publishers: string[] };
@@ -79,6 +83,141 @@ export interface AlarmView {
   readonly okActions: string[];
 }
 
+/** Every reference below is the id of a resource of the same deliverable (Terraform address
+ *  "type.name", CloudFormation logical id), or undefined when the value names nothing of the stack. */
+export interface RouteView {
+  readonly id: string;
+  readonly region: Region;
+  readonly api?: string;
+  readonly routeKey: string;
+  readonly authorization?: string;
+  readonly integration?: string;
+}
+
+export interface IntegrationView {
+  readonly id: string;
+  readonly region: Region;
+  readonly api?: string;
+  readonly type?: string;
+  /** The resource the integration invokes. */
+  readonly target?: string;
+}
+
+export interface StageView {
+  readonly id: string;
+  readonly region: Region;
+  readonly api?: string;
+  /** The log group access logs go to. */
+  readonly accessLogGroup?: string;
+  readonly accessLogFormat?: string;
+  readonly throttlingRate?: number;
+  readonly throttlingBurst?: number;
+}
+
+export interface ApiView {
+  readonly id: string;
+  readonly region: Region;
+  readonly protocol?: string;
+}
+
+export interface PermissionView {
+  readonly id: string;
+  readonly region: Region;
+  readonly principal: string;
+  readonly action: string;
+  readonly function?: string;
+  /** As written ("${...}" references), and the stack resources it names. */
+  readonly sourceArn?: string;
+  readonly sourceResources: string[];
+  readonly sourceAccount?: string;
+}
+
+export interface ScheduleView {
+  readonly id: string;
+  readonly region: Region;
+  readonly schedule?: string;
+  readonly eventPattern?: string;
+  /** Each target as written, and the stack resource it names. */
+  readonly targets: Array<{ arn: string; resource?: string; deadLetter?: string }>;
+}
+
+export interface InvokeConfigView {
+  readonly id: string;
+  readonly region: Region;
+  readonly function?: string;
+  readonly maxRetries?: number;
+  readonly onFailure?: string;
+}
+
+export interface DomainView {
+  readonly id: string;
+  readonly region: Region;
+  readonly securityPolicy?: string;
+  readonly endpointType?: string;
+  readonly certificate?: string;
+}
+
+export interface CertificateView {
+  readonly id: string;
+  readonly region: Region;
+  readonly domains: string[];
+  readonly validation?: string;
+  readonly transparencyLogging?: string;
+  readonly createBeforeDestroy: boolean;
+}
+
+export interface DnsRecordView {
+  readonly id: string;
+  readonly type: string;
+  readonly failover?: string;
+  readonly healthCheck?: string;
+  /** Alias target: the stack resource it names, if any. */
+  readonly aliasTarget?: string;
+  readonly aliasWritten?: string;
+  /** The stack resource the record's name comes from (a certificate's validation record). */
+  readonly nameFrom?: string;
+}
+
+export interface HealthCheckView {
+  readonly id: string;
+  readonly type?: string;
+  readonly port?: number;
+  readonly path?: string;
+  /** The stack resource the checked endpoint belongs to. */
+  readonly endpointOf?: string;
+}
+
+export interface ExperimentView {
+  readonly id: string;
+  readonly region: Region;
+  readonly role?: string;
+  readonly stopConditions: Array<{ source: string; alarm?: string }>;
+  readonly actions: Array<{ action: string; duration?: string }>;
+  readonly targets: string[];
+}
+
+export interface ReplicationRuleView {
+  readonly id?: string;
+  readonly status?: string;
+  /** The destination bucket as written. */
+  readonly destination: string;
+  /** The destination's stack bucket, when it is in this deliverable. */
+  readonly destinationBucket?: string;
+  readonly replicaKey?: string;
+  readonly sseKmsObjectsOnly: boolean;
+  readonly rtcMinutes?: number;
+  readonly metrics: boolean;
+}
+
+export interface ReplicationView {
+  readonly id: string;
+  readonly region: Region;
+  /** The source bucket's id. */
+  readonly source?: string;
+  readonly role?: string;
+  readonly rules: ReplicationRuleView[];
+}
+
 export interface SecurityModel {
   readonly label: string;
   readonly deliverable: 'terraform' | 'cloudformation';
@@ -95,6 +234,21 @@ export interface SecurityModel {
   readonly functions: FunctionView[];
   readonly keys: KeyView[];
   readonly alarms: AlarmView[];
+  readonly apis: ApiView[];
+  readonly routes: RouteView[];
+  readonly integrations: IntegrationView[];
+  readonly stages: StageView[];
+  readonly permissions: PermissionView[];
+  readonly schedules: ScheduleView[];
+  readonly invokeConfigs: InvokeConfigView[];
+  readonly domains: DomainView[];
+  readonly certificates: CertificateView[];
+  readonly dnsRecords: DnsRecordView[];
+  readonly healthChecks: HealthCheckView[];
+  readonly experiments: ExperimentView[];
+  readonly replications: ReplicationView[];
+  /** Every resource: id -> type. */
+  readonly resources: Map<string, string>;
   readonly policies: OwnedPolicy[];
   readonly managedPolicyArns: Array<{ owner: string; arn: string }>;
   /** Deploy-time inputs by the string that references them ("${var.x}", "${Param}"): their declaration. */

@@ -3,8 +3,21 @@ import { TapConfig } from '../../src/config';
 import { list, OwnedPolicy, parsePolicy } from './policy';
 import {
   AlarmView,
+  ApiView,
   BucketView,
+  CertificateView,
+  DnsRecordView,
+  DomainView,
+  ExperimentView,
   FunctionView,
+  HealthCheckView,
+  IntegrationView,
+  InvokeConfigView,
+  PermissionView,
+  ReplicationView,
+  RouteView,
+  ScheduleView,
+  StageView,
   KeyView,
   LogGroupView,
   Region,
@@ -32,6 +45,170 @@ function all(json: TerraformJson, type: string): Res[] {
     type,
     r,
     region: r.provider === undefined ? 'primary' : 'secondary',
+  }));
+}
+
+/** The stack resources a value refers to ("${aws_x.name.attr}", also inside functions such as
+ *  "${replace(aws_x.name.attr, ...)}"), as addresses; data sources and variables are not resources. */
+function refs(json: TerraformJson, value: unknown): string[] {
+  const found = new Set<string>();
+  for (const expr of JSON.stringify(value ?? '').match(/\$\{[^}]*\}/g) ?? []) {
+    for (const [, type, name] of expr.matchAll(/(?<![\w.])(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g)) {
+      if (json.resource[type]?.[name] !== undefined) found.add(`${type}.${name}`);
+    }
+  }
+  return [...found];
+}
+const ref = (json: TerraformJson, value: unknown): string | undefined => refs(json, value)[0];
+
+function apiGateway(json: TerraformJson) {
+  const apis: ApiView[] = all(json, 'aws_apigatewayv2_api').map((a) => ({ id: a.address, region: a.region, protocol: a.r.protocol_type }));
+  const routes: RouteView[] = all(json, 'aws_apigatewayv2_route').map((r) => ({
+    id: r.address,
+    region: r.region,
+    api: ref(json, r.r.api_id),
+    routeKey: r.r.route_key,
+    // The provider's default is NONE.
+    authorization: r.r.authorization_type ?? 'NONE',
+    integration: ref(json, r.r.target),
+  }));
+  const integrations: IntegrationView[] = all(json, 'aws_apigatewayv2_integration').map((i) => ({
+    id: i.address,
+    region: i.region,
+    api: ref(json, i.r.api_id),
+    type: i.r.integration_type,
+    target: ref(json, i.r.integration_uri),
+  }));
+  const stages: StageView[] = all(json, 'aws_apigatewayv2_stage').map((st) => {
+    const logs = one(st.r.access_log_settings);
+    const route = one(st.r.default_route_settings);
+    return {
+      id: st.address,
+      region: st.region,
+      api: ref(json, st.r.api_id),
+      accessLogGroup: ref(json, logs?.destination_arn),
+      accessLogFormat: logs?.format,
+      throttlingRate: route?.throttling_rate_limit,
+      throttlingBurst: route?.throttling_burst_limit,
+    };
+  });
+  const domains: DomainView[] = all(json, 'aws_apigatewayv2_domain_name').map((d) => {
+    const c = one(d.r.domain_name_configuration);
+    // The certificate through its validation resource is still the certificate.
+    const via = ref(json, c?.certificate_arn);
+    const validation = via?.startsWith('aws_acm_certificate_validation.') ? all(json, 'aws_acm_certificate_validation').find((v) => v.address === via) : undefined;
+    return {
+      id: d.address,
+      region: d.region,
+      securityPolicy: c?.security_policy,
+      endpointType: c?.endpoint_type,
+      certificate: validation ? ref(json, validation.r.certificate_arn) : via,
+    };
+  });
+  return { apis, routes, integrations, stages, domains };
+}
+
+function permissions(json: TerraformJson): PermissionView[] {
+  return all(json, 'aws_lambda_permission').map((p) => ({
+    id: p.address,
+    region: p.region,
+    principal: String(p.r.principal),
+    action: String(p.r.action),
+    function: ref(json, p.r.function_name),
+    sourceArn: p.r.source_arn,
+    sourceResources: refs(json, p.r.source_arn),
+    sourceAccount: p.r.source_account,
+  }));
+}
+
+function schedules(json: TerraformJson): ScheduleView[] {
+  const targets = all(json, 'aws_cloudwatch_event_target');
+  return all(json, 'aws_cloudwatch_event_rule').map((rule) => ({
+    id: rule.address,
+    region: rule.region,
+    schedule: rule.r.schedule_expression,
+    eventPattern: rule.r.event_pattern,
+    targets: targets
+      .filter((t) => ref(json, t.r.rule) === rule.address)
+      .map((t) => ({ arn: t.r.arn, resource: ref(json, t.r.arn), deadLetter: one(t.r.dead_letter_config)?.arn })),
+  }));
+}
+
+function invokeConfigs(json: TerraformJson): InvokeConfigView[] {
+  return all(json, 'aws_lambda_function_event_invoke_config').map((c) => ({
+    id: c.address,
+    region: c.region,
+    function: ref(json, c.r.function_name),
+    maxRetries: c.r.maximum_retry_attempts,
+    onFailure: one(one(c.r.destination_config)?.on_failure)?.destination,
+  }));
+}
+
+function certificates(json: TerraformJson): CertificateView[] {
+  return all(json, 'aws_acm_certificate').map((c) => ({
+    id: c.address,
+    region: c.region,
+    domains: [c.r.domain_name, ...list(c.r.subject_alternative_names as string[])].filter((d) => d !== undefined),
+    validation: c.r.validation_method,
+    transparencyLogging: one(c.r.options)?.certificate_transparency_logging_preference,
+    createBeforeDestroy: one(c.r.lifecycle)?.create_before_destroy === true,
+  }));
+}
+
+function dns(json: TerraformJson): { dnsRecords: DnsRecordView[]; healthChecks: HealthCheckView[] } {
+  const dnsRecords = all(json, 'aws_route53_record').map((r) => ({
+    id: r.address,
+    type: String(r.r.type),
+    failover: one(r.r.failover_routing_policy)?.type,
+    healthCheck: ref(json, r.r.health_check_id),
+    aliasTarget: ref(json, one(r.r.alias)?.name),
+    aliasWritten: one(r.r.alias)?.name,
+    nameFrom: ref(json, r.r.name),
+  }));
+  const healthChecks = all(json, 'aws_route53_health_check').map((h) => ({
+    id: h.address,
+    type: h.r.type,
+    port: h.r.port,
+    path: h.r.resource_path,
+    endpointOf: ref(json, h.r.fqdn ?? h.r.ip_address),
+  }));
+  return { dnsRecords, healthChecks };
+}
+
+function experiments(json: TerraformJson): ExperimentView[] {
+  return all(json, 'aws_fis_experiment_template').map((x) => ({
+    id: x.address,
+    region: x.region,
+    role: ref(json, x.r.role_arn),
+    stopConditions: list(x.r.stop_condition as Json[]).map((c) => ({ source: c.source, alarm: ref(json, c.value) })),
+    actions: list(x.r.action as Json[]).map((a) => ({
+      action: a.action_id,
+      duration: list(a.parameter as Json[]).find((p) => p.key === 'duration')?.value,
+    })),
+    targets: list(x.r.target as Json[]).flatMap((t) => list(t.resource_arns as string[]).flatMap((arn) => refs(json, arn))),
+  }));
+}
+
+function replications(json: TerraformJson): ReplicationView[] {
+  return all(json, 'aws_s3_bucket_replication_configuration').map((c) => ({
+    id: c.address,
+    region: c.region,
+    source: ref(json, c.r.bucket),
+    role: ref(json, c.r.role),
+    rules: list(c.r.rule as Json[]).map((rule) => {
+      const d = one(rule.destination);
+      const rtc = one(d?.replication_time);
+      return {
+        id: rule.id,
+        status: rule.status,
+        destination: d?.bucket,
+        destinationBucket: ref(json, d?.bucket),
+        replicaKey: one(d?.encryption_configuration)?.replica_kms_key_id,
+        sseKmsObjectsOnly: one(one(rule.source_selection_criteria)?.sse_kms_encrypted_objects)?.status === 'Enabled',
+        rtcMinutes: rtc?.status === 'Enabled' ? one(rtc.time)?.minutes : undefined,
+        metrics: one(d?.metrics)?.status === 'Enabled',
+      };
+    }),
   }));
 }
 
@@ -152,6 +329,7 @@ function functions(json: TerraformJson): FunctionView[] {
     tracing: one(f.r.tracing_config)?.mode,
     environment: one(f.r.environment)?.variables ?? {},
     codeSigning: signing(f.r.code_signing_config_arn),
+    role: ref(json, f.r.role),
   }));
 }
 
@@ -163,6 +341,7 @@ function logGroups(json: TerraformJson): LogGroupView[] {
   return all(json, 'aws_cloudwatch_log_group').map((x) => ({
     ...stores(json, x.type, 'kms_key_id').find((s) => s.id === x.address)!,
     retentionDays: x.r.retention_in_days,
+    name: x.r.name,
   }));
 }
 
@@ -243,7 +422,17 @@ function managedPolicyArns(json: TerraformJson): Array<{ owner: string; arn: str
 }
 
 export function terraformModel(label: string, json: TerraformJson, config: TapConfig): SecurityModel {
+  const resources = new Map(Object.entries(json.resource).flatMap(([type, byName]) => Object.keys(byName).map((name) => [`${type}.${name}`, type] as [string, string])));
   return {
+    ...apiGateway(json),
+    permissions: permissions(json),
+    schedules: schedules(json),
+    invokeConfigs: invokeConfigs(json),
+    certificates: certificates(json),
+    ...dns(json),
+    experiments: experiments(json),
+    replications: replications(json),
+    resources,
     label,
     deliverable: 'terraform',
     types: new Set(Object.keys(json.resource).filter((t) => Object.keys(json.resource[t]).length > 0)),
