@@ -13,7 +13,7 @@ import type { AwsAccess } from './check-aws';
 import type { Deployment } from './check-input';
 import { errorRow, Row, verdict } from './check-report';
 
-/** The standby tier's alarm-name qualifier ('-standby'; src/regional-tier.ts TIER spells it for Terraform). */
+/** The standby tier's alarm-name qualifier ('-standby'), as both deliverables name its alarms. */
 export const STANDBY_ALARM_QUALIFIER = TIER.standby.alarmQualifier;
 
 const regions = (d: Deployment) => [d.primaryRegion, d.secondaryRegion];
