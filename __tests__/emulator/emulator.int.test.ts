@@ -246,7 +246,7 @@ describeIfEmulator('emulated two-region AWS', () => {
   });
 
   describe('per-region fronts', () => {
-    const ping = (url: string, ms = 2000) => fetch(`${url}/_emulator/state`, { signal: AbortSignal.timeout(ms) });
+    const ping = (url: string, ms = 10_000) => fetch(`${url}/_emulator/state`, { signal: AbortSignal.timeout(ms) });
     const cause = (e: any) => String(e?.cause?.code ?? e?.name ?? e);
 
     it('makes one region refuse connections, then restores it on the same port', async () => {

@@ -58,8 +58,8 @@ class Front:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         previous, self.mode = self.mode, mode
-        if mode != "up":
-            self.drop_connections()
+        if mode != "up" or previous == "blackhole":
+            self.drop_connections()  # nothing opened in one mode survives into the next
         if mode == "refuse":
             self.close_listener()
         elif previous == "refuse":
