@@ -305,7 +305,10 @@ describe('the FIS drill, only with FIS_DRILL=true', () => {
     const staleness = named(json, 'aws_cloudwatch_metric_alarm').find(([, a]) => a.alarm_name === 'tap-dr-dev-heartbeat-staleness-standby')![0];
     expect(t.stop_condition).toEqual([{ source: 'aws:cloudwatch:alarm', value: `\${aws_cloudwatch_metric_alarm.${staleness}.arn}` }]);
     const policy = policyOfRole(json, 'tap-dr-fis-drill-dev');
-    expect(policy.Statement.flatMap((st: R) => st.Resource)).toEqual(['${aws_dynamodb_table_replica.transactions_secondary.arn}']);
+    expect(policy.Statement.flatMap((st: R) => st.Resource)).toEqual([
+      '${aws_dynamodb_table_replica.transactions_secondary.arn}',
+      '${aws_dynamodb_table_replica.transactions_secondary.arn}/stream/*',
+    ]);
     const trust = JSON.parse(resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-fis-drill-dev')!.assume_role_policy);
     expect(trust.Statement[0].Condition.StringEquals['aws:SourceAccount']).toBe(ACCOUNT);
   });
@@ -343,5 +346,45 @@ describe('recovery settings are validated', () => {
   it('the worst case synth refuses is the health check interval x threshold + alias TTL', () => {
     expect(worstCaseDnsFailoverSeconds()).toBe(10 * 3 + 60);
     expect(() => loadConfig({ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'a.example.com', RTO_TARGET_SECONDS: '90' }, {})).not.toThrow();
+  });
+});
+
+describe('what real AWS requires (fresh-eyes review)', () => {
+  const { json } = synthStack();
+  const roleOf = (fn: R) => named(json, 'aws_iam_role').find(([name]) => fn.role === `\${aws_iam_role.${name}.arn}`)![1];
+
+  it('lets every traced function write traces: Lambda refuses to create it otherwise', () => {
+    const traced = resourcesOf(json, 'aws_lambda_function').filter((f) => f.tracing_config?.mode === 'Active');
+    expect(traced).toHaveLength(6);
+    for (const fn of traced) {
+      const actions = policyOfRole(json, roleOf(fn).name).Statement.flatMap((st: R) => st.Action);
+      expect([fn.function_name, actions]).toEqual([fn.function_name, expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'])]);
+    }
+  });
+
+  it.each([
+    ['tap-dr-docs-replication-dev', PRIMARY, STANDBY, '${aws_s3_bucket.documents.arn}', '${aws_s3_bucket.standby_documents.arn}'],
+    ['tap-dr-docs-failback-dev', STANDBY, PRIMARY, '${aws_s3_bucket.standby_documents.arn}', '${aws_s3_bucket.documents.arn}'],
+  ])('%s may decrypt with the destination key (S3 checks Bucket Keys that way), each key held to its bucket', (role, from, into, source, destination) => {
+    const bySid = Object.fromEntries(policyOfRole(json, role).Statement.map((st: R) => [st.Sid, st]));
+    expect(bySid.EncryptInDestinationRegion.Action).toEqual(['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(bySid.EncryptInDestinationRegion.Condition.StringEquals).toEqual({
+      'kms:ViaService': `s3.${into}.amazonaws.com`,
+      'kms:EncryptionContext:aws:s3:arn': destination,
+    });
+    expect(bySid.DecryptInSourceRegion.Condition.StringEquals).toEqual({ 'kms:ViaService': `s3.${from}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': source });
+  });
+
+  it('pages on table replication latency only when 2 of 3 minutes breach: a minute can hold no beat', () => {
+    for (const a of resourcesOf(json, 'aws_cloudwatch_metric_alarm').filter((x) => x.namespace === 'AWS/DynamoDB' && x.metric_name === 'ReplicationLatency')) {
+      expect(a).toMatchObject({ evaluation_periods: 3, datapoints_to_alarm: 2, treat_missing_data: 'breaching' });
+    }
+  });
+
+  it('gives the open GET /health its own, lower throttle, so a flood of it cannot take the processor\'s share', () => {
+    for (const stage of resourcesOf(json, 'aws_apigatewayv2_stage')) {
+      expect(stage.route_settings).toEqual([{ route_key: 'GET /health', throttling_rate_limit: 10, throttling_burst_limit: 20 }]);
+      expect(stage.default_route_settings.throttling_rate_limit).toBeGreaterThan(10);
+    }
   });
 });

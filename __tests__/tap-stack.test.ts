@@ -98,7 +98,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
 
     it('scopes CloudWatch Logs in the key policy to the processor log group', () => {
       const policy = JSON.parse(onlyResource(json, 'aws_kms_key').policy);
-      const logs = policy.Statement.find((s: any) => s.Sid === 'CloudWatchLogsForProcessorLogGroup');
+      const logs = policy.Statement.find((s: any) => s.Sid === 'CloudWatchLogsForRegionLogGroups');
       expect(logs.Principal).toEqual({ Service: 'logs.us-east-1.amazonaws.com' });
       // Exactly the region's four log groups, by name: nothing else of CloudWatch Logs can use the key.
       expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'].map((a: string) => a.replace(/^.*:logs:us-east-1:[^:]+:log-group:/, ''))).toEqual([
@@ -119,7 +119,8 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
     it('lets CloudTrail use the key only for this region\'s document-access trail', () => {
       const policy = JSON.parse(onlyResource(json, 'aws_kms_key').policy);
       const trail = policy.Statement.filter((s: any) => s.Principal?.Service === 'cloudtrail.amazonaws.com');
-      expect(trail.map((s: any) => s.Action).flat().sort()).toEqual(['kms:DescribeKey', 'kms:GenerateDataKey*']);
+      // Decrypt: the trail bucket's S3 Bucket Key needs it when the trail is created.
+      expect(trail.map((s: any) => s.Action).flat().sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*']);
       for (const s of trail) {
         expect(s.Condition.StringEquals['aws:SourceArn']).toMatch(/:cloudtrail:us-east-1:.*:trail\/tap-dr-documents-dev$/);
       }
@@ -652,7 +653,7 @@ describe('warm standby in the secondary region', () => {
     for (const g of secondary('aws_cloudwatch_log_group')) expect(g.kms_key_id).toBe(replicaKey);
     for (const f of secondary('aws_lambda_function')) expect(f.kms_key_arn).toBe(replicaKey);
     const policy = JSON.parse(resourcesOf(json, 'aws_kms_replica_key')[0].policy);
-    const logs = policy.Statement.find((st: any) => st.Sid === 'CloudWatchLogsForProcessorLogGroup');
+    const logs = policy.Statement.find((st: any) => st.Sid === 'CloudWatchLogsForRegionLogGroups');
     expect(logs.Principal).toEqual({ Service: 'logs.us-west-2.amazonaws.com' });
     expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toHaveLength(4);
     for (const arn of logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']) expect(arn).toMatch(/:logs:us-west-2:/);

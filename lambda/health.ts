@@ -1,6 +1,11 @@
 /**
  * GET /health (API Gateway HTTP API, payload 2.0): this region's readiness, for the Route53
- * health check and for operators. Two AWS calls in parallel, each under the call deadline,
+ * health check, the failover client and operators.
+ *
+ * Two verdicts, for two decisions. The HTTP status says whether this region can serve (table
+ * and key): that is all Route 53 reads, so a lagging or stopped peer never fails traffic over
+ * to that peer. The body's `status` is `ok` only when replication from the peer is within the
+ * RPO target too: what failing back waits for (the client and the runbook read it). Two AWS calls in parallel, each under the call deadline,
  * so it answers within one deadline even when a dependency hangs:
  *
  *   - GetItem of the peer's heartbeat: the table is reachable and readable (which needs the
@@ -57,11 +62,12 @@ export function createHealth({ aws, settings, now = Date.now, log = console.log 
     if (beat.status === 'rejected') failed('table', beat.reason);
     if (key.status === 'rejected') failed('key', key.reason);
     else if (checks.key === 'failed') line('error', 'key check failed', { keyState });
-    const healthy = checks.table === 'ok' && checks.key === 'ok' && ['ok', 'n/a'].includes(checks.replication);
+    const serving = checks.table === 'ok' && checks.key === 'ok';
+    const healthy = serving && ['ok', 'n/a'].includes(checks.replication);
     const report: HealthReport = { status: healthy ? 'ok' : 'degraded', checks, replicationLagSeconds: lag ?? null };
     // Only a degraded answer is logged: Route53's checkers call this several times a minute.
     if (!healthy) line('warn', 'degraded', report);
-    return { statusCode: healthy ? 200 : 503, headers: { ...HEADERS }, body: JSON.stringify(report) };
+    return { statusCode: serving ? 200 : 503, headers: { ...HEADERS }, body: JSON.stringify(report) };
   };
 }
 

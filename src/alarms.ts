@@ -114,7 +114,10 @@ function replicationLatency(rpoTargetSeconds: number): AlarmSpec {
     description: `Table replication into the other region lags by more than the ${rpoTargetSeconds} s RPO target, or reports nothing`,
     namespace: 'AWS/DynamoDB',
     metrics: [{ id: 'latency', metricName: 'ReplicationLatency', stat: 'Maximum' }],
-    ...perMinute,
+    // A minute can hold no beat (see the heartbeat alarm), so 2 of 3 minutes must breach.
+    period: 60,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
     threshold: rpoTargetSeconds * 1000,
     comparisonOperator: 'GreaterThanThreshold',
     treatMissingData: 'breaching',

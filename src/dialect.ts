@@ -94,3 +94,9 @@ export function denyInsecureTransport<T>(d: Dialect<T>, bucketArn: string | T): 
 export function standardTags<T>(config: TapConfig, environment: string | T, managedBy: string): Record<string, string | T> {
   return { ...config.extraTags, Project: PROJECT, Environment: environment, ManagedBy: managedBy };
 }
+
+/** Active tracing: Lambda refuses to create a traced function whose role cannot write traces.
+ *  X-Ray has no resource-level permissions; these two write-only actions are all it needs. */
+export function xrayTracing<T>(): PolicyStatement<T> {
+  return { Sid: 'XRayTracing', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' };
+}

@@ -4,7 +4,7 @@ import { HEARTBEAT } from '../heartbeat-contract';
 import { names } from '../naming';
 import { cfnNames, lambdaCode, retained, tags } from './common';
 import { cfnDialect, Fragment, fnIf, getAtt, ref, sub } from './intrinsics';
-import { HEARTBEAT_SCHEDULE } from '../regional/spec';
+import { HEARTBEAT_SCHEDULE, HEALTH_ROUTE_THROTTLE } from '../regional/spec';
 import { codeSigningArn, TierContext } from './tier-context';
 
 type RegionalFunction = keyof typeof REGIONAL_FUNCTIONS;
@@ -113,6 +113,12 @@ export function apiFragment(ctx: TierContext): Fragment {
           ThrottlingRateLimit: config.apiThrottle.rateLimit,
           ThrottlingBurstLimit: config.apiThrottle.burstLimit,
           DetailedMetricsEnabled: true,
+        },
+        RouteSettings: {
+          [HEALTH_ROUTE_THROTTLE.routeKey]: {
+            ThrottlingRateLimit: HEALTH_ROUTE_THROTTLE.rateLimit,
+            ThrottlingBurstLimit: HEALTH_ROUTE_THROTTLE.burstLimit,
+          },
         },
         AccessLogSettings: { DestinationArn: getAtt(ids.apiLogGroup, 'Arn'), Format: apiAccessLogFormat() },
       },

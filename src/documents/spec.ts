@@ -36,18 +36,28 @@ export function documentReplicationPolicy<T>(d: Dialect<T>, e: Env<T>, r: Replic
         Resource: d.join(r.destinationBucketArn, '/*'),
       },
       {
+        // Both buckets use S3 Bucket Keys, so the encryption context is the bucket's ARN.
         Sid: 'DecryptInSourceRegion',
         Effect: 'Allow',
         Action: ['kms:Decrypt'],
         Resource: r.sourceKeyArn,
-        Condition: { StringEquals: { 'kms:ViaService': d.join('s3.', e.region, '.amazonaws.com') } },
+        Condition: {
+          StringEquals: { 'kms:ViaService': d.join('s3.', e.region, '.amazonaws.com'), 'kms:EncryptionContext:aws:s3:arn': r.sourceBucketArn },
+        },
       },
       {
+        // Decrypt too: with Bucket Keys, S3 checks the replica's key with a Decrypt call (S3 guide,
+        // "Amazon S3 Bucket Keys and replication").
         Sid: 'EncryptInDestinationRegion',
         Effect: 'Allow',
-        Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: r.destinationKeyArn,
-        Condition: { StringEquals: { 'kms:ViaService': d.join('s3.', e.secondaryRegion, '.amazonaws.com') } },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': d.join('s3.', e.secondaryRegion, '.amazonaws.com'),
+            'kms:EncryptionContext:aws:s3:arn': r.destinationBucketArn,
+          },
+        },
       },
     ],
   };

@@ -40,7 +40,7 @@ export class FisDrill extends Construct {
         }),
       ),
     });
-    const policy = new IamRolePolicy(this, 'policy', { name: 'fis-drill', role: role.id, policy: policyJson(fisDrillPolicy(props.replicaArn)) });
+    const policy = new IamRolePolicy(this, 'policy', { name: 'fis-drill', role: role.id, policy: policyJson(fisDrillPolicy(tfDialect, props.replicaArn)) });
     this.template = new FisExperimentTemplate(this, 'template', {
       provider,
       description: FIS_DRILL.description,

@@ -1,5 +1,5 @@
 /** The optional failover features' spec: Route 53 health-check timing and the FIS drill. */
-import { PolicyDocument } from '../dialect';
+import { Dialect, PolicyDocument } from '../dialect';
 
 /**
  * Route 53 failover between the regional APIs. Worst case, a dead primary is noticed after
@@ -26,7 +26,7 @@ export const FIS_DRILL = {
 } as const;
 
 /** FIS's role for the drill: the pause action's documented permissions, on this table only. */
-export function fisDrillPolicy<T>(tableArn: string | T): PolicyDocument<T> {
+export function fisDrillPolicy<T>(d: Dialect<T>, tableArn: string | T): PolicyDocument<T> {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -34,7 +34,8 @@ export function fisDrillPolicy<T>(tableArn: string | T): PolicyDocument<T> {
         Sid: 'PauseReplicationOfThisTable',
         Effect: 'Allow',
         Action: ['dynamodb:DescribeTable', 'dynamodb:GetResourcePolicy', 'dynamodb:PutResourcePolicy', 'dynamodb:DeleteResourcePolicy'],
-        Resource: tableArn,
+        // The stream too: AWS's own policy for this action covers table/<name>/stream/*.
+        Resource: [tableArn, d.join(tableArn, '/stream/*')],
       },
     ],
   };

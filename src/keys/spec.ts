@@ -55,15 +55,17 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
         },
       },
       {
-        Sid: 'CloudTrailDescribesKey',
+        // Decrypt: the trail bucket uses an S3 Bucket Key, and CloudTrail's documentation requires
+        // kms:Decrypt to create or update a trail then.
+        Sid: 'CloudTrailDescribesKeyAndChecksBucketKey',
         Effect: 'Allow',
         Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: ['kms:DescribeKey'],
+        Action: ['kms:DescribeKey', 'kms:Decrypt'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceArn': trail } },
       },
       {
-        Sid: 'CloudWatchLogsForProcessorLogGroup',
+        Sid: 'CloudWatchLogsForRegionLogGroups',
         Effect: 'Allow',
         Principal: { Service: d.join('logs.', e.region, '.amazonaws.com') },
         Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],

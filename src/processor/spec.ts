@@ -1,6 +1,6 @@
 /** The transaction processor's spec: function settings, its environment, its least-privilege policy. */
 import { DEFAULT_CALL_TIMEOUT_MS, DOCUMENT_PREFIX, MAX_AWS_CALLS, PROCESSOR_ENV } from '../contract';
-import { Dialect, Env, ownLogGroup, PolicyDocument } from '../dialect';
+import { Dialect, Env, ownLogGroup, PolicyDocument, xrayTracing } from '../dialect';
 import { HANDLERS } from '../heartbeat-contract';
 import { names, NameParts } from '../naming';
 
@@ -89,13 +89,7 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
       },
       { Sid: 'Alerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: r.topicArn },
       ownLogGroup(d, e, names.processorLogGroup(p)),
-      {
-        // X-Ray has no resource-level permissions; these two write-only actions are all tracing needs.
-        Sid: 'XRayTracing',
-        Effect: 'Allow',
-        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-        Resource: '*',
-      },
+      xrayTracing(),
     ],
   };
 }

@@ -7,7 +7,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { API, apiAccessLogFormat } from './spec';
+import { API, apiAccessLogFormat, HEALTH_ROUTE_THROTTLE } from './spec';
 import { names, NameParts } from '../naming';
 import { pinAddress, retainLifecycle } from '../tf-support';
 
@@ -89,6 +89,13 @@ export class RegionalApi extends Construct {
         throttlingBurstLimit: props.throttle.burstLimit,
         detailedMetricsEnabled: true,
       },
+      routeSettings: [
+        {
+          routeKey: HEALTH_ROUTE_THROTTLE.routeKey,
+          throttlingRateLimit: HEALTH_ROUTE_THROTTLE.rateLimit,
+          throttlingBurstLimit: HEALTH_ROUTE_THROTTLE.burstLimit,
+        },
+      ],
       accessLogSettings: { destinationArn: logs.arn, format: apiAccessLogFormat() },
     });
   }

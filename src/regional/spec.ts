@@ -1,5 +1,5 @@
 /** The regional tier's entry point: the heartbeat and /health functions, and the HTTP API. */
-import { Dialect, Env, ownLogGroup, PolicyDocument, PolicyStatement } from '../dialect';
+import { Dialect, Env, ownLogGroup, PolicyDocument, PolicyStatement, xrayTracing } from '../dialect';
 import { HANDLERS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../heartbeat-contract';
 import { names, NameParts } from '../naming';
 
@@ -48,11 +48,16 @@ export const API = {
   ],
 } as const;
 
+/** GET /health's own limits, well above Route 53's checkers (a few requests a second) and far
+ *  below the stage's: a flood of the open route cannot take the processor's share. */
+export const HEALTH_ROUTE_THROTTLE = { routeKey: 'GET /health', rateLimit: 10, burstLimit: 20 } as const;
+
 /** One JSON line per request: who, what, when and how it ended; no bodies. */
 export function apiAccessLogFormat(): string {
   return JSON.stringify({
     requestId: '$context.requestId',
     ip: '$context.identity.sourceIp',
+    tlsVersion: '$context.tlsVersion',
     caller: '$context.identity.caller',
     userArn: '$context.identity.userArn',
     requestTime: '$context.requestTime',
@@ -103,6 +108,7 @@ export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Re
         Condition: { StringEquals: { 'cloudwatch:namespace': HEARTBEAT.namespace } },
       },
       ownLogGroup(d, e, names.functionLogGroup(names.heartbeatFunction(p))),
+      xrayTracing(),
     ],
   };
 }
@@ -117,6 +123,7 @@ export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Regio
       { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
       { Sid: 'RegionKeyState', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: r.keyArn },
       ownLogGroup(d, e, names.functionLogGroup(names.healthFunction(p))),
+      xrayTracing(),
     ],
   };
 }
