@@ -270,6 +270,11 @@ describe('DNS failover, only with HOSTED_ZONE_ID and DOMAIN_NAME', () => {
       expect(resourcesOf(json, 'aws_apigatewayv2_api_mapping')).toHaveLength(2);
     });
 
+    it('outputs the health check id, which dr:check reads the deployed check by', () => {
+      expect(json.output.DnsHealthCheckId.value).toMatch(/^\$\{aws_route53_health_check\.[\w-]+\.id\}$/);
+      expect(synthStack().json.output.DnsHealthCheckId).toBeUndefined();
+    });
+
     it("health-checks the primary's /health over HTTPS on its own API host", () => {
       const [check] = resourcesOf(json, 'aws_route53_health_check');
       expect(check).toMatchObject({ type: 'HTTPS', port: 443, resource_path: '/health', request_interval: 10, failure_threshold: 3 });

@@ -31,3 +31,8 @@ export const standbyOutputs = [
 ] as const;
 
 export type StandbyOutputId = (typeof standbyOutputs)[number]['id'];
+
+/** Only with DNS failover: what `npm run dr:check` reads the deployed health check by. */
+export const dnsFailoverOutputs = [
+  { id: 'DnsHealthCheckId', description: "Id of the Route 53 health check on the primary region's /health (DNS failover only)" },
+] as const;

@@ -7,7 +7,7 @@ import { TapConfig } from './config';
 import { CrossRegionRole } from './access/cross-region-role';
 import { DocumentReplication } from './documents/document-replication';
 import { Env, standardTags } from './dialect';
-import { OutputId, outputs, StandbyOutputId, standbyOutputs } from './outputs';
+import { dnsFailoverOutputs, OutputId, outputs, StandbyOutputId, standbyOutputs } from './outputs';
 import { tableArnIn } from './table/spec';
 import { names, NameParts } from './naming';
 import { configureStateBackend } from './state-backend';
@@ -178,11 +178,13 @@ export class TapStack extends TerraformStack {
   private failoverOptions(c: Context, primary: RegionalTier, standby: RegionalTier): void {
     const { config } = c;
     if (config.dnsFailover) {
-      new DnsFailover(this, 'dns-failover', {
+      const dns = new DnsFailover(this, 'dns-failover', {
         ...config.dnsFailover,
         primary: { api: primary.api },
         standby: { api: standby.api, provider: c.secondary },
       });
+      const [o] = dnsFailoverOutputs;
+      new TerraformOutput(this, o.id, { value: dns.healthCheck.id, description: o.description });
     }
     if (config.fisDrill) {
       new FisDrill(this, 'fis-drill', {
