@@ -45,13 +45,13 @@ describeWithTerraform('e2e: apply, check, re-plan and destroy on the emulated tw
     );
     // eslint-disable-next-line no-console
     console.log(`e2e wall times:\n${lines.join('\n')}`);
-  }, 900_000);
+  }, 1_200_000);
 
   describe.each(configs)('%s: %s', (id) => {
     it.each(STAGES)('%s', async (stage) => {
       const result = await results.get(id)!;
       const error = result.errors[stage];
       if (error) throw error;
-    }, 900_000);
+    }, 1_200_000);
   });
 });

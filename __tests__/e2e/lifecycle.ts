@@ -1,4 +1,4 @@
-import { execFile } from 'child_process';
+import { execFile, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -29,8 +29,9 @@ export interface LifecycleResult {
 
 // The provider itself waits 55 s on each S3 lifecycle configuration, and 90 s after setting deletion
 // protection on a table replica (RETAIN_ON_DELETE=true, on create and again in the teardown).
-export const TIMEOUTS = { init: 60_000, apply: 240_000, plan: 90_000, destroy: 120_000, teardown: 300_000 };
-const STAGE_TIMEOUT_MS = 420_000;
+// Measured on 2 cores with the whole npm test running: apply up to ~260 s (RETAIN_ON_DELETE=true).
+export const TIMEOUTS = { init: 60_000, apply: 360_000, plan: 120_000, destroy: 180_000, teardown: 420_000 };
+const STAGE_TIMEOUT_MS = 600_000;
 
 const INVOKE = path.join(__dirname, 'invoke.js');
 const PROJECT = path.join(__dirname, '..', '..');
@@ -243,20 +244,29 @@ function teardownRetained(run: StackRun, mirror: string): Promise<void> {
     const rc = path.join(rcDir, 'terraform.rc');
     fs.writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/*/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n`);
     const log = path.join(run.dir, 'tf-teardown.log');
-    execFile(
-      'bash',
-      [path.join(PROJECT, 'scripts', 'teardown-retained.sh'), run.dir, '-lock=false', '-no-color'],
-      {
-        env: { ...process.env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_LOG: 'DEBUG', TF_LOG_PATH: log },
-        timeout: TIMEOUTS.teardown,
-        killSignal: 'SIGKILL',
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve();
-        const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-40).join('\n') : '(no log)';
-        reject(new Error(`teardown-retained.sh failed: ${err.message}\n${stderr}\n${stdout.split('\n').slice(-20).join('\n')}\n--- provider log tail ---\n${tail}`));
-      },
-    );
+    const child = spawn('bash', [path.join(PROJECT, 'scripts', 'teardown-retained.sh'), run.dir, '-lock=false', '-no-color'], {
+      detached: true, // its own process group: the deadline kills terraform and the providers too
+      env: { ...process.env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_LOG: 'DEBUG', TF_LOG_PATH: log },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));
+    child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, TIMEOUTS.teardown);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0 && !timedOut) return resolve();
+      const tail = fs.existsSync(log)
+        ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => /^\d{4}-/.test(l) && !/semantic equality|Transformer|setting endpoint/.test(l)).slice(-30).map((l) => l.slice(0, 600)).join('\n')
+        : '(no log)';
+      reject(new Error(`teardown-retained.sh ${timedOut ? `did not finish within ${TIMEOUTS.teardown} ms` : `exited ${code}`}\n${out.split('\n').slice(-25).join('\n')}\n--- provider log tail ---\n${tail}`));
+    });
   });
 }
