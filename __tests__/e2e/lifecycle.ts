@@ -8,7 +8,7 @@ import { Emulator, startEmulator } from '../helpers/emulator';
 import { testBundle } from '../helpers/synth';
 import { regionClients, RegionClients } from './aws';
 import { checkDeployed, leftovers, pendingDeletionDays } from './checks';
-import { emulatorOverride, outputsOf, stackRun, StackRun, stateResources, synthConfiguration } from './terraform';
+import { DEAD_ENDPOINT, emulatorOverride, outputsOf, stackRun, StackRun, stateResources, synthConfiguration } from './terraform';
 
 /**
  * One configuration's whole life on the emulated two-region AWS: synth, init, apply, check each
@@ -246,7 +246,7 @@ function teardownRetained(run: StackRun, mirror: string): Promise<void> {
     const log = path.join(run.dir, 'tf-teardown.log');
     const child = spawn('bash', [path.join(PROJECT, 'scripts', 'teardown-retained.sh'), run.dir, '-lock=false', '-no-color'], {
       detached: true, // its own process group: the deadline kills terraform and the providers too
-      env: { ...process.env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_LOG: 'DEBUG', TF_LOG_PATH: log },
+      env: { ...process.env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_LOG: 'DEBUG', TF_LOG_PATH: log, AWS_ENDPOINT_URL: DEAD_ENDPOINT },
     });
     let out = '';
     child.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));
