@@ -18,7 +18,9 @@ const STATEFUL_TYPES = [
 
 /** Every stateful resource's address, as `terraform plan` prints it. */
 function statefulAddresses(json: TerraformJson): string[] {
-  return STATEFUL_TYPES.flatMap((type) => Object.keys(json.resource[type] ?? {}).map((name) => `${type}.${name}`)).sort();
+  return STATEFUL_TYPES.flatMap((type) =>
+    Object.keys(json.resource[type] ?? {}).map((name) => `${type}.${name}`),
+  ).sort();
 }
 
 const PRIMARY = [
@@ -68,8 +70,11 @@ describe('stateful resources keep their Terraform addresses', () => {
 
   it('covers every stateful resource type the stack declares (a new type must join the list)', () => {
     const json = synthStack().json;
-    const persistent = /^aws_(kms_(replica_)?key|dynamodb_table(_replica)?|s3_bucket|cloudwatch_log_group|efs_|rds_|db_|backup_vault|sqs_queue)/;
-    const declared = Object.keys(json.resource).filter((t) => persistent.test(t) && Object.keys(json.resource[t]).length > 0);
+    const persistent =
+      /^aws_(kms_(replica_)?key|dynamodb_table(_replica)?|s3_bucket|cloudwatch_log_group|efs_|rds_|db_|backup_vault|sqs_queue)/;
+    const declared = Object.keys(json.resource).filter(
+      (t) => persistent.test(t) && Object.keys(json.resource[t]).length > 0,
+    );
     // Bucket sub-resources (aws_s3_bucket_policy, ...) hold configuration, not data.
     expect(declared.filter((t) => !t.startsWith('aws_s3_bucket_')).sort()).toEqual([...STATEFUL_TYPES].sort());
   });

@@ -58,7 +58,15 @@ const STEPS: Array<[step: string, template: 'primary' | 'secondary', parameters:
 function lint(files: string[], ignore: string[] = []) {
   const r = spawnSync(
     'cfn-lint',
-    ['--format', 'json', '--include-checks', 'I', ...(ignore.length ? ['--ignore-checks', ...ignore] : []), '--', ...files],
+    [
+      '--format',
+      'json',
+      '--include-checks',
+      'I',
+      ...(ignore.length ? ['--ignore-checks', ...ignore] : []),
+      '--',
+      ...files,
+    ],
     { encoding: 'utf8', timeout: 120_000 },
   );
   expect(r.stderr).toBe('');
@@ -81,48 +89,64 @@ describe('cfn-lint', () => {
 
   it.each([
     ['defaults', {}],
-    ['retained, email, reserved concurrency, extra tags', {
-      RETAIN_ON_DELETE: 'true',
-      ALERT_EMAIL: 'oncall@example.com',
-      LAMBDA_RESERVED_CONCURRENCY: '10',
-      EXTRA_TAGS: '{"CostCenter":"payments"}',
-      SECONDARY_REGION: 'eu-west-1',
-    }],
-  ])('%s: every template, as emitted and as packaged, has zero errors, warnings and informational findings', (_name, env) => {
-    cfnLintVersion();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-'));
-    const [primary, secondary] = writeCloudFormationTemplates(loadConfig(env, {}), testBundle().code, dir);
-    expect([primary, secondary].map((f) => path.basename(f))).toEqual(['TapStack.json', 'TapStack-secondary.json']);
-    const asEmitted = lint([primary, secondary], Object.keys(IGNORED_RULES));
-    expect(asEmitted.findings).toEqual([]);
-    expect(asEmitted.status).toBe(0);
-    const asDeployed = lint([packaged(primary), packaged(secondary)]);
-    expect(asDeployed.findings).toEqual([]);
-    expect(asDeployed.status).toBe(0);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+    [
+      'retained, email, reserved concurrency, extra tags',
+      {
+        RETAIN_ON_DELETE: 'true',
+        ALERT_EMAIL: 'oncall@example.com',
+        LAMBDA_RESERVED_CONCURRENCY: '10',
+        EXTRA_TAGS: '{"CostCenter":"payments"}',
+        SECONDARY_REGION: 'eu-west-1',
+      },
+    ],
+  ])(
+    '%s: every template, as emitted and as packaged, has zero errors, warnings and informational findings',
+    (_name, env) => {
+      cfnLintVersion();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-'));
+      const [primary, secondary] = writeCloudFormationTemplates(loadConfig(env, {}), testBundle().code, dir);
+      expect([primary, secondary].map((f) => path.basename(f))).toEqual(['TapStack.json', 'TapStack-secondary.json']);
+      const asEmitted = lint([primary, secondary], Object.keys(IGNORED_RULES));
+      expect(asEmitted.findings).toEqual([]);
+      expect(asEmitted.status).toBe(0);
+      const asDeployed = lint([packaged(primary), packaged(secondary)]);
+      expect(asDeployed.findings).toEqual([]);
+      expect(asDeployed.status).toBe(0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    120_000,
+  );
 
   it.each([
     ['standby tier on (STANDBY_PROCESSOR=true)', {}],
-    ['standby tier off (STANDBY_PROCESSOR=false), code signing', {
-      STANDBY_PROCESSOR: 'false',
-      CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234',
-    }],
-  ])('%s: each step of the deploy order, as packaged with that step\'s parameters, has zero findings', (_name, env) => {
-    cfnLintVersion();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-steps-'));
-    const [primary, secondary] = writeCloudFormationTemplates(loadConfig(env, {}), testBundle().code, dir);
-    const files = STEPS.map(([step, template, parameters]) => packaged(template === 'primary' ? primary : secondary, parameters, step));
-    expect(files.map((f) => path.basename(f))).toEqual([
-      'TapStack-secondary.1-secondary.json',
-      'TapStack.2-primary.json',
-      'TapStack-secondary.3-secondary-update.json',
-    ]);
-    const steps = lint(files);
-    expect(steps.findings).toEqual([]);
-    expect(steps.status).toBe(0);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+    [
+      'standby tier off (STANDBY_PROCESSOR=false), code signing',
+      {
+        STANDBY_PROCESSOR: 'false',
+        CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234',
+      },
+    ],
+  ])(
+    "%s: each step of the deploy order, as packaged with that step's parameters, has zero findings",
+    (_name, env) => {
+      cfnLintVersion();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-steps-'));
+      const [primary, secondary] = writeCloudFormationTemplates(loadConfig(env, {}), testBundle().code, dir);
+      const files = STEPS.map(([step, template, parameters]) =>
+        packaged(template === 'primary' ? primary : secondary, parameters, step),
+      );
+      expect(files.map((f) => path.basename(f))).toEqual([
+        'TapStack-secondary.1-secondary.json',
+        'TapStack.2-primary.json',
+        'TapStack-secondary.3-secondary-update.json',
+      ]);
+      const steps = lint(files);
+      expect(steps.findings).toEqual([]);
+      expect(steps.status).toBe(0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    120_000,
+  );
 
   it('would catch a broken template (the check can fail)', () => {
     cfnLintVersion();

@@ -23,7 +23,9 @@ describe('npm run synth (node --require tsx/cjs main.ts)', () => {
     const r = runMain({ ENVIRONMENT_SUFFIX: 'Bad_Suffix', SECONDARY_REGION: 'us-east-1' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('ENVIRONMENT_SUFFIX="Bad_Suffix" is invalid: expected 1-20 lowercase letters');
-    expect(r.stderr).toContain('PRIMARY_REGION is unset and defaults to "us-east-1", the region SECONDARY_REGION names');
+    expect(r.stderr).toContain(
+      'PRIMARY_REGION is unset and defaults to "us-east-1", the region SECONDARY_REGION names',
+    );
     expect(r.stderr).toContain('Nothing was written.');
     expect(fs.existsSync(r.outdir)).toBe(false);
   });
@@ -53,7 +55,11 @@ describe('npm run synth (node --require tsx/cjs main.ts)', () => {
       ['--only', 'cloudformation'],
     );
     expect(r.status).toBe(0);
-    expect(fs.readdirSync(path.join(r.outdir, 'cloudformation')).sort()).toEqual(['TapStack-secondary.json', 'TapStack.json', 'lambda']);
+    expect(fs.readdirSync(path.join(r.outdir, 'cloudformation')).sort()).toEqual([
+      'TapStack-secondary.json',
+      'TapStack.json',
+      'lambda',
+    ]);
     expect(fs.existsSync(path.join(r.outdir, 'stacks'))).toBe(false);
     const loaded = fs.readFileSync(modulesFile, 'utf8').split('\n');
     expect(loaded.some((m) => m.endsWith(path.join('src', 'cloudformation.ts')))).toBe(true);
@@ -69,9 +75,14 @@ describe('npm run synth (node --require tsx/cjs main.ts)', () => {
       TAP_LOADED_MODULES_FILE: modulesFile,
     });
     expect(r.status).toBe(0);
-    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages as Record<string, { dev?: boolean }>;
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages as Record<
+      string,
+      { dev?: boolean }
+    >;
     const packages = new Set(
-      fs.readFileSync(modulesFile, 'utf8').split('\n')
+      fs
+        .readFileSync(modulesFile, 'utf8')
+        .split('\n')
         .map((m) => /(node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)/.exec(path.relative(ROOT, m))?.[1])
         .filter((p): p is string => !!p && !p.startsWith('..')),
     );

@@ -16,7 +16,12 @@ import { testBundle } from './helpers/synth';
 const props = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
 const KEY_ARN = { 'Fn::GetAtt': ['TransactionKMSKey', 'Arn'] };
 /** What the primary tier adds once the standby tier exists: replication into it, and the alarms on its peer. */
-const STANDBY_DEPENDENT = ['DocumentReplicationRole', 'HeartbeatStalenessAlarm', 'DocumentReplicationFailedAlarm', 'DocumentReplicationLatencyAlarm'];
+const STANDBY_DEPENDENT = [
+  'DocumentReplicationRole',
+  'HeartbeatStalenessAlarm',
+  'DocumentReplicationFailedAlarm',
+  'DocumentReplicationLatencyAlarm',
+];
 
 describe('TapStack.json (primary region)', () => {
   const { primary } = templatesFor();
@@ -50,8 +55,11 @@ describe('TapStack.json (primary region)', () => {
   describe('replication into the standby tier (once TapStack-secondary.json has deployed it)', () => {
     it('takes the standby bucket as a parameter, empty by default, and replicates only when it is given', () => {
       expect(primary.Parameters.SecondaryS3BucketName).toMatchObject({ Type: 'String', Default: '' });
-      expect(primary.Conditions!.ReplicatesToStandby).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SecondaryS3BucketName' }, ''] }] });
-      const [condition, configuration, otherwise] = props(primary, 'TransactionDocumentsBucket').ReplicationConfiguration['Fn::If'];
+      expect(primary.Conditions!.ReplicatesToStandby).toEqual({
+        'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'SecondaryS3BucketName' }, ''] }],
+      });
+      const [condition, configuration, otherwise] = props(primary, 'TransactionDocumentsBucket')
+        .ReplicationConfiguration['Fn::If'];
       expect([condition, otherwise]).toEqual(['ReplicatesToStandby', { Ref: 'AWS::NoValue' }]);
       expect(configuration.Role).toEqual({ 'Fn::GetAtt': ['DocumentReplicationRole', 'Arn'] });
       expect(configuration.Rules).toEqual([
@@ -79,7 +87,11 @@ describe('TapStack.json (primary region)', () => {
       expect(role.RoleName).toEqual({ 'Fn::Sub': 'tap-dr-docs-replication-${EnvironmentSuffix}' });
       expect(role.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
         StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-        ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::tap-docs-${EnvironmentSuffix}-${AWS::AccountId}-${AWS::Region}' } },
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Sub': 'arn:${AWS::Partition}:s3:::tap-docs-${EnvironmentSuffix}-${AWS::AccountId}-${AWS::Region}',
+          },
+        },
       });
       expect(JSON.stringify(role)).not.toContain('TransactionDocumentsBucket');
     });
@@ -115,11 +127,16 @@ describe('TapStack.json (primary region)', () => {
 
     it('trusts no one by default and requires the secondary key ARN', () => {
       expect(primary.Parameters.CrossRegionExternalId).toBeUndefined();
-      expect(primary.Parameters.CrossRegionTrustedPrincipals).toMatchObject({ Type: 'CommaDelimitedList', Default: '' });
+      expect(primary.Parameters.CrossRegionTrustedPrincipals).toMatchObject({
+        Type: 'CommaDelimitedList',
+        Default: '',
+      });
       expect(primary.Parameters.SecondaryKMSKeyArn.Default).toBeUndefined();
-      expect(new RegExp(primary.Parameters.SecondaryKMSKeyArn.AllowedPattern as string).test(
-        'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      )).toBe(true);
+      expect(
+        new RegExp(primary.Parameters.SecondaryKMSKeyArn.AllowedPattern as string).test(
+          'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        ),
+      ).toBe(true);
     });
 
     it('refuses a secondary region equal to the deployment region', () => {
@@ -161,7 +178,8 @@ describe('TapStack.json (primary region)', () => {
 
     it('has PITR on every replica, streams for replication and the account/time GSI', () => {
       expect(t.Replicas).toHaveLength(2);
-      for (const r of t.Replicas) expect(r.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      for (const r of t.Replicas)
+        expect(r.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(t.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
       expect(t.BillingMode).toBe('PAY_PER_REQUEST');
       expect(t.GlobalSecondaryIndexes[0]).toMatchObject({ IndexName: 'account-created-index' });
@@ -202,14 +220,20 @@ describe('TapStack.json (primary region)', () => {
       expect(fn.Code).toBe(PACKAGED_CODE_DIR);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-code-'));
       const written = writeCloudFormationTemplates(loadConfig({}, {}), testBundle().code, dir);
-      expect(written.map((f) => path.relative(dir, f))).toEqual(['TapStack.json', 'TapStack-secondary.json', 'lambda/index.js']);
+      expect(written.map((f) => path.relative(dir, f))).toEqual([
+        'TapStack.json',
+        'TapStack-secondary.json',
+        'lambda/index.js',
+      ]);
       expect(fs.readFileSync(path.join(dir, 'lambda', 'index.js'), 'utf8')).toBe(testBundle().code);
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it('inlines a bundle that fits Code.ZipFile, and writes no code directory then', () => {
       const small = 'exports.handler=async()=>({statusCode:200})';
-      expect(buildPrimaryTemplate(loadConfig({}, {}), small).Resources.TransactionProcessorFunction.Properties.Code).toEqual({
+      expect(
+        buildPrimaryTemplate(loadConfig({}, {}), small).Resources.TransactionProcessorFunction.Properties.Code,
+      ).toEqual({
         ZipFile: small,
       });
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-cfn-inline-'));
@@ -259,7 +283,9 @@ describe('TapStack.json (primary region)', () => {
       },
     ]);
     const arns = 'arn:aws:iam::111122223333:role/a,arn:aws:iam::111122223333:role/b';
-    expect(templatesFor({ CROSS_REGION_TRUSTED_PRINCIPALS: arns }).primary.Parameters.CrossRegionTrustedPrincipals.Default).toBe(arns);
+    expect(
+      templatesFor({ CROSS_REGION_TRUSTED_PRINCIPALS: arns }).primary.Parameters.CrossRegionTrustedPrincipals.Default,
+    ).toBe(arns);
   });
 
   it('records document access with a CloudTrail trail under our key, after its bucket policy allows it', () => {
@@ -289,7 +315,9 @@ describe('TapStack.json (primary region)', () => {
       AllowedPublishers: { SigningProfileVersionArns: [arn] },
       CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
     });
-    expect(props(signed, 'TransactionProcessorFunction').CodeSigningConfigArn).toEqual({ Ref: 'ProcessorCodeSigningConfig' });
+    expect(props(signed, 'TransactionProcessorFunction').CodeSigningConfigArn).toEqual({
+      Ref: 'ProcessorCodeSigningConfig',
+    });
   });
 
   it('alarms notify the topic on ALARM and OK with explicit missing-data handling', () => {
@@ -312,11 +340,11 @@ describe('TapStack.json (primary region)', () => {
 
   it("exports the seed's 13 outputs (and three more) under names that carry the suffix", () => {
     for (const id of SEED_OUTPUTS) expect(primary.Outputs[id]).toBeDefined();
-    expect(Object.keys(primary.Outputs).filter((id) => !SEED_OUTPUTS.includes(id)).sort()).toEqual([
-      'PrimaryApiEndpoint',
-      'ReplicationLatencyAlarmName',
-      'SecondaryKMSKeyArn',
-    ]);
+    expect(
+      Object.keys(primary.Outputs)
+        .filter((id) => !SEED_OUTPUTS.includes(id))
+        .sort(),
+    ).toEqual(['PrimaryApiEndpoint', 'ReplicationLatencyAlarmName', 'SecondaryKMSKeyArn']);
     for (const [id, o] of Object.entries(primary.Outputs)) {
       expect(o.Description.length).toBeGreaterThan(15);
       expect(o.Export.Name).toEqual({ 'Fn::Sub': `tap-dr-\${EnvironmentSuffix}-${id}` });
@@ -336,12 +364,18 @@ describe('TapStack.json (primary region)', () => {
   });
 
   describe('removal policy', () => {
-    const stateful = ['TransactionKMSKey', 'TransactionDynamoDBTable', 'TransactionDocumentsBucket', 'TransactionProcessorLogGroup'];
+    const stateful = [
+      'TransactionKMSKey',
+      'TransactionDynamoDBTable',
+      'TransactionDocumentsBucket',
+      'TransactionProcessorLogGroup',
+    ];
 
     it('deletes by default so test stacks tear down (no Retain anywhere)', () => {
       expect(JSON.stringify(primary)).not.toContain('Retain');
       for (const id of stateful) expect(primary.Resources[id].DeletionPolicy).toBe('Delete');
-      for (const r of props(primary, 'TransactionDynamoDBTable').Replicas) expect(r.DeletionProtectionEnabled).toBe(false);
+      for (const r of props(primary, 'TransactionDynamoDBTable').Replicas)
+        expect(r.DeletionProtectionEnabled).toBe(false);
     });
 
     it('retains stateful resources and protects the table with RETAIN_ON_DELETE=true', () => {
@@ -363,7 +397,12 @@ describe('TapStack.json (primary region)', () => {
 
 describe('TapStack-secondary.json (secondary-region key and standby tier)', () => {
   const { primary, secondary } = templatesFor();
-  const OUTSIDE_THE_TIER = ['TransactionKMSKey', 'TransactionKMSAlias', 'TransactionDynamoDBTable', 'CrossRegionAssumeRole'];
+  const OUTSIDE_THE_TIER = [
+    'TransactionKMSKey',
+    'TransactionKMSAlias',
+    'TransactionDynamoDBTable',
+    'CrossRegionAssumeRole',
+  ];
   const primaryTier = Object.keys(primary.Resources).filter((id) => !OUTSIDE_THE_TIER.includes(id));
   const STANDBY_KEY = { 'Fn::GetAtt': ['SecondaryKMSKey', 'Arn'] };
 
@@ -381,20 +420,35 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
 
   it("renders the primary's regional tier, resource for resource, under Standby-prefixed logical ids", () => {
     expect(primaryTier.length).toBeGreaterThan(30);
-    expect(Object.keys(secondary.Resources).sort()).toEqual(['SecondaryKMSAlias', 'SecondaryKMSKey', ...primaryTier.map((id) => `Standby${id}`)].sort());
-    for (const id of primaryTier) expect([id, secondary.Resources[`Standby${id}`].Type]).toEqual([id, primary.Resources[id].Type]);
+    expect(Object.keys(secondary.Resources).sort()).toEqual(
+      ['SecondaryKMSAlias', 'SecondaryKMSKey', ...primaryTier.map((id) => `Standby${id}`)].sort(),
+    );
+    for (const id of primaryTier)
+      expect([id, secondary.Resources[`Standby${id}`].Type]).toEqual([id, primary.Resources[id].Type]);
   });
 
   it('puts the whole tier under the StandbyTier switch, on by default exactly when STANDBY_PROCESSOR is', () => {
-    expect(secondary.Parameters.StandbyTier).toMatchObject({ Type: 'String', Default: 'true', AllowedValues: ['true', 'false'] });
+    expect(secondary.Parameters.StandbyTier).toMatchObject({
+      Type: 'String',
+      Default: 'true',
+      AllowedValues: ['true', 'false'],
+    });
     expect(templatesFor({ STANDBY_PROCESSOR: 'false' }).secondary.Parameters.StandbyTier.Default).toBe('false');
     expect(secondary.Conditions!.StandbyTierEnabled).toEqual({ 'Fn::Equals': [{ Ref: 'StandbyTier' }, 'true'] });
     const standbyDependent = STANDBY_DEPENDENT.map((id) => `Standby${id}`).sort();
     expect(resourcesUnder(secondary, 'FailsBackToPrimary')).toEqual(standbyDependent);
     expect(resourcesUnder(secondary, 'StandbyTierEnabled')).toEqual(
-      primaryTier.map((id) => `Standby${id}`).filter((id) => !standbyDependent.includes(id)).sort(),
+      primaryTier
+        .map((id) => `Standby${id}`)
+        .filter((id) => !standbyDependent.includes(id))
+        .sort(),
     );
-    for (const id of ['StandbyLambdaFunctionArn', 'StandbyApiEndpoint', 'SecondaryS3BucketName', 'SecondarySNSTopicArn']) {
+    for (const id of [
+      'StandbyLambdaFunctionArn',
+      'StandbyApiEndpoint',
+      'SecondaryS3BucketName',
+      'SecondarySNSTopicArn',
+    ]) {
       expect([id, secondary.Outputs[id].Condition]).toEqual([id, 'StandbyTierEnabled']);
     }
     expect(secondary.Outputs.SecondaryKMSKeyArn.Condition).toBeUndefined();
@@ -403,14 +457,18 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
   it('replicates documents back into the primary bucket (failback), re-encrypted with the primary key, once both primary outputs are given', () => {
     expect(secondary.Parameters.PrimaryKMSKeyArn).toMatchObject({ Default: '' });
     expect(secondary.Parameters.PrimaryS3BucketName).toMatchObject({ Default: '' });
-    expect(secondary.Conditions!.FailsBackToPrimary).toEqual({ 'Fn::And': [{ Condition: 'StandbyTierEnabled' }, { Condition: 'HasPrimaryOutputs' }] });
+    expect(secondary.Conditions!.FailsBackToPrimary).toEqual({
+      'Fn::And': [{ Condition: 'StandbyTierEnabled' }, { Condition: 'HasPrimaryOutputs' }],
+    });
     expect(secondary.Conditions!.HasPrimaryOutputs).toEqual({
       'Fn::And': [
         { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'PrimaryKMSKeyArn' }, ''] }] },
         { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'PrimaryS3BucketName' }, ''] }] },
       ],
     });
-    const [condition, configuration] = props(secondary, 'StandbyTransactionDocumentsBucket').ReplicationConfiguration['Fn::If'];
+    const [condition, configuration] = props(secondary, 'StandbyTransactionDocumentsBucket').ReplicationConfiguration[
+      'Fn::If'
+    ];
     expect(condition).toBe('FailsBackToPrimary');
     expect(configuration.Role).toEqual({ 'Fn::GetAtt': ['StandbyDocumentReplicationRole', 'Arn'] });
     expect(configuration.Rules[0]).toMatchObject({
@@ -420,17 +478,25 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
         EncryptionConfiguration: { ReplicaKmsKeyID: { Ref: 'PrimaryKMSKeyArn' } },
       },
     });
-    expect(props(secondary, 'StandbyDocumentReplicationRole').RoleName).toEqual({ 'Fn::Sub': 'tap-dr-docs-failback-${EnvironmentSuffix}' });
+    expect(props(secondary, 'StandbyDocumentReplicationRole').RoleName).toEqual({
+      'Fn::Sub': 'tap-dr-docs-failback-${EnvironmentSuffix}',
+    });
   });
 
   it('gives every IAM role a name of its own across both templates (IAM is global)', () => {
     const roleNames = [primary, secondary].flatMap((t) =>
-      Object.values(t.Resources).filter((r) => r.Type === 'AWS::IAM::Role').map((r) => JSON.stringify(r.Properties.RoleName)),
+      Object.values(t.Resources)
+        .filter((r) => r.Type === 'AWS::IAM::Role')
+        .map((r) => JSON.stringify(r.Properties.RoleName)),
     );
     expect(roleNames.length).toBe(9); // processor, heartbeat, health, replication in each region; the cross-region role
     expect(new Set(roleNames).size).toBe(roleNames.length);
-    expect(props(secondary, 'StandbyLambdaExecutionRole').RoleName).toEqual({ 'Fn::Sub': 'tap-dr-processor-${EnvironmentSuffix}-standby' });
-    expect(props(secondary, 'StandbyHeartbeatFunctionRole').RoleName).toEqual({ 'Fn::Sub': 'tap-dr-heartbeat-${EnvironmentSuffix}-standby' });
+    expect(props(secondary, 'StandbyLambdaExecutionRole').RoleName).toEqual({
+      'Fn::Sub': 'tap-dr-processor-${EnvironmentSuffix}-standby',
+    });
+    expect(props(secondary, 'StandbyHeartbeatFunctionRole').RoleName).toEqual({
+      'Fn::Sub': 'tap-dr-heartbeat-${EnvironmentSuffix}-standby',
+    });
   });
 
   it("uses the table's replica in its own region (created by the primary's global table) and its own region's key", () => {
@@ -443,11 +509,17 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
     });
     const policy = props(secondary, 'StandbyLambdaExecutionRole').Policies[0].PolicyDocument;
     expect(policy.Statement.find((st: any) => st.Sid === 'TransactionsTable').Resource).toEqual({
-      'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/transactions-${EnvironmentSuffix}',
+      'Fn::Sub':
+        'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/transactions-${EnvironmentSuffix}',
     });
     const keyed = Object.entries(secondary.Resources).flatMap(([id, r]) => {
       const p = r.Properties as Record<string, any>;
-      const key = p.KmsKeyArn ?? p.KmsKeyId ?? p.KmsMasterKeyId ?? p.KMSKeyId ?? p.BucketEncryption?.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID;
+      const key =
+        p.KmsKeyArn ??
+        p.KmsKeyId ??
+        p.KmsMasterKeyId ??
+        p.KMSKeyId ??
+        p.BucketEncryption?.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID;
       return key === undefined ? [] : [[id, key]];
     });
     expect(keyed.length).toBe(11); // 3 functions, 4 log groups (the API's included), topic, trail, documents and trail buckets
@@ -468,14 +540,19 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
       { Name: 'ReceivingRegion', Value: { Ref: 'AWS::Region' } },
     ]);
     expect(alarm.AlarmActions).toEqual([{ Ref: 'StandbyAlertSNSTopic' }]);
-    expect(props(secondary, 'StandbyReplicationLatencyAlarm').Dimensions[1]).toEqual({ Name: 'ReceivingRegion', Value: { Ref: 'PrimaryRegion' } });
+    expect(props(secondary, 'StandbyReplicationLatencyAlarm').Dimensions[1]).toEqual({
+      Name: 'ReceivingRegion',
+      Value: { Ref: 'PrimaryRegion' },
+    });
     expect(props(secondary, 'StandbyHeartbeatFunction').Environment.Variables.PEER_REGION).toEqual({
       'Fn::If': ['FailsBackToPrimary', { Ref: 'PrimaryRegion' }, ''],
     });
   });
 
   it('refuses a primary region equal to its own, and one of the primary outputs without the other', () => {
-    expect(JSON.stringify(secondary.Rules)).toContain('{"Fn::Not":[{"Fn::Equals":[{"Ref":"PrimaryRegion"},{"Ref":"AWS::Region"}]}]}');
+    expect(JSON.stringify(secondary.Rules)).toContain(
+      '{"Fn::Not":[{"Fn::Equals":[{"Ref":"PrimaryRegion"},{"Ref":"AWS::Region"}]}]}',
+    );
     expect(secondary.Parameters.PrimaryRegion.Default).toBe('us-east-1');
     const [both] = (secondary.Rules as any).PrimaryOutputsTogether.Assertions;
     const holds = (key: string, bucket: string): boolean => {
@@ -490,14 +567,25 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
       };
       return evaluate(both.Assert);
     };
-    expect([holds('', ''), holds('arn:k', 'bucket'), holds('arn:k', ''), holds('', 'bucket')]).toEqual([true, true, false, false]);
+    expect([holds('', ''), holds('arn:k', 'bucket'), holds('arn:k', ''), holds('', 'bucket')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
-  it('retains the standby tier\'s stateful resources with RETAIN_ON_DELETE=true, and deletes them by default', () => {
-    const stateful = ['StandbyTransactionDocumentsBucket', 'StandbyDocumentsTrailBucket', 'StandbyTransactionProcessorLogGroup', 'StandbyApiAccessLogGroup'];
+  it("retains the standby tier's stateful resources with RETAIN_ON_DELETE=true, and deletes them by default", () => {
+    const stateful = [
+      'StandbyTransactionDocumentsBucket',
+      'StandbyDocumentsTrailBucket',
+      'StandbyTransactionProcessorLogGroup',
+      'StandbyApiAccessLogGroup',
+    ];
     for (const id of stateful) expect(secondary.Resources[id].DeletionPolicy).toBe('Delete');
     const { secondary: s } = templatesFor({ RETAIN_ON_DELETE: 'true' });
-    for (const id of stateful) expect(s.Resources[id]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    for (const id of stateful)
+      expect(s.Resources[id]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 });
 
@@ -524,13 +612,19 @@ describe('both templates', () => {
   });
 
   it('are deterministic: the same configuration gives the same bytes', () => {
-    expect(JSON.stringify(templatesFor({ ALERT_EMAIL: 'oncall@example.com' }))).toBe(JSON.stringify(templatesFor({ ALERT_EMAIL: 'oncall@example.com' })));
+    expect(JSON.stringify(templatesFor({ ALERT_EMAIL: 'oncall@example.com' }))).toBe(
+      JSON.stringify(templatesFor({ ALERT_EMAIL: 'oncall@example.com' })),
+    );
   });
 
-  it('take each other\'s outputs under the output\'s own name, where the meaning is the same', () => {
+  it("take each other's outputs under the output's own name, where the meaning is the same", () => {
     const { primary, secondary } = templatesFor();
-    for (const id of ['SecondaryKMSKeyArn', 'SecondaryS3BucketName']) expect([id, primary.Parameters[id] !== undefined]).toEqual([id, secondary.Outputs[id] !== undefined]);
-    for (const [param, output] of [['PrimaryKMSKeyArn', 'KMSKeyArn'], ['PrimaryS3BucketName', 'S3BucketName']]) {
+    for (const id of ['SecondaryKMSKeyArn', 'SecondaryS3BucketName'])
+      expect([id, primary.Parameters[id] !== undefined]).toEqual([id, secondary.Outputs[id] !== undefined]);
+    for (const [param, output] of [
+      ['PrimaryKMSKeyArn', 'KMSKeyArn'],
+      ['PrimaryS3BucketName', 'S3BucketName'],
+    ]) {
       expect(secondary.Parameters[param].Description).toContain(`${output} output of TapStack.json`);
       expect(primary.Outputs[output]).toBeDefined();
     }

@@ -72,7 +72,8 @@ describe('accepted values', () => {
         RETAIN_ON_DELETE: 'TRUE',
         STANDBY_PROCESSOR: '0',
         LAMBDA_RESERVED_CONCURRENCY: '50',
-        CROSS_REGION_TRUSTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/failover, arn:aws-us-gov:iam::111122223333:role/ops/break-glass',
+        CROSS_REGION_TRUSTED_PRINCIPALS:
+          'arn:aws:iam::111122223333:role/failover, arn:aws-us-gov:iam::111122223333:role/ops/break-glass',
         CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/tap_dr/a1b2c3d4e5',
         LOG_RETENTION_DAYS: '731',
         NONCURRENT_VERSION_EXPIRATION_DAYS: '30',
@@ -87,7 +88,10 @@ describe('accepted values', () => {
       retainOnDelete: true,
       standbyProcessor: false,
       lambdaReservedConcurrency: 50,
-      crossRegionTrustedPrincipals: ['arn:aws:iam::111122223333:role/failover', 'arn:aws-us-gov:iam::111122223333:role/ops/break-glass'],
+      crossRegionTrustedPrincipals: [
+        'arn:aws:iam::111122223333:role/failover',
+        'arn:aws-us-gov:iam::111122223333:role/ops/break-glass',
+      ],
       codeSigningProfileVersionArn: 'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/tap_dr/a1b2c3d4e5',
       logRetentionDays: 731,
       noncurrentVersionExpirationDays: 30,
@@ -134,7 +138,11 @@ describe('rejected values name the setting, the value and the accepted form', ()
     ['CROSS_REGION_TRUSTED_PRINCIPALS', 'arn:aws:iam::111122223333:role/a,,', /comma-separated list/],
     ['CROSS_REGION_TRUSTED_PRINCIPALS', 'arn:aws:iam::111122223333:user/alice', /IAM role ARNs/],
     ['CROSS_REGION_TRUSTED_PRINCIPALS', '["arn:aws:iam::111122223333:role/a", 7]', /JSON array/],
-    ['CODE_SIGNING_PROFILE_VERSION_ARN', 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr', /signing profile version ARN/],
+    [
+      'CODE_SIGNING_PROFILE_VERSION_ARN',
+      'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr',
+      /signing profile version ARN/,
+    ],
     ['EXTRA_TAGS', '{"Project":"other"}', /no tag key tap-dr sets itself .*remove Project/],
     ['EXTRA_TAGS', '{"environment":"x","managedby":"y"}', /remove environment, managedby/],
     ['LOG_RETENTION_DAYS', '10', /retention periods: 1, 3, 5/],
@@ -183,9 +191,13 @@ describe('rejected values name the setting, the value and the accepted form', ()
   });
 
   it('names a bad context value by the context key the user wrote, not the environment variable', () => {
-    expect(() => loadConfig({}, { environmentSuffix: 'Nope' })).toThrow(/cdktf context "environmentSuffix"="Nope" is invalid/);
+    expect(() => loadConfig({}, { environmentSuffix: 'Nope' })).toThrow(
+      /cdktf context "environmentSuffix"="Nope" is invalid/,
+    );
     expect(() => loadConfig({}, { retainOnDelete: 'yes' })).toThrow(/cdktf context "retainOnDelete"="yes" is invalid/);
-    expect(() => loadConfig({ ENVIRONMENT_SUFFIX: 'Env_Bad' }, { environmentSuffix: 'ok' })).toThrow(/^(?![\s\S]*cdktf context)[\s\S]*ENVIRONMENT_SUFFIX="Env_Bad"/);
+    expect(() => loadConfig({ ENVIRONMENT_SUFFIX: 'Env_Bad' }, { environmentSuffix: 'ok' })).toThrow(
+      /^(?![\s\S]*cdktf context)[\s\S]*ENVIRONMENT_SUFFIX="Env_Bad"/,
+    );
   });
 });
 
@@ -213,7 +225,9 @@ describe('unknown and retired settings are refused, never ignored', () => {
   });
 
   it('lists every setting when nothing is close', () => {
-    expect(problemsForContext({ zzzzzzzzzzzzzzzz: 1 })[0]).toMatch(/expected one of environmentSuffix, primaryRegion, .*cloudHostname/);
+    expect(problemsForContext({ zzzzzzzzzzzzzzzz: 1 })[0]).toMatch(
+      /expected one of environmentSuffix, primaryRegion, .*cloudHostname/,
+    );
   });
 
   it('refuses inherited names as keys rather than reading them through the prototype', () => {
@@ -225,13 +239,25 @@ describe('unknown and retired settings are refused, never ignored', () => {
 
   it("accepts cdktf's own context keys", () => {
     expect(() =>
-      loadConfig({}, { cdktfRelativeModules: ['x'], cdktfStaticModuleAssetHash: 'h', excludeStackIdFromLogicalIds: true, allowSepCharsInLogicalIds: true }),
+      loadConfig(
+        {},
+        {
+          cdktfRelativeModules: ['x'],
+          cdktfStaticModuleAssetHash: 'h',
+          excludeStackIdFromLogicalIds: true,
+          allowSepCharsInLogicalIds: true,
+        },
+      ),
     ).not.toThrow();
   });
 
   it('says the external id is retired, as an environment variable or a context key', () => {
-    expect(problemsForContext({ crossRegionExternalId: 'x' })[0]).toMatch(/crossRegionExternalId" is no longer used: .*CROSS_REGION_TRUSTED_PRINCIPALS/);
-    expect(problemsFor({ CROSS_REGION_EXTERNAL_ID: 'secret' })[0]).toMatch(/^CROSS_REGION_EXTERNAL_ID is no longer used/);
+    expect(problemsForContext({ crossRegionExternalId: 'x' })[0]).toMatch(
+      /crossRegionExternalId" is no longer used: .*CROSS_REGION_TRUSTED_PRINCIPALS/,
+    );
+    expect(problemsFor({ CROSS_REGION_EXTERNAL_ID: 'secret' })[0]).toMatch(
+      /^CROSS_REGION_EXTERNAL_ID is no longer used/,
+    );
   });
 });
 
@@ -244,9 +270,12 @@ describe('context sources', () => {
 });
 
 describe('the README', () => {
-  it("documents every setting, with its environment variable and context key, in the configuration table", () => {
+  it('documents every setting, with its environment variable and context key, in the configuration table', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `(\w+)` \|/gm)].map(([, env, context]) => ({ env, context }));
+    const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `(\w+)` \|/gm)].map(([, env, context]) => ({
+      env,
+      context,
+    }));
     const byEnv = (a: { env: string }, b: { env: string }) => a.env.localeCompare(b.env);
     expect(rows.sort(byEnv)).toEqual(Object.values(SETTINGS).sort(byEnv));
   });

@@ -46,10 +46,13 @@ interface Run {
   readonly outdir: string;
 }
 
-function run(env: Record<string, string>, outputs: Record<string, Record<string, string>> = {
-  'tap-dr-ci-secondary': SECONDARY,
-  'tap-dr-ci': PRIMARY,
-}): Run {
+function run(
+  env: Record<string, string>,
+  outputs: Record<string, Record<string, string>> = {
+    'tap-dr-ci-secondary': SECONDARY,
+    'tap-dr-ci': PRIMARY,
+  },
+): Run {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-deploy-cfn-'));
   const bin = path.join(tmp, 'bin');
   fs.mkdirSync(bin);
@@ -77,16 +80,27 @@ function run(env: Record<string, string>, outputs: Record<string, Record<string,
       ...env,
     },
   });
-  const calls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
+  const calls = fs
+    .readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as string[]);
   return { status: r.status, stderr: r.stderr, calls, outdir };
 }
 
-const BUCKETS = { TAP_CFN_ARTIFACTS_PRIMARY: 'artifacts-eu-west-1', TAP_CFN_ARTIFACTS_SECONDARY: 'artifacts-eu-central-1' };
+const BUCKETS = {
+  TAP_CFN_ARTIFACTS_PRIMARY: 'artifacts-eu-west-1',
+  TAP_CFN_ARTIFACTS_SECONDARY: 'artifacts-eu-central-1',
+};
 const opt = (call: string[], name: string) => call[call.indexOf(name) + 1];
 const overrides = (call: string[]) => call.slice(call.indexOf('--parameter-overrides') + 1);
 /** A call in short: the subcommand, its region, and the stack or the template it works on. */
 const summary = (call: string[]) =>
-  [call[1], opt(call, '--region'), call.includes('--stack-name') ? opt(call, '--stack-name') : path.basename(opt(call, '--template-file'))].join(' ');
+  [
+    call[1],
+    opt(call, '--region'),
+    call.includes('--stack-name') ? opt(call, '--stack-name') : path.basename(opt(call, '--template-file')),
+  ].join(' ');
 
 describe('npm run deploy:cloudformation (against a fake aws)', () => {
   let full: Run;
@@ -94,7 +108,7 @@ describe('npm run deploy:cloudformation (against a fake aws)', () => {
     full = run(BUCKETS);
   }, 120_000);
 
-  it('runs the documented order: secondary, primary with its outputs, secondary again with the primary\'s', () => {
+  it("runs the documented order: secondary, primary with its outputs, secondary again with the primary's", () => {
     expect(full.stderr).not.toContain('error');
     expect(full.status).toBe(0);
     expect(full.calls.map(summary)).toEqual([
@@ -116,20 +130,37 @@ describe('npm run deploy:cloudformation (against a fake aws)', () => {
     const deploys = full.calls.filter((c) => c[1] === 'deploy');
     expect(deploys.map(overrides)).toEqual([
       ['EnvironmentSuffix=ci'],
-      ['EnvironmentSuffix=ci', `SecondaryKMSKeyArn=${SECONDARY.SecondaryKMSKeyArn}`, `SecondaryS3BucketName=${SECONDARY.SecondaryS3BucketName}`],
+      [
+        'EnvironmentSuffix=ci',
+        `SecondaryKMSKeyArn=${SECONDARY.SecondaryKMSKeyArn}`,
+        `SecondaryS3BucketName=${SECONDARY.SecondaryS3BucketName}`,
+      ],
       ['EnvironmentSuffix=ci', `PrimaryKMSKeyArn=${PRIMARY.KMSKeyArn}`, `PrimaryS3BucketName=${PRIMARY.S3BucketName}`],
     ]);
     const templates = JSON.parse(fs.readFileSync(path.join(full.outdir, 'cloudformation', 'TapStack.json'), 'utf8'));
-    const secondary = JSON.parse(fs.readFileSync(path.join(full.outdir, 'cloudformation', 'TapStack-secondary.json'), 'utf8'));
+    const secondary = JSON.parse(
+      fs.readFileSync(path.join(full.outdir, 'cloudformation', 'TapStack-secondary.json'), 'utf8'),
+    );
     for (const [i, t] of [secondary, templates, secondary].entries()) {
       for (const o of overrides(deploys[i])) expect(Object.keys(t.Parameters)).toContain(o.split('=')[0]);
     }
     for (const d of deploys) {
-      expect(d).toEqual(expect.arrayContaining(['--capabilities', 'CAPABILITY_NAMED_IAM', '--no-fail-on-empty-changeset']));
+      expect(d).toEqual(
+        expect.arrayContaining(['--capabilities', 'CAPABILITY_NAMED_IAM', '--no-fail-on-empty-changeset']),
+      );
       expect(opt(d, '--template-file')).toMatch(/\.packaged\.json$/);
     }
-    const reads = full.calls.filter((c) => c[1] === 'describe-stacks').map((c) => /OutputKey=='(\w+)'/.exec(opt(c, '--query'))![1]);
-    expect(reads).toEqual(['SecondaryKMSKeyArn', 'SecondaryS3BucketName', 'KMSKeyArn', 'S3BucketName', 'PrimaryApiEndpoint', 'StandbyApiEndpoint']);
+    const reads = full.calls
+      .filter((c) => c[1] === 'describe-stacks')
+      .map((c) => /OutputKey=='(\w+)'/.exec(opt(c, '--query'))![1]);
+    expect(reads).toEqual([
+      'SecondaryKMSKeyArn',
+      'SecondaryS3BucketName',
+      'KMSKeyArn',
+      'S3BucketName',
+      'PrimaryApiEndpoint',
+      'StandbyApiEndpoint',
+    ]);
   });
 
   it('packages each template into an artifacts bucket in its own region', () => {
@@ -147,8 +178,13 @@ describe('npm run deploy:cloudformation (against a fake aws)', () => {
   });
 
   it('bounds every AWS call with a timeout (one wrapper, no bare aws)', () => {
-    const lines = fs.readFileSync(SCRIPT, 'utf8').split('\n').filter((l) => !l.trimStart().startsWith('#'));
-    expect(lines.filter((l) => /(^|[\s;&|(`])aws\s/.test(l) && !/log "\+ aws/.test(l))).toEqual(['  timeout "$limit" aws "$@"']);
+    const lines = fs
+      .readFileSync(SCRIPT, 'utf8')
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('#'));
+    expect(lines.filter((l) => /(^|[\s;&|(`])aws\s/.test(l) && !/log "\+ aws/.test(l))).toEqual([
+      '  timeout "$limit" aws "$@"',
+    ]);
     expect(lines.filter((l) => /\bnode --require/.test(l)).every((l) => l.includes('timeout'))).toBe(true);
     expect(lines).toContain('set -euo pipefail');
   });
@@ -163,11 +199,18 @@ describe('npm run deploy:cloudformation (against a fake aws)', () => {
   it('stops when a describe-stacks call fails, rather than deploying the primary without the secondary key', () => {
     const r = run({ ...BUCKETS, FAKE_AWS_FAIL_ON: 'describe-stacks' });
     expect(r.status).not.toBe(0);
-    expect(r.calls.map(summary)).toEqual(['package eu-central-1 TapStack-secondary.json', 'deploy eu-central-1 tap-dr-ci-secondary', 'describe-stacks eu-central-1 tap-dr-ci-secondary']);
+    expect(r.calls.map(summary)).toEqual([
+      'package eu-central-1 TapStack-secondary.json',
+      'deploy eu-central-1 tap-dr-ci-secondary',
+      'describe-stacks eu-central-1 tap-dr-ci-secondary',
+    ]);
   }, 120_000);
 
   it('without the standby tier, replicates nothing and skips the final update', () => {
-    const r = run({ ...BUCKETS, STANDBY_PROCESSOR: 'false' }, { 'tap-dr-ci-secondary': { SecondaryKMSKeyArn: SECONDARY.SecondaryKMSKeyArn }, 'tap-dr-ci': PRIMARY });
+    const r = run(
+      { ...BUCKETS, STANDBY_PROCESSOR: 'false' },
+      { 'tap-dr-ci-secondary': { SecondaryKMSKeyArn: SECONDARY.SecondaryKMSKeyArn }, 'tap-dr-ci': PRIMARY },
+    );
     expect(r.status).toBe(0);
     const deploys = r.calls.filter((c) => c[1] === 'deploy');
     expect(deploys.map(overrides)).toEqual([

@@ -7,7 +7,12 @@ import { parseOptions } from '../dr/drill';
 
 const T0 = 1_000_000;
 const view = (records: Record<string, [string, string?]>, documents: string[] = []) => ({
-  records: new Map(Object.entries(records).map(([id, [fingerprint, documentKey]]) => [id, { fingerprint, ...(documentKey ? { documentKey } : {}) }])),
+  records: new Map(
+    Object.entries(records).map(([id, [fingerprint, documentKey]]) => [
+      id,
+      { fingerprint, ...(documentKey ? { documentKey } : {}) },
+    ]),
+  ),
   documents: new Set(documents),
 });
 
@@ -56,7 +61,12 @@ describe('reconciliation after recovery', () => {
 
   it('finds nothing wrong when both regions hold every acknowledged record, once, with its document', () => {
     const both = view({ a: ['fa', 'k/a'], b: ['fb'] }, ['k/a']);
-    expect(reconcile(sent, both, both)).toEqual({ lostAcknowledged: 0, conflictingIds: 0, documentsMissing: 0, examples: [] });
+    expect(reconcile(sent, both, both)).toEqual({
+      lostAcknowledged: 0,
+      conflictingIds: 0,
+      documentsMissing: 0,
+      examples: [],
+    });
   });
 
   it('counts an acknowledged transaction missing in either region as lost', () => {
@@ -66,12 +76,20 @@ describe('reconciliation after recovery', () => {
   });
 
   it('counts an id with two different contents as a conflict', () => {
-    const r = reconcile(sent, view({ a: ['fa', 'k/a'], b: ['fb'] }, ['k/a']), view({ a: ['fa', 'k/a'], b: ['OTHER'] }, ['k/a']));
+    const r = reconcile(
+      sent,
+      view({ a: ['fa', 'k/a'], b: ['fb'] }, ['k/a']),
+      view({ a: ['fa', 'k/a'], b: ['OTHER'] }, ['k/a']),
+    );
     expect(r.conflictingIds).toBe(1);
   });
 
   it('counts every bucket lacking a document some record names', () => {
-    const r = reconcile(sent, view({ a: ['fa', 'k/a'], b: ['fb'] }, ['k/a']), view({ a: ['fa', 'k/a'], b: ['fb'] }, []));
+    const r = reconcile(
+      sent,
+      view({ a: ['fa', 'k/a'], b: ['fb'] }, ['k/a']),
+      view({ a: ['fa', 'k/a'], b: ['fb'] }, []),
+    );
     expect(r.documentsMissing).toBe(1);
     expect(r.examples).toEqual(['k/a: missing in the standby bucket']);
   });
@@ -112,7 +130,12 @@ describe('targets', () => {
   });
 
   it('print as a table that says which target was missed', () => {
-    const table = renderTable({ ...good, lostAcknowledged: 1, failures: ['1 acknowledged transactions lost'], passed: false });
+    const table = renderTable({
+      ...good,
+      lostAcknowledged: 1,
+      failures: ['1 acknowledged transactions lost'],
+      passed: false,
+    });
     expect(table).toMatch(/acknowledged transactions lost\s+1\s+= 0\s+MISSED/);
     expect(table).toMatch(/FAILED: 1 acknowledged transactions lost/);
   });
@@ -123,10 +146,14 @@ describe('drill options', () => {
     expect(parseOptions([])).toMatchObject({ lagMs: 500, out: 'cdktf.out/dr-drill.json', rpoTargetSeconds: 10 });
   });
 
-  it.each([[['--rate', '0']], [['--lag-ms', '-1']], [['--rate', 'fast']], [['--bogus', '1']], [['--out']], [['--rpo-target-seconds', '5']]])(
-    'refuse %p, naming it',
-    (argv) => {
-      expect(() => parseOptions(argv)).toThrow(new RegExp(argv[0]));
-    },
-  );
+  it.each([
+    [['--rate', '0']],
+    [['--lag-ms', '-1']],
+    [['--rate', 'fast']],
+    [['--bogus', '1']],
+    [['--out']],
+    [['--rpo-target-seconds', '5']],
+  ])('refuse %p, naming it', (argv) => {
+    expect(() => parseOptions(argv)).toThrow(new RegExp(argv[0]));
+  });
 });

@@ -59,7 +59,8 @@ function enter(server: string, id: string) {
 }
 const leave = (server: string, id: string) => inFlight.get(id)?.delete(server);
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/;
 
 /** Re-signs the request as received, with the region's own scope, and compares (what API Gateway's IAM check does). */
 async function verify(req: IncomingMessage, body: string, region: string): Promise<Signature> {
@@ -77,7 +78,13 @@ async function verify(req: IncomingMessage, body: string, region: string): Promi
     { method: req.method!, protocol: 'http:', hostname, port: Number(port), path: req.url!, query: {}, headers, body },
     { signingDate },
   );
-  return { accessKeyId, region: scopeRegion, service, signedHeaders, valid: expected.headers.authorization === req.headers.authorization };
+  return {
+    accessKeyId,
+    region: scopeRegion,
+    service,
+    signedHeaders,
+    valid: expected.headers.authorization === req.headers.authorization,
+  };
 }
 
 const readBody = async (req: IncomingMessage) => {
@@ -238,7 +245,10 @@ async function failOver(c: FailoverClient) {
 beforeEach(async () => {
   inFlight.clear();
   overlaps.length = 0;
-  [primary, standby] = await Promise.all([new FakeRegion('primary', 'us-east-1').start(), new FakeRegion('standby', 'us-west-2').start()]);
+  [primary, standby] = await Promise.all([
+    new FakeRegion('primary', 'us-east-1').start(),
+    new FakeRegion('standby', 'us-west-2').start(),
+  ]);
 });
 
 afterEach(async () => {
@@ -253,7 +263,11 @@ describe('the happy path', () => {
   it('sends to the primary, SigV4-signed for execute-api in us-east-1, and returns its 201', async () => {
     const t = txn();
     const r = await connect().submit(t);
-    expect(r).toMatchObject({ status: 201, region: 'primary', body: { transactionId: t.transactionId, processedRegion: 'us-east-1' } });
+    expect(r).toMatchObject({
+      status: 201,
+      region: 'primary',
+      body: { transactionId: t.transactionId, processedRegion: 'us-east-1' },
+    });
     expect(r.attempts).toEqual([attempt('primary', 'acknowledged', 201)]);
     expect(primary.posts).toHaveLength(1);
     expect(primary.posts[0].signature).toEqual({
@@ -316,10 +330,7 @@ describe('failing over', () => {
     primary.behaviour = { kind: 'status', status };
     const r = await connect().submit(txn());
     expect(r).toMatchObject({ status: 201, region: 'standby' });
-    expect(r.attempts).toEqual([
-      attempt('primary', 'server-error', status),
-      attempt('standby', 'acknowledged', 201),
-    ]);
+    expect(r.attempts).toEqual([attempt('primary', 'server-error', status), attempt('standby', 'acknowledged', 201)]);
   });
 
   it('retries the ambiguous case (committed, answer lost) in the standby with the same bytes', async () => {
@@ -516,9 +527,15 @@ describe('options', () => {
 
   it.each<[string, Partial<FailoverClientOptions>]>([
     ['deadlines.requestMs must be a positive number of milliseconds, got 0', { deadlines: { requestMs: 0 } }],
-    ['deadlines.totalMs (4000) must be at least deadlines.requestMs (5000)', { deadlines: { requestMs: 5000, totalMs: 4000 } }],
+    [
+      'deadlines.totalMs (4000) must be at least deadlines.requestMs (5000)',
+      { deadlines: { requestMs: 5000, totalMs: 4000 } },
+    ],
     ['healthProbeIntervalMs must be a positive number of milliseconds, got NaN', { healthProbeIntervalMs: Number.NaN }],
-    ['primary.endpoint must be an http(s) URL, got "ftp://a"', { primary: { endpoint: 'ftp://a', region: 'us-east-1' } }],
+    [
+      'primary.endpoint must be an http(s) URL, got "ftp://a"',
+      { primary: { endpoint: 'ftp://a', region: 'us-east-1' } },
+    ],
     ['standby.region must name the region to sign for', { standby: { endpoint: 'https://b.example', region: '' } }],
   ])('refuses a bad option: %s', (message, bad) => {
     expect(() => createFailoverClient({ ...endpoints, credentials: CREDENTIALS, ...bad })).toThrow(message);
@@ -534,14 +551,19 @@ describe('options', () => {
     const env = { AWS_ACCESS_KEY_ID: 'AKIDFROMENV', AWS_SECRET_ACCESS_KEY: 'env-secret', AWS_SESSION_TOKEN: undefined };
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     const set = (values: Record<string, string | undefined>) => {
-      for (const [k, v] of Object.entries(values)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+      for (const [k, v] of Object.entries(values))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     };
     set(env);
     try {
       const r = await connect({ credentials: undefined }).submit(txn());
       expect(r.status).toBe(201);
-      expect(primary.posts[0].signature).toMatchObject({ accessKeyId: 'AKIDFROMENV', region: 'us-east-1', service: 'execute-api' });
+      expect(primary.posts[0].signature).toMatchObject({
+        accessKeyId: 'AKIDFROMENV',
+        region: 'us-east-1',
+        service: 'execute-api',
+      });
     } finally {
       set(saved);
     }

@@ -22,7 +22,9 @@ const fnIn = (json: TerraformJson, name: string, region: string) =>
   resourcesOf(json, 'aws_lambda_function').find((f) => f.function_name === name && inRegion(f, region))!;
 const policyOfRole = (json: TerraformJson, roleName: string) => {
   const [address] = named(json, 'aws_iam_role').find(([, r]) => r.name === roleName)!;
-  return JSON.parse(resourcesOf(json, 'aws_iam_role_policy').find((p) => p.role === `\${aws_iam_role.${address}.id}`)!.policy);
+  return JSON.parse(
+    resourcesOf(json, 'aws_iam_role_policy').find((p) => p.role === `\${aws_iam_role.${address}.id}`)!.policy,
+  );
 };
 
 describe('the regional entry point, in each region', () => {
@@ -33,7 +35,9 @@ describe('the regional entry point, in each region', () => {
     const apiRef = `\${aws_apigatewayv2_api.${addressOf(json, 'aws_apigatewayv2_api', api)}`;
     const routes = resourcesOf(json, 'aws_apigatewayv2_route').filter((r) => r.api_id === `${apiRef}.id}`);
     const integrationOf = (route: R) =>
-      named(json, 'aws_apigatewayv2_integration').find(([name]) => route.target === `integrations/\${aws_apigatewayv2_integration.${name}.id}`)![1];
+      named(json, 'aws_apigatewayv2_integration').find(
+        ([name]) => route.target === `integrations/\${aws_apigatewayv2_integration.${name}.id}`,
+      )![1];
     const fnAddress = (f: R) => addressOf(json, 'aws_lambda_function', f);
 
     it('is an HTTP API with exactly two routes', () => {
@@ -46,10 +50,12 @@ describe('the regional entry point, in each region', () => {
       expect(post.authorization_type).toBe('AWS_IAM');
       const integration = integrationOf(post);
       expect(integration).toMatchObject({ integration_type: 'AWS_PROXY', payload_format_version: '2.0' });
-      expect(integration.integration_uri).toBe(`\${aws_lambda_function.${fnAddress(fnIn(json, 'transaction-processor-dev', region))}.invoke_arn}`);
+      expect(integration.integration_uri).toBe(
+        `\${aws_lambda_function.${fnAddress(fnIn(json, 'transaction-processor-dev', region))}.invoke_arn}`,
+      );
     });
 
-    it("answers GET /health without authorization, from the health function that can read no transaction", () => {
+    it('answers GET /health without authorization, from the health function that can read no transaction', () => {
       const get = routes.find((r) => r.route_key === 'GET /health')!;
       expect(get.authorization_type).toBe('NONE');
       const health = fnIn(json, 'tap-dr-health-dev', region);
@@ -60,14 +66,23 @@ describe('the regional entry point, in each region', () => {
       expect(dynamo).toEqual([
         expect.objectContaining({
           Action: ['dynamodb:GetItem'],
-          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`${HEARTBEAT.idPrefix}${peer}`, `${HEARTBEAT.idPrefix}${region}`] } },
+          Condition: {
+            'ForAllValues:StringEquals': {
+              'dynamodb:LeadingKeys': [`${HEARTBEAT.idPrefix}${peer}`, `${HEARTBEAT.idPrefix}${region}`],
+            },
+          },
         }),
       ]);
     });
 
     it('lets API Gateway invoke each function only for its own route of this API', () => {
-      const perms = resourcesOf(json, 'aws_lambda_permission').filter((p) => p.principal === 'apigateway.amazonaws.com' && inRegion(p, region));
-      expect(perms.map((p) => p.source_arn).sort()).toEqual([`${apiRef}.execution_arn}/*/GET/health`, `${apiRef}.execution_arn}/*/POST/transactions`]);
+      const perms = resourcesOf(json, 'aws_lambda_permission').filter(
+        (p) => p.principal === 'apigateway.amazonaws.com' && inRegion(p, region),
+      );
+      expect(perms.map((p) => p.source_arn).sort()).toEqual([
+        `${apiRef}.execution_arn}/*/GET/health`,
+        `${apiRef}.execution_arn}/*/POST/transactions`,
+      ]);
     });
 
     it('throttles the $default stage and writes access logs to a log group under the region key, kept 365 days', () => {
@@ -77,22 +92,36 @@ describe('the regional entry point, in each region', () => {
         auto_deploy: true,
         default_route_settings: { throttling_rate_limit: 100, throttling_burst_limit: 200 },
       });
-      const [logsName, logs] = named(json, 'aws_cloudwatch_log_group').find(([n]) => stage.access_log_settings.destination_arn === `\${aws_cloudwatch_log_group.${n}.arn}`)!;
+      const [logsName, logs] = named(json, 'aws_cloudwatch_log_group').find(
+        ([n]) => stage.access_log_settings.destination_arn === `\${aws_cloudwatch_log_group.${n}.arn}`,
+      )!;
       expect(logsName).toBe(region === PRIMARY ? 'api_access_logs' : 'standby_api_access_logs');
       expect(logs).toMatchObject({ name: '/aws/apigateway/tap-dr-dev', retention_in_days: 365 });
-      expect(logs.kms_key_id).toBe(region === PRIMARY ? '${aws_kms_key.primary.arn}' : '${aws_kms_replica_key.secondary.arn}');
-      expect(Object.keys(JSON.parse(stage.access_log_settings.format))).toEqual(expect.arrayContaining(['requestId', 'userArn', 'status']));
+      expect(logs.kms_key_id).toBe(
+        region === PRIMARY ? '${aws_kms_key.primary.arn}' : '${aws_kms_replica_key.secondary.arn}',
+      );
+      expect(Object.keys(JSON.parse(stage.access_log_settings.format))).toEqual(
+        expect.arrayContaining(['requestId', 'userArn', 'status']),
+      );
     });
   });
 
-  it('outputs both regions\' endpoints', () => {
-    expect(json.output.PrimaryApiEndpoint.value).toMatch(/^\$\{aws_apigatewayv2_stage\.primary_api_stage_[0-9A-F]+\.invoke_url\}$/);
-    expect(json.output.StandbyApiEndpoint.value).toMatch(/^\$\{aws_apigatewayv2_stage\.standby_api_stage_[0-9A-F]+\.invoke_url\}$/);
+  it("outputs both regions' endpoints", () => {
+    expect(json.output.PrimaryApiEndpoint.value).toMatch(
+      /^\$\{aws_apigatewayv2_stage\.primary_api_stage_[0-9A-F]+\.invoke_url\}$/,
+    );
+    expect(json.output.StandbyApiEndpoint.value).toMatch(
+      /^\$\{aws_apigatewayv2_stage\.standby_api_stage_[0-9A-F]+\.invoke_url\}$/,
+    );
   });
 
   it('takes throttling from API_THROTTLE_RATE_LIMIT and API_THROTTLE_BURST_LIMIT', () => {
-    const stages = resourcesOf(synthStack({ API_THROTTLE_RATE_LIMIT: '40', API_THROTTLE_BURST_LIMIT: '80' }).json, 'aws_apigatewayv2_stage');
-    for (const s of stages) expect(s.default_route_settings).toMatchObject({ throttling_rate_limit: 40, throttling_burst_limit: 80 });
+    const stages = resourcesOf(
+      synthStack({ API_THROTTLE_RATE_LIMIT: '40', API_THROTTLE_BURST_LIMIT: '80' }).json,
+      'aws_apigatewayv2_stage',
+    );
+    for (const s of stages)
+      expect(s.default_route_settings).toMatchObject({ throttling_rate_limit: 40, throttling_burst_limit: 80 });
   });
 });
 
@@ -110,18 +139,31 @@ describe('the replication heartbeat', () => {
     expect(rule.schedule_expression).toBe('rate(1 minute)');
     const ruleRef = `\${aws_cloudwatch_event_rule.${addressOf(json, 'aws_cloudwatch_event_rule', rule)}`;
     const fnRef = `\${aws_lambda_function.${addressOf(json, 'aws_lambda_function', fn)}`;
-    expect(resourcesOf(json, 'aws_cloudwatch_event_target').find((t) => t.rule === `${ruleRef}.name}`)!.arn).toBe(`${fnRef}.arn}`);
-    expect(resourcesOf(json, 'aws_lambda_function_event_invoke_config').find((c) => c.function_name === `${fnRef}.function_name}`)).toMatchObject({
+    expect(resourcesOf(json, 'aws_cloudwatch_event_target').find((t) => t.rule === `${ruleRef}.name}`)!.arn).toBe(
+      `${fnRef}.arn}`,
+    );
+    expect(
+      resourcesOf(json, 'aws_lambda_function_event_invoke_config').find(
+        (c) => c.function_name === `${fnRef}.function_name}`,
+      ),
+    ).toMatchObject({
       maximum_retry_attempts: 0,
     });
-    expect(resourcesOf(json, 'aws_lambda_permission').find((p) => p.principal === 'events.amazonaws.com' && inRegion(p, region))).toMatchObject({
+    expect(
+      resourcesOf(json, 'aws_lambda_permission').find(
+        (p) => p.principal === 'events.amazonaws.com' && inRegion(p, region),
+      ),
+    ).toMatchObject({
       function_name: `${fnRef}.function_name}`,
       source_arn: `${ruleRef}.arn}`,
     });
   });
 
   it('has a role that touches only heartbeat items and publishes only its own metric namespace', () => {
-    for (const [role, region, peer] of [['tap-dr-heartbeat-dev', PRIMARY, STANDBY], ['tap-dr-heartbeat-dev-standby', STANDBY, PRIMARY]]) {
+    for (const [role, region, peer] of [
+      ['tap-dr-heartbeat-dev', PRIMARY, STANDBY],
+      ['tap-dr-heartbeat-dev-standby', STANDBY, PRIMARY],
+    ]) {
       const bySid = Object.fromEntries(policyOfRole(json, role).Statement.map((st: R) => [st.Sid, st]));
       // It writes only its own beat: writing the peer's could make a stalled replication look fresh.
       expect(bySid.WriteOwnBeat).toMatchObject({
@@ -132,13 +174,18 @@ describe('the replication heartbeat', () => {
         Action: ['dynamodb:GetItem'],
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`#heartbeat#${peer}`] } },
       });
-      expect(bySid.RegionKeyThroughDynamoDB.Condition).toEqual({ StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } });
+      expect(bySid.RegionKeyThroughDynamoDB.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` },
+      });
       expect(bySid.StalenessMetricOnly).toMatchObject({
         Action: ['cloudwatch:PutMetricData'],
         Condition: { StringEquals: { 'cloudwatch:namespace': HEARTBEAT.namespace } },
       });
       const all = Object.values(bySid).flatMap((st: any) => st.Action);
-      expect(all.filter((a: string) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+      expect(all.filter((a: string) => a.startsWith('dynamodb:')).sort()).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+      ]);
     }
   });
 
@@ -183,7 +230,10 @@ describe('alarms that cannot go silent', () => {
   });
 
   it('treats a silent table ReplicationLatency as breaching: the heartbeat keeps it publishing', () => {
-    expect(alarm('tap-dr-dev-replication-latency')).toMatchObject({ treat_missing_data: 'breaching', threshold: 45000 });
+    expect(alarm('tap-dr-dev-replication-latency')).toMatchObject({
+      treat_missing_data: 'breaching',
+      threshold: 45000,
+    });
     expect(alarm('tap-dr-dev-replication-latency-standby')).toMatchObject({ treat_missing_data: 'breaching' });
   });
 
@@ -192,10 +242,22 @@ describe('alarms that cannot go silent', () => {
     ['-standby', STANDBY, 'standby_documents', PRIMARY, 'documents-to-primary'],
   ])('watches document replication out of each region%s: failures and RTC latency', (q, region, from, to, rule) => {
     // The destination by name: it is known before either bucket exists.
-    const dims = { SourceBucket: `\${aws_s3_bucket.${from}.bucket}`, DestinationBucket: `tap-docs-dev-${ACCOUNT}-${to}`, RuleId: rule };
+    const dims = {
+      SourceBucket: `\${aws_s3_bucket.${from}.bucket}`,
+      DestinationBucket: `tap-docs-dev-${ACCOUNT}-${to}`,
+      RuleId: rule,
+    };
     expect(inRegion(alarm(`tap-dr-dev-document-replication-failed${q}`), region)).toBe(true);
-    expect(alarm(`tap-dr-dev-document-replication-failed${q}`)).toMatchObject({ namespace: 'AWS/S3', metric_name: 'OperationsFailedReplication', dimensions: dims });
-    expect(alarm(`tap-dr-dev-document-replication-latency${q}`)).toMatchObject({ metric_name: 'ReplicationLatency', threshold: 900, dimensions: dims });
+    expect(alarm(`tap-dr-dev-document-replication-failed${q}`)).toMatchObject({
+      namespace: 'AWS/S3',
+      metric_name: 'OperationsFailedReplication',
+      dimensions: dims,
+    });
+    expect(alarm(`tap-dr-dev-document-replication-latency${q}`)).toMatchObject({
+      metric_name: 'ReplicationLatency',
+      threshold: 900,
+      dimensions: dims,
+    });
   });
 
   it("sends every alarm to its own region's topic", () => {
@@ -222,13 +284,20 @@ describe('documents replicate both ways', () => {
   });
 
   it('with roles S3 may assume only for their own source bucket, each key only through S3 in its region', () => {
-    const trust = JSON.parse(resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-docs-failback-dev')!.assume_role_policy);
+    const trust = JSON.parse(
+      resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-docs-failback-dev')!.assume_role_policy,
+    );
     expect(trust.Statement[0].Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
       ArnLike: { 'aws:SourceArn': '${aws_s3_bucket.standby_documents.arn}' },
     });
     const policy = policyOfRole(json, 'tap-dr-docs-failback-dev');
-    const via = Object.fromEntries(policy.Statement.filter((st: R) => st.Condition).map((st: R) => [st.Resource, st.Condition.StringEquals['kms:ViaService']]));
+    const via = Object.fromEntries(
+      policy.Statement.filter((st: R) => st.Condition).map((st: R) => [
+        st.Resource,
+        st.Condition.StringEquals['kms:ViaService'],
+      ]),
+    );
     expect(via).toEqual({
       '${aws_kms_replica_key.secondary.arn}': `s3.${STANDBY}.amazonaws.com`,
       '${aws_kms_key.primary.arn}': `s3.${PRIMARY}.amazonaws.com`,
@@ -246,7 +315,12 @@ describe('DNS failover, only with HOSTED_ZONE_ID and DOMAIN_NAME', () => {
 
   it('creates nothing of it without them', () => {
     const { json } = synthStack();
-    for (const type of ['aws_acm_certificate', 'aws_route53_health_check', 'aws_route53_record', 'aws_apigatewayv2_domain_name']) {
+    for (const type of [
+      'aws_acm_certificate',
+      'aws_route53_health_check',
+      'aws_route53_record',
+      'aws_apigatewayv2_domain_name',
+    ]) {
       expect([type, resourcesOf(json, type)]).toEqual([type, []]);
     }
   });
@@ -256,17 +330,20 @@ describe('DNS failover, only with HOSTED_ZONE_ID and DOMAIN_NAME', () => {
 
     it('validates a certificate in each region through one DNS record in the zone', () => {
       const certs = resourcesOf(json, 'aws_acm_certificate');
-      expect(certs.map((c) => [c.provider ?? PRIMARY, c.domain_name, c.validation_method]).sort()).toEqual([
-        [SECONDARY, 'payments.example.com', 'DNS'],
-        [PRIMARY, 'payments.example.com', 'DNS'],
-      ].sort());
+      expect(certs.map((c) => [c.provider ?? PRIMARY, c.domain_name, c.validation_method]).sort()).toEqual(
+        [
+          [SECONDARY, 'payments.example.com', 'DNS'],
+          [PRIMARY, 'payments.example.com', 'DNS'],
+        ].sort(),
+      );
       expect(resourcesOf(json, 'aws_acm_certificate_validation')).toHaveLength(2);
     });
 
     it('maps a regional custom domain onto each API', () => {
       const domains = resourcesOf(json, 'aws_apigatewayv2_domain_name');
       expect(domains).toHaveLength(2);
-      for (const d of domains) expect(d.domain_name_configuration).toMatchObject({ endpoint_type: 'REGIONAL', security_policy: 'TLS_1_2' });
+      for (const d of domains)
+        expect(d.domain_name_configuration).toMatchObject({ endpoint_type: 'REGIONAL', security_policy: 'TLS_1_2' });
       expect(resourcesOf(json, 'aws_apigatewayv2_api_mapping')).toHaveLength(2);
     });
 
@@ -277,8 +354,16 @@ describe('DNS failover, only with HOSTED_ZONE_ID and DOMAIN_NAME', () => {
 
     it("health-checks the primary's /health over HTTPS on its own API host", () => {
       const [check] = resourcesOf(json, 'aws_route53_health_check');
-      expect(check).toMatchObject({ type: 'HTTPS', port: 443, resource_path: '/health', request_interval: 10, failure_threshold: 3 });
-      expect(check.fqdn).toMatch(/^\$\{replace\(aws_apigatewayv2_api\.primary_api_[0-9A-F]+\.api_endpoint, "https:\/\/", ""\)\}$/);
+      expect(check).toMatchObject({
+        type: 'HTTPS',
+        port: 443,
+        resource_path: '/health',
+        request_interval: 10,
+        failure_threshold: 3,
+      });
+      expect(check.fqdn).toMatch(
+        /^\$\{replace\(aws_apigatewayv2_api\.primary_api_[0-9A-F]+\.api_endpoint, "https:\/\/", ""\)\}$/,
+      );
     });
 
     it('answers the one name with PRIMARY (health-checked) and SECONDARY failover records', () => {
@@ -304,17 +389,31 @@ describe('the FIS drill, only with FIS_DRILL=true', () => {
     const [t] = resourcesOf(json, 'aws_fis_experiment_template');
     expect(t.provider).toBe(SECONDARY);
     expect(t.target).toEqual([
-      { name: 'standby-replica', resource_type: 'aws:dynamodb:global-table', selection_mode: 'ALL', resource_arns: ['${aws_dynamodb_table_replica.transactions_secondary.arn}'] },
+      {
+        name: 'standby-replica',
+        resource_type: 'aws:dynamodb:global-table',
+        selection_mode: 'ALL',
+        resource_arns: ['${aws_dynamodb_table_replica.transactions_secondary.arn}'],
+      },
     ]);
-    expect(t.action[0]).toMatchObject({ action_id: 'aws:dynamodb:global-table-pause-replication', parameter: [{ key: 'duration', value: 'PT3M' }] });
-    const staleness = named(json, 'aws_cloudwatch_metric_alarm').find(([, a]) => a.alarm_name === 'tap-dr-dev-heartbeat-staleness-standby')![0];
-    expect(t.stop_condition).toEqual([{ source: 'aws:cloudwatch:alarm', value: `\${aws_cloudwatch_metric_alarm.${staleness}.arn}` }]);
+    expect(t.action[0]).toMatchObject({
+      action_id: 'aws:dynamodb:global-table-pause-replication',
+      parameter: [{ key: 'duration', value: 'PT3M' }],
+    });
+    const staleness = named(json, 'aws_cloudwatch_metric_alarm').find(
+      ([, a]) => a.alarm_name === 'tap-dr-dev-heartbeat-staleness-standby',
+    )![0];
+    expect(t.stop_condition).toEqual([
+      { source: 'aws:cloudwatch:alarm', value: `\${aws_cloudwatch_metric_alarm.${staleness}.arn}` },
+    ]);
     const policy = policyOfRole(json, 'tap-dr-fis-drill-dev');
     expect(policy.Statement.flatMap((st: R) => st.Resource)).toEqual([
       '${aws_dynamodb_table_replica.transactions_secondary.arn}',
       '${aws_dynamodb_table_replica.transactions_secondary.arn}/stream/*',
     ]);
-    const trust = JSON.parse(resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-fis-drill-dev')!.assume_role_policy);
+    const trust = JSON.parse(
+      resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-fis-drill-dev')!.assume_role_policy,
+    );
     expect(trust.Statement[0].Condition.StringEquals['aws:SourceAccount']).toBe(ACCOUNT);
   });
 });
@@ -334,61 +433,101 @@ describe('recovery settings are validated', () => {
     [{ RPO_TARGET_SECONDS: '5' }, /RPO_TARGET_SECONDS="5" is invalid: expected a whole number from 10 to 3600/],
     [{ RTO_TARGET_SECONDS: '1m' }, /RTO_TARGET_SECONDS="1m" is invalid/],
     [{ API_THROTTLE_RATE_LIMIT: '0' }, /API_THROTTLE_RATE_LIMIT="0" is invalid/],
-    [{ HOSTED_ZONE_ID: 'z123', DOMAIN_NAME: 'a.example.com' }, /HOSTED_ZONE_ID="z123" is invalid: expected a Route 53 hosted zone id/],
-    [{ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'Pay.Example.com' }, /DOMAIN_NAME="Pay.Example.com" is invalid: expected a lowercase DNS name/],
+    [
+      { HOSTED_ZONE_ID: 'z123', DOMAIN_NAME: 'a.example.com' },
+      /HOSTED_ZONE_ID="z123" is invalid: expected a Route 53 hosted zone id/,
+    ],
+    [
+      { HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'Pay.Example.com' },
+      /DOMAIN_NAME="Pay.Example.com" is invalid: expected a lowercase DNS name/,
+    ],
     [{ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: '*.example.com' }, /DOMAIN_NAME="\*\.example\.com" is invalid/],
     [{ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'example.com.' }, /DOMAIN_NAME="example\.com\." is invalid/],
     [{ HOSTED_ZONE_ID: 'Z123' }, /HOSTED_ZONE_ID is set but DOMAIN_NAME is not: DNS failover needs both/],
     [{ DOMAIN_NAME: 'a.example.com' }, /DOMAIN_NAME is set but HOSTED_ZONE_ID is not/],
     [{ FIS_DRILL: 'maybe' }, /FIS_DRILL="maybe" is invalid/],
     [{ FIS_PAUSE_MINUTES: '3' }, /FIS_PAUSE_MINUTES is set but FIS_DRILL is not true/],
-    [{ FIS_DRILL: 'true', STANDBY_PROCESSOR: 'false' }, /FIS_DRILL needs the standby tier, but STANDBY_PROCESSOR is false/],
-    [{ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'a.example.com', RTO_TARGET_SECONDS: '60' }, /RTO_TARGET_SECONDS=60 is below DNS failover's worst case of 90 s/],
+    [
+      { FIS_DRILL: 'true', STANDBY_PROCESSOR: 'false' },
+      /FIS_DRILL needs the standby tier, but STANDBY_PROCESSOR is false/,
+    ],
+    [
+      { HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'a.example.com', RTO_TARGET_SECONDS: '60' },
+      /RTO_TARGET_SECONDS=60 is below DNS failover's worst case of 90 s/,
+    ],
   ])('refuses %p', (env, expected) => {
     expect(problems(env)).toMatch(expected);
   });
 
   it('the worst case synth refuses is the health check interval x threshold + alias TTL', () => {
     expect(worstCaseDnsFailoverSeconds()).toBe(10 * 3 + 60);
-    expect(() => loadConfig({ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'a.example.com', RTO_TARGET_SECONDS: '90' }, {})).not.toThrow();
+    expect(() =>
+      loadConfig({ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'a.example.com', RTO_TARGET_SECONDS: '90' }, {}),
+    ).not.toThrow();
   });
 });
 
 describe('what real AWS requires (fresh-eyes review)', () => {
   const { json } = synthStack();
-  const roleOf = (fn: R) => named(json, 'aws_iam_role').find(([name]) => fn.role === `\${aws_iam_role.${name}.arn}`)![1];
+  const roleOf = (fn: R) =>
+    named(json, 'aws_iam_role').find(([name]) => fn.role === `\${aws_iam_role.${name}.arn}`)![1];
 
   it('lets every traced function write traces: Lambda refuses to create it otherwise', () => {
     const traced = resourcesOf(json, 'aws_lambda_function').filter((f) => f.tracing_config?.mode === 'Active');
     expect(traced).toHaveLength(6);
     for (const fn of traced) {
       const actions = policyOfRole(json, roleOf(fn).name).Statement.flatMap((st: R) => st.Action);
-      expect([fn.function_name, actions]).toEqual([fn.function_name, expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'])]);
+      expect([fn.function_name, actions]).toEqual([
+        fn.function_name,
+        expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+      ]);
     }
   });
 
   it.each([
-    ['tap-dr-docs-replication-dev', PRIMARY, STANDBY, '${aws_s3_bucket.documents.arn}', '${aws_s3_bucket.standby_documents.arn}'],
-    ['tap-dr-docs-failback-dev', STANDBY, PRIMARY, '${aws_s3_bucket.standby_documents.arn}', '${aws_s3_bucket.documents.arn}'],
-  ])('%s may decrypt with the destination key (S3 checks Bucket Keys that way), each key held to its bucket', (role, from, into, source, destination) => {
-    const bySid = Object.fromEntries(policyOfRole(json, role).Statement.map((st: R) => [st.Sid, st]));
-    expect(bySid.EncryptInDestinationRegion.Action).toEqual(['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']);
-    expect(bySid.EncryptInDestinationRegion.Condition.StringEquals).toEqual({
-      'kms:ViaService': `s3.${into}.amazonaws.com`,
-      'kms:EncryptionContext:aws:s3:arn': destination,
-    });
-    expect(bySid.DecryptInSourceRegion.Condition.StringEquals).toEqual({ 'kms:ViaService': `s3.${from}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': source });
-  });
+    [
+      'tap-dr-docs-replication-dev',
+      PRIMARY,
+      STANDBY,
+      '${aws_s3_bucket.documents.arn}',
+      '${aws_s3_bucket.standby_documents.arn}',
+    ],
+    [
+      'tap-dr-docs-failback-dev',
+      STANDBY,
+      PRIMARY,
+      '${aws_s3_bucket.standby_documents.arn}',
+      '${aws_s3_bucket.documents.arn}',
+    ],
+  ])(
+    '%s may decrypt with the destination key (S3 checks Bucket Keys that way), each key held to its bucket',
+    (role, from, into, source, destination) => {
+      const bySid = Object.fromEntries(policyOfRole(json, role).Statement.map((st: R) => [st.Sid, st]));
+      expect(bySid.EncryptInDestinationRegion.Action).toEqual(['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']);
+      expect(bySid.EncryptInDestinationRegion.Condition.StringEquals).toEqual({
+        'kms:ViaService': `s3.${into}.amazonaws.com`,
+        'kms:EncryptionContext:aws:s3:arn': destination,
+      });
+      expect(bySid.DecryptInSourceRegion.Condition.StringEquals).toEqual({
+        'kms:ViaService': `s3.${from}.amazonaws.com`,
+        'kms:EncryptionContext:aws:s3:arn': source,
+      });
+    },
+  );
 
   it('pages on table replication latency only when 2 of 3 minutes breach: a minute can hold no beat', () => {
-    for (const a of resourcesOf(json, 'aws_cloudwatch_metric_alarm').filter((x) => x.namespace === 'AWS/DynamoDB' && x.metric_name === 'ReplicationLatency')) {
+    for (const a of resourcesOf(json, 'aws_cloudwatch_metric_alarm').filter(
+      (x) => x.namespace === 'AWS/DynamoDB' && x.metric_name === 'ReplicationLatency',
+    )) {
       expect(a).toMatchObject({ evaluation_periods: 3, datapoints_to_alarm: 2, treat_missing_data: 'breaching' });
     }
   });
 
-  it('gives the open GET /health its own, lower throttle, so a flood of it cannot take the processor\'s share', () => {
+  it("gives the open GET /health its own, lower throttle, so a flood of it cannot take the processor's share", () => {
     for (const stage of resourcesOf(json, 'aws_apigatewayv2_stage')) {
-      expect(stage.route_settings).toEqual([{ route_key: 'GET /health', throttling_rate_limit: 10, throttling_burst_limit: 20 }]);
+      expect(stage.route_settings).toEqual([
+        { route_key: 'GET /health', throttling_rate_limit: 10, throttling_burst_limit: 20 },
+      ]);
       expect(stage.default_route_settings.throttling_rate_limit).toBeGreaterThan(10);
     }
   });

@@ -25,7 +25,11 @@ beforeAll(async () => {
   jest.spyOn(console, 'log').mockImplementation((line: string) => void logLines.push(line));
   moto = await startMoto();
   useEmulator(moto.endpoint);
-  const config = { endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const config = {
+    endpoint: moto.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
   dynamodb = new DynamoDBClient(config);
   kms = new KMSClient(config);
   keyArn = await createKey();
@@ -44,7 +48,8 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-const createKey = async () => (await kms.send(new CreateKeyCommand({ Description: 'tap-dr health test' }))).KeyMetadata!.Arn!;
+const createKey = async () =>
+  (await kms.send(new CreateKeyCommand({ Description: 'tap-dr health test' }))).KeyMetadata!.Arn!;
 // By key id: moto 5.2's DisableKey fails with a 500 when given the ARN (AWS accepts either).
 const disable = (arn: string) => kms.send(new DisableKeyCommand({ KeyId: arn.split('/').pop() }));
 const health = (extra: Record<string, string> = {}) =>
@@ -61,7 +66,11 @@ const replicatedBeat = (ageMs: number, peer = PEER) =>
   dynamodb.send(
     new PutItemCommand({
       TableName: TABLE,
-      Item: { transactionId: { S: heartbeatId(peer) }, beatAtMs: { N: String(Date.now() - ageMs) }, region: { S: peer } },
+      Item: {
+        transactionId: { S: heartbeatId(peer) },
+        beatAtMs: { N: String(Date.now() - ageMs) },
+        region: { S: peer },
+      },
     }),
   );
 /** The body is only the verdict: exactly these fields, and nothing that names a resource or an error. */
@@ -70,7 +79,18 @@ function expectNoData(body: string) {
   expect(Object.keys(json).sort()).toEqual(['checks', 'replicationLagSeconds', 'status']);
   expect(Object.keys(json.checks).sort()).toEqual(['key', 'replication', 'table']);
   expect(typeof json.replicationLagSeconds === 'number' || json.replicationLagSeconds === null).toBe(true);
-  for (const leak of ['arn:', keyArn, TABLE, 'no-such-table', HEARTBEAT.idPrefix, HEARTBEAT.beatAttribute, PEER, REGION, 'Exception', 'Disabled'])
+  for (const leak of [
+    'arn:',
+    keyArn,
+    TABLE,
+    'no-such-table',
+    HEARTBEAT.idPrefix,
+    HEARTBEAT.beatAttribute,
+    PEER,
+    REGION,
+    'Exception',
+    'Disabled',
+  ])
     expect(body).not.toContain(leak);
 }
 async function get(handler: () => Promise<HealthResponse>) {
@@ -80,7 +100,7 @@ async function get(handler: () => Promise<HealthResponse>) {
 }
 
 describe('healthy', () => {
-  it('answers 200 with every check ok and the lag when the peer\'s beat is fresh', async () => {
+  it("answers 200 with every check ok and the lag when the peer's beat is fresh", async () => {
     await replicatedBeat(5_000);
     const started = Date.now();
     const res = await get(health());
@@ -94,14 +114,18 @@ describe('healthy', () => {
   it('answers 200 with replication n/a and no lag when the region has no peer', async () => {
     const res = await get(health({ [REGIONAL_ENV.peerRegion]: '' }));
     expect(res.statusCode).toBe(200);
-    expect(res.json).toEqual({ status: 'ok', checks: { table: 'ok', key: 'ok', replication: 'n/a' }, replicationLagSeconds: null });
+    expect(res.json).toEqual({
+      status: 'ok',
+      checks: { table: 'ok', key: 'ok', replication: 'n/a' },
+      replicationLagSeconds: null,
+    });
   });
 });
 
 describe('degraded', () => {
   // A lagging peer is reported in the body but never fails this region's health check: Route 53
   // reads only the status code, and must not move traffic to the side that is behind.
-  it('stays 200 (it can serve) but says degraded, replication stale, when the peer\'s beat is older than the RPO target', async () => {
+  it("stays 200 (it can serve) but says degraded, replication stale, when the peer's beat is older than the RPO target", async () => {
     await replicatedBeat((DEFAULT_RPO_TARGET_SECONDS + 30) * 1000);
     const res = await get(health());
     expect(res.statusCode).toBe(200);
@@ -112,16 +136,23 @@ describe('degraded', () => {
   it('judges staleness against RPO_TARGET_SECONDS', async () => {
     await replicatedBeat(30_000);
     expect((await get(health({ [REGIONAL_ENV.rpoTargetSeconds]: '20' }))).json.checks.replication).toBe('stale');
-    expect((await get(health({ [REGIONAL_ENV.rpoTargetSeconds]: '40' }))).json).toMatchObject({ status: 'ok', checks: { replication: 'ok' } });
+    expect((await get(health({ [REGIONAL_ENV.rpoTargetSeconds]: '40' }))).json).toMatchObject({
+      status: 'ok',
+      checks: { replication: 'ok' },
+    });
   });
 
   it('stays 200 but says degraded, replication unknown, when the peer has never beaten here (a fresh deploy)', async () => {
     const res = await get(health({ [REGIONAL_ENV.peerRegion]: 'eu-central-1' }));
     expect(res.statusCode).toBe(200);
-    expect(res.json).toEqual({ status: 'degraded', checks: { table: 'ok', key: 'ok', replication: 'unknown' }, replicationLagSeconds: null });
+    expect(res.json).toEqual({
+      status: 'degraded',
+      checks: { table: 'ok', key: 'ok', replication: 'unknown' },
+      replicationLagSeconds: null,
+    });
   });
 
-  it('answers 503 with key failed when the region\'s key is disabled', async () => {
+  it("answers 503 with key failed when the region's key is disabled", async () => {
     await replicatedBeat(1_000);
     const disabled = await createKey();
     await disable(disabled);
@@ -130,10 +161,14 @@ describe('degraded', () => {
     expect(res.json.checks).toEqual({ table: 'ok', key: 'failed', replication: 'ok' });
   });
 
-  it('answers 503 with table failed and replication unknown when the table is missing, logging AWS\'s error', async () => {
+  it("answers 503 with table failed and replication unknown when the table is missing, logging AWS's error", async () => {
     const res = await get(health({ [REGIONAL_ENV.tableName]: 'no-such-table' }));
     expect(res.statusCode).toBe(503);
-    expect(res.json).toEqual({ status: 'degraded', checks: { table: 'failed', key: 'ok', replication: 'unknown' }, replicationLagSeconds: null });
+    expect(res.json).toEqual({
+      status: 'degraded',
+      checks: { table: 'failed', key: 'ok', replication: 'unknown' },
+      replicationLagSeconds: null,
+    });
     const logged = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'table check failed');
     expect(logged.at(-1)).toMatchObject({ level: 'error', error: 'ResourceNotFoundException' });
   });
@@ -160,7 +195,10 @@ describe('exposes no data', () => {
     await replicatedBeat(1_000);
     const disabled = await createKey();
     await disable(disabled);
-    const states = [health(), health({ [REGIONAL_ENV.tableName]: 'no-such-table', [REGIONAL_ENV.kmsKeyArn]: disabled })];
+    const states = [
+      health(),
+      health({ [REGIONAL_ENV.tableName]: 'no-such-table', [REGIONAL_ENV.kmsKeyArn]: disabled }),
+    ];
     const [ok, failing] = await Promise.all(states.map(get));
     expect([ok.statusCode, failing.statusCode]).toEqual([200, 503]);
     // get() has checked these bodies, and every other body in this file.
@@ -180,6 +218,8 @@ describe('environment', () => {
   });
 
   it('names every bad variable in one error', () => {
-    expect(() => healthHandler({})).toThrow(/AWS_REGION is not set.*DYNAMODB_TABLE_NAME is not set.*KMS_KEY_ARN is not set/);
+    expect(() => healthHandler({})).toThrow(
+      /AWS_REGION is not set.*DYNAMODB_TABLE_NAME is not set.*KMS_KEY_ARN is not set/,
+    );
   });
 });

@@ -31,10 +31,16 @@ beforeAll(async () => {
   jest.spyOn(console, 'log').mockImplementation((line: string) => void logLines.push(line));
   moto = await startMoto();
   useEmulator(moto.endpoint);
-  const config = { endpoint: moto.endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const config = {
+    endpoint: moto.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
   dynamodb = new DynamoDBClient(config);
   cloudwatch = new CloudWatchClient(config);
-  await dynamodb.send(new CreateTableCommand({ TableName: TABLE, BillingMode: table.billingMode, ...tableKeySchema() }));
+  await dynamodb.send(
+    new CreateTableCommand({ TableName: TABLE, BillingMode: table.billingMode, ...tableKeySchema() }),
+  );
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: TABLE });
 }, 60_000);
 
@@ -51,7 +57,15 @@ const canary = (peer: string | undefined, extra: Record<string, string> = {}) =>
     ...extra,
   });
 const beatItem = async (region: string) =>
-  (await dynamodb.send(new GetItemCommand({ TableName: TABLE, Key: { transactionId: { S: heartbeatId(region) } }, ConsistentRead: true }))).Item;
+  (
+    await dynamodb.send(
+      new GetItemCommand({
+        TableName: TABLE,
+        Key: { transactionId: { S: heartbeatId(region) } },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
 /** The peer's beat as this region's replica would hold it after replication. */
 const replicatedBeat = (peer: string, beatAtMs: number) =>
   dynamodb.send(
@@ -63,7 +77,10 @@ const replicatedBeat = (peer: string, beatAtMs: number) =>
 const stalenessMetrics = async (peer: string) =>
   (
     await cloudwatch.send(
-      new ListMetricsCommand({ Namespace: HEARTBEAT.namespace, Dimensions: [{ Name: HEARTBEAT.sourceDimension, Value: peer }] }),
+      new ListMetricsCommand({
+        Namespace: HEARTBEAT.namespace,
+        Dimensions: [{ Name: HEARTBEAT.sourceDimension, Value: peer }],
+      }),
     )
   ).Metrics ?? [];
 async function stalenessValues(peer: string): Promise<number[]> {
@@ -95,11 +112,13 @@ async function stalenessValues(peer: string): Promise<number[]> {
 const logged = (msg: string) => logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === msg);
 
 describe('own beat', () => {
-  it('writes this region\'s beat with the current time and region, and nothing the account index could show', async () => {
+  it("writes this region's beat with the current time and region, and nothing the account index could show", async () => {
     const before = Date.now();
     await canary(undefined)();
     const item = await beatItem(REGION);
-    expect(Object.keys(item!).sort()).toEqual([HEARTBEAT.beatAttribute, table.partitionKey, HEARTBEAT.regionAttribute].sort());
+    expect(Object.keys(item!).sort()).toEqual(
+      [HEARTBEAT.beatAttribute, table.partitionKey, HEARTBEAT.regionAttribute].sort(),
+    );
     expect(item!.region).toEqual({ S: REGION });
     expect(Number(item!.beatAtMs.N)).toBeGreaterThanOrEqual(before);
     expect(Number(item!.beatAtMs.N)).toBeLessThanOrEqual(Date.now());
@@ -124,7 +143,7 @@ describe('own beat', () => {
 });
 
 describe('peer staleness', () => {
-  it('publishes the age of the peer\'s replicated beat, dimensioned by source and receiving region', async () => {
+  it("publishes the age of the peer's replicated beat, dimensioned by source and receiving region", async () => {
     const peer = 'us-west-2';
     await replicatedBeat(peer, Date.now() - 42_000);
     const started = Date.now();
@@ -145,7 +164,7 @@ describe('peer staleness', () => {
     expect(value).toBeLessThanOrEqual(42 + elapsedSeconds + 1);
   });
 
-  it('publishes nothing when the peer\'s beat is missing, and still succeeds and beats itself', async () => {
+  it("publishes nothing when the peer's beat is missing, and still succeeds and beats itself", async () => {
     const peer = 'eu-central-1';
     const before = Date.now();
     await expect(canary(peer)()).resolves.toBeUndefined();
@@ -178,7 +197,9 @@ describe('peer staleness', () => {
 
 describe('environment', () => {
   it('refuses to start without a table or region, naming each variable', () => {
-    expect(() => heartbeatHandler({})).toThrow(/Invalid heartbeat environment: .*AWS_REGION is not set.*DYNAMODB_TABLE_NAME is not set/);
+    expect(() => heartbeatHandler({})).toThrow(
+      /Invalid heartbeat environment: .*AWS_REGION is not set.*DYNAMODB_TABLE_NAME is not set/,
+    );
   });
 
   it('refuses a peer that is not another region, and a fractional call deadline', () => {

@@ -74,7 +74,11 @@ describe('the deployment package', () => {
   it('is a valid zip holding exactly index.js, as a standard unzipper reads it', () => {
     const py = spawnSync(
       'python3',
-      ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(z.namelist()); sys.stdout.write(z.read("index.js").decode())', bundle.zipFile],
+      [
+        '-c',
+        'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(z.namelist()); sys.stdout.write(z.read("index.js").decode())',
+        bundle.zipFile,
+      ],
       { encoding: 'utf8' },
     );
     expect(py.stderr).toBe('');

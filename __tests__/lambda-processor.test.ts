@@ -38,7 +38,8 @@ const processor = (aws: AwsPort, logs: string[] = []) =>
 
 const conditionFailed = (item: any) => () =>
   Promise.reject(Object.assign(new Error('cond'), { name: 'ConditionalCheckFailedException', Item: item }));
-const s3Error = (status: number, name: string) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+const s3Error = (status: number, name: string) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 /** The committed item a successful run writes for this event. */
 async function committed(e: object) {
   const { aws, calls } = port({});
@@ -58,11 +59,21 @@ describe('idempotency decision', () => {
 });
 
 describe('items', () => {
-  const base = { ...validate(event).transaction, createdAt: '2026-01-01T00:00:00.000Z', processedRegion: 'r', requestId: 'q' };
+  const base = {
+    ...validate(event).transaction,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    processedRegion: 'r',
+    requestId: 'q',
+  };
 
   it('marshal each attribute by name: strings to S, amountMinor to N, metadata as one opaque attribute', () => {
     const item = toItem({ ...base, metadata: { channel: 'web' } });
-    expect(item).toMatchObject({ amount: { S: '1.00' }, amountMinor: { N: '100' }, metadata: { S: '{"channel":"web"}' }, status: { S: 'committed' } });
+    expect(item).toMatchObject({
+      amount: { S: '1.00' },
+      amountMinor: { N: '100' },
+      metadata: { S: '{"channel":"web"}' },
+      status: { S: 'committed' },
+    });
     expect(fromItem(item)).toMatchObject({ amount: '1.00', amountMinor: '100', metadata: { channel: 'web' } });
     expect(fromItem(item)).not.toHaveProperty('fingerprint');
     expect(fromItem(item)).not.toHaveProperty('status');
@@ -100,7 +111,9 @@ describe('event unwrapping', () => {
   it('passes direct invocations through and unwraps API Gateway / function URL bodies', () => {
     expect(unwrap(event)).toEqual({ input: event, exactNumbers: true });
     expect(unwrap(wrapped(JSON.stringify(event))).input).toEqual(event);
-    expect(unwrap(wrapped(Buffer.from(JSON.stringify(event)).toString('base64'), { isBase64Encoded: true })).input).toEqual(event);
+    expect(
+      unwrap(wrapped(Buffer.from(JSON.stringify(event)).toString('base64'), { isBase64Encoded: true })).input,
+    ).toEqual(event);
   });
 
   it.each([
@@ -111,7 +124,10 @@ describe('event unwrapping', () => {
     ['a GET without a body', { requestContext: { http: { method: 'GET' } }, rawPath: '/', headers: {} }],
     ['a REST API GET (body null)', { resource: '/', httpMethod: 'GET', requestContext: {}, body: null }],
     ['an object body', wrapped({ ...event })],
-    ['invalid UTF-8 in a base64 body', wrapped(Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), { isBase64Encoded: true })],
+    [
+      'invalid UTF-8 in a base64 body',
+      wrapped(Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), { isBase64Encoded: true }),
+    ],
     ['nesting too deep to parse', wrapped('['.repeat(1e6))],
   ])('names body for %s (item 9)', (_why, e) => {
     expect(bodyError(e)).toBe('body');
@@ -119,8 +135,10 @@ describe('event unwrapping', () => {
 
   it('says whether JSON parsing rounded a number in the raw body (item 2)', () => {
     const raw = (amount: string) => unwrap(wrapped(`{"amount":${amount}}`)).exactNumbers;
-    for (const exact of ['10.5', '10.50', '1.05e1', '90000000000000.0', '0', '-0', '1e21', '123456789012345']) expect(raw(exact)).toBe(true);
-    for (const rounded of ['90000000000000.01', '0.10000000000000001', '9007199254740993', '1e400', '1e-400']) expect(raw(rounded)).toBe(false);
+    for (const exact of ['10.5', '10.50', '1.05e1', '90000000000000.0', '0', '-0', '1e21', '123456789012345'])
+      expect(raw(exact)).toBe(true);
+    for (const rounded of ['90000000000000.01', '0.10000000000000001', '9007199254740993', '1e400', '1e-400'])
+      expect(raw(rounded)).toBe(false);
     // Digits inside strings are not numbers.
     expect(unwrap(wrapped('{"a":"90000000000000.01","b":"\\"0.10000000000000001"}')).exactNumbers).toBe(true);
   });
@@ -131,12 +149,19 @@ describe('processor with an injected client', () => {
     const { aws, calls } = port({});
     const res = await processor(aws)({ ...event, amount: 'ten' }, 'r');
     expect(res.statusCode).toBe(400);
-    expect(JSON.parse(res.body)).toMatchObject({ error: 'ValidationError', field: 'amount', message: expect.stringMatching(/^expected a positive decimal/) });
+    expect(JSON.parse(res.body)).toMatchObject({
+      error: 'ValidationError',
+      field: 'amount',
+      message: expect.stringMatching(/^expected a positive decimal/),
+    });
     expect(calls).toEqual([]);
   });
 
   it('refuses a wrapped JSON number that parsing rounded, and accepts the same amount as a string (item 2)', async () => {
-    const body = (amount: string) => ({ requestContext: {}, body: `{"transactionId":"t-1","accountId":"a-1","amount":${amount},"currency":"USD","type":"debit"}` });
+    const body = (amount: string) => ({
+      requestContext: {},
+      body: `{"transactionId":"t-1","accountId":"a-1","amount":${amount},"currency":"USD","type":"debit"}`,
+    });
     const rounded = await processor(port({}).aws)(body('90000000000000.01'), 'r');
     expect([rounded.statusCode, JSON.parse(rounded.body).field]).toEqual([400, 'amount']);
     const text = await processor(port({}).aws)(body('"90000000000000.01"'), 'r');
@@ -152,7 +177,11 @@ describe('processor with an injected client', () => {
       TableName: 'transactions-test',
       ConditionExpression: 'attribute_not_exists(transactionId)',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      Item: expect.objectContaining({ processedRegion: { S: 'us-west-2' }, createdAt: { S: '2026-11-24T00:00:00.000Z' }, requestId: { S: 'req-9' } }),
+      Item: expect.objectContaining({
+        processedRegion: { S: 'us-west-2' },
+        createdAt: { S: '2026-11-24T00:00:00.000Z' },
+        requestId: { S: 'req-9' },
+      }),
     });
   });
 
@@ -162,19 +191,37 @@ describe('processor with an injected client', () => {
     expect(calls.map(([n]) => n)).toEqual(['putItem', 'putObject', 'putItem']);
     const [[, claim], [, put], [, commit]] = calls;
     expect(claim.ConditionExpression).toBe('attribute_not_exists(transactionId)');
-    expect(Object.keys(claim.Item).sort()).toEqual(['documentKey', 'fingerprint', 'requestId', 'status', 'transactionId']);
+    expect(Object.keys(claim.Item).sort()).toEqual([
+      'documentKey',
+      'fingerprint',
+      'requestId',
+      'status',
+      'transactionId',
+    ]);
     expect(claim.Item.status).toEqual({ S: 'pending' });
-    expect(put).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_ARN, BucketKeyEnabled: true, IfNoneMatch: '*' });
+    expect(put).toMatchObject({
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: KEY_ARN,
+      BucketKeyEnabled: true,
+      IfNoneMatch: '*',
+    });
     expect(put.Key).toMatch(new RegExp(`^${DOCUMENT_PREFIX}a-1/t-1/[0-9a-f]{64}$`));
     expect(commit).toMatchObject({
       ConditionExpression: '#status = :pending AND fingerprint = :fingerprint',
       ExpressionAttributeValues: { ':pending': { S: 'pending' }, ':fingerprint': claim.Item.fingerprint },
     });
-    expect(commit.Item).toMatchObject({ status: { S: 'committed' }, accountId: { S: 'a-1' }, documentKey: { S: put.Key } });
+    expect(commit.Item).toMatchObject({
+      status: { S: 'committed' },
+      accountId: { S: 'a-1' },
+      documentKey: { S: put.Key },
+    });
   });
 
   it('refuses a different document under a claimed or recorded id before writing anything (item 5)', async () => {
-    for (const stored of [await committed(withDoc), { transactionId: { S: 't-1' }, fingerprint: { S: 'other' }, status: { S: 'pending' } }]) {
+    for (const stored of [
+      await committed(withDoc),
+      { transactionId: { S: 't-1' }, fingerprint: { S: 'other' }, status: { S: 'pending' } },
+    ]) {
       const { aws, calls } = port({ putItem: conditionFailed({ ...stored, fingerprint: { S: 'other' } }) });
       expect((await processor(aws)(withDoc, 'r')).statusCode).toBe(409);
       expect(calls.map(([n]) => n)).toEqual(['putItem']);
@@ -184,7 +231,9 @@ describe('processor with an injected client', () => {
   it('resumes its own pending claim (a retry after a failure) and replays its own record', async () => {
     const record = await committed(withDoc);
     const claim = { transactionId: record.transactionId, fingerprint: record.fingerprint, status: { S: 'pending' } };
-    const resumed = port({ putItem: async (i) => (i.ConditionExpression.startsWith('attribute_not_exists') ? conditionFailed(claim)() : {}) });
+    const resumed = port({
+      putItem: async (i) => (i.ConditionExpression.startsWith('attribute_not_exists') ? conditionFailed(claim)() : {}),
+    });
     expect((await processor(resumed.aws)(withDoc, 'r2')).statusCode).toBe(201);
     expect(resumed.calls.map(([n]) => n)).toEqual(['putItem', 'putObject', 'putItem']);
 
@@ -196,7 +245,9 @@ describe('processor with an injected client', () => {
 
   it('replays when a concurrent retry of the same request committed first', async () => {
     const record = await committed(withDoc);
-    const { aws } = port({ putItem: async (i) => (i.ConditionExpression.startsWith('#status') ? conditionFailed(record)() : {}) });
+    const { aws } = port({
+      putItem: async (i) => (i.ConditionExpression.startsWith('#status') ? conditionFailed(record)() : {}),
+    });
     expect((await processor(aws)(withDoc, 'r')).statusCode).toBe(200);
   });
 
@@ -215,7 +266,9 @@ describe('processor with an injected client', () => {
 
   it('alerts and rethrows when a client fails unexpectedly', async () => {
     const logs: string[] = [];
-    const { aws, calls } = port({ putItem: () => Promise.reject(Object.assign(new Error('boom'), { name: 'InternalServerError' })) });
+    const { aws, calls } = port({
+      putItem: () => Promise.reject(Object.assign(new Error('boom'), { name: 'InternalServerError' })),
+    });
     await expect(processor(aws, logs)(event, 'req-1')).rejects.toThrow('boom');
     const publish = calls.find(([n]) => n === 'publish')![1];
     expect(publish.TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:alerts');
@@ -226,7 +279,12 @@ describe('processor with an injected client', () => {
       error: 'InternalServerError',
       message: 'boom',
     });
-    expect(JSON.parse(logs[0])).toMatchObject({ level: 'error', msg: 'failed', transactionId: 't-1', requestId: 'req-1' });
+    expect(JSON.parse(logs[0])).toMatchObject({
+      level: 'error',
+      msg: 'failed',
+      transactionId: 't-1',
+      requestId: 'req-1',
+    });
   });
 
   it('still rethrows the original error when the alert itself fails', async () => {
@@ -280,19 +338,30 @@ describe("the function's environment, checked once at cold start (item 10)", () 
   };
 
   it('reads a valid environment; the call timeout defaults to the contract value', () => {
-    expect(readProcessorEnv(good)).toMatchObject({ tableName: 'transactions-dev', callTimeoutMs: 3000, region: 'us-east-1' });
+    expect(readProcessorEnv(good)).toMatchObject({
+      tableName: 'transactions-dev',
+      callTimeoutMs: 3000,
+      region: 'us-east-1',
+    });
     const { [PROCESSOR_ENV.callTimeoutMs]: _omitted, ...noTimeout } = good;
     expect(readProcessorEnv(noTimeout).callTimeoutMs).toBe(DEFAULT_CALL_TIMEOUT_MS);
   });
 
-  it.each(['2.5', '0', '-1', '1e3', '', ' 3000', '0x10', '30001', '99999999999', 'NaN'])('refuses AWS_CALL_TIMEOUT_MS=%p', (v) => {
-    expect(() => readProcessorEnv({ ...good, [PROCESSOR_ENV.callTimeoutMs]: v })).toThrow(
-      new RegExp(`AWS_CALL_TIMEOUT_MS=.* is invalid: expected a whole number of milliseconds from 1 to 30000`),
-    );
-  });
+  it.each(['2.5', '0', '-1', '1e3', '', ' 3000', '0x10', '30001', '99999999999', 'NaN'])(
+    'refuses AWS_CALL_TIMEOUT_MS=%p',
+    (v) => {
+      expect(() => readProcessorEnv({ ...good, [PROCESSOR_ENV.callTimeoutMs]: v })).toThrow(
+        new RegExp(`AWS_CALL_TIMEOUT_MS=.* is invalid: expected a whole number of milliseconds from 1 to 30000`),
+      );
+    },
+  );
 
   it('names every missing or malformed variable at once', () => {
-    const env = { ...good, [PROCESSOR_ENV.documentsKmsKeyArn]: 'alias/transaction-encryption-dev', [PROCESSOR_ENV.topicArn]: undefined };
+    const env = {
+      ...good,
+      [PROCESSOR_ENV.documentsKmsKeyArn]: 'alias/transaction-encryption-dev',
+      [PROCESSOR_ENV.topicArn]: undefined,
+    };
     expect(() => readProcessorEnv(env)).toThrow(
       /^Invalid transaction-processor environment: SNS_TOPIC_ARN is not set: expected an SNS topic ARN; DOCUMENTS_KMS_KEY_ARN="alias\/transaction-encryption-dev" is invalid: expected a KMS key ARN/,
     );

@@ -44,7 +44,8 @@ describe('amounts are exact', () => {
 });
 
 /** The active ISO-4217 list, spelled out: the compact table in the bundle must decode to exactly this. */
-const ISO_4217_ACTIVE = `AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
+const ISO_4217_ACTIVE =
+  `AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
   CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL
   HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD
   MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR
@@ -82,15 +83,27 @@ describe('fields', () => {
     const big = Buffer.alloc(MAX_DOCUMENT_BYTES + 1).toString('base64');
     expect(rejection({ ...base, document: { contentType: 'a/b', content: big } }).field).toBe('document');
     const max = Buffer.alloc(MAX_DOCUMENT_BYTES).toString('base64');
-    expect(validate({ ...base, document: { contentType: 'a/b', content: max } }).document!.body).toHaveLength(MAX_DOCUMENT_BYTES);
+    expect(validate({ ...base, document: { contentType: 'a/b', content: max } }).document!.body).toHaveLength(
+      MAX_DOCUMENT_BYTES,
+    );
   });
 
   it('normalizes the timestamp to UTC and refuses impossible dates', () => {
-    expect(validate({ ...base, timestamp: '2026-01-02T03:04:05+02:00' }).transaction.createdAt).toBe('2026-01-02T01:04:05.000Z');
-    for (const timestamp of ['2026-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01', 1767225600000]) {
+    expect(validate({ ...base, timestamp: '2026-01-02T03:04:05+02:00' }).transaction.createdAt).toBe(
+      '2026-01-02T01:04:05.000Z',
+    );
+    for (const timestamp of [
+      '2026-02-29T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01',
+      1767225600000,
+    ]) {
       expect(rejection({ ...base, timestamp }).field).toBe('timestamp');
     }
-    expect(validate({ ...base, timestamp: '2028-02-29T00:00:00Z' }).transaction.createdAt).toBe('2028-02-29T00:00:00.000Z');
+    expect(validate({ ...base, timestamp: '2028-02-29T00:00:00Z' }).transaction.createdAt).toBe(
+      '2028-02-29T00:00:00.000Z',
+    );
   });
 
   it('says what it expected', () => {
@@ -129,15 +142,20 @@ describe('own fields only: no lookup goes through a prototype (item 1)', () => {
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__'])(
     'refuses a top-level field named %s',
     (name) => {
-      const event = JSON.parse(`{"transactionId":"t-1","accountId":"a-1","amount":"1.00","currency":"USD","type":"debit","${name}":{"x":1}}`);
+      const event = JSON.parse(
+        `{"transactionId":"t-1","accountId":"a-1","amount":"1.00","currency":"USD","type":"debit","${name}":{"x":1}}`,
+      );
       expect(rejection(event).field).toBe(name);
     },
   );
 
   it('refuses prototype names as currency or type, and inherited fields count as absent', () => {
-    for (const currency of ['constructor', '__proto__', 'toString']) expect(rejection({ ...base, currency }).field).toBe('currency');
+    for (const currency of ['constructor', '__proto__', 'toString'])
+      expect(rejection({ ...base, currency }).field).toBe('currency');
     for (const type of ['constructor', 'length', 'includes']) expect(rejection({ ...base, type }).field).toBe('type');
-    expect(rejection(Object.assign(Object.create({ amount: '1.00' }), { ...base, amount: undefined })).field).toBe('event');
+    expect(rejection(Object.assign(Object.create({ amount: '1.00' }), { ...base, amount: undefined })).field).toBe(
+      'event',
+    );
   });
 
   it('refuses prototype names inside the document', () => {
@@ -148,16 +166,18 @@ describe('own fields only: no lookup goes through a prototype (item 1)', () => {
 
 describe('JSON numbers: only amounts that were received exactly (item 2)', () => {
   // These literals are imprecise on purpose: they are what a caller's JSON parser hands the handler.
-  // eslint-disable-next-line no-loss-of-precision
-  it.each([90000000000000.01, 1234567890.123456, 0.10000000000000002, 123456789012345.6, 9007199254740993, 1e21, 1.5e-7])(
-    'refuses the number %p',
-    (amount) => {
-      expect(rejection({ ...base, amount }).field).toBe('amount');
-    },
-  );
+  it.each([
+    // eslint-disable-next-line no-loss-of-precision
+    90000000000000.01, 1234567890.123456, 0.10000000000000002, 123456789012345.6, 9007199254740993, 1e21, 1.5e-7,
+  ])('refuses the number %p', (amount) => {
+    expect(rejection({ ...base, amount }).field).toBe('amount');
+  });
 
   it('keeps amounts sent as strings exact, however many digits', () => {
-    expect(validate({ ...base, amount: '90000000000000.01' }).transaction).toMatchObject({ amount: '90000000000000.01', amountMinor: '9000000000000001' });
+    expect(validate({ ...base, amount: '90000000000000.01' }).transaction).toMatchObject({
+      amount: '90000000000000.01',
+      amountMinor: '9000000000000001',
+    });
     expect(validate({ ...base, amount: 123456789012345 }).transaction.amountMinor).toBe('12345678901234500');
   });
 
@@ -165,7 +185,9 @@ describe('JSON numbers: only amounts that were received exactly (item 2)', () =>
     expect(validate({ ...base, amount: 10.5 }).transaction.amount).toBe('10.50');
     expect(() => validate({ ...base, amount: 10.5 }, false)).toThrow(ValidationError);
     // Another field's error is named first: with a valid event, the amount is the only number left.
-    expect(() => validate({ ...base, amount: 10.5, metadata: { a: 1 } }, false)).toThrow(expect.objectContaining({ field: 'metadata' }));
+    expect(() => validate({ ...base, amount: 10.5, metadata: { a: 1 } }, false)).toThrow(
+      expect.objectContaining({ field: 'metadata' }),
+    );
     expect(validate({ ...base, amount: '10.5' }, false).transaction.amount).toBe('10.50');
   });
 
@@ -217,17 +239,26 @@ describe('every nested value is type-checked: 400, never a TypeError (item 3)', 
 });
 
 describe('timestamps stay sortable 24-character UTC strings (item 8)', () => {
-  it.each(['0000-01-01T00:00:00+01:00', '9999-12-31T23:59:59-01:00', '1969-12-31T23:59:59Z', '1970-01-01T00:30:00+01:00', '0001-01-01T00:00:00Z'])(
-    'refuses %s (outside 1970..9999 in UTC)',
-    (timestamp) => {
-      expect(rejection({ ...base, timestamp }).field).toBe('timestamp');
-    },
-  );
+  it.each([
+    '0000-01-01T00:00:00+01:00',
+    '9999-12-31T23:59:59-01:00',
+    '1969-12-31T23:59:59Z',
+    '1970-01-01T00:30:00+01:00',
+    '0001-01-01T00:00:00Z',
+  ])('refuses %s (outside 1970..9999 in UTC)', (timestamp) => {
+    expect(rejection({ ...base, timestamp }).field).toBe('timestamp');
+  });
 
   it('accepts the bounds themselves', () => {
-    expect(validate({ ...base, timestamp: '1970-01-01T00:00:00Z' }).transaction.createdAt).toBe('1970-01-01T00:00:00.000Z');
-    expect(validate({ ...base, timestamp: '9999-12-31T23:59:59.999Z' }).transaction.createdAt).toBe('9999-12-31T23:59:59.999Z');
-    expect(validate({ ...base, timestamp: '9999-12-31T23:59:59+01:00' }).transaction.createdAt).toBe('9999-12-31T22:59:59.000Z');
+    expect(validate({ ...base, timestamp: '1970-01-01T00:00:00Z' }).transaction.createdAt).toBe(
+      '1970-01-01T00:00:00.000Z',
+    );
+    expect(validate({ ...base, timestamp: '9999-12-31T23:59:59.999Z' }).transaction.createdAt).toBe(
+      '9999-12-31T23:59:59.999Z',
+    );
+    expect(validate({ ...base, timestamp: '9999-12-31T23:59:59+01:00' }).transaction.createdAt).toBe(
+      '9999-12-31T22:59:59.000Z',
+    );
   });
 
   it('refuses offsets outside -23:59..+23:59', () => {
@@ -243,7 +274,9 @@ describe('strings are well-formed Unicode (item 9)', () => {
   });
 
   it('accepts surrogate pairs (emoji) and refuses lone surrogates in every other string field', () => {
-    expect(validate({ ...base, metadata: { note: 'paid \ud83d\ude00' } }).transaction.metadata).toEqual({ note: 'paid \ud83d\ude00' });
+    expect(validate({ ...base, metadata: { note: 'paid \ud83d\ude00' } }).transaction.metadata).toEqual({
+      note: 'paid \ud83d\ude00',
+    });
     for (const field of ['transactionId', 'accountId', 'currency', 'type', 'timestamp', 'amount']) {
       expect(rejection({ ...base, [field]: '\ud800' }).field).toBe(field);
     }
@@ -258,7 +291,13 @@ describe('strings are well-formed Unicode (item 9)', () => {
 
 describe('metadata is data (item 4)', () => {
   it('keeps keys that collide with record attributes, and values exactly as sent', () => {
-    const metadata = { amountMinor: '007', fingerprint: 'f', status: 'pending', createdAt: 'x', transactionId: 'other' };
+    const metadata = {
+      amountMinor: '007',
+      fingerprint: 'f',
+      status: 'pending',
+      createdAt: 'x',
+      transactionId: 'other',
+    };
     const t = validate({ ...base, metadata }).transaction;
     expect(t.metadata).toEqual(metadata);
     expect(t).toMatchObject({ amountMinor: '1050', transactionId: 't-1' });
@@ -277,17 +316,51 @@ describe('any JSON value in any position: a ValidationError or a transaction, ne
   }
   const rnd = random(8);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-  const NAMES = ['__proto__', 'constructor', 'toString', 'valueOf', 'length', 'content', 'contentType', 'amountMinor', 'k', ''];
+  const NAMES = [
+    '__proto__',
+    'constructor',
+    'toString',
+    'valueOf',
+    'length',
+    'content',
+    'contentType',
+    'amountMinor',
+    'k',
+    '',
+  ];
   const leaves: unknown[] = [
+    null,
+    true,
+    false,
+    0,
+    -0,
+    1,
+    10.5,
+    1e21,
     // eslint-disable-next-line no-loss-of-precision -- an inexact amount is one of the hostile leaves
-    null, true, false, 0, -0, 1, 10.5, 1e21, 90000000000000.01, Number.MAX_VALUE, '', 'aGk=', 'a/b', 'USD', 'debit',
-    '2026-01-01T00:00:00Z', '\ud800', 'x'.repeat(300), '10.50', 'constructor', '__proto__',
+    90000000000000.01,
+    Number.MAX_VALUE,
+    '',
+    'aGk=',
+    'a/b',
+    'USD',
+    'debit',
+    '2026-01-01T00:00:00Z',
+    '\ud800',
+    'x'.repeat(300),
+    '10.50',
+    'constructor',
+    '__proto__',
   ];
   function value(depth: number): unknown {
     const r = rnd();
     if (depth > 2 || r < 0.5) return pick(leaves);
     if (r < 0.7) return Array.from({ length: Math.floor(rnd() * 3) }, () => value(depth + 1));
-    return JSON.parse(JSON.stringify(Object.fromEntries(Array.from({ length: Math.floor(rnd() * 3) }, () => [pick(NAMES), value(depth + 1)]))));
+    return JSON.parse(
+      JSON.stringify(
+        Object.fromEntries(Array.from({ length: Math.floor(rnd() * 3) }, () => [pick(NAMES), value(depth + 1)])),
+      ),
+    );
   }
   const valid = { ...base, metadata: { k: 'v' }, document: { contentType: 'a/b', content: 'aGk=' } };
   const paths: Array<(v: unknown) => object> = [
@@ -296,7 +369,10 @@ describe('any JSON value in any position: a ValidationError or a transaction, ne
     (v) => ({ ...valid, document: { contentType: v, content: 'aGk=' } }),
     (v) => ({ ...valid, metadata: { k: v } }),
     (v) => JSON.parse(JSON.stringify({ ...valid, metadata: { [String(pick(NAMES))]: v } })),
-    (v) => JSON.parse(`{${JSON.stringify(valid).slice(1, -1)},${JSON.stringify(String(pick(NAMES)))}:${JSON.stringify(v) ?? 'null'}}`),
+    (v) =>
+      JSON.parse(
+        `{${JSON.stringify(valid).slice(1, -1)},${JSON.stringify(String(pick(NAMES)))}:${JSON.stringify(v) ?? 'null'}}`,
+      ),
   ];
 
   it('holds for 5,000 generated events', () => {

@@ -6,7 +6,12 @@
 import { createHash } from 'crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
-import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommandInput } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
 import { createAwsPort } from '../lambda/aws';
 import { createProcessor, Response } from '../lambda/processor';
 import { alertsSinceDrain, createFixture, drainAlerts, Fixture, scanAll, useEmulator } from './helpers/aws-fixture';
@@ -57,10 +62,15 @@ const doc = (text: string) => ({ contentType: 'text/plain', content: Buffer.from
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const body = (r: Response) => JSON.parse(r.body);
 const getItem = async (id: string, on: Fixture = f) =>
-  (await on.dynamodb.send(new GetItemCommand({ TableName: on.tableName, Key: { transactionId: { S: id } }, ConsistentRead: true })))
-    .Item;
+  (
+    await on.dynamodb.send(
+      new GetItemCommand({ TableName: on.tableName, Key: { transactionId: { S: id } }, ConsistentRead: true }),
+    )
+  ).Item;
 const objectBody = async (key: string) =>
-  Buffer.from(await (await f.s3.send(new GetObjectCommand({ Bucket: f.bucketName, Key: key }))).Body!.transformToByteArray());
+  Buffer.from(
+    await (await f.s3.send(new GetObjectCommand({ Bucket: f.bucketName, Key: key }))).Body!.transformToByteArray(),
+  );
 /** Every version under the prefix (paged: a bucket can hold more than one page). */
 async function versionsOf(prefix: string, on: Fixture = f) {
   const versions = [];
@@ -89,7 +99,12 @@ describe('happy path', () => {
   it('records a valid transaction once, with exact amounts and the processing region', async () => {
     const res = await handler(txn('t-happy', { metadata: { channel: 'web' } }), { awsRequestId: 'req-1' });
     expect(res.statusCode).toBe(201);
-    expect(body(res)).toMatchObject({ transactionId: 't-happy', amount: '10.50', amountMinor: '1050', processedRegion: 'us-east-1' });
+    expect(body(res)).toMatchObject({
+      transactionId: 't-happy',
+      amount: '10.50',
+      amountMinor: '1050',
+      processedRegion: 'us-east-1',
+    });
     const item = await getItem('t-happy');
     expect(item).toMatchObject({
       transactionId: { S: 't-happy' },
@@ -107,7 +122,11 @@ describe('happy path', () => {
   });
 
   it('accepts the same transaction wrapped in an API Gateway / function URL body', async () => {
-    const event = { requestContext: {}, isBase64Encoded: true, body: Buffer.from(JSON.stringify(txn('t-wrapped'))).toString('base64') };
+    const event = {
+      requestContext: {},
+      isBase64Encoded: true,
+      body: Buffer.from(JSON.stringify(txn('t-wrapped'))).toString('base64'),
+    };
     const res = await handler(event);
     expect(res.statusCode).toBe(201);
     expect(res.headers['content-type']).toBe('application/json');
@@ -118,7 +137,9 @@ describe('happy path', () => {
 describe('idempotency', () => {
   it('replays a retry with the same content without writing again', async () => {
     const first = await handler(txn('t-retry', { timestamp: '2026-01-02T03:04:05+01:00' }), { awsRequestId: 'first' });
-    const retry = await handler(txn('t-retry', { timestamp: '2026-01-02T02:04:05Z', amount: 10.5 }), { awsRequestId: 'second' });
+    const retry = await handler(txn('t-retry', { timestamp: '2026-01-02T02:04:05Z', amount: 10.5 }), {
+      awsRequestId: 'second',
+    });
     expect(first.statusCode).toBe(201);
     expect(retry.statusCode).toBe(200);
     expect(body(retry)).toEqual({ ...body(first), replayed: true });
@@ -180,7 +201,9 @@ describe('validation', () => {
 
   it('wrote nothing for any rejected event', async () => {
     for (const [, event] of cases) await handler(event);
-    const rejectedIds = cases.map(([, e]) => (e as { transactionId?: unknown })?.transactionId).filter((id) => /^v-\d+$/.test(String(id)));
+    const rejectedIds = cases
+      .map(([, e]) => (e as { transactionId?: unknown })?.transactionId)
+      .filter((id) => /^v-\d+$/.test(String(id)));
     expect(rejectedIds).toHaveLength(22);
     // The same scan sees a write: a valid twin of a rejected event is stored.
     expect((await handler(txn('v-control'))).statusCode).toBe(201);
@@ -195,7 +218,11 @@ describe('documents', () => {
     const res = await handler(txn('t-doc', { document: doc('receipt #1') }));
     expect(res.statusCode).toBe(201);
     const key = `documents/acct-1/t-doc/${sha256('receipt #1')}`;
-    expect(body(res)).toMatchObject({ documentKey: key, documentSha256: sha256('receipt #1'), documentContentType: 'text/plain' });
+    expect(body(res)).toMatchObject({
+      documentKey: key,
+      documentSha256: sha256('receipt #1'),
+      documentContentType: 'text/plain',
+    });
     expect((await objectBody(key)).toString()).toBe('receipt #1');
     const head = await f.s3.send(new HeadObjectCommand({ Bucket: f.bucketName, Key: key }));
     expect(head.ServerSideEncryption).toBe('aws:kms');
@@ -216,7 +243,12 @@ describe('failures', () => {
     await expect(broken(txn('t-alert'), { awsRequestId: 'req-alert' })).rejects.toThrow(/not found|ResourceNotFound/i);
     const alerts = await drainAlerts(f);
     expect(alerts).toEqual([
-      expect.objectContaining({ transactionId: 't-alert', requestId: 'req-alert', error: 'ResourceNotFoundException', region: 'us-east-1' }),
+      expect.objectContaining({
+        transactionId: 't-alert',
+        requestId: 'req-alert',
+        error: 'ResourceNotFoundException',
+        region: 'us-east-1',
+      }),
     ]);
     loadBundle(f.lambdaEnv);
   });
@@ -252,7 +284,8 @@ describe('failures', () => {
       await expect(processTxn(txn(id, { document: doc(`doc for ${step}`) }), 'r1')).rejects.toThrow('injected');
       const left = await getItem(id);
       // putObject fails after the claim, putItem fails the claim itself.
-      if (step === 'putObject') expect([left?.status, left?.accountId, left?.createdAt]).toEqual([{ S: 'pending' }, undefined, undefined]);
+      if (step === 'putObject')
+        expect([left?.status, left?.accountId, left?.createdAt]).toEqual([{ S: 'pending' }, undefined, undefined]);
       else expect(left).toBeUndefined();
 
       const retry = await processTxn(txn(id, { document: doc(`doc for ${step}`) }), 'r2');
@@ -293,10 +326,16 @@ describe('a hung dependency (emulator frozen with SIGSTOP)', () => {
 describe('load: 1,000 transactions at concurrency 16, half of them duplicates', () => {
   it('stores exactly the unique ones, none twice, each document matching its record', async () => {
     const unique = Array.from({ length: 500 }, (_, i) =>
-      txn(`load-${i}`, { accountId: `acct-${i % 7}`, amount: `${i + 1}.${String(i % 100).padStart(2, '0')}`, document: doc(`load doc ${i}`) }),
+      txn(`load-${i}`, {
+        accountId: `acct-${i % 7}`,
+        amount: `${i + 1}.${String(i % 100).padStart(2, '0')}`,
+        document: doc(`load doc ${i}`),
+      }),
     );
     // Each duplicate follows soon after its original, so many race it.
-    const events = unique.flatMap((e, i) => (i % 2 ? [e] : [e, e])).concat(unique.filter((_, i) => i % 2).map((e) => ({ ...e })));
+    const events = unique
+      .flatMap((e, i) => (i % 2 ? [e] : [e, e]))
+      .concat(unique.filter((_, i) => i % 2).map((e) => ({ ...e })));
     expect(events).toHaveLength(1000);
     const statuses: number[] = [];
     let next = 0;
@@ -341,8 +380,10 @@ describe('documents are encrypted with the stack key (item 6)', () => {
 });
 
 describe('racing requests for one transactionId (item 5)', () => {
-  it('20 different documents at once: one 201, nineteen 409, and only the winner\'s document in the bucket', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => handler(txn('t-race', { document: doc(`contender ${i}`) }))));
+  it("20 different documents at once: one 201, nineteen 409, and only the winner's document in the bucket", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => handler(txn('t-race', { document: doc(`contender ${i}`) }))),
+    );
     const statuses = results.map((r) => r.statusCode).sort();
     expect(statuses).toEqual([201, ...Array(19).fill(409)]);
     const winner = body(results.find((r) => r.statusCode === 201)!);
@@ -352,7 +393,9 @@ describe('racing requests for one transactionId (item 5)', () => {
   });
 
   it('20 copies of one request at once: one 201, nineteen replays, one object version', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => handler(txn('t-race-same', { document: doc('same') }))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => handler(txn('t-race-same', { document: doc('same') }))),
+    );
     expect(results.map((r) => r.statusCode).sort()).toEqual([...Array(19).fill(200), 201]);
     expect(await versionsOf('documents/acct-1/t-race-same/')).toHaveLength(1);
     expect((await getItem('t-race-same'))!.status).toEqual({ S: 'committed' });
@@ -371,9 +414,20 @@ describe("S3's 409 ConditionalRequestConflict (item 7)", () => {
       if (raced) return real(input);
       raced = true;
       await real(input);
-      throw Object.assign(new Error('A conflicting operation occurred'), { name: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } });
+      throw Object.assign(new Error('A conflicting operation occurred'), {
+        name: 'ConditionalRequestConflict',
+        $metadata: { httpStatusCode: 409 },
+      });
     };
-    const processTxn = createProcessor({ aws, tableName: f.tableName, bucketName: f.bucketName, topicArn: f.topicArn, kmsKeyArn: f.keyArn, region: 'us-east-1', log: () => undefined });
+    const processTxn = createProcessor({
+      aws,
+      tableName: f.tableName,
+      bucketName: f.bucketName,
+      topicArn: f.topicArn,
+      kmsKeyArn: f.keyArn,
+      region: 'us-east-1',
+      log: () => undefined,
+    });
     expect((await processTxn(txn('t-409', { document: doc('raced') }), 'r')).statusCode).toBe(201);
     expect(await versionsOf('documents/acct-1/t-409/')).toHaveLength(1);
     expect(await alertsSinceDrain(f)).toEqual([]);
@@ -383,11 +437,23 @@ describe("S3's 409 ConditionalRequestConflict (item 7)", () => {
 describe('metadata is stored as data (item 4)', () => {
   it('keeps keys named like record attributes, and "007" exactly, without an alert', async () => {
     await drainAlerts(f);
-    const metadata = { amountMinor: '007', fingerprint: 'forged', status: 'pending', documentKey: 'documents/elsewhere', createdAt: '0', accountId: 'acct-9' };
+    const metadata = {
+      amountMinor: '007',
+      fingerprint: 'forged',
+      status: 'pending',
+      documentKey: 'documents/elsewhere',
+      createdAt: '0',
+      accountId: 'acct-9',
+    };
     const first = await handler(txn('t-meta', { metadata, document: doc('meta doc') }));
     expect(first.statusCode).toBe(201);
     const item = (await getItem('t-meta'))!;
-    expect(item).toMatchObject({ amountMinor: { N: '1050' }, accountId: { S: 'acct-1' }, status: { S: 'committed' }, metadata: { S: JSON.stringify(metadata) } });
+    expect(item).toMatchObject({
+      amountMinor: { N: '1050' },
+      accountId: { S: 'acct-1' },
+      status: { S: 'committed' },
+      metadata: { S: JSON.stringify(metadata) },
+    });
     expect(item.documentKey.S).toMatch(/^documents\/acct-1\/t-meta\//);
     const replay = await handler(txn('t-meta', { metadata: { ...metadata }, document: doc('meta doc') }));
     expect([replay.statusCode, body(replay).metadata]).toEqual([200, metadata]);
@@ -397,12 +463,16 @@ describe('metadata is stored as data (item 4)', () => {
 });
 
 describe("the function's environment (item 10)", () => {
-  it.each([['AWS_CALL_TIMEOUT_MS', '2.5'], ['AWS_CALL_TIMEOUT_MS', '0'], ['DOCUMENTS_KMS_KEY_ARN', ''], ['S3_BUCKET_NAME', 'Not A Bucket']])(
-    'refuses to start with %s=%p, naming it',
-    (name, value) => {
-      expect(() => loadBundle({ ...f.lambdaEnv, [name]: value })).toThrow(new RegExp(`^Invalid transaction-processor environment: ${name}=`));
-    },
-  );
+  it.each([
+    ['AWS_CALL_TIMEOUT_MS', '2.5'],
+    ['AWS_CALL_TIMEOUT_MS', '0'],
+    ['DOCUMENTS_KMS_KEY_ARN', ''],
+    ['S3_BUCKET_NAME', 'Not A Bucket'],
+  ])('refuses to start with %s=%p, naming it', (name, value) => {
+    expect(() => loadBundle({ ...f.lambdaEnv, [name]: value })).toThrow(
+      new RegExp(`^Invalid transaction-processor environment: ${name}=`),
+    );
+  });
 });
 
 describe('a hostile set: 400 naming the field, and nothing written anywhere', () => {
@@ -415,7 +485,10 @@ describe('a hostile set: 400 naming the field, and nothing written anywhere', ()
 
   /** Every case carries a valid document, so a processor that let it through would write to the bucket. */
   const valid = (id: string) => ({ ...txn(id), metadata: { channel: 'web' }, document: doc(`hostile ${id}`) });
-  const raw = (id: string, edit: (json: string) => string) => ({ requestContext: {}, body: edit(JSON.stringify(valid(id))) });
+  const raw = (id: string, edit: (json: string) => string) => ({
+    requestContext: {},
+    body: edit(JSON.stringify(valid(id))),
+  });
   const direct = (id: string, extra: object) => ({ ...valid(id), ...extra });
   const ids = Array.from({ length: 60 }, (_, i) => `h-${i}`);
   const at = (i: number) => ids[i];
@@ -454,7 +527,10 @@ describe('a hostile set: 400 naming the field, and nothing written anywhere', ()
     ['body', { requestContext: {}, body: 'null' }],
     ['body', { requestContext: { http: { method: 'GET' } }, rawPath: '/', transactionId: at(27) }],
     ['body', { resource: '/', httpMethod: 'GET', requestContext: {}, body: null }],
-    ['body', { requestContext: {}, isBase64Encoded: true, body: Buffer.from([0x7b, 0xc3, 0x28, 0x7d]).toString('base64') }],
+    [
+      'body',
+      { requestContext: {}, isBase64Encoded: true, body: Buffer.from([0x7b, 0xc3, 0x28, 0x7d]).toString('base64') },
+    ],
     ['metadata', direct(at(30), { metadata: { note: 'x\ud800y' } })],
     ['metadata', raw(at(31), (j) => j.replace('"web"', '"\\udc00"'))],
     ['transactionId', direct(at(32), { transactionId: 'h-\ud800' })],
@@ -494,7 +570,9 @@ describe('logging', () => {
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines) {
       const entry = JSON.parse(line);
-      expect(entry).toEqual(expect.objectContaining({ level: expect.any(String), msg: expect.any(String), requestId: expect.any(String) }));
+      expect(entry).toEqual(
+        expect.objectContaining({ level: expect.any(String), msg: expect.any(String), requestId: expect.any(String) }),
+      );
       if (entry.msg === 'processed') expect(entry.transactionId).toEqual(expect.any(String));
       expect(line).not.toMatch(/receipt #1|cmVjZWlwdCAjMQ|"amount":|10\.5/);
     }

@@ -94,7 +94,10 @@ const TF_VARS: Array<[RegExp, string]> = [
   [/\$\{aws_lambda_function\.[\w-]+\.function_name\}/g, '<function-name>'],
 ];
 /** In the standby region the table is its replica, addressed by its (known) name. */
-const STANDBY_TF_VARS: Array<[RegExp, string]> = [[/\$\{aws_dynamodb_table\.[\w-]+\.name\}/g, 'transactions-parity'], ...TF_VARS];
+const STANDBY_TF_VARS: Array<[RegExp, string]> = [
+  [/\$\{aws_dynamodb_table\.[\w-]+\.name\}/g, 'transactions-parity'],
+  ...TF_VARS,
+];
 
 /** Intrinsics resolved with `vars`; Fn::If takes its true branch: every step of the deploy order done. */
 function cfnNormalizer(vars: Record<string, unknown>): (v: unknown) => unknown {
@@ -139,7 +142,10 @@ const tfPolicy = (name: string) =>
 const cfnProps = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
 const tfAlarm = (suffix: string) =>
   resourcesOf(tf, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity-${suffix}`)!;
-const tfFn = () => resourcesOf(tf, 'aws_lambda_function').find((f) => f.function_name === 'transaction-processor-parity' && !f.provider)!;
+const tfFn = () =>
+  resourcesOf(tf, 'aws_lambda_function').find(
+    (f) => f.function_name === 'transaction-processor-parity' && !f.provider,
+  )!;
 const cfnFn = () => cfnProps(cfn, 'TransactionProcessorFunction');
 const tfTable = () => onlyResource(tf, 'aws_dynamodb_table');
 const cfnTable = () => cfnProps(cfn, 'TransactionDynamoDBTable');
@@ -152,7 +158,11 @@ const bucketHardening = (b: (type: string) => Record<string, any>, normalize = f
   const sse = b('aws_s3_bucket_server_side_encryption_configuration').rule[0];
   return normalize([
     b('aws_s3_bucket_versioning').versioning_configuration.status,
-    [sse.apply_server_side_encryption_by_default.sse_algorithm, sse.apply_server_side_encryption_by_default.kms_master_key_id, sse.bucket_key_enabled],
+    [
+      sse.apply_server_side_encryption_by_default.sse_algorithm,
+      sse.apply_server_side_encryption_by_default.kms_master_key_id,
+      sse.bucket_key_enabled,
+    ],
     [pab.block_public_acls, pab.block_public_policy, pab.ignore_public_acls, pab.restrict_public_buckets],
     b('aws_s3_bucket_ownership_controls').rule.object_ownership,
   ]);
@@ -163,7 +173,11 @@ const cfnBucketHardening = (id: string, t = cfn, normalize = fromCfn) => {
   const pab = p.PublicAccessBlockConfiguration;
   return normalize([
     p.VersioningConfiguration.Status,
-    [sse.ServerSideEncryptionByDefault.SSEAlgorithm, sse.ServerSideEncryptionByDefault.KMSMasterKeyID, sse.BucketKeyEnabled],
+    [
+      sse.ServerSideEncryptionByDefault.SSEAlgorithm,
+      sse.ServerSideEncryptionByDefault.KMSMasterKeyID,
+      sse.BucketKeyEnabled,
+    ],
     [pab.BlockPublicAcls, pab.BlockPublicPolicy, pab.IgnorePublicAcls, pab.RestrictPublicBuckets],
     p.OwnershipControls.Rules[0].ObjectOwnership,
   ]);
@@ -176,7 +190,14 @@ function tfAlarmShape(a: Record<string, any>, normalize = fromTf) {
   const metrics = a.metric_query
     ? a.metric_query
         .filter((q: any) => q.metric)
-        .map((q: any) => [q.id, q.metric.namespace, q.metric.metric_name, q.metric.stat, q.metric.period, q.metric.dimensions])
+        .map((q: any) => [
+          q.id,
+          q.metric.namespace,
+          q.metric.metric_name,
+          q.metric.stat,
+          q.metric.period,
+          q.metric.dimensions,
+        ])
     : [[undefined, a.namespace, a.metric_name, a.statistic, a.period, a.dimensions]];
   const expression = a.metric_query?.find((q: any) => q.expression)?.expression;
   return normalize({
@@ -230,73 +251,254 @@ type Row = [component: string, terraform: () => unknown, cloudformation: () => u
 
 const PAIRS: Row[] = [
   // KMS
-  ['KMS alias name', () => fromTf(resourcesOf(tf, 'aws_kms_alias')[0].name), () => fromCfn(cfnProps(cfn, 'TransactionKMSAlias').AliasName)],
-  ['KMS key rotation', () => onlyResource(tf, 'aws_kms_key').enable_key_rotation, () => cfnProps(cfn, 'TransactionKMSKey').EnableKeyRotation],
-  ['KMS deletion window', () => onlyResource(tf, 'aws_kms_key').deletion_window_in_days, () => cfnProps(cfn, 'TransactionKMSKey').PendingWindowInDays],
-  ['KMS primary key policy', () => fromTf(statements(JSON.parse(onlyResource(tf, 'aws_kms_key').policy))), () => fromCfn(statements(cfnProps(cfn, 'TransactionKMSKey').KeyPolicy))],
+  [
+    'KMS alias name',
+    () => fromTf(resourcesOf(tf, 'aws_kms_alias')[0].name),
+    () => fromCfn(cfnProps(cfn, 'TransactionKMSAlias').AliasName),
+  ],
+  [
+    'KMS key rotation',
+    () => onlyResource(tf, 'aws_kms_key').enable_key_rotation,
+    () => cfnProps(cfn, 'TransactionKMSKey').EnableKeyRotation,
+  ],
+  [
+    'KMS deletion window',
+    () => onlyResource(tf, 'aws_kms_key').deletion_window_in_days,
+    () => cfnProps(cfn, 'TransactionKMSKey').PendingWindowInDays,
+  ],
+  [
+    'KMS primary key policy',
+    () => fromTf(statements(JSON.parse(onlyResource(tf, 'aws_kms_key').policy))),
+    () => fromCfn(statements(cfnProps(cfn, 'TransactionKMSKey').KeyPolicy)),
+  ],
   // DynamoDB
   ['table name', () => tfTable().name, () => fromCfn(cfnTable().TableName)],
   ['table billing', () => tfTable().billing_mode, () => cfnTable().BillingMode],
   ['table partition key', () => tfTable().hash_key, () => cfnTable().KeySchema[0].AttributeName],
-  ['table GSI', () => tfTable().global_secondary_index.map((g: any) => [g.name, g.hash_key, g.range_key, g.projection_type]),
-    () => cfnTable().GlobalSecondaryIndexes.map((g: any) => [g.IndexName, ...g.KeySchema.map((k: any) => k.AttributeName), g.Projection.ProjectionType])],
+  [
+    'table GSI',
+    () => tfTable().global_secondary_index.map((g: any) => [g.name, g.hash_key, g.range_key, g.projection_type]),
+    () =>
+      cfnTable().GlobalSecondaryIndexes.map((g: any) => [
+        g.IndexName,
+        ...g.KeySchema.map((k: any) => k.AttributeName),
+        g.Projection.ProjectionType,
+      ]),
+  ],
   ['table stream view', () => tfTable().stream_view_type, () => cfnTable().StreamSpecification.StreamViewType],
-  ['replica regions', () => ['eu-west-1', tf.provider.aws.find((p) => p.alias === 'secondary')!.region, tfReplica().global_table_arn === '${aws_dynamodb_table.transactions.arn}'],
-    () => [...fromCfn(cfnTable().Replicas.map((r: any) => r.Region)) as string[], true]],
-  ['replica point-in-time recovery', () => [tfTable().point_in_time_recovery.enabled, tfReplica().point_in_time_recovery],
-    () => cfnTable().Replicas.map((r: any) => r.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled)],
-  ['replica encryption keys (CMK per region)', () => fromTf([tfTable().server_side_encryption.kms_key_arn, tfReplica().kms_key_arn]),
-    () => fromCfn(cfnTable().Replicas.map((r: any) => r.SSESpecification.KMSMasterKeyId))],
-  ['table and replica deletion protection', () => [tfTable().deletion_protection_enabled, tfReplica().deletion_protection_enabled],
-    () => cfnTable().Replicas.map((r: any) => r.DeletionProtectionEnabled)],
+  [
+    'replica regions',
+    () => [
+      'eu-west-1',
+      tf.provider.aws.find((p) => p.alias === 'secondary')!.region,
+      tfReplica().global_table_arn === '${aws_dynamodb_table.transactions.arn}',
+    ],
+    () => [...(fromCfn(cfnTable().Replicas.map((r: any) => r.Region)) as string[]), true],
+  ],
+  [
+    'replica point-in-time recovery',
+    () => [tfTable().point_in_time_recovery.enabled, tfReplica().point_in_time_recovery],
+    () => cfnTable().Replicas.map((r: any) => r.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled),
+  ],
+  [
+    'replica encryption keys (CMK per region)',
+    () => fromTf([tfTable().server_side_encryption.kms_key_arn, tfReplica().kms_key_arn]),
+    () => fromCfn(cfnTable().Replicas.map((r: any) => r.SSESpecification.KMSMasterKeyId)),
+  ],
+  [
+    'table and replica deletion protection',
+    () => [tfTable().deletion_protection_enabled, tfReplica().deletion_protection_enabled],
+    () => cfnTable().Replicas.map((r: any) => r.DeletionProtectionEnabled),
+  ],
   // S3
-  ['bucket name', () => fromTf(byAddress(tf, 'aws_s3_bucket', 'documents').bucket), () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketName)],
-  ['bucket hardening (versioning, SSE-KMS, public access, ownership)', () => bucketHardening(docs), () => cfnBucketHardening('TransactionDocumentsBucket')],
-  ['bucket noncurrent version expiry', () => docs('aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration[0].noncurrent_days,
-    () => cfnProps(cfn, 'TransactionDocumentsBucket').LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays],
-  ['bucket policy (TLS only, our key only)', () => fromTf(statements(JSON.parse(docs('aws_s3_bucket_policy').policy))),
-    () => fromCfn(statements(cfnProps(cfn, 'TransactionDocumentsBucketPolicy').PolicyDocument))],
+  [
+    'bucket name',
+    () => fromTf(byAddress(tf, 'aws_s3_bucket', 'documents').bucket),
+    () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketName),
+  ],
+  [
+    'bucket hardening (versioning, SSE-KMS, public access, ownership)',
+    () => bucketHardening(docs),
+    () => cfnBucketHardening('TransactionDocumentsBucket'),
+  ],
+  [
+    'bucket noncurrent version expiry',
+    () => docs('aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration[0].noncurrent_days,
+    () =>
+      cfnProps(cfn, 'TransactionDocumentsBucket').LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration
+        .NoncurrentDays,
+  ],
+  [
+    'bucket policy (TLS only, our key only)',
+    () => fromTf(statements(JSON.parse(docs('aws_s3_bucket_policy').policy))),
+    () => fromCfn(statements(cfnProps(cfn, 'TransactionDocumentsBucketPolicy').PolicyDocument)),
+  ],
   // Access trail
-  ['trail name, key and validation', () => fromTf([tfTrail().name, tfTrail().kms_key_id, tfTrail().enable_log_file_validation, tfTrail().is_multi_region_trail, tfTrail().include_global_service_events]),
-    () => fromCfn([cfnTrail().TrailName, cfnTrail().KMSKeyId, cfnTrail().EnableLogFileValidation, cfnTrail().IsMultiRegionTrail, cfnTrail().IncludeGlobalServiceEvents])],
-  ['trail data events', () => fromTf(tfTrail().event_selector.map((e: any) => [e.read_write_type, e.include_management_events, e.data_resource.map((d: any) => [d.type, d.values])])),
-    () => fromCfn(cfnTrail().EventSelectors.map((e: any) => [e.ReadWriteType, e.IncludeManagementEvents, e.DataResources.map((d: any) => [d.Type, d.Values])]))],
-  ['trail bucket name', () => fromTf(byAddress(tf, 'aws_s3_bucket', 'audit_trail').bucket), () => fromCfn(cfnProps(cfn, 'DocumentsTrailBucket').BucketName)],
+  [
+    'trail name, key and validation',
+    () =>
+      fromTf([
+        tfTrail().name,
+        tfTrail().kms_key_id,
+        tfTrail().enable_log_file_validation,
+        tfTrail().is_multi_region_trail,
+        tfTrail().include_global_service_events,
+      ]),
+    () =>
+      fromCfn([
+        cfnTrail().TrailName,
+        cfnTrail().KMSKeyId,
+        cfnTrail().EnableLogFileValidation,
+        cfnTrail().IsMultiRegionTrail,
+        cfnTrail().IncludeGlobalServiceEvents,
+      ]),
+  ],
+  [
+    'trail data events',
+    () =>
+      fromTf(
+        tfTrail().event_selector.map((e: any) => [
+          e.read_write_type,
+          e.include_management_events,
+          e.data_resource.map((d: any) => [d.type, d.values]),
+        ]),
+      ),
+    () =>
+      fromCfn(
+        cfnTrail().EventSelectors.map((e: any) => [
+          e.ReadWriteType,
+          e.IncludeManagementEvents,
+          e.DataResources.map((d: any) => [d.Type, d.Values]),
+        ]),
+      ),
+  ],
+  [
+    'trail bucket name',
+    () => fromTf(byAddress(tf, 'aws_s3_bucket', 'audit_trail').bucket),
+    () => fromCfn(cfnProps(cfn, 'DocumentsTrailBucket').BucketName),
+  ],
   ['trail bucket hardening', () => bucketHardening(trailBucket), () => cfnBucketHardening('DocumentsTrailBucket')],
-  ['trail bucket retention', () => trailBucket('aws_s3_bucket_lifecycle_configuration').rule[0].expiration[0].days,
-    () => cfnProps(cfn, 'DocumentsTrailBucket').LifecycleConfiguration.Rules[0].ExpirationInDays],
-  ['trail bucket policy', () => fromTf(statements(JSON.parse(trailBucket('aws_s3_bucket_policy').policy))),
-    () => fromCfn(statements(cfnProps(cfn, 'DocumentsTrailBucketPolicy').PolicyDocument))],
+  [
+    'trail bucket retention',
+    () => trailBucket('aws_s3_bucket_lifecycle_configuration').rule[0].expiration[0].days,
+    () => cfnProps(cfn, 'DocumentsTrailBucket').LifecycleConfiguration.Rules[0].ExpirationInDays,
+  ],
+  [
+    'trail bucket policy',
+    () => fromTf(statements(JSON.parse(trailBucket('aws_s3_bucket_policy').policy))),
+    () => fromCfn(statements(cfnProps(cfn, 'DocumentsTrailBucketPolicy').PolicyDocument)),
+  ],
   // Lambda
   ['function name', () => tfFn().function_name, () => fromCfn(cfnFn().FunctionName)],
   ['function runtime', () => tfFn().runtime, () => cfnFn().Runtime],
   ['function handler', () => tfFn().handler, () => cfnFn().Handler],
-  ['function memory and timeout', () => [tfFn().memory_size, tfFn().timeout], () => [cfnFn().MemorySize, cfnFn().Timeout]],
+  [
+    'function memory and timeout',
+    () => [tfFn().memory_size, tfFn().timeout],
+    () => [cfnFn().MemorySize, cfnFn().Timeout],
+  ],
   ['function tracing', () => tfFn().tracing_config.mode, () => cfnFn().TracingConfig.Mode],
   ['function environment', () => fromTf(tfFn().environment.variables), () => fromCfn(cfnFn().Environment.Variables)],
   ['function environment key', () => fromTf(tfFn().kms_key_arn), () => fromCfn(cfnFn().KmsKeyArn)],
-  ['function reserved concurrency', () => tfFn().reserved_concurrent_executions, () => cfnFn().ReservedConcurrentExecutions],
-  ['log group name', () => byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').name, () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').LogGroupName)],
-  ['log retention', () => byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').retention_in_days, () => cfnProps(cfn, 'TransactionProcessorLogGroup').RetentionInDays],
-  ['log encryption', () => fromTf(byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').kms_key_id), () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').KmsKeyId)],
-  ['processor role name', () => tfRole('tap-dr-processor-parity').name, () => fromCfn(cfnProps(cfn, 'LambdaExecutionRole').RoleName)],
-  ['processor role trust', () => JSON.parse(tfRole('tap-dr-processor-parity').assume_role_policy), () => cfnProps(cfn, 'LambdaExecutionRole').AssumeRolePolicyDocument],
-  ['processor permissions', () => fromTf(statements(tfPolicy('transaction-processor'))), () => fromCfn(statements(cfnProps(cfn, 'LambdaExecutionRole').Policies[0].PolicyDocument))],
+  [
+    'function reserved concurrency',
+    () => tfFn().reserved_concurrent_executions,
+    () => cfnFn().ReservedConcurrentExecutions,
+  ],
+  [
+    'log group name',
+    () => byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').name,
+    () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').LogGroupName),
+  ],
+  [
+    'log retention',
+    () => byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').retention_in_days,
+    () => cfnProps(cfn, 'TransactionProcessorLogGroup').RetentionInDays,
+  ],
+  [
+    'log encryption',
+    () => fromTf(byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').kms_key_id),
+    () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').KmsKeyId),
+  ],
+  [
+    'processor role name',
+    () => tfRole('tap-dr-processor-parity').name,
+    () => fromCfn(cfnProps(cfn, 'LambdaExecutionRole').RoleName),
+  ],
+  [
+    'processor role trust',
+    () => JSON.parse(tfRole('tap-dr-processor-parity').assume_role_policy),
+    () => cfnProps(cfn, 'LambdaExecutionRole').AssumeRolePolicyDocument,
+  ],
+  [
+    'processor permissions',
+    () => fromTf(statements(tfPolicy('transaction-processor'))),
+    () => fromCfn(statements(cfnProps(cfn, 'LambdaExecutionRole').Policies[0].PolicyDocument)),
+  ],
   // SNS
   ['topic name', () => onlyResource(tf, 'aws_sns_topic').name, () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').TopicName)],
-  ['topic encryption', () => fromTf(onlyResource(tf, 'aws_sns_topic').kms_master_key_id), () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').KmsMasterKeyId)],
+  [
+    'topic encryption',
+    () => fromTf(onlyResource(tf, 'aws_sns_topic').kms_master_key_id),
+    () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').KmsMasterKeyId),
+  ],
   // Alarms
-  ['DynamoDB throttle alarm', () => tfAlarmShape(tfAlarm('dynamodb-throttles')), () => cfnAlarmShape(cfnProps(cfn, 'DynamoDBThrottleAlarm'))],
-  ['Lambda error alarm', () => tfAlarmShape(tfAlarm('lambda-errors')), () => cfnAlarmShape(cfnProps(cfn, 'LambdaErrorAlarm'))],
-  ['Lambda throttle alarm', () => tfAlarmShape(tfAlarm('lambda-throttles')), () => cfnAlarmShape(cfnProps(cfn, 'LambdaThrottleAlarm'))],
-  ['replication latency alarm', () => tfAlarmShape(tfAlarm('replication-latency')), () => cfnAlarmShape(cfnProps(cfn, 'ReplicationLatencyAlarm'))],
+  [
+    'DynamoDB throttle alarm',
+    () => tfAlarmShape(tfAlarm('dynamodb-throttles')),
+    () => cfnAlarmShape(cfnProps(cfn, 'DynamoDBThrottleAlarm')),
+  ],
+  [
+    'Lambda error alarm',
+    () => tfAlarmShape(tfAlarm('lambda-errors')),
+    () => cfnAlarmShape(cfnProps(cfn, 'LambdaErrorAlarm')),
+  ],
+  [
+    'Lambda throttle alarm',
+    () => tfAlarmShape(tfAlarm('lambda-throttles')),
+    () => cfnAlarmShape(cfnProps(cfn, 'LambdaThrottleAlarm')),
+  ],
+  [
+    'replication latency alarm',
+    () => tfAlarmShape(tfAlarm('replication-latency')),
+    () => cfnAlarmShape(cfnProps(cfn, 'ReplicationLatencyAlarm')),
+  ],
   // Cross-region role
-  ['cross-region role name', () => tfRole('tap-dr-cross-region-parity').name, () => fromCfn(cfnProps(cfn, 'CrossRegionAssumeRole').RoleName)],
-  ['cross-region trust', () => fromTf(JSON.parse(tfRole('tap-dr-cross-region-parity').assume_role_policy)), () => fromCfn(cfnProps(cfn, 'CrossRegionAssumeRole').AssumeRolePolicyDocument)],
-  ['cross-region permissions', () => fromTf(statements(tfPolicy('cross-region-access'))), () => fromCfn(statements(cfnProps(cfn, 'CrossRegionAssumeRole').Policies[0].PolicyDocument))],
+  [
+    'cross-region role name',
+    () => tfRole('tap-dr-cross-region-parity').name,
+    () => fromCfn(cfnProps(cfn, 'CrossRegionAssumeRole').RoleName),
+  ],
+  [
+    'cross-region trust',
+    () => fromTf(JSON.parse(tfRole('tap-dr-cross-region-parity').assume_role_policy)),
+    () => fromCfn(cfnProps(cfn, 'CrossRegionAssumeRole').AssumeRolePolicyDocument),
+  ],
+  [
+    'cross-region permissions',
+    () => fromTf(statements(tfPolicy('cross-region-access'))),
+    () => fromCfn(statements(cfnProps(cfn, 'CrossRegionAssumeRole').Policies[0].PolicyDocument)),
+  ],
   // Outputs
-  ['output ids', () => sharedOutputs().map(([id]) => id).sort(), () => Object.keys(cfn.Outputs).sort()],
-  ['output descriptions', () => sharedOutputs().map(([, o]) => o.description).sort(), () => Object.values(cfn.Outputs).map((o) => o.Description).sort()],
+  [
+    'output ids',
+    () =>
+      sharedOutputs()
+        .map(([id]) => id)
+        .sort(),
+    () => Object.keys(cfn.Outputs).sort(),
+  ],
+  [
+    'output descriptions',
+    () =>
+      sharedOutputs()
+        .map(([, o]) => o.description)
+        .sort(),
+    () =>
+      Object.values(cfn.Outputs)
+        .map((o) => o.Description)
+        .sort(),
+  ],
 ];
 
 // --- The regional tier, in each region ----------------------------------------------------
@@ -305,7 +507,12 @@ const P_NAMES = { suffix: 'parity' };
 /** Terraform's tier: its resources by pinned address or by region (the aliased provider for the standby). */
 const TF_TIER = {
   primary: { address: (a: string) => a, provider: undefined as string | undefined, normalize: fromTf, qualifier: '' },
-  standby: { address: (a: string) => `standby_${a}`, provider: 'aws.secondary', normalize: tfNormalizer(STANDBY_TF_VARS), qualifier: '-standby' },
+  standby: {
+    address: (a: string) => `standby_${a}`,
+    provider: 'aws.secondary',
+    normalize: tfNormalizer(STANDBY_TF_VARS),
+    qualifier: '-standby',
+  },
 };
 /** The CloudFormation tier: TapStack.json's, or TapStack-secondary.json's under Standby-prefixed ids. */
 const CFN_TIER = {
@@ -334,9 +541,16 @@ function tfTierOf(role: Role) {
     fn: (name: string) => inRegion('aws_lambda_function').find((f) => f.function_name === name)!,
     role: (name: string) => roleNamed(name)[1],
     policyOf: (name: string) =>
-      JSON.parse(resourcesOf(tf, 'aws_iam_role_policy').find((p) => p.role === `\${aws_iam_role.${roleNamed(name)[0]}.id}`)!.policy),
-    alarm: (suffix: string) => inRegion('aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity-${suffix}${tier.qualifier}`)!,
-    replication: () => resourcesOf(tf, 'aws_s3_bucket_replication_configuration').find((r) => r.bucket === `\${aws_s3_bucket.${tier.address('documents')}.id}`)!,
+      JSON.parse(
+        resourcesOf(tf, 'aws_iam_role_policy').find((p) => p.role === `\${aws_iam_role.${roleNamed(name)[0]}.id}`)!
+          .policy,
+      ),
+    alarm: (suffix: string) =>
+      inRegion('aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity-${suffix}${tier.qualifier}`)!,
+    replication: () =>
+      resourcesOf(tf, 'aws_s3_bucket_replication_configuration').find(
+        (r) => r.bucket === `\${aws_s3_bucket.${tier.address('documents')}.id}`,
+      )!,
   };
 }
 
@@ -345,8 +559,24 @@ function cfnTierOf(role: Role) {
   return { n: tier.normalize, t: tier.t, id: tier.id, p: (id: string) => cfnProps(tier.t, tier.id(id)) };
 }
 
-const fnShape = (f: Record<string, any>) => [f.function_name, f.runtime, f.handler, f.memory_size, f.timeout, f.tracing_config.mode, f.kms_key_arn];
-const cfnFnShape = (f: Record<string, any>) => [f.FunctionName, f.Runtime, f.Handler, f.MemorySize, f.Timeout, f.TracingConfig.Mode, f.KmsKeyArn];
+const fnShape = (f: Record<string, any>) => [
+  f.function_name,
+  f.runtime,
+  f.handler,
+  f.memory_size,
+  f.timeout,
+  f.tracing_config.mode,
+  f.kms_key_arn,
+];
+const cfnFnShape = (f: Record<string, any>) => [
+  f.FunctionName,
+  f.Runtime,
+  f.Handler,
+  f.MemorySize,
+  f.Timeout,
+  f.TracingConfig.Mode,
+  f.KmsKeyArn,
+];
 const logGroupShape = (g: Record<string, any>) => [g.name, g.retention_in_days, g.kms_key_id];
 const cfnLogGroupShape = (g: Record<string, any>) => [g.LogGroupName, g.RetentionInDays, g.KmsKeyId];
 
@@ -356,22 +586,59 @@ function replicationRows(role: Role): Row[] {
   const tfRule = () => {
     const r = T.replication().rule[0];
     const d = r.destination;
-    return T.n([r.id, r.status, r.priority, r.filter.prefix, r.delete_marker_replication.status, r.source_selection_criteria.sse_kms_encrypted_objects.status,
-      d.bucket, d.storage_class, d.encryption_configuration.replica_kms_key_id, d.replication_time.status, d.replication_time.time.minutes, d.metrics.status, d.metrics.event_threshold.minutes]);
+    return T.n([
+      r.id,
+      r.status,
+      r.priority,
+      r.filter.prefix,
+      r.delete_marker_replication.status,
+      r.source_selection_criteria.sse_kms_encrypted_objects.status,
+      d.bucket,
+      d.storage_class,
+      d.encryption_configuration.replica_kms_key_id,
+      d.replication_time.status,
+      d.replication_time.time.minutes,
+      d.metrics.status,
+      d.metrics.event_threshold.minutes,
+    ]);
   };
   const cfnRule = () => {
     const r = C.p('TransactionDocumentsBucket').ReplicationConfiguration['Fn::If'][1].Rules[0];
     const d = r.Destination;
-    return C.n([r.Id, r.Status, r.Priority, r.Filter.Prefix, r.DeleteMarkerReplication.Status, r.SourceSelectionCriteria.SseKmsEncryptedObjects.Status,
-      d.Bucket, d.StorageClass, d.EncryptionConfiguration.ReplicaKmsKeyID, d.ReplicationTime.Status, d.ReplicationTime.Time.Minutes, d.Metrics.Status, d.Metrics.EventThreshold.Minutes]);
+    return C.n([
+      r.Id,
+      r.Status,
+      r.Priority,
+      r.Filter.Prefix,
+      r.DeleteMarkerReplication.Status,
+      r.SourceSelectionCriteria.SseKmsEncryptedObjects.Status,
+      d.Bucket,
+      d.StorageClass,
+      d.EncryptionConfiguration.ReplicaKmsKeyID,
+      d.ReplicationTime.Status,
+      d.ReplicationTime.Time.Minutes,
+      d.Metrics.Status,
+      d.Metrics.EventThreshold.Minutes,
+    ]);
   };
   const roleName = ROLE_NAMES[role].replication;
   return [
     ['document replication rule (into the other region, re-encrypted, RTC)', tfRule, cfnRule],
-    ['document replication role name and description', () => T.n([T.role(roleName).name, T.role(roleName).description]),
-      () => C.n([C.p('DocumentReplicationRole').RoleName, C.p('DocumentReplicationRole').Description])],
-    ['document replication role trust', () => T.n(JSON.parse(T.role(roleName).assume_role_policy)), () => C.n(C.p('DocumentReplicationRole').AssumeRolePolicyDocument)],
-    ['document replication permissions', () => T.n(statements(T.policyOf(roleName))), () => C.n(statements(C.p('DocumentReplicationRole').Policies[0].PolicyDocument))],
+    [
+      'document replication role name and description',
+      () => T.n([T.role(roleName).name, T.role(roleName).description]),
+      () => C.n([C.p('DocumentReplicationRole').RoleName, C.p('DocumentReplicationRole').Description]),
+    ],
+    [
+      'document replication role trust',
+      () => T.n(JSON.parse(T.role(roleName).assume_role_policy)),
+      () => C.n(C.p('DocumentReplicationRole').AssumeRolePolicyDocument),
+    ],
+    [
+      'document replication permissions',
+      () => T.n(statements(T.policyOf(roleName))),
+      () => C.n(statements(C.p('DocumentReplicationRole').Policies[0].PolicyDocument)),
+    ],
   ];
 }
 
@@ -382,29 +649,84 @@ function storageRows(role: Role): Row[] {
   const trail = T.ofBucket('audit_trail');
   const tfTrailShape = () => {
     const x = T.one('aws_cloudtrail');
-    return T.n([x.name, x.kms_key_id, x.enable_log_file_validation, x.is_multi_region_trail, x.include_global_service_events, x.s3_bucket_name,
-      x.event_selector.map((e: any) => [e.read_write_type, e.include_management_events, e.data_resource.map((d: any) => [d.type, d.values])])]);
+    return T.n([
+      x.name,
+      x.kms_key_id,
+      x.enable_log_file_validation,
+      x.is_multi_region_trail,
+      x.include_global_service_events,
+      x.s3_bucket_name,
+      x.event_selector.map((e: any) => [
+        e.read_write_type,
+        e.include_management_events,
+        e.data_resource.map((d: any) => [d.type, d.values]),
+      ]),
+    ]);
   };
   const cfnTrailShape = () => {
     const x = C.p('DocumentsTrail');
-    return C.n([x.TrailName, x.KMSKeyId, x.EnableLogFileValidation, x.IsMultiRegionTrail, x.IncludeGlobalServiceEvents, x.S3BucketName,
-      x.EventSelectors.map((e: any) => [e.ReadWriteType, e.IncludeManagementEvents, e.DataResources.map((d: any) => [d.Type, d.Values])])]);
+    return C.n([
+      x.TrailName,
+      x.KMSKeyId,
+      x.EnableLogFileValidation,
+      x.IsMultiRegionTrail,
+      x.IncludeGlobalServiceEvents,
+      x.S3BucketName,
+      x.EventSelectors.map((e: any) => [
+        e.ReadWriteType,
+        e.IncludeManagementEvents,
+        e.DataResources.map((d: any) => [d.Type, d.Values]),
+      ]),
+    ]);
   };
   return [
-    ['documents bucket name', () => T.n(T.at('aws_s3_bucket', 'documents').bucket), () => C.n(C.p('TransactionDocumentsBucket').BucketName)],
-    ['documents bucket hardening', () => bucketHardening(docs, T.n), () => cfnBucketHardening(C.id('TransactionDocumentsBucket'), C.t, C.n)],
-    ['documents bucket policy (TLS only, this region\'s key only)', () => T.n(statements(JSON.parse(docs('aws_s3_bucket_policy').policy))),
-      () => C.n(statements(C.p('TransactionDocumentsBucketPolicy').PolicyDocument))],
-    ['documents noncurrent version expiry', () => docs('aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration[0].noncurrent_days,
-      () => C.p('TransactionDocumentsBucket').LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays],
+    [
+      'documents bucket name',
+      () => T.n(T.at('aws_s3_bucket', 'documents').bucket),
+      () => C.n(C.p('TransactionDocumentsBucket').BucketName),
+    ],
+    [
+      'documents bucket hardening',
+      () => bucketHardening(docs, T.n),
+      () => cfnBucketHardening(C.id('TransactionDocumentsBucket'), C.t, C.n),
+    ],
+    [
+      "documents bucket policy (TLS only, this region's key only)",
+      () => T.n(statements(JSON.parse(docs('aws_s3_bucket_policy').policy))),
+      () => C.n(statements(C.p('TransactionDocumentsBucketPolicy').PolicyDocument)),
+    ],
+    [
+      'documents noncurrent version expiry',
+      () => docs('aws_s3_bucket_lifecycle_configuration').rule[0].noncurrent_version_expiration[0].noncurrent_days,
+      () =>
+        C.p('TransactionDocumentsBucket').LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays,
+    ],
     ['access trail', tfTrailShape, cfnTrailShape],
-    ['trail bucket name', () => T.n(T.at('aws_s3_bucket', 'audit_trail').bucket), () => C.n(C.p('DocumentsTrailBucket').BucketName)],
-    ['trail bucket hardening', () => bucketHardening(trail, T.n), () => cfnBucketHardening(C.id('DocumentsTrailBucket'), C.t, C.n)],
-    ['trail bucket policy', () => T.n(statements(JSON.parse(trail('aws_s3_bucket_policy').policy))), () => C.n(statements(C.p('DocumentsTrailBucketPolicy').PolicyDocument))],
-    ['trail bucket retention', () => trail('aws_s3_bucket_lifecycle_configuration').rule[0].expiration[0].days,
-      () => C.p('DocumentsTrailBucket').LifecycleConfiguration.Rules[0].ExpirationInDays],
-    ['alert topic name and key', () => T.n([T.one('aws_sns_topic').name, T.one('aws_sns_topic').kms_master_key_id]),
-      () => C.n([C.p('AlertSNSTopic').TopicName, C.p('AlertSNSTopic').KmsMasterKeyId])],
+    [
+      'trail bucket name',
+      () => T.n(T.at('aws_s3_bucket', 'audit_trail').bucket),
+      () => C.n(C.p('DocumentsTrailBucket').BucketName),
+    ],
+    [
+      'trail bucket hardening',
+      () => bucketHardening(trail, T.n),
+      () => cfnBucketHardening(C.id('DocumentsTrailBucket'), C.t, C.n),
+    ],
+    [
+      'trail bucket policy',
+      () => T.n(statements(JSON.parse(trail('aws_s3_bucket_policy').policy))),
+      () => C.n(statements(C.p('DocumentsTrailBucketPolicy').PolicyDocument)),
+    ],
+    [
+      'trail bucket retention',
+      () => trail('aws_s3_bucket_lifecycle_configuration').rule[0].expiration[0].days,
+      () => C.p('DocumentsTrailBucket').LifecycleConfiguration.Rules[0].ExpirationInDays,
+    ],
+    [
+      'alert topic name and key',
+      () => T.n([T.one('aws_sns_topic').name, T.one('aws_sns_topic').kms_master_key_id]),
+      () => C.n([C.p('AlertSNSTopic').TopicName, C.p('AlertSNSTopic').KmsMasterKeyId]),
+    ],
   ];
 }
 
@@ -414,12 +736,36 @@ function processorRows(role: Role): Row[] {
   const fn = () => T.fn(names.processorFunction(P_NAMES));
   const roleName = ROLE_NAMES[role].processor;
   return [
-    ['processor settings and key', () => T.n(fnShape(fn())), () => C.n(cfnFnShape(C.p('TransactionProcessorFunction')))],
-    ['processor environment', () => T.n(fn().environment.variables), () => C.n(C.p('TransactionProcessorFunction').Environment.Variables)],
-    ['processor role name, description and trust', () => T.n([T.role(roleName).name, T.role(roleName).description, JSON.parse(T.role(roleName).assume_role_policy)]),
-      () => C.n([C.p('LambdaExecutionRole').RoleName, C.p('LambdaExecutionRole').Description, C.p('LambdaExecutionRole').AssumeRolePolicyDocument])],
-    ['processor permissions', () => T.n(statements(T.policyOf(roleName))), () => C.n(statements(C.p('LambdaExecutionRole').Policies[0].PolicyDocument))],
-    ['processor log group', () => T.n(logGroupShape(T.at('aws_cloudwatch_log_group', 'processor_logs'))), () => C.n(cfnLogGroupShape(C.p('TransactionProcessorLogGroup')))],
+    [
+      'processor settings and key',
+      () => T.n(fnShape(fn())),
+      () => C.n(cfnFnShape(C.p('TransactionProcessorFunction'))),
+    ],
+    [
+      'processor environment',
+      () => T.n(fn().environment.variables),
+      () => C.n(C.p('TransactionProcessorFunction').Environment.Variables),
+    ],
+    [
+      'processor role name, description and trust',
+      () => T.n([T.role(roleName).name, T.role(roleName).description, JSON.parse(T.role(roleName).assume_role_policy)]),
+      () =>
+        C.n([
+          C.p('LambdaExecutionRole').RoleName,
+          C.p('LambdaExecutionRole').Description,
+          C.p('LambdaExecutionRole').AssumeRolePolicyDocument,
+        ]),
+    ],
+    [
+      'processor permissions',
+      () => T.n(statements(T.policyOf(roleName))),
+      () => C.n(statements(C.p('LambdaExecutionRole').Policies[0].PolicyDocument)),
+    ],
+    [
+      'processor log group',
+      () => T.n(logGroupShape(T.at('aws_cloudwatch_log_group', 'processor_logs'))),
+      () => C.n(cfnLogGroupShape(C.p('TransactionProcessorLogGroup'))),
+    ],
   ];
 }
 
@@ -432,10 +778,26 @@ function regionalFunctionRows(role: Role): Row[] {
     const roleName = names.regionalRole(P_NAMES, what, role === 'standby');
     return [
       [`${what} settings and key`, () => T.n(fnShape(T.fn(fnName))), () => C.n(cfnFnShape(C.p(id)))],
-      [`${what} environment (the peer it watches)`, () => T.n(T.fn(fnName).environment.variables), () => C.n(C.p(id).Environment.Variables)],
-      [`${what} role name and description`, () => [T.role(roleName).name, T.role(roleName).description], () => C.n([C.p(`${id}Role`).RoleName, C.p(`${id}Role`).Description])],
-      [`${what} permissions`, () => T.n(statements(T.policyOf(roleName))), () => C.n(statements(C.p(`${id}Role`).Policies[0].PolicyDocument))],
-      [`${what} log group`, () => T.n(logGroupShape(T.at('aws_cloudwatch_log_group', `${what}_logs`))), () => C.n(cfnLogGroupShape(C.p(`${id}LogGroup`)))],
+      [
+        `${what} environment (the peer it watches)`,
+        () => T.n(T.fn(fnName).environment.variables),
+        () => C.n(C.p(id).Environment.Variables),
+      ],
+      [
+        `${what} role name and description`,
+        () => [T.role(roleName).name, T.role(roleName).description],
+        () => C.n([C.p(`${id}Role`).RoleName, C.p(`${id}Role`).Description]),
+      ],
+      [
+        `${what} permissions`,
+        () => T.n(statements(T.policyOf(roleName))),
+        () => C.n(statements(C.p(`${id}Role`).Policies[0].PolicyDocument)),
+      ],
+      [
+        `${what} log group`,
+        () => T.n(logGroupShape(T.at('aws_cloudwatch_log_group', `${what}_logs`))),
+        () => C.n(cfnLogGroupShape(C.p(`${id}LogGroup`))),
+      ],
     ];
   });
 }
@@ -443,28 +805,77 @@ function regionalFunctionRows(role: Role): Row[] {
 function scheduleAndApiRows(role: Role): Row[] {
   const T = tfTierOf(role);
   const C = cfnTierOf(role);
-  const cfnRoutes = () => Object.entries(C.t.Resources).filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route')
-    .map(([, r]) => [r.Properties.RouteKey, r.Properties.AuthorizationType]).sort();
+  const cfnRoutes = () =>
+    Object.entries(C.t.Resources)
+      .filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map(([, r]) => [r.Properties.RouteKey, r.Properties.AuthorizationType])
+      .sort();
   const tfStage = () => {
     const x = T.one('aws_apigatewayv2_stage');
     const r = x.default_route_settings;
-    return [x.name, x.auto_deploy, r.throttling_rate_limit, r.throttling_burst_limit, r.detailed_metrics_enabled, x.access_log_settings.format];
+    return [
+      x.name,
+      x.auto_deploy,
+      r.throttling_rate_limit,
+      r.throttling_burst_limit,
+      r.detailed_metrics_enabled,
+      x.access_log_settings.format,
+    ];
   };
   const cfnStage = () => {
     const x = C.p('ApiDefaultStage');
     const r = x.DefaultRouteSettings;
-    return [x.StageName, x.AutoDeploy, r.ThrottlingRateLimit, r.ThrottlingBurstLimit, r.DetailedMetricsEnabled, x.AccessLogSettings.Format];
+    return [
+      x.StageName,
+      x.AutoDeploy,
+      r.ThrottlingRateLimit,
+      r.ThrottlingBurstLimit,
+      r.DetailedMetricsEnabled,
+      x.AccessLogSettings.Format,
+    ];
   };
   return [
-    ['heartbeat schedule', () => { const x = T.one('aws_cloudwatch_event_rule'); return [x.name, x.description, x.schedule_expression]; },
-      () => { const x = C.p('HeartbeatSchedule'); return C.n([x.Name, x.Description, x.ScheduleExpression]); }],
-    ['heartbeat retries (none: the next minute is the retry)', () => T.one('aws_lambda_function_event_invoke_config').maximum_retry_attempts,
-      () => C.p('HeartbeatNoRetries').MaximumRetryAttempts],
-    ['API name, protocol and description', () => { const x = T.one('aws_apigatewayv2_api'); return [x.name, x.protocol_type, x.description]; },
-      () => { const x = C.p('TransactionsApi'); return C.n([x.Name, x.ProtocolType, x.Description]); }],
-    ['API routes and authorization', () => T.all('aws_apigatewayv2_route').map((r) => [r.route_key, r.authorization_type]).sort(), cfnRoutes],
+    [
+      'heartbeat schedule',
+      () => {
+        const x = T.one('aws_cloudwatch_event_rule');
+        return [x.name, x.description, x.schedule_expression];
+      },
+      () => {
+        const x = C.p('HeartbeatSchedule');
+        return C.n([x.Name, x.Description, x.ScheduleExpression]);
+      },
+    ],
+    [
+      'heartbeat retries (none: the next minute is the retry)',
+      () => T.one('aws_lambda_function_event_invoke_config').maximum_retry_attempts,
+      () => C.p('HeartbeatNoRetries').MaximumRetryAttempts,
+    ],
+    [
+      'API name, protocol and description',
+      () => {
+        const x = T.one('aws_apigatewayv2_api');
+        return [x.name, x.protocol_type, x.description];
+      },
+      () => {
+        const x = C.p('TransactionsApi');
+        return C.n([x.Name, x.ProtocolType, x.Description]);
+      },
+    ],
+    [
+      'API routes and authorization',
+      () =>
+        T.all('aws_apigatewayv2_route')
+          .map((r) => [r.route_key, r.authorization_type])
+          .sort(),
+      cfnRoutes,
+    ],
     ['API stage: throttling, metrics, access log format', tfStage, cfnStage],
-    ['API access log group', () => T.n(logGroupShape(T.at('aws_cloudwatch_log_group', 'api_access_logs'))), () => C.n(cfnLogGroupShape(C.p('ApiAccessLogGroup')))],
+    [
+      'API access log group',
+      () => T.n(logGroupShape(T.at('aws_cloudwatch_log_group', 'api_access_logs'))),
+      () => C.n(cfnLogGroupShape(C.p('ApiAccessLogGroup'))),
+    ],
   ];
 }
 
@@ -488,15 +899,44 @@ const standbyNormalize = { tf: TF_TIER.standby.normalize, cfn: CFN_TIER.standby.
 const tfSecondaryKey = () => byAddress(tf, 'aws_kms_replica_key', 'secondary');
 /** The keys, and what the secondary template exports for the standby. */
 const KEY_AND_OUTPUT_PAIRS: Row[] = [
-  ['primary key description', () => fromTf(onlyResource(tf, 'aws_kms_key').description), () => fromCfn(cfnProps(cfn, 'TransactionKMSKey').Description)],
-  ['secondary key description', () => tfSecondaryKey().description, () => standbyNormalize.cfn(cfnProps(cfnStandby, 'SecondaryKMSKey').Description)],
-  ['secondary key deletion window', () => tfSecondaryKey().deletion_window_in_days, () => cfnProps(cfnStandby, 'SecondaryKMSKey').PendingWindowInDays],
-  ['secondary key policy (serves the standby tier)', () => standbyNormalize.tf(statements(JSON.parse(tfSecondaryKey().policy))),
-    () => standbyNormalize.cfn(statements(cfnProps(cfnStandby, 'SecondaryKMSKey').KeyPolicy))],
-  ['secondary key alias', () => secondaryResourcesOf(tf, 'aws_kms_alias')[0].name, () => standbyNormalize.cfn(cfnProps(cfnStandby, 'SecondaryKMSAlias').AliasName)],
-  ['standby output ids', () => [...standbyIds].sort(), () => Object.keys(cfnStandby.Outputs).filter((id) => id !== 'SecondaryKMSKeyArn').sort()],
-  ['standby output descriptions', () => standbyIds.map((id) => tf.output[id].description),
-    () => standbyIds.map((id) => cfnStandby.Outputs[id].Description)],
+  [
+    'primary key description',
+    () => fromTf(onlyResource(tf, 'aws_kms_key').description),
+    () => fromCfn(cfnProps(cfn, 'TransactionKMSKey').Description),
+  ],
+  [
+    'secondary key description',
+    () => tfSecondaryKey().description,
+    () => standbyNormalize.cfn(cfnProps(cfnStandby, 'SecondaryKMSKey').Description),
+  ],
+  [
+    'secondary key deletion window',
+    () => tfSecondaryKey().deletion_window_in_days,
+    () => cfnProps(cfnStandby, 'SecondaryKMSKey').PendingWindowInDays,
+  ],
+  [
+    'secondary key policy (serves the standby tier)',
+    () => standbyNormalize.tf(statements(JSON.parse(tfSecondaryKey().policy))),
+    () => standbyNormalize.cfn(statements(cfnProps(cfnStandby, 'SecondaryKMSKey').KeyPolicy)),
+  ],
+  [
+    'secondary key alias',
+    () => secondaryResourcesOf(tf, 'aws_kms_alias')[0].name,
+    () => standbyNormalize.cfn(cfnProps(cfnStandby, 'SecondaryKMSAlias').AliasName),
+  ],
+  [
+    'standby output ids',
+    () => [...standbyIds].sort(),
+    () =>
+      Object.keys(cfnStandby.Outputs)
+        .filter((id) => id !== 'SecondaryKMSKeyArn')
+        .sort(),
+  ],
+  [
+    'standby output descriptions',
+    () => standbyIds.map((id) => tf.output[id].description),
+    () => standbyIds.map((id) => cfnStandby.Outputs[id].Description),
+  ],
 ];
 
 describe('the regional tier in each region, and the keys', () => {
@@ -543,14 +983,26 @@ describe('differences by design', () => {
     expect(Object.keys(tf.output)).toEqual(expect.arrayContaining(standbyIds));
     // CloudFormation: the standby tier behind StandbyTier, each rule (and the alarms on the peer) behind the peer's outputs.
     const standbyFunctions = Object.entries(cfnStandby.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(standbyFunctions.map(([, r]) => r.Condition)).toEqual(['StandbyTierEnabled', 'StandbyTierEnabled', 'StandbyTierEnabled']);
-    const peerDependent = ['DocumentReplicationRole', 'HeartbeatStalenessAlarm', 'DocumentReplicationFailedAlarm', 'DocumentReplicationLatencyAlarm'].sort();
+    expect(standbyFunctions.map(([, r]) => r.Condition)).toEqual([
+      'StandbyTierEnabled',
+      'StandbyTierEnabled',
+      'StandbyTierEnabled',
+    ]);
+    const peerDependent = [
+      'DocumentReplicationRole',
+      'HeartbeatStalenessAlarm',
+      'DocumentReplicationFailedAlarm',
+      'DocumentReplicationLatencyAlarm',
+    ].sort();
     expect(resourcesUnder(cfn, 'ReplicatesToStandby')).toEqual(peerDependent);
     expect(resourcesUnder(cfnStandby, 'FailsBackToPrimary')).toEqual(peerDependent.map((id) => `Standby${id}`));
   });
 
   it('the ManagedBy tag names the tool that deployed the resource', () => {
     expect(tf.provider.aws[0].default_tags[0].tags.ManagedBy).toBe('cdktf');
-    expect(cfnProps(cfn, 'TransactionDocumentsBucket').Tags).toContainEqual({ Key: 'ManagedBy', Value: 'cloudformation' });
+    expect(cfnProps(cfn, 'TransactionDocumentsBucket').Tags).toContainEqual({
+      Key: 'ManagedBy',
+      Value: 'cloudformation',
+    });
   });
 });

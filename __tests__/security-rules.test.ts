@@ -5,10 +5,26 @@
  * helpers/security-model.ts, so a resource added later is covered without touching this
  * file, and first asserts that it walked what it should, so that it cannot pass on nothing.
  */
-import { list, OwnedPolicy, principalsOf, Request, deniesEveryone, Statement, isEveryone, globMatch } from './helpers/policy';
+import {
+  list,
+  OwnedPolicy,
+  principalsOf,
+  Request,
+  deniesEveryone,
+  Statement,
+  isEveryone,
+  globMatch,
+} from './helpers/policy';
 import { templatesFor } from './helpers/cfn';
 import { cloudFormationModel } from './helpers/security-cloudformation';
-import { BucketView, documentBucketsOf, keyServesRegion, logBucketsOf, Region, SecurityModel } from './helpers/security-model';
+import {
+  BucketView,
+  documentBucketsOf,
+  keyServesRegion,
+  logBucketsOf,
+  Region,
+  SecurityModel,
+} from './helpers/security-model';
 import { terraformModel } from './helpers/security-terraform';
 import { synthStack } from './helpers/synth';
 
@@ -118,7 +134,9 @@ function model(deliverable: 'terraform' | 'cloudformation', config: ConfigName):
 
 type Case = [string, () => SecurityModel];
 const cases = (configs: ConfigName[]): Case[] =>
-  configs.flatMap((c) => (['terraform', 'cloudformation'] as const).map((d): Case => [`${d} (${c})`, () => model(d, c)]));
+  configs.flatMap((c) =>
+    (['terraform', 'cloudformation'] as const).map((d): Case => [`${d} (${c})`, () => model(d, c)]),
+  );
 const ALL = cases(['default', 'full']);
 const DEFAULTS = cases(['default']);
 const FULL = cases(['full']);
@@ -138,7 +156,9 @@ describe.each(ALL)('encryption at rest with a stack key: %s', (_label, get) => {
   it('encrypts every DynamoDB table and replica with a customer-managed key of its own region', () => {
     const m = get();
     expectWalked(m, m.tables, ['table', 'key']);
-    const bad = m.tables.filter((t) => !t.encrypted || !keyServesRegion(m, t.key, t.region)).map((t) => `${t.id}: ${t.key}`);
+    const bad = m.tables
+      .filter((t) => !t.encrypted || !keyServesRegion(m, t.key, t.region))
+      .map((t) => `${t.id}: ${t.key}`);
     expect(bad).toEqual([]);
   });
 
@@ -148,7 +168,9 @@ describe.each(ALL)('encryption at rest with a stack key: %s', (_label, get) => {
     expectWalked(m, docs, ['bucket', 'key']);
     const ok = (b: BucketView) =>
       b.encryption.length > 0 &&
-      b.encryption.every((e) => e.algorithm === 'aws:kms' && keyServesRegion(m, e.key, b.region) && e.bucketKey === true);
+      b.encryption.every(
+        (e) => e.algorithm === 'aws:kms' && keyServesRegion(m, e.key, b.region) && e.bucketKey === true,
+      );
     expect(docs.filter((b) => !ok(b)).map((b) => `${b.id}: ${JSON.stringify(b.encryption)}`)).toEqual([]);
   });
 
@@ -162,7 +184,11 @@ describe.each(ALL)('encryption at rest with a stack key: %s', (_label, get) => {
           (e.algorithm === 'aws:kms' && keyServesRegion(m, e.key, b.region)) ||
           (e.algorithm === 'AES256' && b.names.some((n) => accessLogTargets.has(n))),
       );
-    expect(logBucketsOf(m).filter((b) => !ok(b)).map((b) => `${b.id}: ${JSON.stringify(b.encryption)}`)).toEqual([]);
+    expect(
+      logBucketsOf(m)
+        .filter((b) => !ok(b))
+        .map((b) => `${b.id}: ${JSON.stringify(b.encryption)}`),
+    ).toEqual([]);
   });
 
   it('encrypts every SNS topic and every log group with a customer-managed key of its region', () => {
@@ -176,16 +202,21 @@ describe.each(ALL)('encryption at rest with a stack key: %s', (_label, get) => {
     const m = get();
     expectWalked(m, m.logGroups, ['logGroup', 'key', 'stage']);
     // "${aws_kms_key.primary.arn}" -> "aws_kms_key.primary"; "${TransactionKMSKey.Arn}" -> "TransactionKMSKey".
-    const keyOwner = (ref: string | undefined) => /^\$\{((?:aws_kms_(?:replica_)?key\.)?[\w-]+)(\.\w+)?\}$/.exec(ref ?? '')?.[1];
+    const keyOwner = (ref: string | undefined) =>
+      /^\$\{((?:aws_kms_(?:replica_)?key\.)?[\w-]+)(\.\w+)?\}$/.exec(ref ?? '')?.[1];
     const admitted = (g: (typeof m.logGroups)[number]) =>
       allows(m.policies.filter((p) => p.kind === 'key' && p.owner === keyOwner(g.key))).some(
         ({ s }) =>
           principalsOf(s, 'Service').some((x) => /^logs\.\S+\.amazonaws\.com$/.test(x)) &&
-          Object.entries(s.Condition ?? {}).some(([op, keys]) =>
-            /^Arn(Like|Equals)$/.test(op) &&
-            list((keys as Record<string, string | string[]>)['kms:EncryptionContext:aws:logs:arn']).some(
-              (v) => g.name !== undefined && (String(v).endsWith(`:log-group:${g.name}`) || globMatch(String(v).split(':log-group:')[1] ?? '', g.name)),
-            ),
+          Object.entries(s.Condition ?? {}).some(
+            ([op, keys]) =>
+              /^Arn(Like|Equals)$/.test(op) &&
+              list((keys as Record<string, string | string[]>)['kms:EncryptionContext:aws:logs:arn']).some(
+                (v) =>
+                  g.name !== undefined &&
+                  (String(v).endsWith(`:log-group:${g.name}`) ||
+                    globMatch(String(v).split(':log-group:')[1] ?? '', g.name)),
+              ),
           ),
       );
     expect(m.logGroups.filter((g) => !admitted(g)).map((g) => `${g.id} (${g.name}) under ${g.key}`)).toEqual([]);
@@ -294,8 +325,10 @@ function heldToAccount(s: Statement): boolean {
       Object.entries(keys).some(([key, v]) => {
         const values = list(v as string | string[]).map(String);
         if (values.length === 0) return false;
-        if (key.toLowerCase() === 'aws:sourceaccount') return values.every((x) => new RegExp(`^${ACCOUNT.source}$`).test(x));
-        if (key.toLowerCase() === 'aws:sourcearn') return values.every((x) => ACCOUNT.test(x) || /^\$\{[^}]+\}/.test(x));
+        if (key.toLowerCase() === 'aws:sourceaccount')
+          return values.every((x) => new RegExp(`^${ACCOUNT.source}$`).test(x));
+        if (key.toLowerCase() === 'aws:sourcearn')
+          return values.every((x) => ACCOUNT.test(x) || /^\$\{[^}]+\}/.test(x));
         return false;
       }),
   );
@@ -307,7 +340,12 @@ function heldToAccount(s: Statement): boolean {
  *  control there. Nothing else may use this exception. */
 function lambdaExecutionTrustException(p: { kind: string }, s: Statement): boolean {
   const services = principalsOf(s, 'Service');
-  return p.kind === 'trust' && services.length === 1 && services[0] === 'lambda.amazonaws.com' && list(s.Action).join() === 'sts:AssumeRole';
+  return (
+    p.kind === 'trust' &&
+    services.length === 1 &&
+    services[0] === 'lambda.amazonaws.com' &&
+    list(s.Action).join() === 'sts:AssumeRole'
+  );
 }
 
 /** Documented exception (SECURITY.md): CloudWatch Logs is held to one log group of this
@@ -331,7 +369,9 @@ describe.each(FULL)('who may assume a role, with trusted principals configured: 
     const granted = assumedByPrincipals(m);
     expectWalked(m, granted, ['role']);
     const principals = granted.flatMap(({ s }) => principalsOf(s, 'AWS'));
-    const defaults = principals.flatMap((p) => list(m.inputs.get(p)?.Default as string | string[] | undefined)).flatMap((d) => String(d).split(','));
+    const defaults = principals
+      .flatMap((p) => list(m.inputs.get(p)?.Default as string | string[] | undefined))
+      .flatMap((d) => String(d).split(','));
     expect([...principals, ...defaults].filter(isAccountRoot)).toEqual([]);
     const configured = (p: string) => TRUSTED.includes(p) || (m.deliverable === 'cloudformation' && m.inputs.has(p));
     expect(principals.filter((p) => !configured(p))).toEqual([]);
@@ -341,7 +381,9 @@ describe.each(FULL)('who may assume a role, with trusted principals configured: 
     const m = get();
     expectWalked(m, trust(m), ['role']);
     const externalIds = statementsOf(trust(m)).flatMap(({ s }) =>
-      Object.values(s.Condition ?? {}).flatMap((keys) => list((keys as Record<string, string | string[]>)['sts:ExternalId'])),
+      Object.values(s.Condition ?? {}).flatMap((keys) =>
+        list((keys as Record<string, string | string[]>)['sts:ExternalId']),
+      ),
     );
     const withDefault = externalIds.filter((v) => !m.inputs.has(v) || m.inputs.get(v)!.Default !== undefined);
     expect(withDefault).toEqual([]);
@@ -353,11 +395,18 @@ describe.each(FULL)('who may assume a role, with trusted principals configured: 
     const roles = new Set(assumedByPrincipals(m).map(({ p }) => p.owner));
     const policies = m.policies.filter((p) => p.kind === 'identity' && roles.has(p.attachedTo ?? ''));
     expectWalked(m, policies, ['role']);
-    const WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|PartiQL(Insert|Update|Delete))$/i;
+    const WRITES =
+      /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|PartiQL(Insert|Update|Delete))$/i;
     const viaService = (s: Statement) =>
-      Object.entries(s.Condition ?? {}).some(([op, keys]) => POSITIVE.includes(op) && 'kms:ViaService' in (keys as object));
+      Object.entries(s.Condition ?? {}).some(
+        ([op, keys]) => POSITIVE.includes(op) && 'kms:ViaService' in (keys as object),
+      );
     const bad = allows(policies)
-      .filter(({ s }) => list(s.Action).some((a) => WRITES.test(a)) || (list(s.Action).some((a) => a.startsWith('kms:')) && !viaService(s)))
+      .filter(
+        ({ s }) =>
+          list(s.Action).some((a) => WRITES.test(a)) ||
+          (list(s.Action).some((a) => a.startsWith('kms:')) && !viaService(s)),
+      )
       .map(({ p, s }) => `${where(p, s)}: ${JSON.stringify(s.Action)}`);
     expect(bad).toEqual([]);
   });
@@ -365,7 +414,11 @@ describe.each(FULL)('who may assume a role, with trusted principals configured: 
 
 // ---------------------------------------------------------------------------------------------
 describe.each(ALL)('S3: %s', (_label, get) => {
-  const request = (action: string, resource: string, context: Record<string, string>): Request => ({ action, resource, context });
+  const request = (action: string, resource: string, context: Record<string, string>): Request => ({
+    action,
+    resource,
+    context,
+  });
 
   it('blocks all four kinds of public access on every bucket', () => {
     const m = get();
@@ -376,7 +429,8 @@ describe.each(ALL)('S3: %s', (_label, get) => {
       ['ignore_public_acls', 'IgnorePublicAcls'],
       ['restrict_public_buckets', 'RestrictPublicBuckets'],
     ];
-    const blocked = (b: BucketView) => b.publicAccessBlocks.length === 1 && FLAGS.every((f) => f.some((k) => b.publicAccessBlocks[0][k] === true));
+    const blocked = (b: BucketView) =>
+      b.publicAccessBlocks.length === 1 && FLAGS.every((f) => f.some((k) => b.publicAccessBlocks[0][k] === true));
     expect(m.buckets.filter((b) => !blocked(b)).map((b) => b.id)).toEqual([]);
   });
 
@@ -398,7 +452,11 @@ describe.each(ALL)('S3: %s', (_label, get) => {
     const m = get();
     expectWalked(m, m.buckets, ['bucket']);
     const ok = (b: BucketView) =>
-      b.versioning.length === 1 && b.versioning[0] === 'Enabled' && b.ownership.length === 1 && b.ownership[0] === 'BucketOwnerEnforced' && !b.hasAcl;
+      b.versioning.length === 1 &&
+      b.versioning[0] === 'Enabled' &&
+      b.ownership.length === 1 &&
+      b.ownership[0] === 'BucketOwnerEnforced' &&
+      !b.hasAcl;
     expect(m.buckets.filter((b) => !ok(b)).map((b) => `${b.id}: ${b.versioning} ${b.ownership}`)).toEqual([]);
   });
 
@@ -415,9 +473,16 @@ describe.each(ALL)('S3: %s', (_label, get) => {
     expectWalked(m, logs, ['bucket']);
     const accessLogTargets = new Set(m.buckets.flatMap((b) => b.accessLogTargets));
     const bad = logs.filter((b) => {
-      const service = b.names.some((n) => accessLogTargets.has(n)) ? 'logging.s3.amazonaws.com' : 'cloudtrail.amazonaws.com';
-      const delivers = allows(b.policies.map((document) => ({ owner: b.id, ownerType: '', kind: 'bucket' as const, document }))).some(
-        ({ s }) => principalsOf(s, 'Service').includes(service) && list(s.Action).includes('s3:PutObject') && list(s.Resource).some((r) => r.startsWith(`${b.arn}/`)),
+      const service = b.names.some((n) => accessLogTargets.has(n))
+        ? 'logging.s3.amazonaws.com'
+        : 'cloudtrail.amazonaws.com';
+      const delivers = allows(
+        b.policies.map((document) => ({ owner: b.id, ownerType: '', kind: 'bucket' as const, document })),
+      ).some(
+        ({ s }) =>
+          principalsOf(s, 'Service').includes(service) &&
+          list(s.Action).includes('s3:PutObject') &&
+          list(s.Resource).some((r) => r.startsWith(`${b.arn}/`)),
       );
       const logsItself = b.accessLogTargets.length > 0;
       const lockedTarget = b.objectLock && service === 'logging.s3.amazonaws.com';
@@ -432,7 +497,8 @@ describe.each(ALL)('S3: %s', (_label, get) => {
     expectWalked(m, docs, ['bucket', 'bucketPolicy']);
     const bad = docs.flatMap((b) => {
       const key = b.encryption[0]?.key ?? '<none>';
-      const put = (context: Record<string, string>) => request('s3:PutObject', `${b.arn}/documents/t-1.json`, { 'aws:SecureTransport': 'true', ...context });
+      const put = (context: Record<string, string>) =>
+        request('s3:PutObject', `${b.arn}/documents/t-1.json`, { 'aws:SecureTransport': 'true', ...context });
       const refused = (context: Record<string, string>) => b.policies.some((doc) => deniesEveryone(doc, put(context)));
       const KMS = 's3:x-amz-server-side-encryption';
       const KEY = 's3:x-amz-server-side-encryption-aws-kms-key-id';
@@ -456,7 +522,10 @@ function recorded(m: SecurityModel, b: BucketView): boolean {
     return target !== undefined && target !== b && target.region === b.region;
   });
   const trailed = m.trails.some(
-    (t) => t.logging && (t.multiRegion || t.region === b.region) && t.s3DataEventArns.some((a) => a === '*' || a === `${b.arn}/`),
+    (t) =>
+      t.logging &&
+      (t.multiRegion || t.region === b.region) &&
+      t.s3DataEventArns.some((a) => a === '*' || a === `${b.arn}/`),
   );
   return sameRegionTarget || trailed;
 }
@@ -466,9 +535,14 @@ describe.each(ALL)('CloudTrail, DynamoDB, Lambda and alarms: %s', (_label, get) 
   it('encrypts the log files of every trail with a stack key and validates their integrity', () => {
     const m = get();
     // Either trails record the documents (then they are checked here) or server access logs do.
-    const auditors = [...m.trails.map((t) => t.id), ...m.buckets.filter((b) => b.accessLogTargets.length > 0).map((b) => b.id)];
+    const auditors = [
+      ...m.trails.map((t) => t.id),
+      ...m.buckets.filter((b) => b.accessLogTargets.length > 0).map((b) => b.id),
+    ];
     expect(auditors).not.toEqual([]);
-    expect(m.trails.filter((t) => !t.logFileValidation || !keyServesRegion(m, t.key, t.region)).map((t) => t.id)).toEqual([]);
+    expect(
+      m.trails.filter((t) => !t.logFileValidation || !keyServesRegion(m, t.key, t.region)).map((t) => t.id),
+    ).toEqual([]);
   });
 
   it('keeps point-in-time recovery on every table copy, billed on demand', () => {
@@ -496,7 +570,11 @@ describe.each(ALL)('CloudTrail, DynamoDB, Lambda and alarms: %s', (_label, get) 
     expectWalked(m, m.alarms, ['alarm', 'topic']);
     const topic = /^\$\{(aws_sns_topic\.[\w-]+\.arn|[A-Za-z0-9]+)\}$/;
     const bad = m.alarms.filter(
-      (a) => !a.enabled || a.alarmActions.length === 0 || a.okActions.length === 0 || ![...a.alarmActions, ...a.okActions].every((x) => topic.test(x)),
+      (a) =>
+        !a.enabled ||
+        a.alarmActions.length === 0 ||
+        a.okActions.length === 0 ||
+        ![...a.alarmActions, ...a.okActions].every((x) => topic.test(x)),
     );
     expect(bad.map((a) => a.id)).toEqual([]);
   });
@@ -507,7 +585,11 @@ describe.each(DEFAULTS)('defaults: %s', (_label, get) => {
   it('keeps every log group at least 365 days (PCI DSS 10.7)', () => {
     const m = get();
     expectWalked(m, m.logGroups, ['logGroup']);
-    expect(m.logGroups.filter((g) => g.retentionDays === undefined || g.retentionDays < 365).map((g) => `${g.id}: ${g.retentionDays}`)).toEqual([]);
+    expect(
+      m.logGroups
+        .filter((g) => g.retentionDays === undefined || g.retentionDays < 365)
+        .map((g) => `${g.id}: ${g.retentionDays}`),
+    ).toEqual([]);
   });
 });
 
@@ -560,13 +642,17 @@ describe.each(ALL)('API Gateway HTTP APIs: %s', (_label, get) => {
         ([op, keys]) =>
           /^ForAllValues:String(Equals|Like)$/.test(op) &&
           list((keys as Record<string, string | string[]>)['dynamodb:LeadingKeys']).length > 0 &&
-          list((keys as Record<string, string | string[]>)['dynamodb:LeadingKeys']).every((k) => String(k).startsWith('#heartbeat#')),
+          list((keys as Record<string, string | string[]>)['dynamodb:LeadingKeys']).every((k) =>
+            String(k).startsWith('#heartbeat#'),
+          ),
       );
     const READS = /^dynamodb:(GetItem|BatchGetItem|ConditionCheckItem)$/;
     const bad = allows(policies)
       .filter(({ s }) =>
         list(s.Action).some(
-          (a) => /^(s3|sns|sqs|secretsmanager|ssm):/.test(a) || (a.startsWith('dynamodb:') && !(READS.test(a) && heartbeatOnly(s))),
+          (a) =>
+            /^(s3|sns|sqs|secretsmanager|ssm):/.test(a) ||
+            (a.startsWith('dynamodb:') && !(READS.test(a) && heartbeatOnly(s))),
         ),
       )
       .map(({ p, s }) => `${where(p, s)}: ${JSON.stringify(s.Action)}`);
@@ -576,10 +662,13 @@ describe.each(ALL)('API Gateway HTTP APIs: %s', (_label, get) => {
   it('integrates every route with a function of this stack in its own region, through a Lambda proxy', () => {
     const m = get();
     expectWalked(m, m.integrations, ['integration', 'function']);
-    const inRegion = (i: (typeof m.integrations)[number]) => m.functions.some((f) => f.id === i.target && f.region === i.region);
+    const inRegion = (i: (typeof m.integrations)[number]) =>
+      m.functions.some((f) => f.id === i.target && f.region === i.region);
     const bad = m.integrations.filter((i) => i.type !== 'AWS_PROXY' || !inRegion(i) || !isType(m, i.api, 'api'));
     expect(bad.map((i) => `${i.id}: ${i.type} ${i.target}`)).toEqual([]);
-    expect(m.routes.filter((r) => !m.integrations.some((i) => i.id === r.integration && i.api === r.api)).map((r) => r.id)).toEqual([]);
+    expect(
+      m.routes.filter((r) => !m.integrations.some((i) => i.id === r.integration && i.api === r.api)).map((r) => r.id),
+    ).toEqual([]);
   });
 
   it("logs every stage's access as JSON to a log group encrypted with a key of its region, and throttles every route (AwsSolutions-APIG1, CKV_AWS_76)", () => {
@@ -595,7 +684,11 @@ describe.each(ALL)('API Gateway HTTP APIs: %s', (_label, get) => {
     };
     const bad = m.stages.filter((st) => {
       const group = m.logGroups.find((g) => g.id === st.accessLogGroup);
-      const logged = group !== undefined && group.region === st.region && keyServesRegion(m, group.key, st.region) && json(st.accessLogFormat);
+      const logged =
+        group !== undefined &&
+        group.region === st.region &&
+        keyServesRegion(m, group.key, st.region) &&
+        json(st.accessLogFormat);
       const throttled = (st.throttlingRate ?? 0) > 0 && (st.throttlingBurst ?? 0) > 0;
       return !logged || !throttled || !isType(m, st.api, 'api');
     });
@@ -609,9 +702,12 @@ describe.each(ALL)('Lambda permissions and schedules: %s', (_label, get) => {
   it('grants every Lambda permission to a service, held by SourceArn to one route or rule of this stack that invokes that function (CKV_AWS_364, CKV_AWS_301)', () => {
     const m = get();
     expectWalked(m, m.permissions, ['permission', 'api', 'schedule']);
-    expect(new Set(m.permissions.map((p) => p.principal))).toEqual(new Set(['apigateway.amazonaws.com', 'events.amazonaws.com']));
+    expect(new Set(m.permissions.map((p) => p.principal))).toEqual(
+      new Set(['apigateway.amazonaws.com', 'events.amazonaws.com']),
+    );
     const bad = m.permissions.filter((p) => {
-      if (p.action !== 'lambda:InvokeFunction' || !isType(m, p.function, 'function') || p.sourceResources.length !== 1) return true;
+      if (p.action !== 'lambda:InvokeFunction' || !isType(m, p.function, 'function') || p.sourceResources.length !== 1)
+        return true;
       const [source] = p.sourceResources;
       if (p.principal === 'apigateway.amazonaws.com') {
         // ".../<stage>/<METHOD>/<path>": exactly the route that integrates this function.
@@ -661,7 +757,9 @@ describe.each(ALL)('document replication: %s', (_label, get) => {
       return m.deliverable === 'cloudformation' && param !== undefined && m.inputs.has(param);
     };
     const bad = docs.filter((b) => {
-      const rules = m.replications.filter((r) => r.source === b.id).flatMap((r) => r.rules.filter((rule) => rule.status === 'Enabled'));
+      const rules = m.replications
+        .filter((r) => r.source === b.id)
+        .flatMap((r) => r.rules.filter((rule) => rule.status === 'Enabled'));
       return (
         rules.length === 0 ||
         !rules.every(
@@ -684,8 +782,11 @@ describe.each(FULL)('DNS failover and the FIS drill, configured: %s', (_label, g
     const m = get();
     if (!expectWalkedWhereCreated(m, m.domains, ['domain', 'certificate'])) return;
     expect(new Set(m.domains.map((d) => d.region))).toEqual(new Set(['primary', 'secondary']));
-    const certificateOf = (d: (typeof m.domains)[number]) => m.certificates.find((c) => c.id === d.certificate && c.region === d.region);
-    const bad = m.domains.filter((d) => d.securityPolicy !== 'TLS_1_2' || d.endpointType !== 'REGIONAL' || certificateOf(d) === undefined);
+    const certificateOf = (d: (typeof m.domains)[number]) =>
+      m.certificates.find((c) => c.id === d.certificate && c.region === d.region);
+    const bad = m.domains.filter(
+      (d) => d.securityPolicy !== 'TLS_1_2' || d.endpointType !== 'REGIONAL' || certificateOf(d) === undefined,
+    );
     expect(bad.map((d) => `${d.id}: ${d.securityPolicy} ${d.endpointType} ${d.certificate}`)).toEqual([]);
     const badCerts = m.certificates.filter(
       (c) =>
@@ -703,12 +804,19 @@ describe.each(FULL)('DNS failover and the FIS drill, configured: %s', (_label, g
     const failover = m.dnsRecords.filter((r) => r.failover !== undefined);
     if (!expectWalkedWhereCreated(m, failover, ['dnsRecord', 'healthCheck', 'domain'])) return;
     expect(failover.map((r) => r.failover).sort()).toEqual(['PRIMARY', 'SECONDARY']);
-    const bad = failover.filter((r) => !isType(m, r.aliasTarget, 'domain') || (r.failover === 'PRIMARY' && !isType(m, r.healthCheck, 'healthCheck')));
+    const bad = failover.filter(
+      (r) =>
+        !isType(m, r.aliasTarget, 'domain') || (r.failover === 'PRIMARY' && !isType(m, r.healthCheck, 'healthCheck')),
+    );
     expect(bad.map((r) => `${r.id}: ${r.aliasWritten} ${r.healthCheck}`)).toEqual([]);
-    const badChecks = m.healthChecks.filter((h) => h.type !== 'HTTPS' || h.port !== 443 || h.path !== '/health' || !isType(m, h.endpointOf, 'api'));
+    const badChecks = m.healthChecks.filter(
+      (h) => h.type !== 'HTTPS' || h.port !== 443 || h.path !== '/health' || !isType(m, h.endpointOf, 'api'),
+    );
     expect(badChecks.map((h) => `${h.id}: ${h.type} ${h.port} ${h.path} ${h.endpointOf}`)).toEqual([]);
     // Nothing but the failover pair and the certificates' validation records is written into the zone.
-    expect(m.dnsRecords.filter((r) => r.failover === undefined && !isType(m, r.nameFrom, 'certificate')).map((r) => r.id)).toEqual([]);
+    expect(
+      m.dnsRecords.filter((r) => r.failover === undefined && !isType(m, r.nameFrom, 'certificate')).map((r) => r.id),
+    ).toEqual([]);
   });
 
   it('runs every FIS experiment under a role of its own, stops it on an alarm of this stack, bounds every action and targets only this stack', () => {

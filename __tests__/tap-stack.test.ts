@@ -55,35 +55,37 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
 
     it('creates exactly the secondary-region resources with the aliased provider', () => {
       const times = (n: number, t: string) => Array<string>(n).fill(t);
-      expect(secondaryResourceTypes(json)).toEqual([
-        ...times(2, 'aws_apigatewayv2_integration'),
-        'aws_apigatewayv2_api',
-        ...times(2, 'aws_apigatewayv2_route'),
-        'aws_apigatewayv2_stage',
-        'aws_cloudtrail',
-        'aws_cloudwatch_event_rule',
-        'aws_cloudwatch_event_target',
-        ...times(4, 'aws_cloudwatch_log_group'), // processor, heartbeat, health, API access logs
-        ...times(7, 'aws_cloudwatch_metric_alarm'),
-        'aws_dynamodb_table_replica',
-        'aws_kms_alias',
-        'aws_kms_replica_key',
-        ...times(3, 'aws_lambda_function'),
-        'aws_lambda_function_event_invoke_config',
-        ...times(3, 'aws_lambda_permission'),
-        // The documents bucket and its access trail's bucket, each with the same hardening.
-        ...[
-          'aws_s3_bucket',
-          'aws_s3_bucket_lifecycle_configuration',
-          'aws_s3_bucket_ownership_controls',
-          'aws_s3_bucket_policy',
-          'aws_s3_bucket_public_access_block',
-          'aws_s3_bucket_server_side_encryption_configuration',
-          'aws_s3_bucket_versioning',
-        ].flatMap((t) => [t, t]),
-        'aws_s3_bucket_replication_configuration', // back into the primary
-        'aws_sns_topic',
-      ].sort());
+      expect(secondaryResourceTypes(json)).toEqual(
+        [
+          ...times(2, 'aws_apigatewayv2_integration'),
+          'aws_apigatewayv2_api',
+          ...times(2, 'aws_apigatewayv2_route'),
+          'aws_apigatewayv2_stage',
+          'aws_cloudtrail',
+          'aws_cloudwatch_event_rule',
+          'aws_cloudwatch_event_target',
+          ...times(4, 'aws_cloudwatch_log_group'), // processor, heartbeat, health, API access logs
+          ...times(7, 'aws_cloudwatch_metric_alarm'),
+          'aws_dynamodb_table_replica',
+          'aws_kms_alias',
+          'aws_kms_replica_key',
+          ...times(3, 'aws_lambda_function'),
+          'aws_lambda_function_event_invoke_config',
+          ...times(3, 'aws_lambda_permission'),
+          // The documents bucket and its access trail's bucket, each with the same hardening.
+          ...[
+            'aws_s3_bucket',
+            'aws_s3_bucket_lifecycle_configuration',
+            'aws_s3_bucket_ownership_controls',
+            'aws_s3_bucket_policy',
+            'aws_s3_bucket_public_access_block',
+            'aws_s3_bucket_server_side_encryption_configuration',
+            'aws_s3_bucket_versioning',
+          ].flatMap((t) => [t, t]),
+          'aws_s3_bucket_replication_configuration', // back into the primary
+          'aws_sns_topic',
+        ].sort(),
+      );
     });
   });
 
@@ -101,7 +103,11 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       const logs = policy.Statement.find((s: any) => s.Sid === 'CloudWatchLogsForRegionLogGroups');
       expect(logs.Principal).toEqual({ Service: 'logs.us-east-1.amazonaws.com' });
       // Exactly the region's four log groups, by name: nothing else of CloudWatch Logs can use the key.
-      expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'].map((a: string) => a.replace(/^.*:logs:us-east-1:[^:]+:log-group:/, ''))).toEqual([
+      expect(
+        logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'].map((a: string) =>
+          a.replace(/^.*:logs:us-east-1:[^:]+:log-group:/, ''),
+        ),
+      ).toEqual([
         '/aws/lambda/transaction-processor-dev',
         '/aws/lambda/tap-dr-heartbeat-dev',
         '/aws/lambda/tap-dr-health-dev',
@@ -112,17 +118,28 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       // Confused deputy: only this account's alarms of this stack.
       expect(alarms.Condition).toEqual({
         StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.account.account_id}' },
-        ArnLike: { 'aws:SourceArn': expect.stringMatching(/:cloudwatch:us-east-1:\$\{data\.aws_caller_identity\.account\.account_id\}:alarm:tap-dr-dev-\*$/) },
+        ArnLike: {
+          'aws:SourceArn': expect.stringMatching(
+            /:cloudwatch:us-east-1:\$\{data\.aws_caller_identity\.account\.account_id\}:alarm:tap-dr-dev-\*$/,
+          ),
+        },
       });
     });
 
-    it('lets CloudTrail use the key only for this region\'s document-access trail', () => {
+    it("lets CloudTrail use the key only for this region's document-access trail", () => {
       const policy = JSON.parse(onlyResource(json, 'aws_kms_key').policy);
       const trail = policy.Statement.filter((s: any) => s.Principal?.Service === 'cloudtrail.amazonaws.com');
       // Decrypt: the trail bucket's S3 Bucket Key needs it when the trail is created.
-      expect(trail.map((s: any) => s.Action).flat().sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*']);
+      expect(
+        trail
+          .map((s: any) => s.Action)
+          .flat()
+          .sort(),
+      ).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*']);
       for (const s of trail) {
-        expect(s.Condition.StringEquals['aws:SourceArn']).toMatch(/:cloudtrail:us-east-1:.*:trail\/tap-dr-documents-dev$/);
+        expect(s.Condition.StringEquals['aws:SourceArn']).toMatch(
+          /:cloudtrail:us-east-1:.*:trail\/tap-dr-documents-dev$/,
+        );
       }
     });
 
@@ -282,10 +299,14 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
 
     it('writes to a hardened bucket of its own that keeps logs for the retention period', () => {
       expect(byAddress(json, 'aws_s3_bucket', 'audit_trail').bucket).toMatch(/^tap-trail-dev-.*-us-east-1$/);
-      expect(ofBucket(json, 'aws_s3_bucket_server_side_encryption_configuration', 'audit_trail').rule[0]
-        .apply_server_side_encryption_by_default).toEqual({ sse_algorithm: 'aws:kms', kms_master_key_id: '${aws_kms_key.primary.arn}' });
+      expect(
+        ofBucket(json, 'aws_s3_bucket_server_side_encryption_configuration', 'audit_trail').rule[0]
+          .apply_server_side_encryption_by_default,
+      ).toEqual({ sse_algorithm: 'aws:kms', kms_master_key_id: '${aws_kms_key.primary.arn}' });
       expect(ofBucket(json, 'aws_s3_bucket_public_access_block', 'audit_trail').restrict_public_buckets).toBe(true);
-      expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'audit_trail').rule[0].expiration).toEqual([{ days: 365 }]);
+      expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'audit_trail').rule[0].expiration).toEqual([
+        { days: 365 },
+      ]);
     });
 
     it('lets only this trail write there, with the bucket owner in control', () => {
@@ -301,9 +322,13 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
   });
 
   describe('transaction-processor Lambda', () => {
-    const fn = byAddress(json, 'aws_lambda_function', Object.entries(json.resource.aws_lambda_function).find(
-      ([, f]) => f.function_name === 'transaction-processor-dev' && !f.provider,
-    )![0]);
+    const fn = byAddress(
+      json,
+      'aws_lambda_function',
+      Object.entries(json.resource.aws_lambda_function).find(
+        ([, f]) => f.function_name === 'transaction-processor-dev' && !f.provider,
+      )![0],
+    );
 
     it('runs nodejs22.x from the bundle asset, traced, with a CMK for its environment', () => {
       expect(synth).toHaveResourceWithProperties(LambdaFunction, {
@@ -367,7 +392,10 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       const st = Object.fromEntries(policy.Statement.map((x: any) => [x.Sid, x]));
       // The key generates data keys only through S3 for this bucket, and through DynamoDB and SNS.
       expect(st.DocumentsKeyThroughS3.Condition).toEqual({
-        StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': '${aws_s3_bucket.documents.arn}' },
+        StringEquals: {
+          'kms:ViaService': 's3.us-east-1.amazonaws.com',
+          'kms:EncryptionContext:aws:s3:arn': '${aws_s3_bucket.documents.arn}',
+        },
       });
       expect(st.TableAndTopicKeyThroughServices.Condition).toEqual({
         StringEquals: { 'kms:ViaService': ['dynamodb.us-east-1.amazonaws.com', 'sns.us-east-1.amazonaws.com'] },
@@ -395,7 +423,11 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       const topic = `${ref('aws_sns_topic', json)}.arn}`;
       const alarm = resourcesOf(json, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-dev-${what}`);
       expect(alarm).toEqual(
-        expect.objectContaining({ alarm_actions: [topic], ok_actions: [topic], treat_missing_data: expect.any(String) }),
+        expect.objectContaining({
+          alarm_actions: [topic],
+          ok_actions: [topic],
+          treat_missing_data: expect.any(String),
+        }),
       );
       if (metric) expect(alarm!.metric_name).toBe(metric);
     });
@@ -426,7 +458,10 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
     });
 
     describe('with trusted principals', () => {
-      const principals = ['arn:aws:iam::111122223333:role/failover-automation', 'arn:aws:iam::111122223333:role/break-glass'];
+      const principals = [
+        'arn:aws:iam::111122223333:role/failover-automation',
+        'arn:aws:iam::111122223333:role/break-glass',
+      ];
       const configured = synthStack({ CROSS_REGION_TRUSTED_PRINCIPALS: principals.join(',') }).json;
       const role = resourcesOf(configured, 'aws_iam_role').find((r) => r.name === 'tap-dr-cross-region-dev')!;
       const policy = JSON.parse(
@@ -436,7 +471,12 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
 
       it('trusts exactly those roles, with no external id to guess', () => {
         expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
-          { Sid: 'ConfiguredPrincipalsOnly', Effect: 'Allow', Principal: { AWS: principals }, Action: ['sts:AssumeRole'] },
+          {
+            Sid: 'ConfiguredPrincipalsOnly',
+            Effect: 'Allow',
+            Principal: { AWS: principals },
+            Action: ['sts:AssumeRole'],
+          },
         ]);
         expect(configured.output.CrossRegionRoleArn.value).toMatch(/^\$\{aws_iam_role\./);
       });
@@ -452,21 +492,26 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
         const tables = bySid.ReadTransactionsTableInBothRegions.Resource;
         expect(tables.some((r: string) => r.includes(':dynamodb:us-east-1:'))).toBe(true);
         expect(tables.some((r: string) => r.includes(':dynamodb:us-west-2:'))).toBe(true);
-        expect(bySid.ProcessorInBothRegions.Resource.map((r: string) => r.replace(/^.*:lambda:([a-z0-9-]+):.*:function:(.*)$/, '$1 $2'))).toEqual([
-          'us-east-1 transaction-processor-dev',
-          'us-west-2 transaction-processor-dev',
-        ]);
+        expect(
+          bySid.ProcessorInBothRegions.Resource.map((r: string) =>
+            r.replace(/^.*:lambda:([a-z0-9-]+):.*:function:(.*)$/, '$1 $2'),
+          ),
+        ).toEqual(['us-east-1 transaction-processor-dev', 'us-west-2 transaction-processor-dev']);
       });
 
       it('uses each key only through DynamoDB in its own region', () => {
-        expect(bySid.PrimaryKeyThroughDynamoDB).toEqual(expect.objectContaining({
-          Resource: '${aws_kms_key.primary.arn}',
-          Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } },
-        }));
-        expect(bySid.SecondaryKeyThroughDynamoDB).toEqual(expect.objectContaining({
-          Resource: '${aws_kms_replica_key.secondary.arn}',
-          Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-west-2.amazonaws.com' } },
-        }));
+        expect(bySid.PrimaryKeyThroughDynamoDB).toEqual(
+          expect.objectContaining({
+            Resource: '${aws_kms_key.primary.arn}',
+            Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } },
+          }),
+        );
+        expect(bySid.SecondaryKeyThroughDynamoDB).toEqual(
+          expect.objectContaining({
+            Resource: '${aws_kms_replica_key.secondary.arn}',
+            Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-west-2.amazonaws.com' } },
+          }),
+        );
       });
     });
   });
@@ -534,11 +579,20 @@ describe('configured stack', () => {
   it('RETAIN_ON_DELETE switches on deletion protection (table and replica), prevent_destroy and a 30-day key window', () => {
     const { synth, json } = synthStack({ RETAIN_ON_DELETE: 'true' });
     expect(synth).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: true });
-    expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_secondary').deletion_protection_enabled).toBe(true);
+    expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_secondary').deletion_protection_enabled).toBe(
+      true,
+    );
     expect(synth).toHaveResourceWithProperties(KmsKey, { deletion_window_in_days: 30 });
     expect(synth).toHaveResourceWithProperties(KmsReplicaKey, { deletion_window_in_days: 30 });
     expect(synth).toHaveResourceWithProperties(S3Bucket, { force_destroy: false });
-    const stateful = ['aws_dynamodb_table', 'aws_dynamodb_table_replica', 'aws_s3_bucket', 'aws_kms_key', 'aws_kms_replica_key', 'aws_cloudwatch_log_group'];
+    const stateful = [
+      'aws_dynamodb_table',
+      'aws_dynamodb_table_replica',
+      'aws_s3_bucket',
+      'aws_kms_key',
+      'aws_kms_replica_key',
+      'aws_cloudwatch_log_group',
+    ];
     for (const type of stateful) {
       const all = resourcesOf(json, type);
       expect(all.length).toBeGreaterThan(0);
@@ -569,7 +623,9 @@ describe('configured stack', () => {
   it('uses the configured log retention and extra tags', () => {
     const { json } = synthStack({ LOG_RETENTION_DAYS: '731', EXTRA_TAGS: '{"CostCenter":"payments"}' });
     expect(byAddress(json, 'aws_cloudwatch_log_group', 'processor_logs').retention_in_days).toBe(731);
-    expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'audit_trail').rule[0].expiration).toEqual([{ days: 731 }]);
+    expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'audit_trail').rule[0].expiration).toEqual([
+      { days: 731 },
+    ]);
     for (const p of json.provider.aws) expect(p.default_tags[0].tags.CostCenter).toBe('payments');
   });
 
@@ -583,7 +639,9 @@ describe('configured stack', () => {
       expect(c.policies).toEqual({ untrusted_artifact_on_deployment: 'Enforce' });
     }
     // Every function of a region (processor, heartbeat, health) under that region's config.
-    const configOf = Object.fromEntries(configs.map(([name, c]) => [c.provider ?? 'primary', `\${aws_lambda_code_signing_config.${name}.arn}`]));
+    const configOf = Object.fromEntries(
+      configs.map(([name, c]) => [c.provider ?? 'primary', `\${aws_lambda_code_signing_config.${name}.arn}`]),
+    );
     const fns = resourcesOf(json, 'aws_lambda_function');
     expect(fns).toHaveLength(6);
     for (const f of fns) expect(f.code_signing_config_arn).toBe(configOf[f.provider ?? 'primary']);
@@ -625,17 +683,28 @@ describe('warm standby in the secondary region', () => {
   const replicaKey = `${ref('aws_kms_replica_key', json)}.arn}`;
 
   it('runs the same bundle in the secondary region against the local table replica', () => {
-    const processorIn = (fns: Array<Record<string, any>>) => fns.find((f) => f.function_name === 'transaction-processor-dev')!;
+    const processorIn = (fns: Array<Record<string, any>>) =>
+      fns.find((f) => f.function_name === 'transaction-processor-dev')!;
     const fn = processorIn(secondary('aws_lambda_function'));
     const primary = processorIn(primaryResourcesOf(json, 'aws_lambda_function'));
-    expect(fn).toMatchObject({ function_name: 'transaction-processor-dev', runtime: 'nodejs22.x', kms_key_arn: replicaKey });
+    expect(fn).toMatchObject({
+      function_name: 'transaction-processor-dev',
+      runtime: 'nodejs22.x',
+      kms_key_arn: replicaKey,
+    });
     expect(fn.source_code_hash).toBe(primary.source_code_hash);
     expect(fn.environment.variables.DYNAMODB_TABLE_NAME).toBe(primary.environment.variables.DYNAMODB_TABLE_NAME);
     expect(fn.environment.variables.S3_BUCKET_NAME).toBe('${aws_s3_bucket.standby_documents.bucket}');
     expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe(replicaKey);
     const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-processor-dev-standby')!;
-    expect(fn.role).toBe(`\${aws_iam_role.${Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0]}.arn}`);
-    const policy = JSON.parse(resourcesOf(json, 'aws_iam_role_policy').find((p) => p.role.includes('standby') && p.name === 'transaction-processor')!.policy);
+    expect(fn.role).toBe(
+      `\${aws_iam_role.${Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0]}.arn}`,
+    );
+    const policy = JSON.parse(
+      resourcesOf(json, 'aws_iam_role_policy').find(
+        (p) => p.role.includes('standby') && p.name === 'transaction-processor',
+      )!.policy,
+    );
     const bySid = Object.fromEntries(policy.Statement.map((st: any) => [st.Sid, st.Resource]));
     expect(bySid.TransactionsTable).toMatch(/:dynamodb:us-west-2:.*:table\/\$\{aws_dynamodb_table\..*\.name\}$/);
     expect(bySid.FunctionEnvironment).toBe(replicaKey);
@@ -644,7 +713,9 @@ describe('warm standby in the secondary region', () => {
 
   it('keeps its own document-access trail under the replica key', () => {
     const [trail] = secondary('aws_cloudtrail');
-    expect(trail).toEqual(expect.objectContaining({ kms_key_id: replicaKey, s3_bucket_name: '${aws_s3_bucket.standby_audit_trail.id}' }));
+    expect(trail).toEqual(
+      expect.objectContaining({ kms_key_id: replicaKey, s3_bucket_name: '${aws_s3_bucket.standby_audit_trail.id}' }),
+    );
     expect(trail.event_selector[0].data_resource[0].values).toEqual(['${aws_s3_bucket.standby_documents.arn}/']);
   });
 
@@ -656,7 +727,8 @@ describe('warm standby in the secondary region', () => {
     const logs = policy.Statement.find((st: any) => st.Sid === 'CloudWatchLogsForRegionLogGroups');
     expect(logs.Principal).toEqual({ Service: 'logs.us-west-2.amazonaws.com' });
     expect(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toHaveLength(4);
-    for (const arn of logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']) expect(arn).toMatch(/:logs:us-west-2:/);
+    for (const arn of logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])
+      expect(arn).toMatch(/:logs:us-west-2:/);
   });
 
   it('replicates documents into the secondary bucket, re-encrypted with the replica key, with RTC', () => {
@@ -673,8 +745,12 @@ describe('warm standby in the secondary region', () => {
       ],
     });
     expect(byAddress(json, 'aws_s3_bucket', 'standby_documents').bucket).toMatch(/-us-west-2$/);
-    expect(ofBucket(json, 'aws_s3_bucket_versioning', 'standby_documents').versioning_configuration).toEqual({ status: 'Enabled' });
-    const policy = JSON.parse(resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-docs-replication-dev')!.assume_role_policy);
+    expect(ofBucket(json, 'aws_s3_bucket_versioning', 'standby_documents').versioning_configuration).toEqual({
+      status: 'Enabled',
+    });
+    const policy = JSON.parse(
+      resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-docs-replication-dev')!.assume_role_policy,
+    );
     expect(policy.Statement[0].Principal).toEqual({ Service: 's3.amazonaws.com' });
     // Confused deputy: S3 may assume it only to replicate this account's documents bucket.
     expect(policy.Statement[0].Condition).toEqual({
@@ -694,7 +770,10 @@ describe('warm standby in the secondary region', () => {
       'tap-dr-dev-lambda-throttles-standby',
       'tap-dr-dev-replication-latency-standby',
     ]);
-    expect(alarms.find((a) => a.namespace === 'AWS/DynamoDB' && a.metric_name === 'ReplicationLatency')!.dimensions.ReceivingRegion).toBe('us-east-1');
+    expect(
+      alarms.find((a) => a.namespace === 'AWS/DynamoDB' && a.metric_name === 'ReplicationLatency')!.dimensions
+        .ReceivingRegion,
+    ).toBe('us-east-1');
     const topic = `\${aws_sns_topic.${Object.entries(json.resource.aws_sns_topic).find(([, t]) => t.provider === 'aws.secondary')![0]}.arn}`;
     for (const a of alarms) expect(a.alarm_actions).toEqual([topic]);
   });

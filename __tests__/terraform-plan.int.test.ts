@@ -21,7 +21,18 @@ const ACCOUNT = '123456789012'; // moto's account
 
 /** Terraform override file: same providers (merged by alias), endpoints on the emulator, fake credentials. */
 function emulatorOverride(endpoint: string, aliases: Array<string | undefined>): object {
-  const services = ['cloudtrail', 'cloudwatch', 'cloudwatchlogs', 'dynamodb', 'iam', 'kms', 'lambda', 's3', 'sns', 'sts'];
+  const services = [
+    'cloudtrail',
+    'cloudwatch',
+    'cloudwatchlogs',
+    'dynamodb',
+    'iam',
+    'kms',
+    'lambda',
+    's3',
+    'sns',
+    'sts',
+  ];
   return {
     provider: {
       aws: aliases.map((alias) => ({
@@ -54,11 +65,14 @@ interface Plan {
 
 const scenarios: Array<[string, Record<string, string>]> = [
   ['defaults (us-east-1 -> us-west-2)', {}],
-  ['another region pair and suffix (eu-west-1 -> eu-central-1, "qa-7")', {
-    PRIMARY_REGION: 'eu-west-1',
-    SECONDARY_REGION: 'eu-central-1',
-    ENVIRONMENT_SUFFIX: 'qa-7',
-  }],
+  [
+    'another region pair and suffix (eu-west-1 -> eu-central-1, "qa-7")',
+    {
+      PRIMARY_REGION: 'eu-west-1',
+      SECONDARY_REGION: 'eu-central-1',
+      ENVIRONMENT_SUFFIX: 'qa-7',
+    },
+  ],
 ];
 
 describeWithTerraform('terraform plan of the synthesized stack against a local AWS emulator', () => {
@@ -76,13 +90,19 @@ describeWithTerraform('terraform plan of the synthesized stack against a local A
     const stackDir = path.join(Testing.fullSynth(stack), 'stacks', id);
     const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
     const aliases = (synthesized.provider.aws as Array<{ alias?: string }>).map((p) => p.alias);
-    fs.writeFileSync(path.join(stackDir, 'emulator_override.tf.json'), JSON.stringify(emulatorOverride(moto.endpoint, aliases)));
+    fs.writeFileSync(
+      path.join(stackDir, 'emulator_override.tf.json'),
+      JSON.stringify(emulatorOverride(moto.endpoint, aliases)),
+    );
 
     const tf = offlineTerraform();
     const init = tf.run(['init', '-input=false', '-no-color'], stackDir);
     expect(init.stderr).toBe('');
     expect(init.status).toBe(0);
-    const planned = tf.run(['plan', '-input=false', '-no-color', '-lock=false', '-detailed-exitcode', '-out=tfplan'], stackDir);
+    const planned = tf.run(
+      ['plan', '-input=false', '-no-color', '-lock=false', '-detailed-exitcode', '-out=tfplan'],
+      stackDir,
+    );
     expect(planned.stderr).toBe('');
     expect(planned.stdout).not.toMatch(/Warning:/);
     expect(planned.status).toBe(2); // 2: succeeded, with changes
@@ -90,14 +110,23 @@ describeWithTerraform('terraform plan of the synthesized stack against a local A
     expect(shown.status).toBe(0);
     const json = JSON.parse(shown.stdout);
 
-    const configured = json.configuration.root_module.resources as Array<{ address: string; provider_config_key: string }>;
-    const declared = Object.values(synthesized.resource as Record<string, object>).reduce((n, r) => n + Object.keys(r).length, 0);
+    const configured = json.configuration.root_module.resources as Array<{
+      address: string;
+      provider_config_key: string;
+    }>;
+    const declared = Object.values(synthesized.resource as Record<string, object>).reduce(
+      (n, r) => n + Object.keys(r).length,
+      0,
+    );
     return {
       resources: json.planned_values.root_module.resources,
       actions: json.resource_changes.map((c: any) => c.change.actions),
       providerOf: new Map(configured.map((r) => [r.address, r.provider_config_key])),
       providerRegion: Object.fromEntries(
-        Object.entries(json.configuration.provider_config as Record<string, any>).map(([k, p]) => [k, p.expressions.region.constant_value]),
+        Object.entries(json.configuration.provider_config as Record<string, any>).map(([k, p]) => [
+          k,
+          p.expressions.region.constant_value,
+        ]),
       ),
       stackDir,
       declared,
@@ -129,7 +158,9 @@ describeWithTerraform('terraform plan of the synthesized stack against a local A
     it('puts the replica key, the table replica, the standby processor and its buckets in the secondary region', () => {
       expect(all('aws_dynamodb_table_replica').map(regionOf)).toEqual([config.secondaryRegion]);
       expect(all('aws_kms_replica_key').map(regionOf)).toEqual([config.secondaryRegion]);
-      const processors = all('aws_lambda_function').filter((f) => f.values.function_name === `transaction-processor-${suffix}`);
+      const processors = all('aws_lambda_function').filter(
+        (f) => f.values.function_name === `transaction-processor-${suffix}`,
+      );
       expect(processors.map(regionOf).sort()).toEqual([config.primaryRegion, config.secondaryRegion].sort());
       // Each region also runs its heartbeat canary and /health.
       expect(all('aws_lambda_function').map(regionOf).sort()).toEqual(

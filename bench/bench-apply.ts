@@ -22,7 +22,10 @@ async function once(): Promise<{ apply: number; destroy: number }> {
   const synth = synthConfiguration({}, root);
   const emu = await startEmulator({ regions: [synth.config.primaryRegion, synth.config.secondaryRegion] });
   try {
-    fs.writeFileSync(path.join(synth.dir, 'emulator_override.tf.json'), JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))));
+    fs.writeFileSync(
+      path.join(synth.dir, 'emulator_override.tf.json'),
+      JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))),
+    );
     const run = stackRun('bench', synth, process.env.TF_PROVIDER_MIRROR!);
     await run.tf(['init', '-input=false'], { timeoutMs: 60_000 });
     const apply = await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: 180_000 });
@@ -52,8 +55,16 @@ async function main(): Promise<number> {
     target: { maxMs },
   });
   const ok = report([
-    row('terraform apply: default stack on the emulator', samples.map((s) => s.apply), 70_000),
-    row('terraform destroy: default stack on the emulator', samples.map((s) => s.destroy), 20_000),
+    row(
+      'terraform apply: default stack on the emulator',
+      samples.map((s) => s.apply),
+      70_000,
+    ),
+    row(
+      'terraform destroy: default stack on the emulator',
+      samples.map((s) => s.destroy),
+      20_000,
+    ),
   ]);
   return ok ? 0 : 1;
 }

@@ -10,12 +10,26 @@ const RUNS = Number(process.env.BENCH_DRILL_RUNS ?? 3);
 const MAX_WALL_MS = 240_000;
 
 async function main(): Promise<void> {
-  const runs: Array<{ ms: number; rtoMs: number | null; stalenessMs: number | null; exposure: number; passed: boolean }> = [];
+  const runs: Array<{
+    ms: number;
+    rtoMs: number | null;
+    stalenessMs: number | null;
+    exposure: number;
+    passed: boolean;
+  }> = [];
   for (let i = 0; i < RUNS; i++) {
     const t = Date.now();
     const r = await runDrill(parseOptions([]));
-    runs.push({ ms: Date.now() - t, rtoMs: r.rtoMs, stalenessMs: r.stalenessDetectedAfterMs, exposure: r.rpoExposure.count, passed: r.passed });
-    process.stderr.write(`bench:drill run ${i + 1}/${RUNS}: ${runs[i].ms} ms, ${r.passed ? 'passed' : `FAILED: ${r.failures.join('; ')}`}\n`);
+    runs.push({
+      ms: Date.now() - t,
+      rtoMs: r.rtoMs,
+      stalenessMs: r.stalenessDetectedAfterMs,
+      exposure: r.rpoExposure.count,
+      passed: r.passed,
+    });
+    process.stderr.write(
+      `bench:drill run ${i + 1}/${RUNS}: ${runs[i].ms} ms, ${r.passed ? 'passed' : `FAILED: ${r.failures.join('; ')}`}\n`,
+    );
   }
   const med = (xs: Array<number | null>) => (xs.every((x) => x !== null) ? median(xs as number[]) : null);
   const wall = median(runs.map((r) => r.ms));

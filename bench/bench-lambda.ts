@@ -24,7 +24,8 @@ import { median } from './measure';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 
 interface Round {
   readonly medianMs: number;
@@ -81,7 +82,9 @@ async function main(): Promise<void> {
     // The handler's log lines are not what is measured (it binds console.log when loaded).
     const log = console.log;
     console.log = () => undefined;
-    const { handler } = require(bundle.file) as { handler: (e: unknown, c: unknown) => Promise<{ statusCode: number }> };
+    const { handler } = require(bundle.file) as {
+      handler: (e: unknown, c: unknown) => Promise<{ statusCode: number }>;
+    };
     const aws = createAwsPort(Number(f.lambdaEnv.AWS_CALL_TIMEOUT_MS));
 
     let n = 0;
@@ -132,7 +135,9 @@ async function main(): Promise<void> {
       `| first invocation (loads the SDK) | ${fmt(cold.firstInvokeMs)} ms | - | - | - |`,
       `| bundle size (SDK external) | ${bundle.bytes} B | - | <= ${ZIPFILE_MAX_CHARS} B where inlined | ${inlined ? 'inlined, ok' : 'packaged (aws cloudformation package), not inlined'} |`,
     ];
-    process.stdout.write(`${ROUNDS} rounds x ${REQUESTS} sequential requests against moto_server; medians of rounds\n${rows.join('\n')}\n`);
+    process.stdout.write(
+      `${ROUNDS} rounds x ${REQUESTS} sequential requests against moto_server; medians of rounds\n${rows.join('\n')}\n`,
+    );
     process.exitCode = ratio >= 0.85 && cold.requireMs <= 30 ? 0 : 1;
   } finally {
     await moto.stop();

@@ -37,7 +37,9 @@ const emitMs = Array.from({ length: RUNS }, () => {
   return Number(process.hrtime.bigint() - t) / 1e6;
 });
 
-const unit = repeat(() => runOnce(path.join(ROOT, 'node_modules', '.bin', 'jest'), ['--ci', '--selectProjects', 'unit', '--silent']));
+const unit = repeat(() =>
+  runOnce(path.join(ROOT, 'node_modules', '.bin', 'jest'), ['--ci', '--selectProjects', 'unit', '--silent']),
+);
 
 const ok = report([
   { ...summarize('synth: Terraform stack (main.ts --only terraform)', synth), target: { maxMs: 1500, maxRssMb: 200 } },
@@ -55,5 +57,9 @@ const ok = report([
 ]);
 fs.rmSync(outdir, { recursive: true, force: true });
 // Apply and destroy of the whole stack on the emulator (its own table; BENCH_APPLY_RUNS runs).
-const applyBench = require('child_process').spawnSync(NODE, ['--require', 'tsx/cjs', path.join(__dirname, 'bench-apply.ts')], { cwd: ROOT, stdio: 'inherit' });
+const applyBench = require('child_process').spawnSync(
+  NODE,
+  ['--require', 'tsx/cjs', path.join(__dirname, 'bench-apply.ts')],
+  { cwd: ROOT, stdio: 'inherit' },
+);
 process.exit(ok && applyBench.status === 0 ? 0 : 1);

@@ -72,12 +72,19 @@ export interface Target {
 /** Prints a table and returns false when a target is missed. */
 export function report(rows: ReadonlyArray<Summary & { target?: Target }>): boolean {
   let ok = true;
-  const lines = ['| benchmark | runs | median wall | min-max | median peak RSS | target | result |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| benchmark | runs | median wall | min-max | median peak RSS | target | result |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const t = r.target ?? {};
-    const pass = (t.maxMs === undefined || r.medianMs <= t.maxMs) && (t.maxRssMb === undefined || r.medianPeakRssMb <= t.maxRssMb);
+    const pass =
+      (t.maxMs === undefined || r.medianMs <= t.maxMs) && (t.maxRssMb === undefined || r.medianPeakRssMb <= t.maxRssMb);
     ok &&= pass;
-    const target = [t.maxMs !== undefined ? `<= ${t.maxMs} ms` : '', t.maxRssMb !== undefined ? `<= ${t.maxRssMb} MB` : '']
+    const target = [
+      t.maxMs !== undefined ? `<= ${t.maxMs} ms` : '',
+      t.maxRssMb !== undefined ? `<= ${t.maxRssMb} MB` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     lines.push(

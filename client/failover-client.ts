@@ -80,9 +80,12 @@ export class FailoverError extends Error {
     readonly totalMs: number,
   ) {
     const tried = attempts.map(
-      (a) => `${a.region} ${a.outcome}${a.status ? ` ${a.status}` : ''}${a.error ? ` (${a.error})` : ''} after ${Math.round(a.ms)} ms`,
+      (a) =>
+        `${a.region} ${a.outcome}${a.status ? ` ${a.status}` : ''}${a.error ? ` (${a.error})` : ''} after ${Math.round(a.ms)} ms`,
     );
-    super(`transaction ${transactionId}: no final answer within ${totalMs} ms: ${tried.join('; ') || 'no attempt started'}`);
+    super(
+      `transaction ${transactionId}: no final answer within ${totalMs} ms: ${tried.join('; ') || 'no attempt started'}`,
+    );
     this.name = 'FailoverError';
   }
 }
@@ -90,7 +93,9 @@ export class FailoverError extends Error {
 /** submit() of a transaction id that is still in flight in this client with different content. */
 export class InFlightConflictError extends Error {
   constructor(readonly transactionId: string) {
-    super(`transaction ${transactionId} is already in flight with different content; a transactionId names one content`);
+    super(
+      `transaction ${transactionId} is already in flight with different content; a transactionId names one content`,
+    );
     this.name = 'InFlightConflictError';
   }
 }
@@ -103,7 +108,8 @@ export const REMEMBERED_ACKNOWLEDGEMENTS = 10_000;
 type Settings = Required<Deadlines> & { healthProbeIntervalMs: number };
 
 function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
   return value;
 }
 
@@ -121,8 +127,12 @@ export function resolveSettings(o: FailoverClientOptions): Settings {
   checkEndpoint('standby', o.standby);
   const requestMs = positive('deadlines.requestMs', o.deadlines?.requestMs ?? DEFAULTS.requestMs);
   const totalMs = positive('deadlines.totalMs', o.deadlines?.totalMs ?? DEFAULTS.totalMs);
-  if (totalMs < requestMs) throw new RangeError(`deadlines.totalMs (${totalMs}) must be at least deadlines.requestMs (${requestMs})`);
-  const healthProbeIntervalMs = positive('healthProbeIntervalMs', o.healthProbeIntervalMs ?? DEFAULTS.healthProbeIntervalMs);
+  if (totalMs < requestMs)
+    throw new RangeError(`deadlines.totalMs (${totalMs}) must be at least deadlines.requestMs (${requestMs})`);
+  const healthProbeIntervalMs = positive(
+    'healthProbeIntervalMs',
+    o.healthProbeIntervalMs ?? DEFAULTS.healthProbeIntervalMs,
+  );
   return { requestMs, totalMs, healthProbeIntervalMs };
 }
 
@@ -236,7 +246,8 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
       if (!a) break;
       attempts.push(a.record);
       if (a.record.outcome === 'acknowledged') acknowledgements.set(id, role);
-      if (a.record.outcome === 'acknowledged' || a.record.outcome === 'refused') return { ...a.answer!, region: role, attempts };
+      if (a.record.outcome === 'acknowledged' || a.record.outcome === 'refused')
+        return { ...a.answer!, region: role, attempts };
       if (role === 'primary') failOver();
     }
     throw new FailoverError(String(id), attempts, settings.totalMs);

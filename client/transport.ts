@@ -119,7 +119,12 @@ export async function exchange(
     const res = await fetchImpl(url, { ...init, signal: controller.signal });
     // The body is read under the same deadline: a region that sends headers and stalls is down too.
     const body = parse(await res.text());
-    return { outcome: classify(res.status), startedAt, ms: performance.now() - started, answer: { status: res.status, body } };
+    return {
+      outcome: classify(res.status),
+      startedAt,
+      ms: performance.now() - started,
+      answer: { status: res.status, body },
+    };
   } catch (e) {
     const error = timedOut ? `no answer within ${timeoutMs} ms` : controller.signal.aborted ? 'cancelled' : explain(e);
     return { outcome: timedOut ? 'timeout' : 'network-error', startedAt, ms: performance.now() - started, error };
@@ -133,7 +138,12 @@ export async function exchange(
  * GET /health, unsigned. Ready means 200 with `{"status":"ok"}`: a 200 from something else in
  * the path (a proxy, a captive portal) does not bring traffic back.
  */
-export async function isReady(fetchImpl: FetchLike, endpoint: string, timeoutMs: number, cancel: AbortSignal): Promise<boolean> {
+export async function isReady(
+  fetchImpl: FetchLike,
+  endpoint: string,
+  timeoutMs: number,
+  cancel: AbortSignal,
+): Promise<boolean> {
   const r = await exchange(fetchImpl, urlFor(endpoint, '/health'), { method: 'GET' }, timeoutMs, cancel);
   const body = r.answer?.body as { status?: unknown } | undefined;
   return r.answer?.status === 200 && body?.status === 'ok';

@@ -22,7 +22,16 @@ import { Gateway, GATEWAY_CREDENTIALS, startGateway } from '../__tests__/helpers
 import { testBundle } from '../__tests__/helpers/synth';
 import { names } from '../src/naming';
 import { findMirror } from './mirror';
-import { DEFAULT_TARGETS, DrillReport, missedTargets, reconcile, renderTable, rpoExposure, rtoMs, Sent } from './measure';
+import {
+  DEFAULT_TARGETS,
+  DrillReport,
+  missedTargets,
+  reconcile,
+  renderTable,
+  rpoExposure,
+  rtoMs,
+  Sent,
+} from './measure';
 import { firstStaleDatapoint, regionView } from './observe';
 
 export interface DrillOptions {
@@ -51,23 +60,36 @@ const log = (msg: string) => process.stderr.write(`dr:drill ${new Date().toISOSt
 async function deploy(o: DrillOptions, started: Array<{ stop(): Promise<void> }>): Promise<Running> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-drill-'));
   started.push({ stop: async () => fs.rmSync(root, { recursive: true, force: true }) });
-  const synth = synthConfiguration({ ENVIRONMENT_SUFFIX: 'drill', RPO_TARGET_SECONDS: String(o.rpoTargetSeconds) }, root);
+  const synth = synthConfiguration(
+    { ENVIRONMENT_SUFFIX: 'drill', RPO_TARGET_SECONDS: String(o.rpoTargetSeconds) },
+    root,
+  );
   const regions = { primary: synth.config.primaryRegion, standby: synth.config.secondaryRegion };
   const emu = await startEmulator({ regions: [regions.primary, regions.standby] });
   started.unshift(emu);
-  fs.writeFileSync(path.join(synth.dir, 'emulator_override.tf.json'), JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))));
+  fs.writeFileSync(
+    path.join(synth.dir, 'emulator_override.tf.json'),
+    JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))),
+  );
   const run = stackRun('drill', synth, findMirror());
   log('terraform init + apply against the emulator');
   await run.tf(['init', '-input=false'], { timeoutMs: 60_000 });
   await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: 180_000 });
   const outputs = await outputsOf(run);
   const suffix = { suffix: synth.config.environmentSuffix };
-  const clients = { primary: regionClients(regions.primary, emu.endpointFor(regions.primary)), standby: regionClients(regions.standby, emu.endpointFor(regions.standby)) };
+  const clients = {
+    primary: regionClients(regions.primary, emu.endpointFor(regions.primary)),
+    standby: regionClients(regions.standby, emu.endpointFor(regions.standby)),
+  };
   const gateway = async (c: RegionClients) => {
     const g = await startGateway({
       clients: c,
       bundle: testBundle().file,
-      functions: { processor: outputs.LambdaFunctionName, health: names.healthFunction(suffix), heartbeat: names.heartbeatFunction(suffix) },
+      functions: {
+        processor: outputs.LambdaFunctionName,
+        health: names.healthFunction(suffix),
+        heartbeat: names.heartbeatFunction(suffix),
+      },
       heartbeatMs: 1000,
     });
     started.unshift(g);
@@ -85,18 +107,32 @@ const transaction = (withDocument: boolean) => ({
   amount: `${(sequence % 500) + 1}.${String(sequence % 100).padStart(2, '0')}`,
   currency: 'EUR',
   type: 'debit',
-  ...(withDocument ? { document: { contentType: 'text/plain', content: Buffer.from(`receipt ${sequence}`).toString('base64') } } : {}),
+  ...(withDocument
+    ? { document: { contentType: 'text/plain', content: Buffer.from(`receipt ${sequence}`).toString('base64') } }
+    : {}),
 });
 
 /** Steady load for `seconds`: one transaction every 1/rate s, every other one with a document. */
-async function load(client: ReturnType<typeof createFailoverClient>, o: DrillOptions, seconds: number, sent: Sent[]): Promise<void> {
+async function load(
+  client: ReturnType<typeof createFailoverClient>,
+  o: DrillOptions,
+  seconds: number,
+  sent: Sent[],
+): Promise<void> {
   const inFlight: Array<Promise<void>> = [];
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
     const t = transaction(sequence % 2 === 0);
     inFlight.push(
       client.submit(t).then(
-        (r) => void sent.push({ id: t.transactionId, withDocument: !!t.document, status: r.status, ackAt: Date.now(), ...(r.status < 300 ? { ackedBy: r.region } : {}) }),
+        (r) =>
+          void sent.push({
+            id: t.transactionId,
+            withDocument: !!t.document,
+            status: r.status,
+            ackAt: Date.now(),
+            ...(r.status < 300 ? { ackedBy: r.region } : {}),
+          }),
         () => void sent.push({ id: t.transactionId, withDocument: !!t.document }),
       ),
     );
@@ -113,7 +149,12 @@ async function stalenessDetection(r: Running, o: DrillOptions): Promise<number |
   const deadline = pausedAt + DEFAULT_TARGETS.stalenessDetectedWithinMs + 30_000;
   let lastSeen: number | undefined;
   while (Date.now() < deadline) {
-    const { at, latest } = await firstStaleDatapoint(r.clients.standby, r.regions.primary, o.rpoTargetSeconds, pausedAt);
+    const { at, latest } = await firstStaleDatapoint(
+      r.clients.standby,
+      r.regions.primary,
+      o.rpoTargetSeconds,
+      pausedAt,
+    );
     if (latest !== lastSeen) log(`standby sees the primary's heartbeat ${latest ?? 'nowhere'} s old`);
     lastSeen = latest;
     if (at !== undefined) {
@@ -156,7 +197,11 @@ async function drill(r: Running, o: DrillOptions): Promise<DrillReport> {
   await load(client, o, o.phaseSeconds, sent);
   await r.emu.replication.drain(60_000);
   client.close();
-  const after = reconcile(sent, await regionView(r.clients.primary, table, buckets.primary), await regionView(r.clients.standby, table, buckets.standby));
+  const after = reconcile(
+    sent,
+    await regionView(r.clients.primary, table, buckets.primary),
+    await regionView(r.clients.standby, table, buckets.standby),
+  );
   const stalenessDetectedAfterMs = await stalenessDetection(r, o);
   const acked = sent.filter((s) => s.ackedBy);
   const partial = {
@@ -168,8 +213,19 @@ async function drill(r: Running, o: DrillOptions): Promise<DrillReport> {
     conflictingIds: after.conflictingIds,
     documentsMissing: after.documentsMissing,
     stalenessDetectedAfterMs,
-    load: { sent: sent.length, acknowledged: acked.length, byPrimary: acked.filter((s) => s.ackedBy === 'primary').length, byStandby: acked.filter((s) => s.ackedBy === 'standby').length },
-    settings: { lagMs: o.lagMs, rate: o.rate, phaseSeconds: o.phaseSeconds, rpoTargetSeconds: o.rpoTargetSeconds, heartbeatEveryMs: 1000 },
+    load: {
+      sent: sent.length,
+      acknowledged: acked.length,
+      byPrimary: acked.filter((s) => s.ackedBy === 'primary').length,
+      byStandby: acked.filter((s) => s.ackedBy === 'standby').length,
+    },
+    settings: {
+      lagMs: o.lagMs,
+      rate: o.rate,
+      phaseSeconds: o.phaseSeconds,
+      rpoTargetSeconds: o.rpoTargetSeconds,
+      heartbeatEveryMs: 1000,
+    },
     targets: DEFAULT_TARGETS,
     examples: after.examples,
   };
@@ -196,17 +252,25 @@ export function parseOptions(argv: readonly string[]): DrillOptions {
     '--phase-seconds': ['phaseSeconds', Number],
     '--rpo-target-seconds': ['rpoTargetSeconds', Number],
   };
-  const o: Record<string, string | number> = { out: path.join('cdktf.out', 'dr-drill.json'), lagMs: 500, rate: 20, phaseSeconds: 4, rpoTargetSeconds: 10 };
+  const o: Record<string, string | number> = {
+    out: path.join('cdktf.out', 'dr-drill.json'),
+    lagMs: 500,
+    rate: 20,
+    phaseSeconds: 4,
+    rpoTargetSeconds: 10,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const spec = known[argv[i]];
-    if (!spec || argv[i + 1] === undefined) throw new Error(`${argv[i]} is not an option: expected ${Object.keys(known).join(', ')}, each with a value`);
+    if (!spec || argv[i + 1] === undefined)
+      throw new Error(`${argv[i]} is not an option: expected ${Object.keys(known).join(', ')}, each with a value`);
     const v = spec[1](argv[i + 1]);
     if (typeof v === 'number' && !(Number.isInteger(v) && v >= (spec[0] === 'lagMs' ? 0 : 1) && v <= 100_000)) {
       throw new Error(`${argv[i]} ${JSON.stringify(argv[i + 1])} is invalid: expected a whole number`);
     }
     o[spec[0]] = v;
   }
-  if ((o.rpoTargetSeconds as number) < 10) throw new Error('--rpo-target-seconds must be at least 10 (RPO_TARGET_SECONDS accepts 10-3600)');
+  if ((o.rpoTargetSeconds as number) < 10)
+    throw new Error('--rpo-target-seconds must be at least 10 (RPO_TARGET_SECONDS accepts 10-3600)');
   return o as unknown as DrillOptions;
 }
 

@@ -46,7 +46,9 @@ export const DEFAULT_TARGETS: Targets = {
 
 /** From the outage to the first 201 the standby gave; undefined if it never gave one. */
 export function rtoMs(sent: readonly Sent[], outageAt: number): number | undefined {
-  const after = sent.filter((s) => s.ackedBy === 'standby' && s.status === 201 && s.ackAt !== undefined && s.ackAt >= outageAt);
+  const after = sent.filter(
+    (s) => s.ackedBy === 'standby' && s.status === 201 && s.ackAt !== undefined && s.ackAt >= outageAt,
+  );
   return after.length ? Math.min(...after.map((s) => s.ackAt!)) - outageAt : undefined;
 }
 
@@ -60,7 +62,12 @@ export interface Exposure {
 }
 
 /** RPO exposure at the outage: what the primary had acknowledged that the standby did not have yet. */
-export function rpoExposure(sent: readonly Sent[], outageAt: number, standbyAtOutage: RegionView, primaryAtOutage?: RegionView): Exposure {
+export function rpoExposure(
+  sent: readonly Sent[],
+  outageAt: number,
+  standbyAtOutage: RegionView,
+  primaryAtOutage?: RegionView,
+): Exposure {
   const acked = sent.filter((s) => s.ackedBy === 'primary' && s.ackAt !== undefined && s.ackAt <= outageAt);
   const missing = acked.filter((s) => !standbyAtOutage.records.has(s.id));
   const docs = acked.filter((s) => {
@@ -92,7 +99,9 @@ export function reconcile(sent: readonly Sent[], primary: RegionView, standby: R
   for (const s of sent.filter((x) => x.ackedBy)) {
     if (!primary.records.has(s.id) || !standby.records.has(s.id)) {
       lost++;
-      note(`${s.id}: acknowledged by the ${s.ackedBy}, missing in the ${primary.records.has(s.id) ? 'standby' : 'primary'}`);
+      note(
+        `${s.id}: acknowledged by the ${s.ackedBy}, missing in the ${primary.records.has(s.id) ? 'standby' : 'primary'}`,
+      );
     }
   }
   let conflicts = 0;
@@ -104,9 +113,16 @@ export function reconcile(sent: readonly Sent[], primary: RegionView, standby: R
     }
   }
   let documentsMissing = 0;
-  const named = new Set([...primary.records.values(), ...standby.records.values()].map((h) => h.documentKey).filter((k): k is string => !!k));
+  const named = new Set(
+    [...primary.records.values(), ...standby.records.values()]
+      .map((h) => h.documentKey)
+      .filter((k): k is string => !!k),
+  );
   for (const key of named) {
-    for (const [where, view] of [['primary', primary], ['standby', standby]] as const) {
+    for (const [where, view] of [
+      ['primary', primary],
+      ['standby', standby],
+    ] as const) {
       if (!view.documents.has(key)) {
         documentsMissing++;
         note(`${key}: missing in the ${where} bucket`);
@@ -125,7 +141,12 @@ export interface DrillReport {
   readonly conflictingIds: number;
   readonly documentsMissing: number;
   readonly stalenessDetectedAfterMs: number | null;
-  readonly load: { readonly sent: number; readonly acknowledged: number; readonly byPrimary: number; readonly byStandby: number };
+  readonly load: {
+    readonly sent: number;
+    readonly acknowledged: number;
+    readonly byPrimary: number;
+    readonly byStandby: number;
+  };
   readonly settings: Record<string, number | string>;
   readonly targets: Targets;
   readonly failures: readonly string[];
@@ -141,29 +162,56 @@ export function missedTargets(r: Omit<DrillReport, 'failures' | 'passed'>, t: Ta
   if (r.lostAcknowledged > t.lostAcknowledged) out.push(`${r.lostAcknowledged} acknowledged transactions lost`);
   if (r.conflictingIds > t.conflictingIds) out.push(`${r.conflictingIds} ids ended with two contents`);
   if (r.documentsMissing > t.documentsMissing) out.push(`${r.documentsMissing} documents missing from a bucket`);
-  if (r.stalenessDetectedAfterMs === null) out.push('heartbeat staleness never crossed its threshold while replication was paused');
-  else if (r.stalenessDetectedAfterMs > t.stalenessDetectedWithinMs) out.push(`staleness detected after ${r.stalenessDetectedAfterMs} ms, target ${t.stalenessDetectedWithinMs} ms`);
+  if (r.stalenessDetectedAfterMs === null)
+    out.push('heartbeat staleness never crossed its threshold while replication was paused');
+  else if (r.stalenessDetectedAfterMs > t.stalenessDetectedWithinMs)
+    out.push(`staleness detected after ${r.stalenessDetectedAfterMs} ms, target ${t.stalenessDetectedWithinMs} ms`);
   return out;
 }
 
 /** The readable table the drill prints. */
 export function renderTable(r: DrillReport): string {
-  const row = (what: string, value: string, target: string, ok: boolean) => `  ${what.padEnd(44)}${value.padStart(12)}   ${target.padEnd(16)}${ok ? 'ok' : 'MISSED'}`;
+  const row = (what: string, value: string, target: string, ok: boolean) =>
+    `  ${what.padEnd(44)}${value.padStart(12)}   ${target.padEnd(16)}${ok ? 'ok' : 'MISSED'}`;
   const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);
   const t = r.targets;
   return [
     `tap-dr DR drill on the emulator (${r.date})`,
     `  load: ${r.load.sent} sent, ${r.load.acknowledged} acknowledged (${r.load.byPrimary} by the primary, ${r.load.byStandby} by the standby)`,
     `  ${'measure'.padEnd(44)}${'value'.padStart(12)}   ${'target'.padEnd(16)}`,
-    row('RTO: outage to first 201 from the standby', ms(r.rtoMs), `<= ${t.rtoMs} ms`, r.rtoMs !== null && r.rtoMs <= t.rtoMs),
+    row(
+      'RTO: outage to first 201 from the standby',
+      ms(r.rtoMs),
+      `<= ${t.rtoMs} ms`,
+      r.rtoMs !== null && r.rtoMs <= t.rtoMs,
+    ),
     row('RPO exposure at the outage: transactions', String(r.rpoExposure.count), 'reported', true),
     row('RPO exposure at the outage: oldest', `${r.rpoExposure.oldestMs} ms`, 'reported', true),
     row('documents not yet replicated at the outage', String(r.documentsUnreplicatedAtOutage), 'reported', true),
-    row('acknowledged transactions lost', String(r.lostAcknowledged), `= ${t.lostAcknowledged}`, r.lostAcknowledged <= t.lostAcknowledged),
-    row('ids with two different contents', String(r.conflictingIds), `= ${t.conflictingIds}`, r.conflictingIds <= t.conflictingIds),
-    row('documents missing from a bucket', String(r.documentsMissing), `= ${t.documentsMissing}`, r.documentsMissing <= t.documentsMissing),
-    row('staleness detected after replication paused', ms(r.stalenessDetectedAfterMs), `<= ${t.stalenessDetectedWithinMs} ms`,
-      r.stalenessDetectedAfterMs !== null && r.stalenessDetectedAfterMs <= t.stalenessDetectedWithinMs),
+    row(
+      'acknowledged transactions lost',
+      String(r.lostAcknowledged),
+      `= ${t.lostAcknowledged}`,
+      r.lostAcknowledged <= t.lostAcknowledged,
+    ),
+    row(
+      'ids with two different contents',
+      String(r.conflictingIds),
+      `= ${t.conflictingIds}`,
+      r.conflictingIds <= t.conflictingIds,
+    ),
+    row(
+      'documents missing from a bucket',
+      String(r.documentsMissing),
+      `= ${t.documentsMissing}`,
+      r.documentsMissing <= t.documentsMissing,
+    ),
+    row(
+      'staleness detected after replication paused',
+      ms(r.stalenessDetectedAfterMs),
+      `<= ${t.stalenessDetectedWithinMs} ms`,
+      r.stalenessDetectedAfterMs !== null && r.stalenessDetectedAfterMs <= t.stalenessDetectedWithinMs,
+    ),
     r.passed ? '  PASSED' : `  FAILED: ${r.failures.join('; ')}`,
   ].join('\n');
 }

@@ -17,10 +17,16 @@ export async function regionView(c: RegionClients, table: string, bucket: string
   const records = new Map<string, Held>();
   let start: Record<string, any> | undefined;
   do {
-    const page = await c.dynamodb.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }), deadline());
+    const page = await c.dynamodb.send(
+      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+      deadline(),
+    );
     for (const item of page.Items ?? []) {
       if (item[RECORD.statusAttribute]?.S !== RECORD.committed) continue;
-      records.set(item[RECORD.partitionKey].S!, { fingerprint: item.fingerprint?.S ?? '', ...(item.documentKey?.S ? { documentKey: item.documentKey.S } : {}) });
+      records.set(item[RECORD.partitionKey].S!, {
+        fingerprint: item.fingerprint?.S ?? '',
+        ...(item.documentKey?.S ? { documentKey: item.documentKey.S } : {}),
+      });
     }
     start = page.LastEvaluatedKey;
   } while (start);
@@ -42,7 +48,11 @@ export async function firstStaleDatapoint(
   thresholdSeconds: number,
   since: number,
 ): Promise<{ at?: number; latest?: number }> {
-  const cw = new CloudWatchClient({ region: receiving.region, endpoint: receiving.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const cw = new CloudWatchClient({
+    region: receiving.region,
+    endpoint: receiving.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   const out = await cw.send(
     new GetMetricDataCommand({
       StartTime: new Date(since - 60_000),
@@ -68,7 +78,12 @@ export async function firstStaleDatapoint(
     deadline(),
   );
   const r = out.MetricDataResults?.[0];
-  const points = (r?.Timestamps ?? []).map((t, i) => ({ at: t.getTime(), value: r!.Values![i] })).sort((a, b) => a.at - b.at);
+  const points = (r?.Timestamps ?? [])
+    .map((t, i) => ({ at: t.getTime(), value: r!.Values![i] }))
+    .sort((a, b) => a.at - b.at);
   const stale = points.filter((p) => p.at >= since && p.value > thresholdSeconds);
-  return { at: stale.length ? stale[0].at : undefined, latest: points.length ? Math.round(points[points.length - 1].value) : undefined };
+  return {
+    at: stale.length ? stale[0].at : undefined,
+    latest: points.length ? Math.round(points[points.length - 1].value) : undefined,
+  };
 }

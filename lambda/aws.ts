@@ -25,7 +25,10 @@ export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = proces
   };
   // Required on first use, not at the top: the SDK is provided by the runtime. Kept with its
   // client, so later calls pay neither the require() lookup nor a client construction.
-  const loaded = new Map<string, { sdk: Record<string, any>; client: { send: (command: unknown, options?: object) => Promise<unknown> } }>();
+  const loaded = new Map<
+    string,
+    { sdk: Record<string, any>; client: { send: (command: unknown, options?: object) => Promise<unknown> } }
+  >();
   const load = (service: string, client: string) => {
     const sdk = require(`@aws-sdk/client-${service}`);
     return { sdk, client: new sdk[client](config) };

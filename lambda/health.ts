@@ -44,7 +44,8 @@ const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store
 export function createHealth({ aws, settings, now = Date.now, log = console.log }: HealthDeps) {
   const { tableName, region, peerRegion, kmsKeyArn, rpoTargetSeconds } = settings;
   const line = (level: string, msg: string, extra?: object) => log(JSON.stringify({ level, msg, region, ...extra }));
-  const failed = (check: string, e: any) => line('error', `${check} check failed`, { error: String(e?.name), message: String(e?.message) });
+  const failed = (check: string, e: any) =>
+    line('error', `${check} check failed`, { error: String(e?.name), message: String(e?.message) });
 
   return async (): Promise<HealthResponse> => {
     // Without a peer, reading our own beat still proves the table readable.

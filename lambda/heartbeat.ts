@@ -43,13 +43,18 @@ export function beatAgeSeconds(item: Item | undefined, nowMs: number): number | 
 
 export function createHeartbeat({ aws, settings, now = Date.now, log = console.log }: HeartbeatDeps) {
   const { tableName, region, peerRegion } = settings;
-  const line = (level: string, msg: string, extra?: object) => log(JSON.stringify({ level, msg, region, peerRegion, ...extra }));
+  const line = (level: string, msg: string, extra?: object) =>
+    log(JSON.stringify({ level, msg, region, peerRegion, ...extra }));
 
   // No accountId/createdAt: the beat never enters the account index (a sparse GSI).
   const beat = () =>
     aws.putItem({
       TableName: tableName,
-      Item: { ...heartbeatKey(region), [HEARTBEAT.beatAttribute]: { N: String(now()) }, [HEARTBEAT.regionAttribute]: { S: region } },
+      Item: {
+        ...heartbeatKey(region),
+        [HEARTBEAT.beatAttribute]: { N: String(now()) },
+        [HEARTBEAT.regionAttribute]: { S: region },
+      },
     });
 
   async function watch(peer: string) {
@@ -84,7 +89,12 @@ export function createHeartbeat({ aws, settings, now = Date.now, log = console.l
   return async (): Promise<void> => {
     // Independent: a failed own write must not stop this region reporting on its peer.
     const [own, peer] = await Promise.allSettled([beat(), peerRegion ? watch(peerRegion) : undefined]);
-    const failures = ([['beat', own], ['watch', peer]] as const).filter(([, r]) => r.status === 'rejected');
+    const failures = (
+      [
+        ['beat', own],
+        ['watch', peer],
+      ] as const
+    ).filter(([, r]) => r.status === 'rejected');
     for (const [step, r] of failures) {
       const e = (r as PromiseRejectedResult).reason;
       line('error', `${step} failed`, { error: String(e?.name), message: String(e?.message) });

@@ -26,7 +26,8 @@ function exportOnFirstUse(name: string, build: () => Handler): void {
 exportOnFirstUse(HANDLERS.processor, () => {
   const { callTimeoutMs, ...settings } = readProcessorEnv(process.env);
   const processTransaction = createProcessor({ aws: createAwsPort(callTimeoutMs), ...settings });
-  return (event: unknown, context?: { awsRequestId?: string }) => processTransaction(event, context?.awsRequestId ?? 'local');
+  return (event: unknown, context?: { awsRequestId?: string }) =>
+    processTransaction(event, context?.awsRequestId ?? 'local');
 });
 exportOnFirstUse(HANDLERS.heartbeat, () => heartbeatHandler(process.env));
 exportOnFirstUse(HANDLERS.health, () => healthHandler(process.env));

@@ -157,7 +157,8 @@ export function createProcessor(deps: ProcessorDeps) {
   function settle(t: Transaction, stored: Item): Response {
     const decision = decide(stored, t.fingerprint);
     if (decision === 'replay') return respond(200, { ...fromItem(stored), replayed: true });
-    if (decision === 'conflict') return respond(409, { error: 'Conflict', message: 'transactionId was used with different content' });
+    if (decision === 'conflict')
+      return respond(409, { error: 'Conflict', message: 'transactionId was used with different content' });
     throw new Error(`unexpected stored state for a ${decision} transaction`);
   }
 

@@ -31,7 +31,10 @@ export function createRegionalPort(timeoutMs: number): RegionalPort {
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
     maxAttempts: 2,
   };
-  const clients = new Map<string, { sdk: Record<string, any>; client: { send: (command: unknown, options?: object) => Promise<unknown> } }>();
+  const clients = new Map<
+    string,
+    { sdk: Record<string, any>; client: { send: (command: unknown, options?: object) => Promise<unknown> } }
+  >();
   const call =
     (service: string, client: string, command: string) =>
     (input: object): Promise<any> => {

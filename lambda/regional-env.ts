@@ -29,7 +29,9 @@ function reader(env: NodeJS.ProcessEnv) {
   const problems: string[] = [];
   const value = (name: string) => (Object.hasOwn(env, name) ? env[name] : undefined);
   const bad = (name: string, v: string | undefined, expected: string) =>
-    problems.push(`${name}${v === undefined ? ' is not set' : `=${JSON.stringify(v.slice(0, 300))} is invalid`}: expected ${expected}`);
+    problems.push(
+      `${name}${v === undefined ? ' is not set' : `=${JSON.stringify(v.slice(0, 300))} is invalid`}: expected ${expected}`,
+    );
   const text = (name: string, form: RegExp, expected: string) => {
     const v = value(name);
     if (v === undefined || !form.test(v)) bad(name, v, expected);

@@ -21,7 +21,10 @@ export class ValidationError extends Error {
   constructor(field: string, message: string) {
     super(message);
     // Callers choose unknown field names: bounded, and well-formed so logs and JSON stay valid.
-    this.field = (field.length > MAX_FIELD_NAME_LENGTH ? `${field.slice(0, MAX_FIELD_NAME_LENGTH)}…` : field).replace(new RegExp(LONE_SURROGATE, 'g'), '\ufffd');
+    this.field = (field.length > MAX_FIELD_NAME_LENGTH ? `${field.slice(0, MAX_FIELD_NAME_LENGTH)}…` : field).replace(
+      new RegExp(LONE_SURROGATE, 'g'),
+      '\ufffd',
+    );
   }
 }
 
@@ -63,7 +66,12 @@ export interface Validated {
 const CURRENCY_TABLE =
   'AedfnllmdngoarsudwgznBambddtgnhdifmdndobrlsdtnwpynzdCaddfhflpnyoprcupvezkDjfkkopzdEgprntburFjdkpGbpelhsipmdnftqydHkdnltgufIdrlsnrqdrrskJmdodpyKesgshrmfpwrwwdydztLakbpkrrdslydMaddlgakdmkntopruurvrwkxnyrznNadgniookprzdOmrPabengkhpkrlnygQarRonsdubwfSarbdcrdgekgdhpleosrdsptnvcypzlThbjsmtndoprytdwdzsUahgxsdyuzsVedesnduvWstXafcdcgofpfYerZarmwwg';
 export const CURRENCIES: ReadonlySet<string> = new Set(
-  CURRENCY_TABLE.match(/[A-Z][a-z]+/g)!.flatMap((g) => g.slice(1).match(/../g)!.map((p) => g[0] + p.toUpperCase())),
+  CURRENCY_TABLE.match(/[A-Z][a-z]+/g)!.flatMap((g) =>
+    g
+      .slice(1)
+      .match(/../g)!
+      .map((p) => g[0] + p.toUpperCase()),
+  ),
 );
 export const TYPES: ReadonlySet<string> = new Set(['debit', 'credit', 'refund']);
 export const MAX_DOCUMENT_BYTES = 1 << 20;
@@ -91,7 +99,11 @@ const BASE64 = /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 /** Significant digits of a number's shortest round-trip form ("1.5e-7" has 2). */
-const significantDigits = (n: number) => String(n).replace(/e.*$/, '').replace(/\D/g, '').replace(/^0+|0+$/g, '').length;
+const significantDigits = (n: number) =>
+  String(n)
+    .replace(/e.*$/, '')
+    .replace(/\D/g, '')
+    .replace(/^0+|0+$/g, '').length;
 
 /**
  * The amount as decimal text. A number must have been received exactly: the runtime parsed it
@@ -152,8 +164,14 @@ const RULES: ReadonlyMap<string, [Check, string]> = new Map<string, [Check, stri
   ],
   ['currency', [(v) => typeof v === 'string' && CURRENCIES.has(v), 'an ISO-4217 code such as USD']],
   ['type', [(v) => typeof v === 'string' && TYPES.has(v), [...TYPES].join(' | ')]],
-  ['timestamp', [optional(isTimestamp), `ISO-8601 with a time zone, from ${EARLIEST_TIMESTAMP} to ${LATEST_TIMESTAMP} in UTC`]],
-  ['metadata', [optional(isMetadata), 'an object of at most 20 id-like keys with strings of at most 256 (well-formed Unicode)']],
+  [
+    'timestamp',
+    [optional(isTimestamp), `ISO-8601 with a time zone, from ${EARLIEST_TIMESTAMP} to ${LATEST_TIMESTAMP} in UTC`],
+  ],
+  [
+    'metadata',
+    [optional(isMetadata), 'an object of at most 20 id-like keys with strings of at most 256 (well-formed Unicode)'],
+  ],
   [
     'document',
     [
@@ -176,9 +194,13 @@ export function validate(input: unknown, exactNumbers = true): Validated {
   // Only here: when the event is otherwise valid, the amount is the only number the JSON text can hold.
   if (!exactNumbers && typeof own(input, 'amount') === 'number') throw new ValidationError('amount', AMOUNT_FORM);
 
-  const [transactionId, accountId, currency, type, timestamp] = ['transactionId', 'accountId', 'currency', 'type', 'timestamp'].map(
-    (k) => own(input, k) as string,
-  );
+  const [transactionId, accountId, currency, type, timestamp] = [
+    'transactionId',
+    'accountId',
+    'currency',
+    'type',
+    'timestamp',
+  ].map((k) => own(input, k) as string);
   const metadata = own(input, 'metadata') as Record<string, string> | undefined;
   const document = own(input, 'document') as { contentType: string; content: string } | undefined;
   const [, units, decimals = '.'] = AMOUNT.exec(amountText(own(input, 'amount'))!)!;
@@ -195,7 +217,11 @@ export function validate(input: unknown, exactNumbers = true): Validated {
     createdAt: timestamp && new Date(timestamp).toISOString(),
   };
   // The identity of a request: fixed field order, metadata sorted by key, the document by its hash.
-  const sortedMetadata = metadata && Object.keys(metadata).sort().map((k) => [k, metadata[k]]);
+  const sortedMetadata =
+    metadata &&
+    Object.keys(metadata)
+      .sort()
+      .map((k) => [k, metadata[k]]);
   const identity = [...Object.values(t), sortedMetadata, doc && [doc.contentType, doc.sha256]];
   return { transaction: { ...t, metadata, fingerprint: hash(JSON.stringify(identity)) }, document: doc };
 }

@@ -48,7 +48,11 @@ export interface AlarmScope<T> {
   readonly region: string | T;
   readonly peerRegion: string | T;
   /** The replication rule this region's documents bucket sends out, if any. */
-  readonly documentReplication?: { readonly sourceBucket: string | T; readonly destinationBucket: string | T; readonly ruleId: string };
+  readonly documentReplication?: {
+    readonly sourceBucket: string | T;
+    readonly destinationBucket: string | T;
+    readonly ruleId: string;
+  };
 }
 
 export interface AlarmOptions {

@@ -138,9 +138,10 @@ const ENV_VARS = {
   cloudHostname: 'TF_CLOUD_HOSTNAME',
 } as const;
 
-const S = Object.fromEntries(
-  Object.entries(ENV_VARS).map(([context, env]) => [context, { env, context }]),
-) as Record<keyof typeof ENV_VARS, Setting>;
+const S = Object.fromEntries(Object.entries(ENV_VARS).map(([context, env]) => [context, { env, context }])) as Record<
+  keyof typeof ENV_VARS,
+  Setting
+>;
 
 /** The settings table; a test checks the README's configuration table against it. */
 export const SETTINGS: Readonly<Record<keyof typeof ENV_VARS, Setting>> = S;
@@ -229,7 +230,8 @@ class Reader {
         items = undefined;
       }
     }
-    const ok = Array.isArray(items) && items.length <= 20 && items.every((x) => typeof x === 'string' && pattern.test(x));
+    const ok =
+      Array.isArray(items) && items.length <= 20 && items.every((x) => typeof x === 'string' && pattern.test(x));
     if (!ok) {
       this.fail(s, v, `a comma-separated list (or JSON array) of at most 20 ${expected}`);
       return [];
@@ -308,9 +310,15 @@ function parseTags(r: Reader): Record<string, string> {
     return {};
   }
   // AWS tag keys are case-sensitive, but "project" beside "Project" only confuses a bill.
-  const reserved = entries.map(([k]) => k).filter((k) => RESERVED_TAG_KEYS.some((x) => x.toLowerCase() === k.toLowerCase()));
+  const reserved = entries
+    .map(([k]) => k)
+    .filter((k) => RESERVED_TAG_KEYS.some((x) => x.toLowerCase() === k.toLowerCase()));
   if (reserved.length > 0) {
-    r.fail(S.extraTags, v, `no tag key tap-dr sets itself (${RESERVED_TAG_KEYS.join(', ')}); remove ${reserved.join(', ')}`);
+    r.fail(
+      S.extraTags,
+      v,
+      `no tag key tap-dr sets itself (${RESERVED_TAG_KEYS.join(', ')}); remove ${reserved.join(', ')}`,
+    );
     return {};
   }
   return Object.fromEntries(entries) as Record<string, string>;
@@ -355,14 +363,17 @@ function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): St
       r.matching(S.cloudHostname, /^[a-z0-9.-]+$/, 'a hostname such as app.terraform.io') ?? 'app.terraform.io';
     if (workspace === undefined) {
       if (r.raw(S.cloudWorkspace) === undefined) {
-        r.problems.push(`${S.cloudWorkspace.env} is unset: expected a workspace name when ${S.cloudOrganization.env} is set`);
+        r.problems.push(
+          `${S.cloudWorkspace.env} is unset: expected a workspace name when ${S.cloudOrganization.env} is set`,
+        );
       }
       return { kind: 'local' };
     }
     return { kind: 'cloud', organization: org, workspace, hostname };
   }
   for (const orphan of [S.stateKey, S.stateRegion, S.stateLockTable]) {
-    if (r.raw(orphan) !== undefined) r.problems.push(`${orphan.env} is set but ${S.stateBucket.env} is not: expected both`);
+    if (r.raw(orphan) !== undefined)
+      r.problems.push(`${orphan.env} is set but ${S.stateBucket.env} is not: expected both`);
   }
   if (r.raw(S.cloudWorkspace) !== undefined) {
     r.problems.push(`${S.cloudWorkspace.env} is set but ${S.cloudOrganization.env} is not: expected both`);
@@ -376,7 +387,11 @@ function parseRecovery(r: Reader) {
   const rtoTargetSeconds = r.integer(S.rtoTargetSeconds, 30, 86400, 300) ?? 300;
   const rateLimit = r.integer(S.apiThrottleRateLimit, 1, 10000, 100) ?? 100;
   const burstLimit = r.integer(S.apiThrottleBurstLimit, 1, 5000, 200) ?? 200;
-  const hostedZoneId = r.matching(S.hostedZoneId, new RegExp(HOSTED_ZONE_ID_PATTERN), 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ');
+  const hostedZoneId = r.matching(
+    S.hostedZoneId,
+    new RegExp(HOSTED_ZONE_ID_PATTERN),
+    'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ',
+  );
   const domainName = r.matching(
     S.domainName,
     new RegExp(DOMAIN_NAME_PATTERN),
@@ -391,7 +406,9 @@ function parseRecovery(r: Reader) {
   const fisDrill = r.boolean(S.fisDrill, false);
   const pauseMinutes = r.integer(S.fisPauseMinutes, 1, 60, 5) ?? 5;
   if (!fisDrill && r.raw(S.fisPauseMinutes) !== undefined) {
-    r.problems.push(`${r.where(S.fisPauseMinutes)} is set but ${S.fisDrill.env} is not true: it only shapes the FIS drill`);
+    r.problems.push(
+      `${r.where(S.fisPauseMinutes)} is set but ${S.fisDrill.env} is not true: it only shapes the FIS drill`,
+    );
   }
   return {
     rpoTargetSeconds,
@@ -404,9 +421,12 @@ function parseRecovery(r: Reader) {
 
 /** DNS failover and the FIS drill act on the standby tier; without it they have nothing to fail over to. */
 function needsStandby(r: Reader, standby: boolean, recovery: ReturnType<typeof parseRecovery>): void {
-  const uses = [recovery.dnsFailover && S.hostedZoneId, recovery.fisDrill && S.fisDrill].filter((x): x is Setting => !!x);
+  const uses = [recovery.dnsFailover && S.hostedZoneId, recovery.fisDrill && S.fisDrill].filter(
+    (x): x is Setting => !!x,
+  );
   if (!standby) {
-    for (const s of uses) r.problems.push(`${r.where(s)} needs the standby tier, but ${r.where(S.standbyProcessor)} is false`);
+    for (const s of uses)
+      r.problems.push(`${r.where(s)} needs the standby tier, but ${r.where(S.standbyProcessor)} is false`);
   }
   const worst = worstCaseDnsFailoverSeconds();
   if (recovery.dnsFailover && worst > recovery.rtoTargetSeconds) {
@@ -424,7 +444,12 @@ function parseRegions(r: Reader): { primaryRegion?: string; secondaryRegion?: st
   const primaryRegion = r.matching(S.primaryRegion, REGION, expected, DEFAULT_REGIONS.primary);
   const secondaryRegion = r.matching(S.secondaryRegion, REGION, expected, DEFAULT_REGIONS.secondary);
   if (primaryRegion === undefined || primaryRegion !== secondaryRegion) return { primaryRegion, secondaryRegion };
-  const defaulted = r.raw(S.secondaryRegion) === undefined ? S.secondaryRegion : r.raw(S.primaryRegion) === undefined ? S.primaryRegion : undefined;
+  const defaulted =
+    r.raw(S.secondaryRegion) === undefined
+      ? S.secondaryRegion
+      : r.raw(S.primaryRegion) === undefined
+        ? S.primaryRegion
+        : undefined;
   if (defaulted) {
     const other = defaulted === S.secondaryRegion ? S.primaryRegion : S.secondaryRegion;
     r.problems.push(
@@ -449,12 +474,20 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     r.matching(S.environmentSuffix, new RegExp(ENVIRONMENT_SUFFIX_PATTERN), ENVIRONMENT_SUFFIX_DESCRIPTION, 'dev') ??
     'dev';
   const { primaryRegion, secondaryRegion } = parseRegions(r);
-  const alertEmail = r.matching(S.alertEmail, new RegExp(ALERT_EMAIL_PATTERN), 'an email address such as oncall@example.com');
+  const alertEmail = r.matching(
+    S.alertEmail,
+    new RegExp(ALERT_EMAIL_PATTERN),
+    'an email address such as oncall@example.com',
+  );
   const retainOnDelete = r.boolean(S.retainOnDelete, false);
   const standbyProcessor = r.boolean(S.standbyProcessor, true);
   // Unset by default: the seed's fix 6 (reserved concurrency can exceed the account quota).
   const lambdaReservedConcurrency = r.integer(S.lambdaReservedConcurrency, 1, 10000);
-  const crossRegionTrustedPrincipals = r.list(S.crossRegionTrustedPrincipals, new RegExp(ROLE_ARN_PATTERN), ROLE_ARN_DESCRIPTION);
+  const crossRegionTrustedPrincipals = r.list(
+    S.crossRegionTrustedPrincipals,
+    new RegExp(ROLE_ARN_PATTERN),
+    ROLE_ARN_DESCRIPTION,
+  );
   const codeSigningProfileVersionArn = r.matching(
     S.codeSigningProfileVersionArn,
     new RegExp(SIGNING_PROFILE_VERSION_ARN_PATTERN),
@@ -462,7 +495,12 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
   );
 
   // 365: PCI DSS 10.7 keeps audit trail history for at least a year.
-  const logRetentionDays = r.oneOf(S.logRetentionDays, LOG_RETENTION_DAYS_ALLOWED, "CloudWatch's retention periods", 365);
+  const logRetentionDays = r.oneOf(
+    S.logRetentionDays,
+    LOG_RETENTION_DAYS_ALLOWED,
+    "CloudWatch's retention periods",
+    365,
+  );
   const noncurrentVersionExpirationDays = r.integer(S.noncurrentVersionExpirationDays, 1, 3650, 90) ?? 90;
   const extraTags = parseTags(r);
   const recovery = parseRecovery(r);

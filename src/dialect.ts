@@ -36,7 +36,13 @@ export interface Env<T> {
 }
 
 /** arn:<partition>:<service>:<region>:<account>:<resource>, for ARNs known before the resource exists. */
-export function regionalArn<T>(d: Dialect<T>, e: Env<T>, service: string, region: string | T, resource: string | T): string | T {
+export function regionalArn<T>(
+  d: Dialect<T>,
+  e: Env<T>,
+  service: string,
+  region: string | T,
+  resource: string | T,
+): string | T {
   return d.join('arn:', e.partition, ':', service, ':', region, ':', e.account, ':', resource);
 }
 
@@ -64,7 +70,10 @@ export function fromThisAccount<T>(e: Env<T>, sourceArn: string | T): PolicyStat
 }
 
 /** Trust policy for a service role; `sourceArn` (with this account) guards against a confused deputy. */
-export function serviceTrustPolicy<T>(service: string, guard?: { e: Env<T>; sourceArn: string | T }): PolicyDocument<T> {
+export function serviceTrustPolicy<T>(
+  service: string,
+  guard?: { e: Env<T>; sourceArn: string | T },
+): PolicyDocument<T> {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -91,12 +100,21 @@ export function denyInsecureTransport<T>(d: Dialect<T>, bucketArn: string | T): 
 }
 
 /** Tags on every resource: the configured extra tags, then the ones tap-dr owns (they win). */
-export function standardTags<T>(config: TapConfig, environment: string | T, managedBy: string): Record<string, string | T> {
+export function standardTags<T>(
+  config: TapConfig,
+  environment: string | T,
+  managedBy: string,
+): Record<string, string | T> {
   return { ...config.extraTags, Project: PROJECT, Environment: environment, ManagedBy: managedBy };
 }
 
 /** Active tracing: Lambda refuses to create a traced function whose role cannot write traces.
  *  X-Ray has no resource-level permissions; these two write-only actions are all it needs. */
 export function xrayTracing<T>(): PolicyStatement<T> {
-  return { Sid: 'XRayTracing', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' };
+  return {
+    Sid: 'XRayTracing',
+    Effect: 'Allow',
+    Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+    Resource: '*',
+  };
 }

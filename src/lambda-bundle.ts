@@ -90,6 +90,9 @@ export function buildLambdaBundle(outDir: string = DEFAULT_BUNDLE_DIR): LambdaBu
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(file, code);
-  fs.writeFileSync(stampFile, JSON.stringify({ hash: inputsHash(inputs)!, inputs, output: sha256(code) } satisfies Stamp));
+  fs.writeFileSync(
+    stampFile,
+    JSON.stringify({ hash: inputsHash(inputs)!, inputs, output: sha256(code) } satisfies Stamp),
+  );
   return result(code);
 }

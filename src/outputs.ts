@@ -14,10 +14,16 @@ export const outputs = [
   { id: 'DynamoDBThrottleAlarmName', description: 'Name of the DynamoDB throttling alarm' },
   { id: 'LambdaErrorAlarmName', description: 'Name of the Lambda error alarm' },
   { id: 'LambdaThrottleAlarmName', description: 'Name of the Lambda throttling alarm' },
-  { id: 'CrossRegionRoleArn', description: 'ARN of the cross-region role (only when CROSS_REGION_TRUSTED_PRINCIPALS names someone)' },
+  {
+    id: 'CrossRegionRoleArn',
+    description: 'ARN of the cross-region role (only when CROSS_REGION_TRUSTED_PRINCIPALS names someone)',
+  },
   { id: 'SecondaryKMSKeyArn', description: 'ARN of the customer-managed key encrypting the secondary-region replica' },
   { id: 'ReplicationLatencyAlarmName', description: 'Name of the replication latency (RPO) alarm' },
-  { id: 'PrimaryApiEndpoint', description: 'HTTPS entry point of the primary region: POST /transactions (SigV4) and GET /health' },
+  {
+    id: 'PrimaryApiEndpoint',
+    description: 'HTTPS entry point of the primary region: POST /transactions (SigV4) and GET /health',
+  },
 ] as const;
 
 export type OutputId = (typeof outputs)[number]['id'];
@@ -25,7 +31,10 @@ export type OutputId = (typeof outputs)[number]['id'];
 /** Outputs of the secondary region's standby tier (TapStack-secondary.json exports them too). */
 export const standbyOutputs = [
   { id: 'StandbyLambdaFunctionArn', description: 'ARN of the standby transaction processor in the secondary region' },
-  { id: 'StandbyApiEndpoint', description: 'HTTPS entry point of the secondary region: POST /transactions (SigV4) and GET /health' },
+  {
+    id: 'StandbyApiEndpoint',
+    description: 'HTTPS entry point of the secondary region: POST /transactions (SigV4) and GET /health',
+  },
   { id: 'SecondaryS3BucketName', description: 'Name of the replicated documents bucket in the secondary region' },
   { id: 'SecondarySNSTopicArn', description: 'ARN of the alert topic in the secondary region' },
 ] as const;
@@ -34,5 +43,8 @@ export type StandbyOutputId = (typeof standbyOutputs)[number]['id'];
 
 /** Only with DNS failover: what `npm run dr:check` reads the deployed health check by. */
 export const dnsFailoverOutputs = [
-  { id: 'DnsHealthCheckId', description: "Id of the Route 53 health check on the primary region's /health (DNS failover only)" },
+  {
+    id: 'DnsHealthCheckId',
+    description: "Id of the Route 53 health check on the primary region's /health (DNS failover only)",
+  },
 ] as const;

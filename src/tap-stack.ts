@@ -70,7 +70,11 @@ export class TapStack extends TerraformStack {
     // Every resource carries them, through the providers' default_tags.
     const defaultTags = [{ tags: standardTags(config, config.environmentSuffix, 'cdktf') }];
     new AwsProvider(this, 'aws', { region: config.primaryRegion, defaultTags });
-    const secondary = new AwsProvider(this, 'aws-secondary', { alias: SECONDARY_PROVIDER_ALIAS, region: config.secondaryRegion, defaultTags });
+    const secondary = new AwsProvider(this, 'aws-secondary', {
+      alias: SECONDARY_PROVIDER_ALIAS,
+      region: config.secondaryRegion,
+      defaultTags,
+    });
     this.addOverride('terraform.required_version', REQUIRED_TERRAFORM_VERSION);
     configureStateBackend(this, config.stateBackend, id);
 
@@ -83,7 +87,13 @@ export class TapStack extends TerraformStack {
     };
     const standbyEnv: Env<string> = { ...env, region: config.secondaryRegion, secondaryRegion: config.primaryRegion };
     const retainOnDelete = config.retainOnDelete;
-    const keys = new TransactionKeys(this, 'keys', { names: p, env, secondaryProvider: secondary, retainOnDelete, standby: config.standbyProcessor });
+    const keys = new TransactionKeys(this, 'keys', {
+      names: p,
+      env,
+      secondaryProvider: secondary,
+      retainOnDelete,
+      standby: config.standbyProcessor,
+    });
     const transactions = new TransactionTable(this, 'transactions', {
       names: p,
       secondaryProvider: secondary,
@@ -113,7 +123,11 @@ export class TapStack extends TerraformStack {
       documentReplication: config.standbyProcessor
         ? {
             ruleId: TIER[role].replicationRuleId,
-            destinationBucket: names.documentsBucket({ ...p, account: c.account, region: tierEnv.secondaryRegion as string }),
+            destinationBucket: names.documentsBucket({
+              ...p,
+              account: c.account,
+              region: tierEnv.secondaryRegion as string,
+            }),
           }
         : undefined,
     });
@@ -160,18 +174,37 @@ export class TapStack extends TerraformStack {
   /** Documents both ways: out for failover, back so that failing back loses nothing. */
   private documentReplication(c: Context, primary: RegionalTier, standby: RegionalTier): void {
     const { keys, p } = c;
-    const replicate = (id: string, from: RegionalTier, to: RegionalTier, keyArns: [string, string], e: Env<string>, provider?: AwsProvider) =>
+    const replicate = (
+      id: string,
+      from: RegionalTier,
+      to: RegionalTier,
+      keyArns: [string, string],
+      e: Env<string>,
+      provider?: AwsProvider,
+    ) =>
       new DocumentReplication(this, id, {
         provider,
         env: e,
         roleName: TIER[from === primary ? 'primary' : 'standby'].replicationRole(p),
         ruleId: TIER[from === primary ? 'primary' : 'standby'].replicationRuleId,
         description: REPLICATION.description(e.region as string, e.secondaryRegion as string),
-        source: { bucketId: from.documents.bucket.id, bucketArn: from.documents.bucket.arn, keyArn: keyArns[0], versioning: from.documents.versioning },
+        source: {
+          bucketId: from.documents.bucket.id,
+          bucketArn: from.documents.bucket.arn,
+          keyArn: keyArns[0],
+          versioning: from.documents.versioning,
+        },
         destination: { bucketArn: to.documents.bucket.arn, keyArn: keyArns[1], versioning: to.documents.versioning },
       });
     replicate('document-replication', primary, standby, [keys.primaryKey.arn, keys.secondaryKey.arn], c.env);
-    replicate('document-failback', standby, primary, [keys.secondaryKey.arn, keys.primaryKey.arn], c.standbyEnv, c.secondary);
+    replicate(
+      'document-failback',
+      standby,
+      primary,
+      [keys.secondaryKey.arn, keys.primaryKey.arn],
+      c.standbyEnv,
+      c.secondary,
+    );
   }
 
   /** DNS failover and the FIS drill, each only when configured. */
@@ -205,6 +238,7 @@ export class TapStack extends TerraformStack {
       SecondarySNSTopicArn: standby.topic.arn,
       StandbyApiEndpoint: standby.api.stage.invokeUrl,
     };
-    for (const o of standbyOutputs) new TerraformOutput(this, o.id, { value: values[o.id], description: o.description });
+    for (const o of standbyOutputs)
+      new TerraformOutput(this, o.id, { value: values[o.id], description: o.description });
   }
 }

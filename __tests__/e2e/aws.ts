@@ -42,8 +42,21 @@ export interface RegionClients {
 }
 
 export function regionClients(region: string, endpoint: string): RegionClients {
-  const config = { region, endpoint, credentials, maxAttempts: 2, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } };
-  const send = async (service: string, method: string, path: string, headers: Record<string, string>, body: string, query: Record<string, string> = {}) => {
+  const config = {
+    region,
+    endpoint,
+    credentials,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+  };
+  const send = async (
+    service: string,
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string,
+    query: Record<string, string> = {},
+  ) => {
     const url = new URL(endpoint);
     const signer = new SignatureV4({ credentials, region, service, sha256: Sha256 as any });
     const signed = await signer.sign({
@@ -73,18 +86,36 @@ export function regionClients(region: string, endpoint: string): RegionClients {
     sns: new SNSClient(config),
     kms: new KMSClient(config),
     json: async (service, target, body) => {
-      const r = await send(service, 'POST', '/', { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target }, JSON.stringify(body));
+      const r = await send(
+        service,
+        'POST',
+        '/',
+        { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
+        JSON.stringify(body),
+      );
       if (r.status !== 200) throw new Error(`${service} ${target} in ${region}: ${r.status} ${r.text}`);
       return JSON.parse(r.text);
     },
     query: async (service, params) => {
       const body = new URLSearchParams(params).toString();
-      const r = await send(service, 'POST', '/', { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body);
+      const r = await send(
+        service,
+        'POST',
+        '/',
+        { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body,
+      );
       if (r.status !== 200) throw new Error(`${service} ${params.Action} in ${region}: ${r.status} ${r.text}`);
       return r.text;
     },
     rest: async (service, method, path, body) => {
-      const r = await send(service, method, path, body ? { 'content-type': 'application/json' } : {}, body ? JSON.stringify(body) : '');
+      const r = await send(
+        service,
+        method,
+        path,
+        body ? { 'content-type': 'application/json' } : {},
+        body ? JSON.stringify(body) : '',
+      );
       return { status: r.status, json: r.text ? JSON.parse(r.text) : undefined };
     },
   };

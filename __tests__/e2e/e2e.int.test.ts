@@ -15,7 +15,11 @@ import { LifecycleResult, runLifecycle, STAGES } from './lifecycle';
 const CONFIGS: Array<[id: string, name: string, env: Record<string, string>]> = [
   ['default', 'default configuration (us-east-1 -> us-west-2)', {}],
   ['no-standby', 'STANDBY_PROCESSOR=false', { STANDBY_PROCESSOR: 'false' }],
-  ['eu', 'another region pair (eu-west-1 -> eu-central-1)', { PRIMARY_REGION: 'eu-west-1', SECONDARY_REGION: 'eu-central-1', ENVIRONMENT_SUFFIX: 'eu' }],
+  [
+    'eu',
+    'another region pair (eu-west-1 -> eu-central-1)',
+    { PRIMARY_REGION: 'eu-west-1', SECONDARY_REGION: 'eu-central-1', ENVIRONMENT_SUFFIX: 'eu' },
+  ],
   ['retain', 'RETAIN_ON_DELETE=true', { RETAIN_ON_DELETE: 'true' }],
 ];
 
@@ -43,15 +47,18 @@ describeWithTerraform('e2e: apply, check, re-plan and destroy on the emulated tw
         ? `  ${s.value.name}: init ${s.value.ms.init ?? '-'} ms, apply ${s.value.ms.apply ?? '-'} ms, re-plan ${s.value.ms.replan ?? '-'} ms, destroy ${s.value.ms.destroy ?? '-'} ms${s.value.notes.length ? `\n    ${s.value.notes.join('\n    ')}` : ''}`
         : `  ${String(s.reason)}`,
     );
-    // eslint-disable-next-line no-console
     console.log(`e2e wall times:\n${lines.join('\n')}`);
   }, 1_200_000);
 
   describe.each(configs)('%s: %s', (id) => {
-    it.each(STAGES)('%s', async (stage) => {
-      const result = await results.get(id)!;
-      const error = result.errors[stage];
-      if (error) throw error;
-    }, 1_200_000);
+    it.each(STAGES)(
+      '%s',
+      async (stage) => {
+        const result = await results.get(id)!;
+        const error = result.errors[stage];
+        if (error) throw error;
+      },
+      1_200_000,
+    );
   });
 });

@@ -8,7 +8,15 @@ import { Emulator, startEmulator } from '../helpers/emulator';
 import { testBundle } from '../helpers/synth';
 import { regionClients, RegionClients } from './aws';
 import { checkDeployed, leftovers, pendingDeletionDays } from './checks';
-import { DEAD_ENDPOINT, emulatorOverride, outputsOf, stackRun, StackRun, stateResources, synthConfiguration } from './terraform';
+import {
+  DEAD_ENDPOINT,
+  emulatorOverride,
+  outputsOf,
+  stackRun,
+  StackRun,
+  stateResources,
+  synthConfiguration,
+} from './terraform';
 
 /**
  * One configuration's whole life on the emulated two-region AWS: synth, init, apply, check each
@@ -43,7 +51,11 @@ interface Invocation {
 }
 
 /** The built bundle as the function runs in `region`: its deployed environment, that region's endpoint. */
-async function invoke(c: RegionClients, functionName: string, calls: Array<{ event: object; requestId: string }>): Promise<Invocation[]> {
+async function invoke(
+  c: RegionClients,
+  functionName: string,
+  calls: Array<{ event: object; requestId: string }>,
+): Promise<Invocation[]> {
   const cfg = await c.rest('lambda', 'GET', `/2015-03-31/functions/${functionName}/configuration`);
   if (cfg.status !== 200) throw new Error(`function ${functionName} not found in ${c.region}`);
   const env = {
@@ -57,8 +69,11 @@ async function invoke(c: RegionClients, functionName: string, calls: Array<{ eve
     AWS_LAMBDA_FUNCTION_NAME: functionName,
   };
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, [INVOKE, testBundle().file, JSON.stringify(calls)], { env, cwd: PROJECT, timeout: 30_000 }, (err, stdout, stderr) =>
-      {
+    execFile(
+      process.execPath,
+      [INVOKE, testBundle().file, JSON.stringify(calls)],
+      { env, cwd: PROJECT, timeout: 30_000 },
+      (err, stdout, stderr) => {
         if (err) return reject(new Error(`${err.message}\n${stderr}`));
         try {
           resolve(JSON.parse(stdout));
@@ -74,42 +89,69 @@ function expectStatus(r: Invocation, status: number, what: string): void {
   if (r.statusCode !== status) throw new Error(`${what}: expected ${status}, got ${r.statusCode} ${r.body ?? r.error}`);
 }
 
-const txn = (id: string, extra: object = {}) => ({ transactionId: id, accountId: 'acct-e2e', amount: '12.34', currency: 'USD', type: 'credit', ...extra });
+const txn = (id: string, extra: object = {}) => ({
+  transactionId: id,
+  accountId: 'acct-e2e',
+  amount: '12.34',
+  currency: 'USD',
+  type: 'credit',
+  ...extra,
+});
 
 /** The handler in each region against the applied stack. */
-async function exerciseHandlers(emu: Emulator, run: StackRun, outputs: Record<string, string>, clients: (r: string) => RegionClients, notes: string[]) {
+async function exerciseHandlers(
+  emu: Emulator,
+  run: StackRun,
+  outputs: Record<string, string>,
+  clients: (r: string) => RegionClients,
+  notes: string[],
+) {
   const { primaryRegion: primary, secondaryRegion: secondary } = run.config;
   const table = outputs.DynamoDBTableName;
   const p = clients(primary);
   const s = clients(secondary);
   const item = async (c: RegionClients, id: string) =>
-    (await c.dynamodb.send(new GetItemCommand({ TableName: table, Key: { transactionId: { S: id } }, ConsistentRead: true }))).Item;
+    (
+      await c.dynamodb.send(
+        new GetItemCommand({ TableName: table, Key: { transactionId: { S: id } }, ConsistentRead: true }),
+      )
+    ).Item;
 
   // A transaction written in the primary appears in the secondary, unchanged.
   const doc = { contentType: 'text/plain', content: Buffer.from(`document of ${run.name}`).toString('base64') };
-  const [created] = await invoke(p, outputs.LambdaFunctionName, [{ event: txn('e2e-primary-1', { document: doc }), requestId: 'e2e-1' }]);
+  const [created] = await invoke(p, outputs.LambdaFunctionName, [
+    { event: txn('e2e-primary-1', { document: doc }), requestId: 'e2e-1' },
+  ]);
   expectStatus(created, 201, 'primary write');
   await emu.replication.drain(15_000);
   const here = await item(p, 'e2e-primary-1');
   const there = await item(s, 'e2e-primary-1');
   if (!there) throw new Error(`the primary's write did not reach the ${secondary} replica`);
-  if (JSON.stringify(there) !== JSON.stringify(here)) throw new Error(`replica differs: ${JSON.stringify(there)} vs ${JSON.stringify(here)}`);
+  if (JSON.stringify(there) !== JSON.stringify(here))
+    throw new Error(`replica differs: ${JSON.stringify(there)} vs ${JSON.stringify(here)}`);
 
   // Its document lands in the primary bucket, and (with a standby bucket) in the secondary one, re-encrypted there.
   const versions = (await p.s3.send(new ListObjectVersionsCommand({ Bucket: outputs.S3BucketName }))).Versions ?? [];
-  if (versions.length !== 1) throw new Error(`expected one document in ${outputs.S3BucketName}, found ${versions.length}`);
+  if (versions.length !== 1)
+    throw new Error(`expected one document in ${outputs.S3BucketName}, found ${versions.length}`);
   const key = versions[0].Key!;
   const source = await p.s3.send(new HeadObjectCommand({ Bucket: outputs.S3BucketName, Key: key }));
-  if (source.SSEKMSKeyId !== outputs.KMSKeyArn) throw new Error(`primary document key ${source.SSEKMSKeyId}, expected ${outputs.KMSKeyArn}`);
+  if (source.SSEKMSKeyId !== outputs.KMSKeyArn)
+    throw new Error(`primary document key ${source.SSEKMSKeyId}, expected ${outputs.KMSKeyArn}`);
   if (outputs.SecondaryS3BucketName) {
     const replica = await s.s3.send(new HeadObjectCommand({ Bucket: outputs.SecondaryS3BucketName, Key: key }));
-    if (replica.SSEKMSKeyId !== outputs.SecondaryKMSKeyArn) throw new Error(`replica document key ${replica.SSEKMSKeyId}, expected ${outputs.SecondaryKMSKeyArn}`);
+    if (replica.SSEKMSKeyId !== outputs.SecondaryKMSKeyArn)
+      throw new Error(`replica document key ${replica.SSEKMSKeyId}, expected ${outputs.SecondaryKMSKeyArn}`);
     if (replica.ReplicationStatus !== 'REPLICA') throw new Error(`replica status ${replica.ReplicationStatus}`);
     const again = await p.s3.send(new HeadObjectCommand({ Bucket: outputs.S3BucketName, Key: key }));
-    if (again.ReplicationStatus !== 'COMPLETED') throw new Error(`source replication status ${again.ReplicationStatus}`);
+    if (again.ReplicationStatus !== 'COMPLETED')
+      throw new Error(`source replication status ${again.ReplicationStatus}`);
     const body = async (c: RegionClients, bucket: string) =>
-      Buffer.from(await (await c.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray()).toString();
-    if ((await body(s, outputs.SecondaryS3BucketName)) !== (await body(p, outputs.S3BucketName))) throw new Error('replica content differs');
+      Buffer.from(
+        await (await c.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray(),
+      ).toString();
+    if ((await body(s, outputs.SecondaryS3BucketName)) !== (await body(p, outputs.S3BucketName)))
+      throw new Error('replica content differs');
     notes.push(`document ${key} in both buckets`);
   } else {
     notes.push('no standby bucket: document checked in the primary only');
@@ -127,10 +169,15 @@ async function exerciseHandlers(emu: Emulator, run: StackRun, outputs: Record<st
   expectStatus(replay, 200, 'replay through the standby');
   await emu.replication.drain(15_000);
   const back = await item(p, 'e2e-standby-1');
-  if (back?.processedRegion?.S !== secondary) throw new Error(`the standby's write did not reach ${primary}: ${JSON.stringify(back)}`);
+  if (back?.processedRegion?.S !== secondary)
+    throw new Error(`the standby's write did not reach ${primary}: ${JSON.stringify(back)}`);
 }
 
-export async function runLifecycle(name: string, env: Record<string, string>, mirror: string): Promise<LifecycleResult> {
+export async function runLifecycle(
+  name: string,
+  env: Record<string, string>,
+  mirror: string,
+): Promise<LifecycleResult> {
   const result: LifecycleResult = { name, ms: {}, errors: {}, notes: [] };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-e2e-'));
   const synth = synthConfiguration(env, root);
@@ -161,7 +208,10 @@ async function lifecycle(
     if (!clientCache.has(region)) clientCache.set(region, regionClients(region, emu.endpointFor(region)));
     return clientCache.get(region)!;
   };
-  fs.writeFileSync(path.join(synth.dir, 'emulator_override.tf.json'), JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))));
+  fs.writeFileSync(
+    path.join(synth.dir, 'emulator_override.tf.json'),
+    JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))),
+  );
   const run = stackRun(name, synth, mirror);
   const stage = async (s: Stage, fn: () => Promise<void>): Promise<boolean> => {
     const started = Date.now();
@@ -169,7 +219,13 @@ async function lifecycle(
     try {
       // Terraform commands have their own deadlines; this one bounds everything else in a stage.
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${s} did not finish within ${STAGE_TIMEOUT_MS} ms\nemulator log tail:\n${emu.logTail()}`)), STAGE_TIMEOUT_MS);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`${s} did not finish within ${STAGE_TIMEOUT_MS} ms\nemulator log tail:\n${emu.logTail()}`),
+            ),
+          STAGE_TIMEOUT_MS,
+        );
       });
       await Promise.race([fn(), deadline]);
       return true;
@@ -187,7 +243,11 @@ async function lifecycle(
     const t = Date.now();
     await run.tf(['init', '-input=false'], { timeoutMs: TIMEOUTS.init });
     result.ms.init = Date.now() - t;
-    const applied = await stage('apply', async () => void (await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: TIMEOUTS.apply })));
+    const applied = await stage(
+      'apply',
+      async () =>
+        void (await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: TIMEOUTS.apply })),
+    );
     let outputs: Record<string, string> = {};
     if (applied) {
       outputs = await outputsOf(run);
@@ -200,8 +260,17 @@ async function lifecycle(
       if (checked) await stage('handler', () => exerciseHandlers(emu, run, outputs, clients, result.notes));
       else skip('handler', 'resources');
       await stage('replan', async () => {
-        const plan = await run.tf(['plan', '-detailed-exitcode', '-input=false', '-lock=false'], { timeoutMs: TIMEOUTS.plan, allowFail: true });
-        if (plan.code !== 0) throw new Error(`re-plan exit code ${plan.code} (0 = no changes):\n${plan.stdout.split('\n').filter((l) => /^\s*[~+-]|#|Plan:|Error/.test(l)).join('\n')}\n${plan.stderr}`);
+        const plan = await run.tf(['plan', '-detailed-exitcode', '-input=false', '-lock=false'], {
+          timeoutMs: TIMEOUTS.plan,
+          allowFail: true,
+        });
+        if (plan.code !== 0)
+          throw new Error(
+            `re-plan exit code ${plan.code} (0 = no changes):\n${plan.stdout
+              .split('\n')
+              .filter((l) => /^\s*[~+-]|#|Plan:|Error/.test(l))
+              .join('\n')}\n${plan.stderr}`,
+          );
       });
     } else {
       (['resources', 'handler', 'replan'] as Stage[]).forEach((s) => skip(s, 'apply'));
@@ -209,9 +278,14 @@ async function lifecycle(
 
     const destroyed = await stage('destroy', async () => {
       if (synth.config.retainOnDelete) {
-        const refused = await run.tf(['destroy', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: TIMEOUTS.destroy, allowFail: true });
-        if (refused.code === 0) throw new Error('destroy of a RETAIN_ON_DELETE=true stack succeeded; prevent_destroy should refuse it');
-        if (!/prevent_destroy/.test(refused.stderr + refused.stdout)) throw new Error(`destroy failed, but not because of prevent_destroy:\n${refused.stderr}`);
+        const refused = await run.tf(['destroy', '-auto-approve', '-input=false', '-lock=false'], {
+          timeoutMs: TIMEOUTS.destroy,
+          allowFail: true,
+        });
+        if (refused.code === 0)
+          throw new Error('destroy of a RETAIN_ON_DELETE=true stack succeeded; prevent_destroy should refuse it');
+        if (!/prevent_destroy/.test(refused.stderr + refused.stdout))
+          throw new Error(`destroy failed, but not because of prevent_destroy:\n${refused.stderr}`);
         result.notes.push('terraform destroy refused (prevent_destroy); ran scripts/teardown-retained.sh');
         await teardownRetained(run, mirror);
       } else {
@@ -227,7 +301,8 @@ async function lifecycle(
           }
           const window = synth.config.retainOnDelete ? 30 : 7;
           const days = await pendingDeletionDays(clients(region));
-          if (days.some((d) => d !== window)) left.push(`${region}: keys pending deletion in ${days.join(', ')} days, expected ${window}`);
+          if (days.some((d) => d !== window))
+            left.push(`${region}: keys pending deletion in ${days.join(', ')} days, expected ${window}`);
         }
         if (left.length) throw new Error(`left behind after destroy:\n  ${left.join('\n  ')}`);
       });
@@ -242,12 +317,27 @@ function teardownRetained(run: StackRun, mirror: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const rcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-teardown-rc-'));
     const rc = path.join(rcDir, 'terraform.rc');
-    fs.writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/*/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n`);
+    fs.writeFileSync(
+      rc,
+      `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/*/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n`,
+    );
     const log = path.join(run.dir, 'tf-teardown.log');
-    const child = spawn('bash', [path.join(PROJECT, 'scripts', 'teardown-retained.sh'), run.dir, '-lock=false', '-no-color'], {
-      detached: true, // its own process group: the deadline kills terraform and the providers too
-      env: { ...process.env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_LOG: 'DEBUG', TF_LOG_PATH: log, AWS_ENDPOINT_URL: DEAD_ENDPOINT },
-    });
+    const child = spawn(
+      'bash',
+      [path.join(PROJECT, 'scripts', 'teardown-retained.sh'), run.dir, '-lock=false', '-no-color'],
+      {
+        detached: true, // its own process group: the deadline kills terraform and the providers too
+        env: {
+          ...process.env,
+          TF_CLI_CONFIG_FILE: rc,
+          TF_IN_AUTOMATION: '1',
+          CHECKPOINT_DISABLE: '1',
+          TF_LOG: 'DEBUG',
+          TF_LOG_PATH: log,
+          AWS_ENDPOINT_URL: DEAD_ENDPOINT,
+        },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));
     child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
@@ -264,9 +354,19 @@ function teardownRetained(run: StackRun, mirror: string): Promise<void> {
       clearTimeout(timer);
       if (code === 0 && !timedOut) return resolve();
       const tail = fs.existsSync(log)
-        ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => /^\d{4}-/.test(l) && !/semantic equality|Transformer|setting endpoint/.test(l)).slice(-30).map((l) => l.slice(0, 600)).join('\n')
+        ? fs
+            .readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((l) => /^\d{4}-/.test(l) && !/semantic equality|Transformer|setting endpoint/.test(l))
+            .slice(-30)
+            .map((l) => l.slice(0, 600))
+            .join('\n')
         : '(no log)';
-      reject(new Error(`teardown-retained.sh ${timedOut ? `did not finish within ${TIMEOUTS.teardown} ms` : `exited ${code}`}\n${out.split('\n').slice(-25).join('\n')}\n--- provider log tail ---\n${tail}`));
+      reject(
+        new Error(
+          `teardown-retained.sh ${timedOut ? `did not finish within ${TIMEOUTS.teardown} ms` : `exited ${code}`}\n${out.split('\n').slice(-25).join('\n')}\n--- provider log tail ---\n${tail}`,
+        ),
+      );
     });
   });
 }

@@ -97,7 +97,10 @@ export function emulatorOverride(synthesized: any, endpointOf: (region: string) 
 }
 
 /** Synthesizes one configuration into its own folder, as `npm run synth` would. */
-export function synthConfiguration(env: Record<string, string>, root: string): { config: TapConfig; dir: string; synthesized: any } {
+export function synthConfiguration(
+  env: Record<string, string>,
+  root: string,
+): { config: TapConfig; dir: string; synthesized: any } {
   const config = loadConfig(env, {});
   const app = new App({ outdir: root });
   const stackName = names.stack({ suffix: config.environmentSuffix });
@@ -122,7 +125,11 @@ function tail(file: string, lines: number): string {
   }
 }
 
-export function stackRun(name: string, synth: { config: TapConfig; dir: string; synthesized: any }, mirror: string): StackRun {
+export function stackRun(
+  name: string,
+  synth: { config: TapConfig; dir: string; synthesized: any },
+  mirror: string,
+): StackRun {
   const rc = cliConfig(mirror);
   let n = 0;
   return {
@@ -178,7 +185,11 @@ export function stackRun(name: string, synth: { config: TapConfig; dir: string; 
           }
           const result = { code: code ?? -1, stdout, stderr, ms };
           if (code !== 0 && !allowFail) {
-            return reject(new Error(`${where} exited ${code} after ${ms} ms\n${stderr}\n${stdout.split('\n').slice(-30).join('\n')}\n--- log tail ---\n${tail(log, 20)}`));
+            return reject(
+              new Error(
+                `${where} exited ${code} after ${ms} ms\n${stderr}\n${stdout.split('\n').slice(-30).join('\n')}\n--- log tail ---\n${tail(log, 20)}`,
+              ),
+            );
           }
           resolve(result);
         });
@@ -189,7 +200,9 @@ export function stackRun(name: string, synth: { config: TapConfig; dir: string; 
 /** `terraform output -json` as plain values. */
 export async function outputsOf(run: StackRun): Promise<Record<string, string>> {
   const out = await run.tf(['output', '-json'], { timeoutMs: 30_000 });
-  return Object.fromEntries(Object.entries(JSON.parse(out.stdout) as Record<string, { value: string }>).map(([k, v]) => [k, v.value]));
+  return Object.fromEntries(
+    Object.entries(JSON.parse(out.stdout) as Record<string, { value: string }>).map(([k, v]) => [k, v.value]),
+  );
 }
 
 export interface StateResource {

@@ -3,8 +3,21 @@
  * to be needed (the same scenario fails with that one patch left out, and passes with it), and
  * the per-region fronts and the replication controls do what the drills rely on.
  */
-import { CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GetKeyPolicyCommand, ReplicateKeyCommand } from '@aws-sdk/client-kms';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  GetKeyPolicyCommand,
+  ReplicateKeyCommand,
+} from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
   GetBucketReplicationCommand,
@@ -42,16 +55,25 @@ async function globalTable(w: World): Promise<string> {
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     }),
   );
-  await w.p.dynamodb.send(new UpdateTableCommand({ TableName: name, ReplicaUpdates: [{ Create: { RegionName: SECONDARY } }] }));
+  await w.p.dynamodb.send(
+    new UpdateTableCommand({ TableName: name, ReplicaUpdates: [{ Create: { RegionName: SECONDARY } }] }),
+  );
   return name;
 }
 
 async function versionedBucket(c: RegionClients, name: string): Promise<void> {
-  await c.s3.send(new CreateBucketCommand({ Bucket: name, ...(c.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: c.region as any } }) }));
+  await c.s3.send(
+    new CreateBucketCommand({
+      Bucket: name,
+      ...(c.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: c.region as any } }),
+    }),
+  );
   await c.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
 }
 
-async function replicatedBuckets(w: World): Promise<{ source: string; target: string; replicaKey: string; sourceKey: string }> {
+async function replicatedBuckets(
+  w: World,
+): Promise<{ source: string; target: string; replicaKey: string; sourceKey: string }> {
   const source = unique('src');
   const target = unique('dst');
   await versionedBucket(w.p, source);
@@ -86,13 +108,27 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
     'kms_replicate_key_keeps_its_own_properties',
     async ({ p, s }) => {
       const key = (await p.kms.send(new CreateKeyCommand({ MultiRegion: true, Description: 'primary' }))).KeyMetadata!;
-      const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'replica', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] });
-      await p.kms.send(new ReplicateKeyCommand({ KeyId: key.KeyId, ReplicaRegion: SECONDARY, Policy: policy, Description: 'replica' }));
+      const policy = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'replica',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+        ],
+      });
+      await p.kms.send(
+        new ReplicateKeyCommand({ KeyId: key.KeyId, ReplicaRegion: SECONDARY, Policy: policy, Description: 'replica' }),
+      );
       const got = (await s.kms.send(new GetKeyPolicyCommand({ KeyId: key.KeyId, PolicyName: 'default' }))).Policy;
       if (got !== policy) throw new Error(`replica policy is not the one given: ${got}`);
       await s.kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }));
       const primary = (await p.kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!;
-      if (primary.MultiRegionConfiguration?.MultiRegionKeyType !== 'PRIMARY') throw new Error(`the primary now says ${primary.MultiRegionConfiguration?.MultiRegionKeyType}`);
+      if (primary.MultiRegionConfiguration?.MultiRegionKeyType !== 'PRIMARY')
+        throw new Error(`the primary now says ${primary.MultiRegionConfiguration?.MultiRegionKeyType}`);
     },
     /replica policy is not the one given/,
   ],
@@ -100,7 +136,8 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
     'kms_multi_region_key_ids_decrypt',
     async ({ p }) => {
       const key = (await p.kms.send(new CreateKeyCommand({ MultiRegion: true }))).KeyMetadata!;
-      const blob = (await p.kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('x') }))).CiphertextBlob!;
+      const blob = (await p.kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from('x') })))
+        .CiphertextBlob!;
       await p.kms.send(new DecryptCommand({ CiphertextBlob: blob }));
     },
     /does not exist in this region|AccessDenied|UnknownError/, // moto: a 500 (its key-id field truncates mrk- ids)
@@ -110,7 +147,8 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
     async (w) => {
       const name = await globalTable(w);
       const t = (await w.p.dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table!;
-      if (!t.Replicas?.some((r) => r.RegionName === SECONDARY && r.ReplicaStatus === 'ACTIVE')) throw new Error(`no ${SECONDARY} replica listed: ${JSON.stringify(t.Replicas)}`);
+      if (!t.Replicas?.some((r) => r.RegionName === SECONDARY && r.ReplicaStatus === 'ACTIVE'))
+        throw new Error(`no ${SECONDARY} replica listed: ${JSON.stringify(t.Replicas)}`);
       await w.s.dynamodb.send(new DescribeTableCommand({ TableName: name }));
     },
     /no us-west-2 replica listed/,
@@ -133,7 +171,10 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
       await p.query('iam', {
         Action: 'CreateRole',
         RoleName: role,
-        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
         Version: '2010-05-08',
       });
       const key = (await p.kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
@@ -156,8 +197,10 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
     's3_replication_rules_keep_all_fields',
     async (w) => {
       const { source } = await replicatedBuckets(w);
-      const rule = (await w.p.s3.send(new GetBucketReplicationCommand({ Bucket: source }))).ReplicationConfiguration!.Rules![0];
-      if (rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status !== 'Enabled') throw new Error(`SourceSelectionCriteria dropped: ${JSON.stringify(rule)}`);
+      const rule = (await w.p.s3.send(new GetBucketReplicationCommand({ Bucket: source }))).ReplicationConfiguration!
+        .Rules![0];
+      if (rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status !== 'Enabled')
+        throw new Error(`SourceSelectionCriteria dropped: ${JSON.stringify(rule)}`);
     },
     /SourceSelectionCriteria dropped/,
   ],
@@ -167,7 +210,14 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
       const bucket = unique('tls');
       const key = (await p.kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
       await p.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      const deny = (Sid: string, Condition: object) => ({ Sid, Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`, Condition });
+      const deny = (Sid: string, Condition: object) => ({
+        Sid,
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${bucket}/*`,
+        Condition,
+      });
       await p.s3.send(
         new PutBucketPolicyCommand({
           Bucket: bucket,
@@ -175,18 +225,38 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
             Version: '2012-10-17',
             Statement: [
               deny('DenyInsecureTransport', { Bool: { 'aws:SecureTransport': 'false' } }),
-              deny('DenyOtherKmsKey', { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key } }),
+              deny('DenyOtherKmsKey', {
+                StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key },
+              }),
             ],
           }),
         }),
       );
-      await p.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'ok', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key }));
+      await p.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'ok',
+          Body: 'x',
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: key,
+        }),
+      );
       // The conditions are really evaluated: another key is still refused.
       const other = (await p.kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
-      const refused = await p.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'no', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: other })).then(
-        () => false,
-        () => true,
-      );
+      const refused = await p.s3
+        .send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: 'no',
+            Body: 'x',
+            ServerSideEncryption: 'aws:kms',
+            SSEKMSKeyId: other,
+          }),
+        )
+        .then(
+          () => false,
+          () => true,
+        );
       if (!refused) throw new Error('a put under another key was allowed');
     },
     /AccessDenied|UnknownError|403/,
@@ -195,11 +265,20 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
     's3_object_puts_are_observable',
     async (w) => {
       const { source, target, replicaKey, sourceKey } = await replicatedBuckets(w);
-      await w.p.s3.send(new PutObjectCommand({ Bucket: source, Key: 'doc', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: sourceKey }));
+      await w.p.s3.send(
+        new PutObjectCommand({
+          Bucket: source,
+          Key: 'doc',
+          Body: 'x',
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: sourceKey,
+        }),
+      );
       await w.emu.replication.drain(5000);
       const head = await w.s.s3.send(new HeadObjectCommand({ Bucket: target, Key: 'doc' })).catch(() => undefined);
       if (!head) throw new Error('the object was not replicated');
-      if (head.SSEKMSKeyId !== replicaKey || head.ReplicationStatus !== 'REPLICA') throw new Error(`replica: ${head.SSEKMSKeyId} ${head.ReplicationStatus}`);
+      if (head.SSEKMSKeyId !== replicaKey || head.ReplicationStatus !== 'REPLICA')
+        throw new Error(`replica: ${head.SSEKMSKeyId} ${head.ReplicationStatus}`);
     },
     /the object was not replicated/,
   ],
@@ -208,7 +287,10 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
     async ({ p }) => {
       const bucket = unique('trail');
       await p.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      const trail = await p.json('cloudtrail', 'CloudTrail_20131101.CreateTrail', { Name: unique('trail'), S3BucketName: bucket });
+      const trail = await p.json('cloudtrail', 'CloudTrail_20131101.CreateTrail', {
+        Name: unique('trail'),
+        S3BucketName: bucket,
+      });
       await p.json('cloudtrail', 'CloudTrail_20131101.StartLogging', { Name: trail.TrailARN });
     },
     /StartLogging in us-east-1: 500/,
@@ -221,7 +303,11 @@ describeIfEmulator('emulated two-region AWS', () => {
   const worlds = new Map<string, World>();
   const world = async (withoutPatches: string[] = []): Promise<World> => {
     const emu = await startEmulator({ regions: [PRIMARY, SECONDARY], withoutPatches });
-    return { emu, p: regionClients(PRIMARY, emu.endpointFor(PRIMARY)), s: regionClients(SECONDARY, emu.endpointFor(SECONDARY)) };
+    return {
+      emu,
+      p: regionClients(PRIMARY, emu.endpointFor(PRIMARY)),
+      s: regionClients(SECONDARY, emu.endpointFor(SECONDARY)),
+    };
   };
 
   beforeAll(async () => {
@@ -263,9 +349,13 @@ describeIfEmulator('emulated two-region AWS', () => {
       const { emu } = worlds.get('all')!;
       const url = emu.endpointFor(SECONDARY);
       await emu.region(SECONDARY).unreachable('reset');
-      await expect(ping(url).catch((e) => Promise.reject(new Error(cause(e))))).rejects.toThrow(/ECONNRESET|UND_ERR_SOCKET|other side closed/);
+      await expect(ping(url).catch((e) => Promise.reject(new Error(cause(e))))).rejects.toThrow(
+        /ECONNRESET|UND_ERR_SOCKET|other side closed/,
+      );
       await emu.region(SECONDARY).unreachable('blackhole');
-      await expect(ping(url, 500).catch((e) => Promise.reject(new Error(cause(e))))).rejects.toThrow(/TimeoutError|AbortError/);
+      await expect(ping(url, 500).catch((e) => Promise.reject(new Error(cause(e))))).rejects.toThrow(
+        /TimeoutError|AbortError/,
+      );
       await emu.region(SECONDARY).restore();
       expect((await ping(url)).ok).toBe(true);
     });
@@ -281,8 +371,10 @@ describeIfEmulator('emulated two-region AWS', () => {
   });
 
   describe('replication controls', () => {
-    const read = (w: World, table: string) => w.s.dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: { S: 'k' } } }));
-    const write = (w: World, table: string, v: string) => w.p.dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: 'k' }, v: { S: v } } }));
+    const read = (w: World, table: string) =>
+      w.s.dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: { S: 'k' } } }));
+    const write = (w: World, table: string, v: string) =>
+      w.p.dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: 'k' }, v: { S: v } } }));
 
     it('applies a write after the configured lag, and lists it as pending until then', async () => {
       const w = worlds.get('all')!;
@@ -291,7 +383,9 @@ describeIfEmulator('emulated two-region AWS', () => {
       try {
         await write(w, table, 'lagged');
         expect((await read(w, table)).Item).toBeUndefined();
-        expect(await w.emu.replication.pending()).toEqual([expect.objectContaining({ kind: 'dynamodb', from: PRIMARY, to: SECONDARY, resource: table })]);
+        expect(await w.emu.replication.pending()).toEqual([
+          expect.objectContaining({ kind: 'dynamodb', from: PRIMARY, to: SECONDARY, resource: table }),
+        ]);
         await w.emu.replication.drain(5000);
         expect((await read(w, table)).Item?.v).toEqual({ S: 'lagged' });
       } finally {

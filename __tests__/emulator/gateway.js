@@ -46,11 +46,22 @@ const handlers = {
 };
 
 class Sha256 {
-  constructor(secret) { this.h = secret ? createHmac('sha256', secret) : createHash('sha256'); }
-  update(d) { this.h.update(d); }
-  async digest() { return new Uint8Array(this.h.digest()); }
+  constructor(secret) {
+    this.h = secret ? createHmac('sha256', secret) : createHash('sha256');
+  }
+  update(d) {
+    this.h.update(d);
+  }
+  async digest() {
+    return new Uint8Array(this.h.digest());
+  }
 }
-const signer = new SignatureV4({ credentials: cfg.credentials, region: cfg.region, service: 'execute-api', sha256: Sha256 });
+const signer = new SignatureV4({
+  credentials: cfg.credentials,
+  region: cfg.region,
+  service: 'execute-api',
+  sha256: Sha256,
+});
 
 /** IAM authorization as API Gateway does it: the request's own signature must verify. */
 async function authorized(req, body) {
@@ -61,9 +72,19 @@ async function authorized(req, body) {
   const signedHeaders = /SignedHeaders=([^,]+)/.exec(auth)?.[1].split(';') ?? [];
   const headers = Object.fromEntries(signedHeaders.map((h) => [h, String(req.headers[h] ?? '')]));
   const date = req.headers['x-amz-date'];
-  const at = new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
+  const at = new Date(
+    `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
+  );
   const again = await signer.sign(
-    { method: req.method, protocol: 'http:', hostname: headers.host.split(':')[0], path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body },
+    {
+      method: req.method,
+      protocol: 'http:',
+      hostname: headers.host.split(':')[0],
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+    },
     { signingDate: at, signableHeaders: new Set(signedHeaders) },
   );
   return again.headers.authorization === auth;
@@ -78,7 +99,10 @@ function v2Event(req, body) {
     headers: req.headers,
     body,
     isBase64Encoded: false,
-    requestContext: { http: { method: req.method, path: url.pathname }, requestId: `gw-${Date.now()}-${Math.random().toString(36).slice(2)}` },
+    requestContext: {
+      http: { method: req.method, path: url.pathname },
+      requestId: `gw-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    },
   };
 }
 
@@ -106,31 +130,39 @@ const server = http.createServer((req, res) => {
   });
 });
 const sockets = new Set();
-server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+server.on('connection', (s) => {
+  sockets.add(s);
+  s.on('close', () => sockets.delete(s));
+});
 
 let port = cfg.port ?? 0;
-const listen = () => server.listen(port, '127.0.0.1', () => {
-  port = server.address().port;
-  process.stdout.write(`GATEWAY ${port}\n`);
-});
+const listen = () =>
+  server.listen(port, '127.0.0.1', () => {
+    port = server.address().port;
+    process.stdout.write(`GATEWAY ${port}\n`);
+  });
 listen();
 
 // A failed beat is what the staleness alarm exists to catch; say so on stderr, keep beating.
 const beat = () =>
-  handlers.heartbeat({}, { awsRequestId: `beat-${Date.now()}` }).catch((e) => process.stderr.write(`heartbeat failed: ${e && e.message}\n`));
+  handlers
+    .heartbeat({}, { awsRequestId: `beat-${Date.now()}` })
+    .catch((e) => process.stderr.write(`heartbeat failed: ${e && e.message}\n`));
 let timer = cfg.heartbeatMs ? setInterval(beat, cfg.heartbeatMs) : undefined;
 if (cfg.heartbeatMs) beat();
 
-require('readline').createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line === 'down') {
-    // A region that is gone: no new connections, open ones cut, no heartbeat.
-    server.close();
-    for (const s of sockets) s.destroy();
-    clearInterval(timer);
-    process.stdout.write('DOWN\n');
-  } else if (line === 'up') {
-    listen();
-    if (cfg.heartbeatMs) timer = setInterval(beat, cfg.heartbeatMs);
-  }
-});
+require('readline')
+  .createInterface({ input: process.stdin })
+  .on('line', (line) => {
+    if (line === 'down') {
+      // A region that is gone: no new connections, open ones cut, no heartbeat.
+      server.close();
+      for (const s of sockets) s.destroy();
+      clearInterval(timer);
+      process.stdout.write('DOWN\n');
+    } else if (line === 'up') {
+      listen();
+      if (cfg.heartbeatMs) timer = setInterval(beat, cfg.heartbeatMs);
+    }
+  });
 process.stdin.on('end', () => process.exit(0));

@@ -77,20 +77,31 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
     new PutBucketEncryptionCommand({
       Bucket: bucketName,
       ServerSideEncryptionConfiguration: {
-        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }],
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+            BucketKeyEnabled: true,
+          },
+        ],
       },
     }),
   );
 
   const topicArn = (
-    await sns.send(new CreateTopicCommand({ Name: names.alertTopic({ suffix }), Attributes: { KmsMasterKeyId: keyArn } }))
+    await sns.send(
+      new CreateTopicCommand({ Name: names.alertTopic({ suffix }), Attributes: { KmsMasterKeyId: keyArn } }),
+    )
   ).TopicArn!;
   const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `alerts-${suffix}` }))).QueueUrl!;
-  const queueArn = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes!.QueueArn!;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })))
+    .Attributes!.QueueArn!;
   await sns.send(
-    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { RawMessageDelivery: 'true' } }),
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: queueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
   );
 
   return {
@@ -113,7 +124,9 @@ export async function scanAll(f: Fixture): Promise<Array<Record<string, Attribut
   const items: Array<Record<string, AttributeValue>> = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await f.dynamodb.send(new ScanCommand({ TableName: f.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+    const page = await f.dynamodb.send(
+      new ScanCommand({ TableName: f.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+    );
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
@@ -124,7 +137,9 @@ export async function scanAll(f: Fixture): Promise<Array<Record<string, Attribut
 export async function drainAlerts(f: Fixture): Promise<Array<Record<string, unknown>>> {
   const out: Array<Record<string, unknown>> = [];
   for (;;) {
-    const r = await f.sqs.send(new ReceiveMessageCommand({ QueueUrl: f.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const r = await f.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: f.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
     if (!r.Messages?.length) return out;
     out.push(...r.Messages.map((m) => JSON.parse(m.Body!)));
   }

@@ -75,7 +75,8 @@ export interface EmulatorOptions {
   withoutPatches?: string[];
 }
 
-export const EMULATOR_INSTALL_HINT = 'moto 5.2 is not installed for the emulator. Fix: pip install "moto[server]==5.2.*" (npm test does this in .venv)';
+export const EMULATOR_INSTALL_HINT =
+  'moto 5.2 is not installed for the emulator. Fix: pip install "moto[server]==5.2.*" (npm test does this in .venv)';
 
 export function emulatorAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import moto.server, werkzeug'], { stdio: 'ignore' }).status === 0;
@@ -117,7 +118,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       signal: AbortSignal.timeout(120_000),
     });
     const json = (await res.json()) as T;
-    if (!okStatuses.includes(res.status)) throw new Error(`emulator ${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
+    if (!okStatuses.includes(res.status))
+      throw new Error(`emulator ${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
   const setRegion = async (region: string, settings: { mode?: string; delayMs?: number }) => {
@@ -129,7 +131,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     regions: Object.keys(ready.regions),
     endpointFor: (region) => {
       const port = ready.regions[region];
-      if (!port) throw new Error(`the emulator has no region ${region} (it has ${Object.keys(ready.regions).join(', ')})`);
+      if (!port)
+        throw new Error(`the emulator has no region ${region} (it has ${Object.keys(ready.regions).join(', ')})`);
       return `http://127.0.0.1:${port}`;
     },
     region: (region) => ({
@@ -141,8 +144,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       set: async (settings) => void (await call('POST', 'replication', settings)),
       pending: () => call<PendingChange[]>('GET', 'replication/pending'),
       drain: async (timeoutMs = 10_000) => {
-        const r = await call<{ drained: boolean; pending: PendingChange[] }>('POST', 'replication/drain', { timeoutMs }, [200, 504]);
-        if (!r.drained) throw new Error(`replication still pending after ${timeoutMs} ms: ${JSON.stringify(r.pending)}`);
+        const r = await call<{ drained: boolean; pending: PendingChange[] }>(
+          'POST',
+          'replication/drain',
+          { timeoutMs },
+          [200, 504],
+        );
+        if (!r.drained)
+          throw new Error(`replication still pending after ${timeoutMs} ms: ${JSON.stringify(r.pending)}`);
       },
     },
     state: () => call<EmulatorState>('GET', 'state'),

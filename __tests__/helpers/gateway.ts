@@ -43,7 +43,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     health: await deployedEnv(c, o.functions.health),
     heartbeat: await deployedEnv(c, o.functions.heartbeat),
   };
-  const config = { bundle: o.bundle, region: c.region, endpoint: c.endpoint, heartbeatMs: o.heartbeatMs, credentials: GATEWAY_CREDENTIALS, functions };
+  const config = {
+    bundle: o.bundle,
+    region: c.region,
+    endpoint: c.endpoint,
+    heartbeatMs: o.heartbeatMs,
+    credentials: GATEWAY_CREDENTIALS,
+    functions,
+  };
   const child: ChildProcess = spawn(process.execPath, [SCRIPT], {
     env: { PATH: process.env.PATH!, GATEWAY_CONFIG: JSON.stringify(config) },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -55,7 +62,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const next = (prefix: string, timeoutMs = 15_000) =>
     new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`gateway ${c.region}: no "${prefix}" within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`gateway ${c.region}: no "${prefix}" within ${timeoutMs} ms\n${stderr}`)),
+        timeoutMs,
+      );
       const onData = (d: Buffer) => {
         out += d;
         const line = out.split('\n').find((l) => l.startsWith(prefix));

@@ -20,7 +20,8 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-export const MOTO_INSTALL_HINT = 'moto_server is not installed. Fix: pip install "moto[server]==5.2.*" (npm test does this in .venv)';
+export const MOTO_INSTALL_HINT =
+  'moto_server is not installed. Fix: pip install "moto[server]==5.2.*" (npm test does this in .venv)';
 
 /** The Python that runs moto_server (the project's .venv first, as npm test puts it on PATH). */
 const PYTHON = process.env.MOTO_PYTHON ?? 'python3';
@@ -64,7 +65,9 @@ export async function startMoto(): Promise<Moto> {
   if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(PYTHON, [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(PYTHON, [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   try {

@@ -50,7 +50,10 @@ export function parsePolicy(owner: string, json: unknown): PolicyDocument {
 
 /** IAM's glob: * is any run of characters, ? one character; case-sensitive unless told. */
 export function globMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, ignoreCase ? 'is' : 's').test(value);
 }
 
@@ -102,7 +105,9 @@ function conditionHolds(operator: string, key: string, expected: string[], conte
 /** Whether every condition of the statement holds for the request. */
 export function conditionsHold(s: Statement, context: Request['context']): boolean {
   return Object.entries(s.Condition ?? {}).every(([operator, keys]) =>
-    Object.entries(keys).every(([key, values]) => conditionHolds(operator, key, list(values as string | string[]).map(String), context)),
+    Object.entries(keys).every(([key, values]) =>
+      conditionHolds(operator, key, list(values as string | string[]).map(String), context),
+    ),
   );
 }
 

@@ -40,7 +40,11 @@ interface Res {
  * Fn::Sub its template, Fn::Join joined; Fn::If becomes the list of its branches (AWS::NoValue dropped).
  */
 export function norm(v: unknown): any {
-  if (Array.isArray(v)) return v.map(norm).flat().filter((x) => x !== '${AWS::NoValue}');
+  if (Array.isArray(v))
+    return v
+      .map(norm)
+      .flat()
+      .filter((x) => x !== '${AWS::NoValue}');
   if (v === null || typeof v !== 'object') return v;
   const o = v as Json;
   if (typeof o.Ref === 'string') return `\${${o.Ref}}`;
@@ -66,13 +70,18 @@ const typed = (all: Res[], type: string) => all.filter((r) => r.type === type);
 function refs(all: Res[], value: unknown, region: Region): string[] {
   const ids = new Set(all.filter((r) => r.region === region).map((r) => r.id));
   const found = new Set<string>();
-  for (const [, id] of JSON.stringify(value ?? '').matchAll(/\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}/g)) if (ids.has(id)) found.add(id);
+  for (const [, id] of JSON.stringify(value ?? '').matchAll(/\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}/g))
+    if (ids.has(id)) found.add(id);
   return [...found];
 }
 
 function apiGateway(all: Res[]) {
   const ref = (r: Res, v: unknown) => refs(all, v, r.region)[0];
-  const apis: ApiView[] = typed(all, 'AWS::ApiGatewayV2::Api').map((a) => ({ id: a.id, region: a.region, protocol: a.p.ProtocolType }));
+  const apis: ApiView[] = typed(all, 'AWS::ApiGatewayV2::Api').map((a) => ({
+    id: a.id,
+    region: a.region,
+    protocol: a.p.ProtocolType,
+  }));
   const routes: RouteView[] = typed(all, 'AWS::ApiGatewayV2::Route').map((r) => ({
     id: r.id,
     region: r.region,
@@ -128,7 +137,11 @@ function schedules(all: Res[]): ScheduleView[] {
     region: rule.region,
     schedule: rule.p.ScheduleExpression,
     eventPattern: rule.p.EventPattern === undefined ? undefined : JSON.stringify(rule.p.EventPattern),
-    targets: list(rule.p.Targets as Json[]).map((t) => ({ arn: t.Arn, resource: refs(all, t.Arn, rule.region)[0], deadLetter: t.DeadLetterConfig?.Arn })),
+    targets: list(rule.p.Targets as Json[]).map((t) => ({
+      arn: t.Arn,
+      resource: refs(all, t.Arn, rule.region)[0],
+      deadLetter: t.DeadLetterConfig?.Arn,
+    })),
   }));
 }
 
@@ -166,7 +179,13 @@ function dns(all: Res[]): { dnsRecords: DnsRecordView[]; healthChecks: HealthChe
   }));
   const healthChecks = typed(all, 'AWS::Route53::HealthCheck').map((h) => {
     const c = h.p.HealthCheckConfig ?? {};
-    return { id: h.id, type: c.Type, port: c.Port, path: c.ResourcePath, endpointOf: refs(all, c.FullyQualifiedDomainName ?? c.IPAddress, h.region)[0] };
+    return {
+      id: h.id,
+      type: c.Type,
+      port: c.Port,
+      path: c.ResourcePath,
+      endpointOf: refs(all, c.FullyQualifiedDomainName ?? c.IPAddress, h.region)[0],
+    };
   });
   return { dnsRecords, healthChecks };
 }
@@ -176,8 +195,14 @@ function experiments(all: Res[]): ExperimentView[] {
     id: x.id,
     region: x.region,
     role: refs(all, x.p.RoleArn, x.region)[0],
-    stopConditions: list(x.p.StopConditions as Json[]).map((c) => ({ source: c.Source, alarm: refs(all, c.Value, x.region)[0] })),
-    actions: Object.values((x.p.Actions ?? {}) as Json).map((a: Json) => ({ action: a.ActionId, duration: a.Parameters?.duration })),
+    stopConditions: list(x.p.StopConditions as Json[]).map((c) => ({
+      source: c.Source,
+      alarm: refs(all, c.Value, x.region)[0],
+    })),
+    actions: Object.values((x.p.Actions ?? {}) as Json).map((a: Json) => ({
+      action: a.ActionId,
+      duration: a.Parameters?.duration,
+    })),
     targets: Object.values((x.p.Targets ?? {}) as Json).flatMap((t: Json) => refs(all, t.ResourceArns, x.region)),
   }));
 }
@@ -197,7 +222,10 @@ function replications(all: Res[]): ReplicationView[] {
         destinationBucket: refs(all, rule.Destination?.Bucket, b.region)[0],
         replicaKey: rule.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID,
         sseKmsObjectsOnly: rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status === 'Enabled',
-        rtcMinutes: rule.Destination?.ReplicationTime?.Status === 'Enabled' ? rule.Destination.ReplicationTime.Time?.Minutes : undefined,
+        rtcMinutes:
+          rule.Destination?.ReplicationTime?.Status === 'Enabled'
+            ? rule.Destination.ReplicationTime.Time?.Minutes
+            : undefined,
         metrics: rule.Destination?.Metrics?.Status === 'Enabled',
       })),
     })),
@@ -206,13 +234,16 @@ function replications(all: Res[]): ReplicationView[] {
 
 function stackKeys(t: CloudFormationTemplates, all: Res[]): Map<string, Region | 'parameter'> {
   const keys = new Map<string, Region | 'parameter'>();
-  for (const k of typed(all, 'AWS::KMS::Key')) for (const ref of [`\${${k.id}}`, `\${${k.id}.Arn}`]) keys.set(ref, k.region);
+  for (const k of typed(all, 'AWS::KMS::Key'))
+    for (const ref of [`\${${k.id}}`, `\${${k.id}.Arn}`]) keys.set(ref, k.region);
   for (const [name, p] of Object.entries(t.primary.Parameters as Record<string, Json>)) {
-    if (/:kms:/.test(String(p.AllowedPattern)) && /:key\//.test(String(p.AllowedPattern))) keys.set(`\${${name}}`, 'parameter');
+    if (/:kms:/.test(String(p.AllowedPattern)) && /:key\//.test(String(p.AllowedPattern)))
+      keys.set(`\${${name}}`, 'parameter');
   }
   // A key ARN the secondary template takes as a parameter is the primary stack's key (its output).
   for (const [name, p] of Object.entries(t.secondary.Parameters as Record<string, Json>)) {
-    if (/:kms:/.test(String(p.AllowedPattern)) && /:key\//.test(String(p.AllowedPattern)) && !keys.has(`\${${name}}`)) keys.set(`\${${name}}`, 'primary');
+    if (/:kms:/.test(String(p.AllowedPattern)) && /:key\//.test(String(p.AllowedPattern)) && !keys.has(`\${${name}}`))
+      keys.set(`\${${name}}`, 'primary');
   }
   return keys;
 }
@@ -301,7 +332,13 @@ function tables(all: Res[]): TableCopyView[] {
 }
 
 function stores(all: Res[], type: string, keyProp: string): StoreView[] {
-  return typed(all, type).map((x) => ({ id: x.id, type, region: x.region, encrypted: x.p[keyProp] !== undefined, key: x.p[keyProp] }));
+  return typed(all, type).map((x) => ({
+    id: x.id,
+    type,
+    region: x.region,
+    encrypted: x.p[keyProp] !== undefined,
+    key: x.p[keyProp],
+  }));
 }
 
 function logGroups(all: Res[]): LogGroupView[] {
@@ -319,7 +356,9 @@ function logGroups(all: Res[]): LogGroupView[] {
 function functions(all: Res[]): FunctionView[] {
   const signing = (ref: string | undefined) => {
     if (ref === undefined) return undefined;
-    const c = typed(all, 'AWS::Lambda::CodeSigningConfig').find((x) => [`\${${x.id}}`, `\${${x.id}.CodeSigningConfigArn}`].includes(ref))?.p;
+    const c = typed(all, 'AWS::Lambda::CodeSigningConfig').find((x) =>
+      [`\${${x.id}}`, `\${${x.id}.CodeSigningConfigArn}`].includes(ref),
+    )?.p;
     return {
       enforcement: c?.CodeSigningPolicies?.UntrustedArtifactOnDeployment,
       publishers: list(c?.AllowedPublishers?.SigningProfileVersionArns as string[]).flat(),
@@ -366,7 +405,9 @@ function policies(all: Res[]): OwnedPolicy[] {
       case 'AWS::IAM::Role':
         return [
           ...own(r, 'trust', r.p.AssumeRolePolicyDocument),
-          ...list(r.p.Policies as Json[]).flatMap((p) => own(r, 'identity', p.PolicyDocument).map((o) => ({ ...o, attachedTo: r.id }))),
+          ...list(r.p.Policies as Json[]).flatMap((p) =>
+            own(r, 'identity', p.PolicyDocument).map((o) => ({ ...o, attachedTo: r.id })),
+          ),
         ];
       case 'AWS::IAM::Policy':
       case 'AWS::IAM::ManagedPolicy':
@@ -394,7 +435,8 @@ function lambdaPermission(r: Res): OwnedPolicy {
   const principal = String(r.p.Principal);
   const statement = {
     Effect: 'Allow' as const,
-    Principal: principal === '*' ? ('*' as const) : { [principal.endsWith('amazonaws.com') ? 'Service' : 'AWS']: principal },
+    Principal:
+      principal === '*' ? ('*' as const) : { [principal.endsWith('amazonaws.com') ? 'Service' : 'AWS']: principal },
     Action: r.p.Action,
     Resource: r.p.FunctionName,
     Condition: condition,
@@ -428,9 +470,13 @@ export function cloudFormationModel(label: string, t: CloudFormationTemplates): 
     keys: keys(all),
     alarms: alarms(all),
     policies: policies(all),
-    managedPolicyArns: typed(all, 'AWS::IAM::Role').flatMap((r) => list(r.p.ManagedPolicyArns as string[]).map((arn) => ({ owner: r.id, arn }))),
+    managedPolicyArns: typed(all, 'AWS::IAM::Role').flatMap((r) =>
+      list(r.p.ManagedPolicyArns as string[]).map((arn) => ({ owner: r.id, arn })),
+    ),
     inputs: new Map(
-      [t.primary, t.secondary].flatMap((x) => Object.entries(x.Parameters).map(([n, p]) => [`\${${n}}`, p] as [string, Record<string, unknown>])),
+      [t.primary, t.secondary].flatMap((x) =>
+        Object.entries(x.Parameters).map(([n, p]) => [`\${${n}}`, p] as [string, Record<string, unknown>]),
+      ),
     ),
     text: JSON.stringify(t),
   };

@@ -62,7 +62,11 @@ function refs(json: TerraformJson, value: unknown): string[] {
 const ref = (json: TerraformJson, value: unknown): string | undefined => refs(json, value)[0];
 
 function apiGateway(json: TerraformJson) {
-  const apis: ApiView[] = all(json, 'aws_apigatewayv2_api').map((a) => ({ id: a.address, region: a.region, protocol: a.r.protocol_type }));
+  const apis: ApiView[] = all(json, 'aws_apigatewayv2_api').map((a) => ({
+    id: a.address,
+    region: a.region,
+    protocol: a.r.protocol_type,
+  }));
   const routes: RouteView[] = all(json, 'aws_apigatewayv2_route').map((r) => ({
     id: r.address,
     region: r.region,
@@ -96,7 +100,9 @@ function apiGateway(json: TerraformJson) {
     const c = one(d.r.domain_name_configuration);
     // The certificate through its validation resource is still the certificate.
     const via = ref(json, c?.certificate_arn);
-    const validation = via?.startsWith('aws_acm_certificate_validation.') ? all(json, 'aws_acm_certificate_validation').find((v) => v.address === via) : undefined;
+    const validation = via?.startsWith('aws_acm_certificate_validation.')
+      ? all(json, 'aws_acm_certificate_validation').find((v) => v.address === via)
+      : undefined;
     return {
       id: d.address,
       region: d.region,
@@ -185,7 +191,9 @@ function experiments(json: TerraformJson): ExperimentView[] {
       action: a.action_id,
       duration: list(a.parameter as Json[]).find((p) => p.key === 'duration')?.value,
     })),
-    targets: list(x.r.target as Json[]).flatMap((t) => list(t.resource_arns as string[]).flatMap((arn) => refs(json, arn))),
+    targets: list(x.r.target as Json[]).flatMap((t) =>
+      list(t.resource_arns as string[]).flatMap((arn) => refs(json, arn)),
+    ),
   }));
 }
 
@@ -222,7 +230,10 @@ function stackKeys(json: TerraformJson): Map<string, Region> {
 
 function bucket(json: TerraformJson, b: Res): BucketView {
   const names = [`\${${b.address}.id}`, `\${${b.address}.bucket}`, b.r.bucket];
-  const about = (type: string) => all(json, type).filter((x) => names.includes(x.r.bucket)).map((x) => x.r);
+  const about = (type: string) =>
+    all(json, type)
+      .filter((x) => names.includes(x.r.bucket))
+      .map((x) => x.r);
   const rules = about('aws_s3_bucket_lifecycle_configuration').flatMap((l) => list(l.rule));
   return {
     id: b.address,
@@ -239,7 +250,10 @@ function bucket(json: TerraformJson, b: Res): BucketView {
     versioning: about('aws_s3_bucket_versioning').map((v) => one(v.versioning_configuration)?.status),
     ownership: about('aws_s3_bucket_ownership_controls').map((o) => one(o.rule)?.object_ownership),
     policies: about('aws_s3_bucket_policy').map((p) => parsePolicy(b.address, p.policy)),
-    accessLogTargets: [...about('aws_s3_bucket_logging').map((l) => l.target_bucket), ...list(one(b.r.logging)?.target_bucket)],
+    accessLogTargets: [
+      ...about('aws_s3_bucket_logging').map((l) => l.target_bucket),
+      ...list(one(b.r.logging)?.target_bucket),
+    ],
     objectLock: b.r.object_lock_enabled === true || about('aws_s3_bucket_object_lock_configuration').length > 0,
     hasAcl: b.r.acl !== undefined || about('aws_s3_bucket_acl').length > 0,
     expirationDays: rules
@@ -334,7 +348,13 @@ function functions(json: TerraformJson): FunctionView[] {
 }
 
 function stores(json: TerraformJson, type: string, keyAttr: string): StoreView[] {
-  return all(json, type).map((x) => ({ id: x.address, type, region: x.region, encrypted: x.r[keyAttr] !== undefined, key: x.r[keyAttr] }));
+  return all(json, type).map((x) => ({
+    id: x.address,
+    type,
+    region: x.region,
+    encrypted: x.r[keyAttr] !== undefined,
+    key: x.r[keyAttr],
+  }));
 }
 
 function logGroups(json: TerraformJson): LogGroupView[] {
@@ -347,7 +367,8 @@ function logGroups(json: TerraformJson): LogGroupView[] {
 
 function keys(json: TerraformJson): KeyView[] {
   const primaries = all(json, 'aws_kms_key');
-  const rotated = (arn: string) => primaries.some((p) => arn === `\${${p.address}.arn}` && p.r.enable_key_rotation === true);
+  const rotated = (arn: string) =>
+    primaries.some((p) => arn === `\${${p.address}.arn}` && p.r.enable_key_rotation === true);
   return [...primaries, ...all(json, 'aws_kms_replica_key')].map((k) => ({
     id: k.address,
     type: k.type,
@@ -376,13 +397,22 @@ function policies(json: TerraformJson): OwnedPolicy[] {
   const inline = all(json, 'aws_iam_role').flatMap((x) =>
     list(x.r.inline_policy as Json[])
       .filter((p) => p.policy !== undefined)
-      .map((p) => ({ owner: x.address, ownerType: x.type, kind: 'identity' as const, document: parsePolicy(x.address, p.policy), attachedTo: x.address })),
+      .map((p) => ({
+        owner: x.address,
+        ownerType: x.type,
+        kind: 'identity' as const,
+        document: parsePolicy(x.address, p.policy),
+        attachedTo: x.address,
+      })),
   );
   const permissions = all(json, 'aws_lambda_permission').map((x) => lambdaPermission(x));
   return [
     ...from('aws_iam_role', 'trust', 'assume_role_policy'),
     ...inline,
-    ...from('aws_iam_role_policy', 'identity', 'policy').map((p) => ({ ...p, attachedTo: roleAddress(all(json, p.ownerType).find((x) => x.address === p.owner)!.r.role) })),
+    ...from('aws_iam_role_policy', 'identity', 'policy').map((p) => ({
+      ...p,
+      attachedTo: roleAddress(all(json, p.ownerType).find((x) => x.address === p.owner)!.r.role),
+    })),
     ...from('aws_iam_policy', 'identity', 'policy'),
     ...from('aws_kms_key', 'key', 'policy'),
     ...from('aws_kms_replica_key', 'key', 'policy'),
@@ -407,7 +437,8 @@ function lambdaPermission(x: Res): OwnedPolicy {
   const principal = String(x.r.principal);
   const statement = {
     Effect: 'Allow' as const,
-    Principal: principal === '*' ? ('*' as const) : { [principal.endsWith('amazonaws.com') ? 'Service' : 'AWS']: principal },
+    Principal:
+      principal === '*' ? ('*' as const) : { [principal.endsWith('amazonaws.com') ? 'Service' : 'AWS']: principal },
     Action: x.r.action,
     Resource: x.r.function_name,
     Condition: condition,
@@ -417,12 +448,18 @@ function lambdaPermission(x: Res): OwnedPolicy {
 
 function managedPolicyArns(json: TerraformJson): Array<{ owner: string; arn: string }> {
   const attached = all(json, 'aws_iam_role_policy_attachment').map((x) => ({ owner: x.address, arn: x.r.policy_arn }));
-  const exclusive = all(json, 'aws_iam_role').flatMap((x) => list(x.r.managed_policy_arns as string[]).map((arn) => ({ owner: x.address, arn })));
+  const exclusive = all(json, 'aws_iam_role').flatMap((x) =>
+    list(x.r.managed_policy_arns as string[]).map((arn) => ({ owner: x.address, arn })),
+  );
   return [...attached, ...exclusive];
 }
 
 export function terraformModel(label: string, json: TerraformJson, config: TapConfig): SecurityModel {
-  const resources = new Map(Object.entries(json.resource).flatMap(([type, byName]) => Object.keys(byName).map((name) => [`${type}.${name}`, type] as [string, string])));
+  const resources = new Map(
+    Object.entries(json.resource).flatMap(([type, byName]) =>
+      Object.keys(byName).map((name) => [`${type}.${name}`, type] as [string, string]),
+    ),
+  );
   return {
     ...apiGateway(json),
     permissions: permissions(json),
@@ -447,7 +484,9 @@ export function terraformModel(label: string, json: TerraformJson, config: TapCo
     alarms: alarms(json),
     policies: policies(json),
     managedPolicyArns: managedPolicyArns(json),
-    inputs: new Map(Object.entries(((json as unknown as Json).variable ?? {}) as Json).map(([n, v]) => [`\${var.${n}}`, v])),
+    inputs: new Map(
+      Object.entries(((json as unknown as Json).variable ?? {}) as Json).map(([n, v]) => [`\${var.${n}}`, v]),
+    ),
     text: JSON.stringify(json),
   };
 }

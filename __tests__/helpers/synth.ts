@@ -85,6 +85,7 @@ export function byAddress(json: TerraformJson, type: string, name: string): Reco
 /** The single resource of a type attached to the bucket at `bucketAddress` (versioning, policy, ...). */
 export function ofBucket(json: TerraformJson, type: string, bucketAddress: string): Record<string, any> {
   const all = resourcesOf(json, type).filter((r) => r.bucket === `\${aws_s3_bucket.${bucketAddress}.id}`);
-  if (all.length !== 1) throw new Error(`expected exactly one ${type} on aws_s3_bucket.${bucketAddress}, found ${all.length}`);
+  if (all.length !== 1)
+    throw new Error(`expected exactly one ${type} on aws_s3_bucket.${bucketAddress}, found ${all.length}`);
   return all[0];
 }

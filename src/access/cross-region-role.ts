@@ -1,7 +1,13 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { CROSS_REGION_ROLE, CROSS_REGION_ROLE_DESCRIPTION, crossRegionPolicy, CrossRegionRefs, crossRegionTrustPolicy } from './spec';
+import {
+  CROSS_REGION_ROLE,
+  CROSS_REGION_ROLE_DESCRIPTION,
+  crossRegionPolicy,
+  CrossRegionRefs,
+  crossRegionTrustPolicy,
+} from './spec';
 import { Env } from '../dialect';
 import { names, NameParts } from '../naming';
 import { policyJson, tfDialect } from '../tf-support';

@@ -16,7 +16,12 @@ export const regionAccount = { account: '${AWS::AccountId}', region: '${AWS::Reg
 
 /** This template's region, and the other region as the named parameter. */
 export function cfnEnv(peerRegion: ParameterId): Env<CfnExpr> {
-  return { partition: ref('AWS::Partition'), account: ref('AWS::AccountId'), region: ref('AWS::Region'), secondaryRegion: ref(peerRegion) };
+  return {
+    partition: ref('AWS::Partition'),
+    account: ref('AWS::AccountId'),
+    region: ref('AWS::Region'),
+    secondaryRegion: ref(peerRegion),
+  };
 }
 
 /** CloudFormation's limit for inline Lambda code (Code.ZipFile). */
@@ -98,7 +103,12 @@ export function keyWithAlias(
 }
 
 /** The same hardening as src/hardened-bucket.ts: private, versioned, SSE-KMS with a bucket key. */
-export function hardenedBucket(config: TapConfig, bucketName: string, keyArn: CfnValue, expirationDays?: number): CfnResource {
+export function hardenedBucket(
+  config: TapConfig,
+  bucketName: string,
+  keyArn: CfnValue,
+  expirationDays?: number,
+): CfnResource {
   return retained(config, {
     Type: 'AWS::S3::Bucket',
     Properties: {
@@ -106,10 +116,18 @@ export function hardenedBucket(config: TapConfig, bucketName: string, keyArn: Cf
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
-          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true },
+          {
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+            BucketKeyEnabled: true,
+          },
         ],
       },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       LifecycleConfiguration: {
         Rules: [

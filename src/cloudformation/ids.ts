@@ -56,7 +56,10 @@ const standby = <T extends PrimaryTierId>(id: T): `Standby${T}` => `Standby${id}
 export const TIER_IDS: Readonly<Record<TierRole, TierIds>> = {
   primary: { ...PRIMARY_TIER, alarm: (id) => id },
   standby: {
-    ...(Object.fromEntries(Object.entries(PRIMARY_TIER).map(([k, id]) => [k, standby(id)])) as Record<TierComponent, TierLogicalId>),
+    ...(Object.fromEntries(Object.entries(PRIMARY_TIER).map(([k, id]) => [k, standby(id)])) as Record<
+      TierComponent,
+      TierLogicalId
+    >),
     alarm: (id) => standby(id),
   },
 };

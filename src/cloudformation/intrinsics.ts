@@ -48,7 +48,9 @@ export type Template = {
 
 export const ref = (name: Referable): CfnExpr => ({ Ref: name });
 export const getAtt = (resource: LogicalId, attribute: string): CfnExpr => ({ 'Fn::GetAtt': [resource, attribute] });
-export const fnIf = (condition: ConditionId, whenTrue: unknown, whenFalse: unknown): CfnExpr => ({ 'Fn::If': [condition, whenTrue, whenFalse] });
+export const fnIf = (condition: ConditionId, whenTrue: unknown, whenFalse: unknown): CfnExpr => ({
+  'Fn::If': [condition, whenTrue, whenFalse],
+});
 export const NO_VALUE = ref('AWS::NoValue');
 
 /** A string with ${...} placeholders becomes Fn::Sub; a plain string stays a string. */
@@ -71,7 +73,9 @@ export const cfnDialect: Dialect<CfnExpr> = { join: (...parts) => sub(parts.map(
 /** `Condition` on every resource of a fragment (the standby tier's switch); none: unchanged. */
 export function underCondition(condition: ConditionId | undefined, fragment: Fragment): Fragment {
   if (!condition) return fragment;
-  return Object.fromEntries(Object.entries(fragment).map(([id, r]) => [id, { Condition: condition, ...r }])) as Fragment;
+  return Object.fromEntries(
+    Object.entries(fragment).map(([id, r]) => [id, { Condition: condition, ...r }]),
+  ) as Fragment;
 }
 
 /** Fn::Equals [Ref param, ''] negated: "the parameter was given". */

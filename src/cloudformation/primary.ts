@@ -1,6 +1,14 @@
 /** TapStack.json: the primary region's key, the global table, the cross-region role and the primary tier. */
 import { REGION_PATTERN, ROLE_ARN_DESCRIPTION, TapConfig } from '../config';
-import { CROSS_REGION_ROLE_DESCRIPTION, crossRegionPolicy, crossRegionTrustPolicy, OutputId, outputs, table, tableKeySchema } from '../design';
+import {
+  CROSS_REGION_ROLE_DESCRIPTION,
+  crossRegionPolicy,
+  crossRegionTrustPolicy,
+  OutputId,
+  outputs,
+  table,
+  tableKeySchema,
+} from '../design';
 import { names } from '../naming';
 import {
   alertEmailParameter,
@@ -28,7 +36,12 @@ const ids = TIER_IDS.primary;
 /** The seed's 12 resources (same logical ids) and 13 outputs, made true, plus the primary tier. */
 export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Template {
   const resources: Fragment = {
-    ...keyWithAlias(config, { key: 'TransactionKMSKey', alias: 'TransactionKMSAlias' }, sub(KEY_DESCRIPTIONS.primary(cfnNames)), env),
+    ...keyWithAlias(
+      config,
+      { key: 'TransactionKMSKey', alias: 'TransactionKMSAlias' },
+      sub(KEY_DESCRIPTIONS.primary(cfnNames)),
+      env,
+    ),
     TransactionDynamoDBTable: globalTable(config),
     CrossRegionAssumeRole: crossRegionRole(config),
     ...regionalTier({
@@ -40,7 +53,11 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
       keyArn,
       table: { name: ref('TransactionDynamoDBTable'), arn: getAtt('TransactionDynamoDBTable', 'Arn') },
       // The standby tier's bucket, once TapStack-secondary.json has deployed it; its key is the replica's.
-      peer: { condition: C.replicatesToStandby, bucketName: ref(P.secondaryBucketName), keyArn: ref(P.secondaryKeyArn) },
+      peer: {
+        condition: C.replicatesToStandby,
+        bucketName: ref(P.secondaryBucketName),
+        keyArn: ref(P.secondaryKeyArn),
+      },
     }),
   };
   return {
@@ -50,7 +67,10 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
       'AWS::CloudFormation::Interface': {
         ParameterGroups: [
           { Label: { default: 'Environment' }, Parameters: [P.suffix, P.alertEmail] },
-          { Label: { default: 'Disaster recovery' }, Parameters: [P.secondaryRegion, P.secondaryKeyArn, P.secondaryBucketName, P.trustedPrincipals] },
+          {
+            Label: { default: 'Disaster recovery' },
+            Parameters: [P.secondaryRegion, P.secondaryKeyArn, P.secondaryBucketName, P.trustedPrincipals],
+          },
         ],
       },
     },
@@ -110,7 +130,10 @@ function crossRegionRole(config: TapConfig) {
       Policies: [
         {
           PolicyName: CROSS_REGION_ROLE.policyName,
-          PolicyDocument: crossRegionPolicy(cfnDialect, env, cfnNames, { primaryKeyArn: keyArn, secondaryKeyArn: ref(P.secondaryKeyArn) }),
+          PolicyDocument: crossRegionPolicy(cfnDialect, env, cfnNames, {
+            primaryKeyArn: keyArn,
+            secondaryKeyArn: ref(P.secondaryKeyArn),
+          }),
         },
       ],
       Tags: tags(config),

@@ -54,7 +54,12 @@ export function buildSecondaryTemplate(config: TapConfig, handlerCode: string): 
       [C.failsBackToPrimary]: { 'Fn::And': [{ Condition: C.standbyTier }, { Condition: C.hasPrimaryOutputs }] },
     },
     Resources: {
-      ...keyWithAlias(config, { key: 'SecondaryKMSKey', alias: 'SecondaryKMSAlias' }, sub(KEY_DESCRIPTIONS.secondary(cfnNames)), env),
+      ...keyWithAlias(
+        config,
+        { key: 'SecondaryKMSKey', alias: 'SecondaryKMSAlias' },
+        sub(KEY_DESCRIPTIONS.secondary(cfnNames)),
+        env,
+      ),
       ...underCondition(C.standbyTier, tier),
     } as Template['Resources'],
     Outputs: secondaryOutputs(),
@@ -91,12 +96,14 @@ function rules(): Template['Rules'] {
 }
 
 function parameters(config: TapConfig): Template['Parameters'] {
-  const fromPrimary = (output: string) => `${output} output of ${TEMPLATE_FILES.primary}: the standby replicates documents back into the primary (failback). Empty until the primary is deployed`;
+  const fromPrimary = (output: string) =>
+    `${output} output of ${TEMPLATE_FILES.primary}: the standby replicates documents back into the primary (failback). Empty until the primary is deployed`;
   return {
     [P.suffix]: suffixParameter(config),
     [P.standbyTier]: {
       Type: 'String',
-      Description: 'true: the warm standby tier (processor, documents, trail, topic, heartbeat, /health, API, alarms); false: only the key',
+      Description:
+        'true: the warm standby tier (processor, documents, trail, topic, heartbeat, /health, API, alarms); false: only the key',
       Default: String(config.standbyProcessor),
       AllowedValues: ['true', 'false'],
     },
@@ -139,7 +146,10 @@ function secondaryOutputs(): Record<string, CfnOutput> {
       Export: exportName('SecondaryKMSKeyArn'),
     },
     ...Object.fromEntries(
-      standbyOutputs.map((o) => [o.id, { Description: o.description, Value: standby[o.id], Export: exportName(o.id), Condition: C.standbyTier }]),
+      standbyOutputs.map((o) => [
+        o.id,
+        { Description: o.description, Value: standby[o.id], Export: exportName(o.id), Condition: C.standbyTier },
+      ]),
     ),
   };
 }

@@ -13,11 +13,15 @@ import { TierContext } from './tier-context';
  */
 export function alarmsFragment(ctx: TierContext): Fragment {
   const rpoTargetSeconds = ctx.config.rpoTargetSeconds;
-  const alone = new Set(alarmSpecs({ rpoTargetSeconds, watchesPeer: false, replicatesDocuments: false }).map((s) => s.logicalId));
+  const alone = new Set(
+    alarmSpecs({ rpoTargetSeconds, watchesPeer: false, replicatesDocuments: false }).map((s) => s.logicalId),
+  );
   const out: Fragment = {};
   for (const spec of alarmSpecs({ rpoTargetSeconds, watchesPeer: true, replicatesDocuments: true })) {
     const alarm = alarmResource(ctx, spec);
-    out[ctx.ids.alarm(spec.logicalId)] = alone.has(spec.logicalId) ? alarm : { Condition: ctx.peer.condition, ...alarm };
+    out[ctx.ids.alarm(spec.logicalId)] = alone.has(spec.logicalId)
+      ? alarm
+      : { Condition: ctx.peer.condition, ...alarm };
   }
   return out;
 }
@@ -49,12 +53,22 @@ function metricOf(ctx: TierContext, spec: AlarmSpec) {
       functionName: ref(ctx.ids.processor),
       region: ctx.env.region,
       peerRegion: ctx.env.secondaryRegion,
-      documentReplication: { sourceBucket: ref(ctx.ids.documentsBucket), destinationBucket: ctx.peer.bucketName, ruleId: TIER[ctx.role].replicationRuleId },
+      documentReplication: {
+        sourceBucket: ref(ctx.ids.documentsBucket),
+        destinationBucket: ctx.peer.bucketName,
+        ruleId: TIER[ctx.role].replicationRuleId,
+      },
     }),
   ).map(([Name, Value]) => ({ Name, Value }));
   if (!spec.expression) {
     const [m] = spec.metrics;
-    return { Namespace: spec.namespace, MetricName: m.metricName, Statistic: m.stat, Period: spec.period, Dimensions: dims };
+    return {
+      Namespace: spec.namespace,
+      MetricName: m.metricName,
+      Statistic: m.stat,
+      Period: spec.period,
+      Dimensions: dims,
+    };
   }
   return {
     Metrics: [
@@ -62,7 +76,11 @@ function metricOf(ctx: TierContext, spec: AlarmSpec) {
       ...spec.metrics.map((m) => ({
         Id: m.id,
         ReturnData: false,
-        MetricStat: { Metric: { Namespace: spec.namespace, MetricName: m.metricName, Dimensions: dims }, Period: spec.period, Stat: m.stat },
+        MetricStat: {
+          Metric: { Namespace: spec.namespace, MetricName: m.metricName, Dimensions: dims },
+          Period: spec.period,
+          Stat: m.stat,
+        },
       })),
     ],
   };

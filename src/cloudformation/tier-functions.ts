@@ -1,5 +1,13 @@
 /** The tier's heartbeat canary, /health and HTTP API, as src/regional-tier.ts and src/regional-api.ts build them. */
-import { API, apiAccessLogFormat, processor, REGIONAL_FUNCTIONS, regionalFunction, regionalVariables, serviceTrustPolicy } from '../design';
+import {
+  API,
+  apiAccessLogFormat,
+  processor,
+  REGIONAL_FUNCTIONS,
+  regionalFunction,
+  regionalVariables,
+  serviceTrustPolicy,
+} from '../design';
 import { HEARTBEAT } from '../heartbeat-contract';
 import { names } from '../naming';
 import { cfnNames, lambdaCode, retained, tags } from './common';
@@ -22,7 +30,11 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
   return {
     [logGroup]: retained(config, {
       Type: 'AWS::Logs::LogGroup',
-      Properties: { LogGroupName: sub(names.functionLogGroup(f.functionName(cfnNames))), RetentionInDays: config.logRetentionDays, KmsKeyId: keyArn },
+      Properties: {
+        LogGroupName: sub(names.functionLogGroup(f.functionName(cfnNames))),
+        RetentionInDays: config.logRetentionDays,
+        KmsKeyId: keyArn,
+      },
     }),
     [role]: {
       Type: 'AWS::IAM::Role',
@@ -31,7 +43,12 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
         RoleName: sub(names.regionalRole(cfnNames, what, ctx.role === 'standby')),
         Description: f.description,
         AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
-        Policies: [{ PolicyName: sub(f.functionName(cfnNames)), PolicyDocument: f.policy(cfnDialect, ctx.env, cfnNames, { tableArn: ctx.table.arn, keyArn }) }],
+        Policies: [
+          {
+            PolicyName: sub(f.functionName(cfnNames)),
+            PolicyDocument: f.policy(cfnDialect, ctx.env, cfnNames, { tableArn: ctx.table.arn, keyArn }),
+          },
+        ],
         Tags: tags(config),
       },
     },
@@ -89,7 +106,11 @@ function heartbeatSchedule(ctx: TierContext): Fragment {
     // The next minute's run is the retry: a retried old beat would only muddle the metric.
     [ids.heartbeatRetries]: {
       Type: 'AWS::Lambda::EventInvokeConfig',
-      Properties: { FunctionName: ref(ids.heartbeatFunction), Qualifier: '$LATEST', MaximumRetryAttempts: HEARTBEAT_SCHEDULE.maximumRetryAttempts },
+      Properties: {
+        FunctionName: ref(ids.heartbeatFunction),
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: HEARTBEAT_SCHEDULE.maximumRetryAttempts,
+      },
     },
   };
 }
@@ -98,10 +119,17 @@ function heartbeatSchedule(ctx: TierContext): Fragment {
 export function apiFragment(ctx: TierContext): Fragment {
   const { config, ids } = ctx;
   const out: Fragment = {
-    [ids.api]: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: sub(names.api(cfnNames)), ProtocolType: 'HTTP', Description: API.description } },
+    [ids.api]: {
+      Type: 'AWS::ApiGatewayV2::Api',
+      Properties: { Name: sub(names.api(cfnNames)), ProtocolType: 'HTTP', Description: API.description },
+    },
     [ids.apiLogGroup]: retained(config, {
       Type: 'AWS::Logs::LogGroup',
-      Properties: { LogGroupName: sub(names.apiAccessLogGroup(cfnNames)), RetentionInDays: config.logRetentionDays, KmsKeyId: ctx.keyArn },
+      Properties: {
+        LogGroupName: sub(names.apiAccessLogGroup(cfnNames)),
+        RetentionInDays: config.logRetentionDays,
+        KmsKeyId: ctx.keyArn,
+      },
     }),
     [ids.apiStage]: {
       Type: 'AWS::ApiGatewayV2::Stage',
@@ -131,7 +159,11 @@ export function apiFragment(ctx: TierContext): Fragment {
 function apiRoute(ctx: TierContext, route: (typeof API.routes)[number]): Fragment {
   const { ids } = ctx;
   const fn = route.target === 'processor' ? ids.processor : ids.healthFunction;
-  const [integration, routeId, permission] = [ids[`${route.id}Integration`], ids[`${route.id}Route`], ids[`${route.id}Permission`]];
+  const [integration, routeId, permission] = [
+    ids[`${route.id}Integration`],
+    ids[`${route.id}Route`],
+    ids[`${route.id}Permission`],
+  ];
   return {
     [integration]: {
       Type: 'AWS::ApiGatewayV2::Integration',
@@ -145,7 +177,12 @@ function apiRoute(ctx: TierContext, route: (typeof API.routes)[number]): Fragmen
     },
     [routeId]: {
       Type: 'AWS::ApiGatewayV2::Route',
-      Properties: { ApiId: ref(ids.api), RouteKey: route.routeKey, AuthorizationType: route.authorization, Target: cfnDialect.join('integrations/', ref(integration)) },
+      Properties: {
+        ApiId: ref(ids.api),
+        RouteKey: route.routeKey,
+        AuthorizationType: route.authorization,
+        Target: cfnDialect.join('integrations/', ref(integration)),
+      },
     },
     [permission]: {
       Type: 'AWS::Lambda::Permission',
@@ -154,7 +191,17 @@ function apiRoute(ctx: TierContext, route: (typeof API.routes)[number]): Fragmen
         FunctionName: ref(fn),
         Principal: 'apigateway.amazonaws.com',
         // This API, this method and path only (confused deputy).
-        SourceArn: cfnDialect.join('arn:', ref('AWS::Partition'), ':execute-api:', ref('AWS::Region'), ':', ref('AWS::AccountId'), ':', ref(ids.api), `/*/${route.routeKey.replace(' ', '')}`),
+        SourceArn: cfnDialect.join(
+          'arn:',
+          ref('AWS::Partition'),
+          ':execute-api:',
+          ref('AWS::Region'),
+          ':',
+          ref('AWS::AccountId'),
+          ':',
+          ref(ids.api),
+          `/*/${route.routeKey.replace(' ', '')}`,
+        ),
       },
     },
   };

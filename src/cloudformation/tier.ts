@@ -17,7 +17,19 @@ import {
 import { names } from '../naming';
 import { cfnNames, hardenedBucket, lambdaCode, regionAccount, retained, tags } from './common';
 import { C } from './ids';
-import { CfnExpr, CfnResource, CfnValue, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, ref, sub, subText } from './intrinsics';
+import {
+  CfnExpr,
+  CfnResource,
+  CfnValue,
+  cfnDialect,
+  fnIf,
+  Fragment,
+  getAtt,
+  NO_VALUE,
+  ref,
+  sub,
+  subText,
+} from './intrinsics';
 import { REPLICATION } from '../documents/spec';
 import { TIER } from '../regional/spec';
 import { codeSigningArn, TierContext } from './tier-context';
@@ -38,7 +50,8 @@ export function regionalTier(ctx: TierContext): Fragment {
 }
 
 const documentsBucketName = () => names.documentsBucket({ ...cfnNames, ...regionAccount });
-const bucketArnOf = (env: Env<CfnExpr>, bucketName: CfnValue) => cfnDialect.join('arn:', env.partition, ':s3:::', bucketName);
+const bucketArnOf = (env: Env<CfnExpr>, bucketName: CfnValue) =>
+  cfnDialect.join('arn:', env.partition, ':s3:::', bucketName);
 
 /** The documents bucket, its policy, and its replication into the peer's bucket (once the peer is known). */
 function documents(ctx: TierContext): Fragment {
@@ -115,7 +128,12 @@ function replicationRole(ctx: TierContext): CfnResource {
 function auditTrail(ctx: TierContext): Fragment {
   const { config, ids, keyArn } = ctx;
   return {
-    [ids.trailBucket]: hardenedBucket(config, names.trailBucket({ ...cfnNames, ...regionAccount }), keyArn, config.logRetentionDays),
+    [ids.trailBucket]: hardenedBucket(
+      config,
+      names.trailBucket({ ...cfnNames, ...regionAccount }),
+      keyArn,
+      config.logRetentionDays,
+    ),
     [ids.trailBucketPolicy]: {
       Type: 'AWS::S3::BucketPolicy',
       Properties: {
@@ -138,7 +156,9 @@ function auditTrail(ctx: TierContext): Fragment {
           {
             ReadWriteType: 'All',
             IncludeManagementEvents: false,
-            DataResources: [{ Type: 'AWS::S3::Object', Values: [cfnDialect.join(getAtt(ids.documentsBucket, 'Arn'), '/')] }],
+            DataResources: [
+              { Type: 'AWS::S3::Object', Values: [cfnDialect.join(getAtt(ids.documentsBucket, 'Arn'), '/')] },
+            ],
           },
         ],
         Tags: tags(config),
@@ -176,7 +196,12 @@ function processorFragment(ctx: TierContext): Fragment {
         Policies: [
           {
             PolicyName: processor.policyName,
-            PolicyDocument: processorPolicy(cfnDialect, ctx.env, cfnNames, { tableArn: ctx.table.arn, bucketArn, keyArn, topicArn }),
+            PolicyDocument: processorPolicy(cfnDialect, ctx.env, cfnNames, {
+              tableArn: ctx.table.arn,
+              bucketArn,
+              keyArn,
+              topicArn,
+            }),
           },
         ],
         Tags: tags(config),
@@ -185,7 +210,11 @@ function processorFragment(ctx: TierContext): Fragment {
     // Processing logs are an audit trail: stateful like the data they describe.
     [ids.processorLogGroup]: retained(config, {
       Type: 'AWS::Logs::LogGroup',
-      Properties: { LogGroupName: sub(names.processorLogGroup(cfnNames)), RetentionInDays: config.logRetentionDays, KmsKeyId: keyArn },
+      Properties: {
+        LogGroupName: sub(names.processorLogGroup(cfnNames)),
+        RetentionInDays: config.logRetentionDays,
+        KmsKeyId: keyArn,
+      },
     }),
     [ids.processor]: {
       Type: 'AWS::Lambda::Function',
@@ -203,9 +232,18 @@ function processorFragment(ctx: TierContext): Fragment {
         KmsKeyArn: keyArn,
         TracingConfig: { Mode: processor.tracingMode },
         // Seed fix 4: never AWS_REGION (reserved by Lambda).
-        Environment: { Variables: processorVariables({ tableName: ctx.table.name, bucketName: ref(ids.documentsBucket), topicArn, keyArn }) },
+        Environment: {
+          Variables: processorVariables({
+            tableName: ctx.table.name,
+            bucketName: ref(ids.documentsBucket),
+            topicArn,
+            keyArn,
+          }),
+        },
         // Seed fix 6: no reservation unless configured.
-        ...(config.lambdaReservedConcurrency !== undefined ? { ReservedConcurrentExecutions: config.lambdaReservedConcurrency } : {}),
+        ...(config.lambdaReservedConcurrency !== undefined
+          ? { ReservedConcurrentExecutions: config.lambdaReservedConcurrency }
+          : {}),
         ...codeSigningArn(ctx),
         Tags: tags(config),
       },

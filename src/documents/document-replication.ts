@@ -16,8 +16,17 @@ export interface DocumentReplicationProps {
   readonly provider?: AwsProvider;
   readonly ruleId: string;
   readonly description: string;
-  readonly source: { readonly bucketId: string; readonly bucketArn: string; readonly keyArn: string; readonly versioning: S3BucketVersioningA };
-  readonly destination: { readonly bucketArn: string; readonly keyArn: string; readonly versioning: S3BucketVersioningA };
+  readonly source: {
+    readonly bucketId: string;
+    readonly bucketArn: string;
+    readonly keyArn: string;
+    readonly versioning: S3BucketVersioningA;
+  };
+  readonly destination: {
+    readonly bucketArn: string;
+    readonly keyArn: string;
+    readonly versioning: S3BucketVersioningA;
+  };
 }
 
 /**
@@ -36,7 +45,9 @@ export class DocumentReplication extends Construct {
     this.role = new IamRole(this, 'role', {
       name: props.roleName,
       description: props.description,
-      assumeRolePolicy: policyJson(serviceTrustPolicy('s3.amazonaws.com', { e: props.env, sourceArn: props.source.bucketArn })),
+      assumeRolePolicy: policyJson(
+        serviceTrustPolicy('s3.amazonaws.com', { e: props.env, sourceArn: props.source.bucketArn }),
+      ),
     });
     const policy = new IamRolePolicy(this, 'policy', {
       name: REPLICATION.policyName,

@@ -59,7 +59,11 @@ export class HardenedBucket extends Construct {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    new S3BucketOwnershipControls(this, 'ownership', { provider, bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    new S3BucketOwnershipControls(this, 'ownership', {
+      provider,
+      bucket,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
     this.versioning = new S3BucketVersioningA(this, 'versioning', {
       provider,
       bucket,
@@ -76,7 +80,11 @@ export class HardenedBucket extends Construct {
         },
       ],
     });
-    this.policy = new S3BucketPolicy(this, 'policy', { provider, bucket, policy: policyJson(props.policy(this.bucket.arn)) });
+    this.policy = new S3BucketPolicy(this, 'policy', {
+      provider,
+      bucket,
+      policy: policyJson(props.policy(this.bucket.arn)),
+    });
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       provider,
       bucket,

@@ -42,7 +42,10 @@ export function documentReplicationPolicy<T>(d: Dialect<T>, e: Env<T>, r: Replic
         Action: ['kms:Decrypt'],
         Resource: r.sourceKeyArn,
         Condition: {
-          StringEquals: { 'kms:ViaService': d.join('s3.', e.region, '.amazonaws.com'), 'kms:EncryptionContext:aws:s3:arn': r.sourceBucketArn },
+          StringEquals: {
+            'kms:ViaService': d.join('s3.', e.region, '.amazonaws.com'),
+            'kms:EncryptionContext:aws:s3:arn': r.sourceBucketArn,
+          },
         },
       },
       {

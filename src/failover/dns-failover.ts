@@ -29,8 +29,16 @@ export class DnsFailover extends Construct {
     super(scope, id);
     const { hostedZoneId, domainName } = props;
     const certificate = (region: 'primary' | 'standby', provider?: AwsProvider) =>
-      new AcmCertificate(this, `${region}-certificate`, { provider, domainName, validationMethod: 'DNS', lifecycle: { createBeforeDestroy: true } });
-    const certs = { primary: certificate('primary', props.primary.provider), standby: certificate('standby', props.standby.provider) };
+      new AcmCertificate(this, `${region}-certificate`, {
+        provider,
+        domainName,
+        validationMethod: 'DNS',
+        lifecycle: { createBeforeDestroy: true },
+      });
+    const certs = {
+      primary: certificate('primary', props.primary.provider),
+      standby: certificate('standby', props.standby.provider),
+    };
     // ACM's validation record for a name is the same in every region of an account: one record validates both.
     const option = certs.primary.domainValidationOptions.get(0);
     const validation = new Route53Record(this, 'validation-record', {
@@ -50,9 +58,18 @@ export class DnsFailover extends Construct {
       const name = new Apigatewayv2DomainName(this, `${region}-domain`, {
         provider,
         domainName,
-        domainNameConfiguration: { certificateArn: validated.certificateArn, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' },
+        domainNameConfiguration: {
+          certificateArn: validated.certificateArn,
+          endpointType: 'REGIONAL',
+          securityPolicy: 'TLS_1_2',
+        },
       });
-      new Apigatewayv2ApiMapping(this, `${region}-mapping`, { provider, apiId: api.api.id, domainName: name.id, stage: api.stage.id });
+      new Apigatewayv2ApiMapping(this, `${region}-mapping`, {
+        provider,
+        apiId: api.api.id,
+        domainName: name.id,
+        stage: api.stage.id,
+      });
       return name;
     };
     const domains = {
@@ -69,7 +86,10 @@ export class DnsFailover extends Construct {
       failureThreshold: DNS_FAILOVER.failureThreshold,
       tags: { Name: `${domainName} primary /health` },
     });
-    for (const [role, failover] of [['primary', 'PRIMARY'], ['standby', 'SECONDARY']] as const) {
+    for (const [role, failover] of [
+      ['primary', 'PRIMARY'],
+      ['standby', 'SECONDARY'],
+    ] as const) {
       const target = domains[role].domainNameConfiguration;
       new Route53Record(this, `${role}-record`, {
         zoneId: hostedZoneId,

@@ -40,12 +40,23 @@ export class FisDrill extends Construct {
         }),
       ),
     });
-    const policy = new IamRolePolicy(this, 'policy', { name: 'fis-drill', role: role.id, policy: policyJson(fisDrillPolicy(tfDialect, props.replicaArn)) });
+    const policy = new IamRolePolicy(this, 'policy', {
+      name: 'fis-drill',
+      role: role.id,
+      policy: policyJson(fisDrillPolicy(tfDialect, props.replicaArn)),
+    });
     this.template = new FisExperimentTemplate(this, 'template', {
       provider,
       description: FIS_DRILL.description,
       roleArn: role.arn,
-      target: [{ name: 'standby-replica', resourceType: FIS_DRILL.targetResourceType, selectionMode: 'ALL', resourceArns: [props.replicaArn] }],
+      target: [
+        {
+          name: 'standby-replica',
+          resourceType: FIS_DRILL.targetResourceType,
+          selectionMode: 'ALL',
+          resourceArns: [props.replicaArn],
+        },
+      ],
       action: [
         {
           name: 'pause-replication',

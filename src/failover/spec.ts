@@ -14,7 +14,9 @@ export const DNS_FAILOVER = {
 } as const;
 
 /** The longest a client can keep resolving to a dead primary, in seconds. */
-export function worstCaseDnsFailoverSeconds(h: { requestIntervalSeconds: number; failureThreshold: number; aliasTtlSeconds: number } = DNS_FAILOVER): number {
+export function worstCaseDnsFailoverSeconds(
+  h: { requestIntervalSeconds: number; failureThreshold: number; aliasTtlSeconds: number } = DNS_FAILOVER,
+): number {
   return h.requestIntervalSeconds * h.failureThreshold + h.aliasTtlSeconds;
 }
 
@@ -22,7 +24,8 @@ export function worstCaseDnsFailoverSeconds(h: { requestIntervalSeconds: number;
 export const FIS_DRILL = {
   actionId: 'aws:dynamodb:global-table-pause-replication',
   targetResourceType: 'aws:dynamodb:global-table',
-  description: 'tap-dr drill: pause global-table replication into the standby region until the heartbeat staleness alarm fires',
+  description:
+    'tap-dr drill: pause global-table replication into the standby region until the heartbeat staleness alarm fires',
 } as const;
 
 /** FIS's role for the drill: the pause action's documented permissions, on this table only. */
@@ -33,7 +36,12 @@ export function fisDrillPolicy<T>(d: Dialect<T>, tableArn: string | T): PolicyDo
       {
         Sid: 'PauseReplicationOfThisTable',
         Effect: 'Allow',
-        Action: ['dynamodb:DescribeTable', 'dynamodb:GetResourcePolicy', 'dynamodb:PutResourcePolicy', 'dynamodb:DeleteResourcePolicy'],
+        Action: [
+          'dynamodb:DescribeTable',
+          'dynamodb:GetResourcePolicy',
+          'dynamodb:PutResourcePolicy',
+          'dynamodb:DeleteResourcePolicy',
+        ],
         // The stream too: AWS's own policy for this action covers table/<name>/stream/*.
         Resource: [tableArn, d.join(tableArn, '/stream/*')],
       },

@@ -1,5 +1,14 @@
 /** The keys component's spec: deletion window, which log groups a region's key serves, the key policy. */
-import { accountRoot, Dialect, Env, fromThisAccount, logGroupArnOf, PolicyDocument, PolicyStatement, regionalArn } from '../dialect';
+import {
+  accountRoot,
+  Dialect,
+  Env,
+  fromThisAccount,
+  logGroupArnOf,
+  PolicyDocument,
+  PolicyStatement,
+  regionalArn,
+} from '../dialect';
 import { names, NameParts } from '../naming';
 
 /** KMS waiting period: the 7-day minimum keeps test stacks cheap; retained stacks get the 30-day maximum. */

@@ -33,29 +33,35 @@ export class TransactionKeys extends Construct {
     const deletionWindowInDays = kmsDeletionWindowDays(props.retainOnDelete);
     const lifecycle = retainLifecycle(props.retainOnDelete);
 
-    this.primaryKey = pinAddress(new KmsKey(this, 'primary', {
-      description: KEY_DESCRIPTIONS.primary(props.names),
-      multiRegion: true,
-      enableKeyRotation: true,
-      deletionWindowInDays,
-      policy: policyJson(keyPolicy(tfDialect, props.env, props.names, true)),
-      lifecycle,
-    }), 'primary');
+    this.primaryKey = pinAddress(
+      new KmsKey(this, 'primary', {
+        description: KEY_DESCRIPTIONS.primary(props.names),
+        multiRegion: true,
+        enableKeyRotation: true,
+        deletionWindowInDays,
+        policy: policyJson(keyPolicy(tfDialect, props.env, props.names, true)),
+        lifecycle,
+      }),
+      'primary',
+    );
     new KmsAlias(this, 'primary-alias', {
       name: names.kmsAlias(props.names),
       targetKeyId: this.primaryKey.keyId,
     });
 
-    this.secondaryKey = pinAddress(new KmsReplicaKey(this, 'secondary', {
-      provider: props.secondaryProvider,
-      description: KEY_DESCRIPTIONS.secondary(props.names),
-      primaryKeyArn: this.primaryKey.arn,
-      deletionWindowInDays,
-      policy: policyJson(
-        keyPolicy(tfDialect, { ...props.env, region: props.env.secondaryRegion }, props.names, props.standby),
-      ),
-      lifecycle,
-    }), 'secondary');
+    this.secondaryKey = pinAddress(
+      new KmsReplicaKey(this, 'secondary', {
+        provider: props.secondaryProvider,
+        description: KEY_DESCRIPTIONS.secondary(props.names),
+        primaryKeyArn: this.primaryKey.arn,
+        deletionWindowInDays,
+        policy: policyJson(
+          keyPolicy(tfDialect, { ...props.env, region: props.env.secondaryRegion }, props.names, props.standby),
+        ),
+        lifecycle,
+      }),
+      'secondary',
+    );
     new KmsAlias(this, 'secondary-alias', {
       provider: props.secondaryProvider,
       name: names.kmsAlias(props.names),

@@ -22,7 +22,12 @@ export const processor = {
 } as const;
 
 /** The processor's environment, keyed by the contract's variable names (src/contract.ts). */
-export function processorVariables<T>(r: { tableName: T; bucketName: T; topicArn: T; keyArn: T }): Record<string, string | T> {
+export function processorVariables<T>(r: {
+  tableName: T;
+  bucketName: T;
+  topicArn: T;
+  keyArn: T;
+}): Record<string, string | T> {
   return {
     [PROCESSOR_ENV.tableName]: r.tableName,
     [PROCESSOR_ENV.bucketName]: r.bucketName,
@@ -74,7 +79,10 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         Action: ['kms:GenerateDataKey'],
         Resource: r.keyArn,
         Condition: {
-          StringEquals: { 'kms:ViaService': d.join('s3.', e.region, '.amazonaws.com'), 'kms:EncryptionContext:aws:s3:arn': r.bucketArn },
+          StringEquals: {
+            'kms:ViaService': d.join('s3.', e.region, '.amazonaws.com'),
+            'kms:EncryptionContext:aws:s3:arn': r.bucketArn,
+          },
         },
       },
       {
@@ -84,7 +92,12 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         Action: ['kms:GenerateDataKey'],
         Resource: r.keyArn,
         Condition: {
-          StringEquals: { 'kms:ViaService': [d.join('dynamodb.', e.region, '.amazonaws.com'), d.join('sns.', e.region, '.amazonaws.com')] },
+          StringEquals: {
+            'kms:ViaService': [
+              d.join('dynamodb.', e.region, '.amazonaws.com'),
+              d.join('sns.', e.region, '.amazonaws.com'),
+            ],
+          },
         },
       },
       { Sid: 'Alerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: r.topicArn },

@@ -56,7 +56,11 @@ export class RegionalFunction extends Construct {
       description: props.description,
       assumeRolePolicy: policyJson(serviceTrustPolicy('lambda.amazonaws.com')),
     });
-    const policy = new IamRolePolicy(this, 'policy', { name: props.functionName, role: role.id, policy: policyJson(props.policy) });
+    const policy = new IamRolePolicy(this, 'policy', {
+      name: props.functionName,
+      role: role.id,
+      policy: policyJson(props.policy),
+    });
     const bundle = new TerraformAsset(this, 'bundle', { path: props.archive.zipFile, type: AssetType.FILE });
     this.function = new LambdaFunction(this, 'function', {
       provider,

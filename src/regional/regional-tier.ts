@@ -76,7 +76,12 @@ export class RegionalTier extends Construct {
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       retainOnDelete: config.retainOnDelete,
     });
-    this.topic = new AlertTopic(this, 'alerts', { provider, topicName: names.alertTopic(props.names), kmsKeyArn: keyArn, alertEmail: config.alertEmail }).topic;
+    this.topic = new AlertTopic(this, 'alerts', {
+      provider,
+      topicName: names.alertTopic(props.names),
+      kmsKeyArn: keyArn,
+      alertEmail: config.alertEmail,
+    }).topic;
     const processor = this.transactionProcessor(props);
     this.processor = processor.function;
     const regional = this.regionalFunctions(props, processor.codeSigningConfigArn);
@@ -193,7 +198,11 @@ export class RegionalTier extends Construct {
     });
     new CloudwatchEventTarget(this, 'heartbeat-target', { provider, rule: rule.name, arn: heartbeat.arn });
     // The next minute's run is the retry: a retried old beat would only muddle the metric.
-    new LambdaFunctionEventInvokeConfig(this, 'heartbeat-no-retries', { provider, functionName: heartbeat.functionName, maximumRetryAttempts: HEARTBEAT_SCHEDULE.maximumRetryAttempts });
+    new LambdaFunctionEventInvokeConfig(this, 'heartbeat-no-retries', {
+      provider,
+      functionName: heartbeat.functionName,
+      maximumRetryAttempts: HEARTBEAT_SCHEDULE.maximumRetryAttempts,
+    });
     new LambdaPermission(this, 'heartbeat-permission', {
       provider,
       statementId: 'AllowHeartbeatSchedule',

@@ -24,7 +24,12 @@ export const REGIONAL_FUNCTIONS = {
 } as const;
 
 /** Their environment. An empty peer region: nothing to watch (no standby tier). */
-export function regionalVariables<T>(r: { tableName: string | T; peerRegion: string | T; keyArn: string | T; rpoTargetSeconds: number }): Record<string, string | T> {
+export function regionalVariables<T>(r: {
+  tableName: string | T;
+  peerRegion: string | T;
+  keyArn: string | T;
+  rpoTargetSeconds: number;
+}): Record<string, string | T> {
   return {
     [REGIONAL_ENV.tableName]: r.tableName,
     [REGIONAL_ENV.peerRegion]: r.peerRegion,
@@ -95,8 +100,20 @@ export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Re
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'WriteOwnBeat', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: r.tableArn, Condition: heartbeatItems(d, e.region) },
-      { Sid: 'ReadPeerBeat', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: r.tableArn, Condition: heartbeatItems(d, e.secondaryRegion) },
+      {
+        Sid: 'WriteOwnBeat',
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem'],
+        Resource: r.tableArn,
+        Condition: heartbeatItems(d, e.region),
+      },
+      {
+        Sid: 'ReadPeerBeat',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem'],
+        Resource: r.tableArn,
+        Condition: heartbeatItems(d, e.secondaryRegion),
+      },
       keyThroughDynamoDB(d, e, r.keyArn, ['kms:Decrypt', 'kms:GenerateDataKey']),
       { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
       {
@@ -118,7 +135,13 @@ export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Regio
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'ReadBeats', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: r.tableArn, Condition: heartbeatItems(d, e.secondaryRegion, e.region) },
+      {
+        Sid: 'ReadBeats',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem'],
+        Resource: r.tableArn,
+        Condition: heartbeatItems(d, e.secondaryRegion, e.region),
+      },
       keyThroughDynamoDB(d, e, r.keyArn, ['kms:Decrypt']),
       { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
       { Sid: 'RegionKeyState', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: r.keyArn },
@@ -162,4 +185,7 @@ export const TIER: Readonly<
 };
 
 /** The heartbeat's EventBridge rule; the next minute's run is the retry, so none is configured. */
-export const HEARTBEAT_SCHEDULE = { description: 'Every minute: the replication heartbeat', maximumRetryAttempts: 0 } as const;
+export const HEARTBEAT_SCHEDULE = {
+  description: 'Every minute: the replication heartbeat',
+  maximumRetryAttempts: 0,
+} as const;
