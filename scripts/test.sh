@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, then every jest project (unit + integration).
+# `npm test`: type-check, lint, then every jest project (unit + integration, the e2e apply included).
 # Checks the external tools first and says exactly how to get a missing one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,7 @@ if [ -z "${TF_PROVIDER_MIRROR:-}" ]; then
 fi
 
 npm run --silent typecheck
+npm run --silent lint
 results=$(mktemp --suffix=.json)
 status=0
 # Two workers even on two cores: the e2e apply (mostly waiting on the provider) runs alongside the rest.
