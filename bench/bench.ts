@@ -2,7 +2,8 @@
  * `npm run bench`: medians over 5 runs (BENCH_RUNS to change) of
  *  - synth of the whole Terraform stack (what `npm run synth:terraform` runs),
  *  - emitting the CloudFormation templates alone (CLI, and the emitter in-process),
- *  - the unit test suite.
+ *  - the unit test suite;
+ * then apply/destroy on the emulator (bench-apply.ts) and the DR drill (bench-drill.ts).
  * Exits 1 when a target is missed.
  */
 import * as fs from 'fs';
@@ -62,4 +63,10 @@ const applyBench = require('child_process').spawnSync(
   ['--require', 'tsx/cjs', path.join(__dirname, 'bench-apply.ts')],
   { cwd: ROOT, stdio: 'inherit' },
 );
-process.exit(ok && applyBench.status === 0 ? 0 : 1);
+// The DR drill on the emulator, apply included (its own table; BENCH_DRILL_RUNS runs).
+const drillBench = require('child_process').spawnSync(
+  NODE,
+  ['--require', 'tsx/cjs', path.join(__dirname, 'bench-drill.ts')],
+  { cwd: ROOT, stdio: 'inherit' },
+);
+process.exit(ok && applyBench.status === 0 && drillBench.status === 0 ? 0 : 1);
