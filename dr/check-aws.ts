@@ -5,7 +5,7 @@
  * endpoints with the standard credential chain; the tests pass endpoint overrides (the emulator's
  * regional fronts) and fixed credentials, so no test ever reaches AWS. Every call has a deadline.
  */
-import { createHash, createHmac } from 'crypto';
+import { Sha256 } from '@smithy/core/checksum';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -59,19 +59,6 @@ export interface AwsAccess {
   readonly callTimeoutMs: number;
   /** The per-call deadline as SDK `send` options. */
   deadline(): { abortSignal: AbortSignal };
-}
-
-class Sha256 {
-  private readonly h;
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret ? createHmac('sha256', secret) : createHash('sha256');
-  }
-  update(data: string | Uint8Array): void {
-    this.h.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
 }
 
 const dnsSuffix = (region: string) => (region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com');
@@ -168,7 +155,7 @@ export function awsAccess(o: AccessOptions = {}): AwsAccess {
         credentials,
         region: signingRegion,
         service: req.service,
-        sha256: Sha256 as never,
+        sha256: Sha256,
       });
       const signed = await signer.sign({
         method: req.method,

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'crypto';
+import { Sha256 } from '@smithy/core/checksum';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -12,19 +12,6 @@ import { SignatureV4 } from '@smithy/signature-v4';
  */
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-
-class Sha256 {
-  private readonly h;
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret ? createHmac('sha256', secret) : createHash('sha256');
-  }
-  update(data: string | Uint8Array): void {
-    this.h.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
 
 export interface RegionClients {
   readonly region: string;
@@ -58,7 +45,7 @@ export function regionClients(region: string, endpoint: string): RegionClients {
     query: Record<string, string> = {},
   ) => {
     const url = new URL(endpoint);
-    const signer = new SignatureV4({ credentials, region, service, sha256: Sha256 as any });
+    const signer = new SignatureV4({ credentials, region, service, sha256: Sha256 });
     const signed = await signer.sign({
       method,
       protocol: url.protocol,

@@ -8,6 +8,7 @@ import { Emulator, startEmulator } from '../helpers/emulator';
 import { testBundle } from '../helpers/synth';
 import { regionClients, RegionClients } from './aws';
 import { checkDeployed, leftovers, pendingDeletionDays } from './checks';
+import { offlineCliConfig } from '../helpers/terraform';
 import {
   DEAD_ENDPOINT,
   emulatorOverride,
@@ -315,12 +316,7 @@ async function lifecycle(
 function teardownRetained(run: StackRun, mirror: string): Promise<void> {
   // The script runs terraform itself; give it the same offline CLI config and logging.
   return new Promise((resolve, reject) => {
-    const rcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-teardown-rc-'));
-    const rc = path.join(rcDir, 'terraform.rc');
-    fs.writeFileSync(
-      rc,
-      `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/*/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n`,
-    );
+    const rc = offlineCliConfig(mirror);
     const log = path.join(run.dir, 'tf-teardown.log');
     const child = spawn(
       'bash',

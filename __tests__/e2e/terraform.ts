@@ -1,12 +1,12 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { loadConfig, TapConfig } from '../../src/config';
 import { names } from '../../src/naming';
 import { TapStack } from '../../src/tap-stack';
 import { testBundle } from '../helpers/synth';
+import { offlineCliConfig } from '../helpers/terraform';
 
 /**
  * Terraform against the emulator, for the end-to-end tests and the apply benchmark: synth a
@@ -32,25 +32,6 @@ export interface StackRun {
   readonly dir: string;
   readonly synthesized: any;
   tf(args: string[], opts?: { timeoutMs?: number; allowFail?: boolean }): Promise<TfResult>;
-}
-
-/** Terraform CLI config that installs providers only from the filesystem mirror. */
-function cliConfig(mirror: string): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-e2e-rc-')), 'terraform.rc');
-  fs.writeFileSync(
-    file,
-    `provider_installation {
-  filesystem_mirror {
-    path    = ${JSON.stringify(mirror)}
-    include = ["registry.terraform.io/*/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/*/*"]
-  }
-}
-`,
-  );
-  return file;
 }
 
 /** Provider endpoint keys for the services the synthesized resources use, from their types (exceptions to aws_<key>_*). */
@@ -130,7 +111,7 @@ export function stackRun(
   synth: { config: TapConfig; dir: string; synthesized: any },
   mirror: string,
 ): StackRun {
-  const rc = cliConfig(mirror);
+  const rc = offlineCliConfig(mirror);
   let n = 0;
   return {
     name,

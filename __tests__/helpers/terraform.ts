@@ -24,10 +24,9 @@ export function offlineTerraformUnavailable(): string | undefined {
   return undefined;
 }
 
-export function offlineTerraform(): OfflineTerraform {
-  const mirror = process.env.TF_PROVIDER_MIRROR!;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-tfrc-'));
-  const rc = path.join(dir, 'terraform.rc');
+/** Writes a Terraform CLI config, in a temp folder, that installs providers only from `mirror`; returns its path. */
+export function offlineCliConfig(mirror: string): string {
+  const rc = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-tfrc-')), 'terraform.rc');
   fs.writeFileSync(
     rc,
     `provider_installation {
@@ -41,6 +40,12 @@ export function offlineTerraform(): OfflineTerraform {
 }
 `,
   );
+  return rc;
+}
+
+export function offlineTerraform(): OfflineTerraform {
+  const mirror = process.env.TF_PROVIDER_MIRROR!;
+  const rc = offlineCliConfig(mirror);
   return {
     mirror,
     run: (args, cwd, env = {}) =>
