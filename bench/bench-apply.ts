@@ -5,13 +5,15 @@
  * Targets: apply <= 70 s, destroy <= 20 s. About 55 s of every apply is the provider's own
  * wait on the S3 lifecycle configurations (10 s delay, then 10 consecutive equal reads 5 s
  * apart), which it does against real AWS too.
- * Needs terraform and TF_PROVIDER_MIRROR (see DEVELOPERS.md); skipped with a note otherwise.
+ * Needs terraform and a provider mirror, found as npm test finds it (TF_PROVIDER_MIRROR, else
+ * /opt/tf-plugins or ~/.terraform.d/plugins); skipped with a note otherwise.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startEmulator } from '../__tests__/helpers/emulator';
 import { offlineTerraformUnavailable } from '../__tests__/helpers/terraform';
+import { findMirror } from '../dr/mirror';
 import { emulatorOverride, stackRun, synthConfiguration } from '../__tests__/e2e/terraform';
 import { median, report } from './measure';
 
@@ -38,6 +40,12 @@ async function once(): Promise<{ apply: number; destroy: number }> {
 }
 
 async function main(): Promise<number> {
+  // Find the mirror the way npm test and the drill do, so `npm run bench` needs no export.
+  try {
+    process.env.TF_PROVIDER_MIRROR ??= findMirror();
+  } catch {
+    /* reported just below */
+  }
   const why = offlineTerraformUnavailable();
   if (why) {
     console.log(`bench-apply: skipped (${why})`);
