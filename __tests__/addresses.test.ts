@@ -79,3 +79,28 @@ describe('stateful resources keep their Terraform addresses', () => {
     expect(declared.filter((t) => !t.startsWith('aws_s3_bucket_')).sort()).toEqual([...STATEFUL_TYPES].sort());
   });
 });
+
+describe('resources renamed once (issue 10) move in state instead of being replaced', () => {
+  // The first version's addresses: a stack applied from it must not lose its keys, table,
+  // buckets or log groups when it applies this one.
+  const FIRST_VERSION: Record<string, string> = {
+    'aws_kms_key.primary': 'aws_kms_key.keys_primary_575DA221',
+    'aws_kms_replica_key.secondary': 'aws_kms_replica_key.keys_secondary_E5A8406F',
+    'aws_dynamodb_table.transactions': 'aws_dynamodb_table.transactions_table_E247E900',
+    'aws_s3_bucket.documents': 'aws_s3_bucket.documents_bucket_87EAE372',
+    'aws_s3_bucket.standby_documents': 'aws_s3_bucket.standby-documents_bucket_2AA26585',
+    'aws_cloudwatch_log_group.processor_logs': 'aws_cloudwatch_log_group.processor_logs_D44D1348',
+    'aws_cloudwatch_log_group.standby_processor_logs': 'aws_cloudwatch_log_group.standby-processor_logs_D60690DC',
+  };
+  const moves = (json: TerraformJson) =>
+    Object.fromEntries(((json as any).moved ?? []).map((m: { from: string; to: string }) => [m.to, m.from]));
+
+  it('with a moved block from each first-version address', () => {
+    expect(moves(synthStack().json)).toEqual(FIRST_VERSION);
+  });
+
+  it('and only for resources that exist: no standby moves without the standby', () => {
+    const withoutStandby = Object.fromEntries(Object.entries(FIRST_VERSION).filter(([to]) => !to.includes('standby')));
+    expect(moves(synthStack({ STANDBY_PROCESSOR: 'false' }).json)).toEqual(withoutStandby);
+  });
+});

@@ -25,5 +25,23 @@ export function retainLifecycle(retainOnDelete: boolean): TerraformResourceLifec
  */
 export function pinAddress<R extends TerraformResource>(resource: R, name: string): R {
   resource.overrideLogicalId(name);
+  const previous = PREVIOUS_ADDRESSES[`${resource.terraformResourceType}.${name}`];
+  if (previous) resource.moveFromId(previous);
   return resource;
 }
+
+/**
+ * Where the first version of the stack put the resources that now have readable addresses:
+ * a `moved` block for each, so a stack applied from that version moves them in state instead
+ * of destroying and recreating them. (The table replica was an inline `replica` block then:
+ * no address to move from.) Kept until every deployment has applied a version with them.
+ */
+const PREVIOUS_ADDRESSES: Readonly<Record<string, string>> = {
+  'aws_kms_key.primary': 'aws_kms_key.keys_primary_575DA221',
+  'aws_kms_replica_key.secondary': 'aws_kms_replica_key.keys_secondary_E5A8406F',
+  'aws_dynamodb_table.transactions': 'aws_dynamodb_table.transactions_table_E247E900',
+  'aws_s3_bucket.documents': 'aws_s3_bucket.documents_bucket_87EAE372',
+  'aws_s3_bucket.standby_documents': 'aws_s3_bucket.standby-documents_bucket_2AA26585',
+  'aws_cloudwatch_log_group.processor_logs': 'aws_cloudwatch_log_group.processor_logs_D44D1348',
+  'aws_cloudwatch_log_group.standby_processor_logs': 'aws_cloudwatch_log_group.standby-processor_logs_D60690DC',
+};
