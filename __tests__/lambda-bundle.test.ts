@@ -32,6 +32,7 @@ describe('the Lambda bundle', () => {
   it('stamps every input it was built from', () => {
     expect(JSON.parse(fs.readFileSync(stamp, 'utf8')).inputs).toEqual([
       'lambda/aws.ts',
+      'lambda/env-reader.ts',
       'lambda/env.ts',
       'lambda/health.ts',
       'lambda/heartbeat.ts',

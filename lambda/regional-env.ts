@@ -5,6 +5,7 @@
  */
 import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS } from '../src/contract';
 import { DEFAULT_RPO_TARGET_SECONDS, REGIONAL_ENV } from '../src/heartbeat-contract';
+import { envReader, EnvReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
 
 export interface RegionalEnv {
   readonly tableName: string;
@@ -20,43 +21,14 @@ export interface HealthEnv extends RegionalEnv {
   readonly rpoTargetSeconds: number;
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const TABLE = /^[\w.-]{3,255}$/;
-const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[\w-]{1,128}$/;
-
-/** Collects every problem, so one error names them all. */
-function reader(env: NodeJS.ProcessEnv) {
-  const problems: string[] = [];
-  const value = (name: string) => (Object.hasOwn(env, name) ? env[name] : undefined);
-  const bad = (name: string, v: string | undefined, expected: string) =>
-    problems.push(
-      `${name}${v === undefined ? ' is not set' : `=${JSON.stringify(v.slice(0, 300))} is invalid`}: expected ${expected}`,
-    );
-  const text = (name: string, form: RegExp, expected: string) => {
-    const v = value(name);
-    if (v === undefined || !form.test(v)) bad(name, v, expected);
-    return v ?? '';
-  };
-  const whole = (name: string, max: number, fallback: number, unit: string) => {
-    const v = value(name);
-    const n = v === undefined ? fallback : /^[1-9]\d{0,5}$/.test(v) ? Number(v) : NaN;
-    if (!(n <= max)) bad(name, v, `a whole number of ${unit} from 1 to ${max} (default ${fallback})`);
-    return n;
-  };
-  const done = (what: string) => {
-    if (problems.length) throw new Error(`Invalid ${what} environment: ${problems.join('; ')}`);
-  };
-  return { value, bad, text, whole, done };
-}
-
-function readCommon(r: ReturnType<typeof reader>): RegionalEnv {
-  const region = r.text('AWS_REGION', REGION, 'an AWS region (the Lambda runtime sets it)');
+function readCommon(r: EnvReader): RegionalEnv {
+  const region = r.text('AWS_REGION', REGION_FORM, 'an AWS region (the Lambda runtime sets it)');
   // Unset or empty: this region has no peer (a single-region deployment).
   const peer = r.value(REGIONAL_ENV.peerRegion) || undefined;
-  if (peer !== undefined && (!REGION.test(peer) || peer === region))
+  if (peer !== undefined && (!REGION_FORM.test(peer) || peer === region))
     r.bad(REGIONAL_ENV.peerRegion, peer, 'the other AWS region, or empty for none');
   return {
-    tableName: r.text(REGIONAL_ENV.tableName, TABLE, 'a DynamoDB table name'),
+    tableName: r.text(REGIONAL_ENV.tableName, TABLE_NAME_FORM, 'a DynamoDB table name'),
     region,
     peerRegion: peer,
     callTimeoutMs: r.whole(REGIONAL_ENV.callTimeoutMs, MAX_CALL_TIMEOUT_MS, DEFAULT_CALL_TIMEOUT_MS, 'milliseconds'),
@@ -64,18 +36,18 @@ function readCommon(r: ReturnType<typeof reader>): RegionalEnv {
 }
 
 export function readHeartbeatEnv(env: NodeJS.ProcessEnv): RegionalEnv {
-  const r = reader(env);
+  const r = envReader(env);
   const settings = readCommon(r);
   r.done('heartbeat');
   return settings;
 }
 
 export function readHealthEnv(env: NodeJS.ProcessEnv): HealthEnv {
-  const r = reader(env);
+  const r = envReader(env);
   const settings = {
     ...readCommon(r),
     // A key ARN, not an alias: the check must be about the very key the table uses.
-    kmsKeyArn: r.text(REGIONAL_ENV.kmsKeyArn, KEY_ARN, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)'),
+    kmsKeyArn: r.text(REGIONAL_ENV.kmsKeyArn, KEY_ARN_FORM, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)'),
     rpoTargetSeconds: r.whole(REGIONAL_ENV.rpoTargetSeconds, 86_400, DEFAULT_RPO_TARGET_SECONDS, 'seconds'),
   };
   r.done('health');
