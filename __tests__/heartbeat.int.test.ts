@@ -16,15 +16,14 @@ import { table, tableKeySchema } from '../src/design';
 import { heartbeatHandler } from '../lambda/heartbeat';
 import { REGION, useEmulator } from './helpers/aws-fixture';
 import { Moto, startMoto } from './helpers/moto';
-
-// Required, not imported: the client is not in package.json yet, and tsc must stay green until it is.
-const { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } = require('@aws-sdk/client-cloudwatch');
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { stalenessPoints } from '../dr/observe';
 
 const TABLE = 'tap-dr-heartbeat-test';
 const CALL_TIMEOUT_MS = 1000;
 let moto: Moto;
 let dynamodb: DynamoDBClient;
-let cloudwatch: { send(c: unknown): Promise<any> };
+let cloudwatch: CloudWatchClient;
 const logLines: string[] = [];
 
 beforeAll(async () => {
@@ -84,30 +83,7 @@ const stalenessMetrics = async (peer: string) =>
     )
   ).Metrics ?? [];
 async function stalenessValues(peer: string): Promise<number[]> {
-  const r = await cloudwatch.send(
-    new GetMetricDataCommand({
-      StartTime: new Date(Date.now() - 10 * 60_000),
-      EndTime: new Date(Date.now() + 60_000),
-      MetricDataQueries: [
-        {
-          Id: 'staleness',
-          MetricStat: {
-            Metric: {
-              Namespace: HEARTBEAT.namespace,
-              MetricName: HEARTBEAT.metricName,
-              Dimensions: [
-                { Name: HEARTBEAT.sourceDimension, Value: peer },
-                { Name: HEARTBEAT.receivingDimension, Value: REGION },
-              ],
-            },
-            Period: 60,
-            Stat: 'Maximum',
-          },
-        },
-      ],
-    }),
-  );
-  return r.MetricDataResults?.[0]?.Values ?? [];
+  return (await stalenessPoints(cloudwatch, peer, REGION, Date.now() - 10 * 60_000, 60)).map((p) => p.value);
 }
 const logged = (msg: string) => logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === msg);
 
@@ -153,7 +129,7 @@ describe('peer staleness', () => {
     const metrics = await stalenessMetrics(peer);
     expect(metrics).toHaveLength(1);
     expect(metrics[0].MetricName).toBe(HEARTBEAT.metricName);
-    expect(new Map(metrics[0].Dimensions.map((d: { Name: string; Value: string }) => [d.Name, d.Value]))).toEqual(
+    expect(new Map(metrics[0].Dimensions!.map((d) => [d.Name, d.Value]))).toEqual(
       new Map([
         [HEARTBEAT.sourceDimension, peer],
         [HEARTBEAT.receivingDimension, REGION],

@@ -33,6 +33,7 @@ import {
   Sent,
 } from './measure';
 import { firstStaleDatapoint, regionView } from './observe';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 export interface DrillOptions {
   readonly out: string;
@@ -147,10 +148,16 @@ async function stalenessDetection(r: Running, o: DrillOptions): Promise<number |
   await r.emu.replication.set({ paused: true });
   log('replication paused; waiting for the heartbeat staleness to cross the threshold');
   const deadline = pausedAt + DEFAULT_TARGETS.stalenessDetectedWithinMs + 30_000;
+  const cw = new CloudWatchClient({
+    region: r.regions.standby,
+    endpoint: r.clients.standby.endpoint,
+    credentials: GATEWAY_CREDENTIALS,
+  });
   let lastSeen: number | undefined;
   while (Date.now() < deadline) {
     const { at, latest } = await firstStaleDatapoint(
-      r.clients.standby,
+      cw,
+      r.regions.standby,
       r.regions.primary,
       o.rpoTargetSeconds,
       pausedAt,

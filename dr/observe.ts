@@ -40,22 +40,23 @@ export async function regionView(c: RegionClients, table: string, bucket: string
   return { records, documents };
 }
 
-/** When the receiving region first saw the source's heartbeat older than `thresholdSeconds` after
- *  `since` (undefined: not yet), and the newest staleness it published. */
-export async function firstStaleDatapoint(
-  receiving: RegionClients,
+export interface Datapoint {
+  readonly at: number;
+  readonly value: number;
+}
+
+/** The staleness the receiving region's canary published for the source's heartbeat since
+ *  `startMs`, oldest first, one point per `periodSeconds` (Maximum). */
+export async function stalenessPoints(
+  cw: CloudWatchClient,
   sourceRegion: string,
-  thresholdSeconds: number,
-  since: number,
-): Promise<{ at?: number; latest?: number }> {
-  const cw = new CloudWatchClient({
-    region: receiving.region,
-    endpoint: receiving.endpoint,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  receivingRegion: string,
+  startMs: number,
+  periodSeconds = 1,
+): Promise<Datapoint[]> {
   const out = await cw.send(
     new GetMetricDataCommand({
-      StartTime: new Date(since - 60_000),
+      StartTime: new Date(startMs),
       EndTime: new Date(Date.now() + 60_000),
       MetricDataQueries: [
         {
@@ -66,10 +67,10 @@ export async function firstStaleDatapoint(
               MetricName: HEARTBEAT.metricName,
               Dimensions: [
                 { Name: HEARTBEAT.sourceDimension, Value: sourceRegion },
-                { Name: HEARTBEAT.receivingDimension, Value: receiving.region },
+                { Name: HEARTBEAT.receivingDimension, Value: receivingRegion },
               ],
             },
-            Period: 1,
+            Period: periodSeconds,
             Stat: 'Maximum',
           },
         },
@@ -78,12 +79,19 @@ export async function firstStaleDatapoint(
     deadline(),
   );
   const r = out.MetricDataResults?.[0];
-  const points = (r?.Timestamps ?? [])
-    .map((t, i) => ({ at: t.getTime(), value: r!.Values![i] }))
-    .sort((a, b) => a.at - b.at);
+  return (r?.Timestamps ?? []).map((t, i) => ({ at: t.getTime(), value: r!.Values![i] })).sort((a, b) => a.at - b.at);
+}
+
+/** When the receiving region first saw the source's heartbeat older than `thresholdSeconds` after
+ *  `since` (undefined: not yet), and the newest staleness it published. */
+export async function firstStaleDatapoint(
+  cw: CloudWatchClient,
+  receivingRegion: string,
+  sourceRegion: string,
+  thresholdSeconds: number,
+  since: number,
+): Promise<{ at?: number; latest?: number }> {
+  const points = await stalenessPoints(cw, sourceRegion, receivingRegion, since - 60_000);
   const stale = points.filter((p) => p.at >= since && p.value > thresholdSeconds);
-  return {
-    at: stale.length ? stale[0].at : undefined,
-    latest: points.length ? Math.round(points[points.length - 1].value) : undefined,
-  };
+  return { at: stale[0]?.at, latest: points.length ? Math.round(points[points.length - 1].value) : undefined };
 }
