@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'child_process';
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -10,13 +10,14 @@ import { regionClients, RegionClients } from './aws';
 import { checkDeployed, leftovers, pendingDeletionDays } from './checks';
 import { offlineCliConfig } from '../helpers/terraform';
 import {
-  DEAD_ENDPOINT,
   emulatorOverride,
   outputsOf,
+  runUnderDeadline,
   stackRun,
   StackRun,
   stateResources,
   synthConfiguration,
+  terraformEnv,
 } from './terraform';
 
 /**
@@ -313,56 +314,29 @@ async function lifecycle(
 }
 
 /** The documented teardown of a retained stack (scripts/teardown-retained.sh), under a deadline. */
-function teardownRetained(run: StackRun, mirror: string): Promise<void> {
-  // The script runs terraform itself; give it the same offline CLI config and logging.
-  return new Promise((resolve, reject) => {
-    const rc = offlineCliConfig(mirror);
-    const log = path.join(run.dir, 'tf-teardown.log');
-    const child = spawn(
-      'bash',
-      [path.join(PROJECT, 'scripts', 'teardown-retained.sh'), run.dir, '-lock=false', '-no-color'],
-      {
-        detached: true, // its own process group: the deadline kills terraform and the providers too
-        env: {
-          ...process.env,
-          TF_CLI_CONFIG_FILE: rc,
-          TF_IN_AUTOMATION: '1',
-          CHECKPOINT_DISABLE: '1',
-          TF_LOG: 'DEBUG',
-          TF_LOG_PATH: log,
-          AWS_ENDPOINT_URL: DEAD_ENDPOINT,
-        },
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));
-    child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, TIMEOUTS.teardown);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0 && !timedOut) return resolve();
-      const tail = fs.existsSync(log)
-        ? fs
-            .readFileSync(log, 'utf8')
-            .split('\n')
-            .filter((l) => /^\d{4}-/.test(l) && !/semantic equality|Transformer|setting endpoint/.test(l))
-            .slice(-30)
-            .map((l) => l.slice(0, 600))
-            .join('\n')
-        : '(no log)';
-      reject(
-        new Error(
-          `teardown-retained.sh ${timedOut ? `did not finish within ${TIMEOUTS.teardown} ms` : `exited ${code}`}\n${out.split('\n').slice(-25).join('\n')}\n--- provider log tail ---\n${tail}`,
-        ),
-      );
-    });
-  });
+async function teardownRetained(run: StackRun, mirror: string): Promise<void> {
+  // The script runs terraform itself; give it the same offline CLI config, logging and fail-closed endpoint.
+  const log = path.join(run.dir, 'tf-teardown.log');
+  const script = path.join(PROJECT, 'scripts', 'teardown-retained.sh');
+  const r = await runUnderDeadline(
+    'bash',
+    [script, run.dir, '-lock=false', '-no-color'],
+    run.dir,
+    terraformEnv(offlineCliConfig(mirror), log),
+    TIMEOUTS.teardown,
+  );
+  if (r.code === 0 && !r.timedOut) return;
+  const tail = fs.existsSync(log)
+    ? fs
+        .readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => /^\d{4}-/.test(l) && !/semantic equality|Transformer|setting endpoint/.test(l))
+        .slice(-30)
+        .map((l) => l.slice(0, 600))
+        .join('\n')
+    : '(no log)';
+  const out = `${r.stdout}${r.stderr}`;
+  throw new Error(
+    `teardown-retained.sh ${r.timedOut ? `did not finish within ${TIMEOUTS.teardown} ms` : `exited ${r.code}`}\n${out.split('\n').slice(-25).join('\n')}\n--- provider log tail ---\n${tail}`,
+  );
 }

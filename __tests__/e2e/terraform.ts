@@ -6,7 +6,7 @@ import { loadConfig, TapConfig } from '../../src/config';
 import { names } from '../../src/naming';
 import { TapStack } from '../../src/tap-stack';
 import { testBundle } from '../helpers/synth';
-import { offlineCliConfig } from '../helpers/terraform';
+import { offlineCliConfig, offlineTerraformEnv } from '../helpers/terraform';
 
 /**
  * Terraform against the emulator, for the end-to-end tests and the apply benchmark: synth a
@@ -106,6 +106,60 @@ function tail(file: string, lines: number): string {
   }
 }
 
+/** The environment of a Terraform run against the emulator: offline, logged, and failing closed. */
+export function terraformEnv(rc: string, log: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...offlineTerraformEnv(rc),
+    TF_LOG: 'DEBUG',
+    TF_LOG_PATH: log,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // Fail closed: a service the override does not name goes to a dead loopback port
+    // (the provider's fallback for every endpoint), never to a real AWS host.
+    AWS_ENDPOINT_URL: DEAD_ENDPOINT,
+  };
+}
+
+export interface Finished {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+  readonly timedOut: boolean;
+}
+
+/** Runs a command in its own process group and kills the whole group at the deadline, so a
+ *  hung Terraform takes its provider plugins down with it. */
+export function runUnderDeadline(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<Finished> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(cmd, args, { cwd, env, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started, timedOut });
+    });
+  });
+}
+
 export function stackRun(
   name: string,
   synth: { config: TapConfig; dir: string; synthesized: any },
@@ -116,65 +170,31 @@ export function stackRun(
   return {
     name,
     ...synth,
-    tf: (args, { timeoutMs = 120_000, allowFail = false } = {}) =>
-      new Promise<TfResult>((resolve, reject) => {
-        const log = path.join(synth.dir, `tf-${++n}-${args[0]}.log`);
-        const started = Date.now();
-        const child = spawn('terraform', [...args, '-no-color'], {
-          cwd: synth.dir,
-          detached: true, // its own process group: a timeout kills the provider plugins too
-          env: {
-            ...process.env,
-            TF_CLI_CONFIG_FILE: rc,
-            TF_IN_AUTOMATION: '1',
-            TF_INPUT: '0',
-            CHECKPOINT_DISABLE: '1',
-            TF_PLUGIN_CACHE_DIR: '',
-            TF_LOG: 'DEBUG',
-            TF_LOG_PATH: log,
-            AWS_EC2_METADATA_DISABLED: 'true',
-            // Fail closed: a service the override does not name goes to a dead loopback port
-            // (the provider's fallback for every endpoint), never to a real AWS host.
-            AWS_ENDPOINT_URL: DEAD_ENDPOINT,
-          },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        let timedOut = false;
-        const timer = setTimeout(() => {
-          timedOut = true;
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-        }, timeoutMs);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          const ms = Date.now() - started;
-          const where = `[${name}] terraform ${args.join(' ')}`;
-          if (timedOut) {
-            return reject(
-              new Error(
-                `${where} did not finish within ${timeoutMs} ms and was killed.\n` +
-                  `--- last output ---\n${stdout.split('\n').slice(-15).join('\n')}\n` +
-                  `--- last provider log lines (${log}) ---\n${tail(log, 40)}`,
-              ),
-            );
-          }
-          const result = { code: code ?? -1, stdout, stderr, ms };
-          if (code !== 0 && !allowFail) {
-            return reject(
-              new Error(
-                `${where} exited ${code} after ${ms} ms\n${stderr}\n${stdout.split('\n').slice(-30).join('\n')}\n--- log tail ---\n${tail(log, 20)}`,
-              ),
-            );
-          }
-          resolve(result);
-        });
-      }),
+    tf: async (args, { timeoutMs = 120_000, allowFail = false } = {}) => {
+      const log = path.join(synth.dir, `tf-${++n}-${args[0]}.log`);
+      const r = await runUnderDeadline(
+        'terraform',
+        [...args, '-no-color'],
+        synth.dir,
+        terraformEnv(rc, log),
+        timeoutMs,
+      );
+      const where = `[${name}] terraform ${args.join(' ')}`;
+      if (r.timedOut) {
+        throw new Error(
+          `${where} did not finish within ${timeoutMs} ms and was killed.\n` +
+            `--- last output ---\n${r.stdout.split('\n').slice(-15).join('\n')}\n` +
+            `--- last provider log lines (${log}) ---\n${tail(log, 40)}`,
+        );
+      }
+      const result = { code: r.code, stdout: r.stdout, stderr: r.stderr, ms: r.ms };
+      if (r.code !== 0 && !allowFail) {
+        throw new Error(
+          `${where} exited ${r.code} after ${r.ms} ms\n${r.stderr}\n${r.stdout.split('\n').slice(-30).join('\n')}\n--- log tail ---\n${tail(log, 20)}`,
+        );
+      }
+      return result;
+    },
   };
 }
 

@@ -43,6 +43,17 @@ export function offlineCliConfig(mirror: string): string {
   return rc;
 }
 
+/** What every offline Terraform run here sets: the mirror-only CLI config, no prompts, no checkpoint calls. */
+export function offlineTerraformEnv(rc: string): Record<string, string> {
+  return {
+    TF_CLI_CONFIG_FILE: rc,
+    TF_IN_AUTOMATION: '1',
+    TF_INPUT: '0',
+    CHECKPOINT_DISABLE: '1',
+    TF_PLUGIN_CACHE_DIR: '',
+  };
+}
+
 export function offlineTerraform(): OfflineTerraform {
   const mirror = process.env.TF_PROVIDER_MIRROR!;
   const rc = offlineCliConfig(mirror);
@@ -53,15 +64,7 @@ export function offlineTerraform(): OfflineTerraform {
         cwd,
         encoding: 'utf8',
         timeout: 300_000,
-        env: {
-          ...process.env,
-          TF_CLI_CONFIG_FILE: rc,
-          TF_IN_AUTOMATION: '1',
-          TF_INPUT: '0',
-          CHECKPOINT_DISABLE: '1',
-          TF_PLUGIN_CACHE_DIR: '',
-          ...env,
-        },
+        env: { ...process.env, ...offlineTerraformEnv(rc), ...env },
       }),
   };
 }
