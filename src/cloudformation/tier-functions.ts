@@ -133,6 +133,10 @@ export function apiFragment(ctx: TierContext): Fragment {
     }),
     [ids.apiStage]: {
       Type: 'AWS::ApiGatewayV2::Stage',
+      // CreateStage refuses RouteSettings naming a route that does not exist yet (NotFoundException).
+      DependsOn: API.routes
+        .filter((r) => r.routeKey === HEALTH_ROUTE_THROTTLE.routeKey)
+        .map((r) => ids[`${r.id}Route`]),
       Properties: {
         ApiId: ref(ids.api),
         StageName: '$default',

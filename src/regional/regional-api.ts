@@ -42,6 +42,7 @@ export class RegionalApi extends Construct {
       protocolType: 'HTTP',
       description: API.description,
     });
+    const routes = new Map<string, Apigatewayv2Route>();
     for (const route of API.routes) {
       const fn = route.target === 'processor' ? props.processor : props.health;
       const integration = new Apigatewayv2Integration(this, `${route.id}-integration`, {
@@ -52,13 +53,14 @@ export class RegionalApi extends Construct {
         payloadFormatVersion: API.payloadFormatVersion,
         timeoutMilliseconds: API.integrationTimeoutMs,
       });
-      new Apigatewayv2Route(this, `${route.id}-route`, {
+      const apiRoute = new Apigatewayv2Route(this, `${route.id}-route`, {
         provider,
         apiId: this.api.id,
         routeKey: route.routeKey,
         authorizationType: route.authorization,
         target: `integrations/${integration.id}`,
       });
+      routes.set(route.routeKey, apiRoute);
       new LambdaPermission(this, `${route.id}-permission`, {
         provider,
         statementId: `${API.permissionPrefix}${route.id}`,
@@ -97,6 +99,9 @@ export class RegionalApi extends Construct {
         },
       ],
       accessLogSettings: { destinationArn: logs.arn, format: apiAccessLogFormat() },
+      // CreateStage refuses route settings for a route that does not exist yet (NotFoundException),
+      // and nothing else orders the stage after its routes.
+      dependsOn: [routes.get(HEALTH_ROUTE_THROTTLE.routeKey)!],
     });
   }
 }
