@@ -163,6 +163,19 @@ describe('npm run deploy:cloudformation (against a fake aws)', () => {
     ]);
   });
 
+  it("deploys each packaged template through its region's artifacts bucket (the CLI refuses over 51,200 bytes inline)", () => {
+    const deploys = full.calls.filter((c) => c[1] === 'deploy');
+    expect(deploys.map((c) => [opt(c, '--region'), opt(c, '--s3-bucket')])).toEqual([
+      ['eu-central-1', 'artifacts-eu-central-1'],
+      ['eu-west-1', 'artifacts-eu-west-1'],
+      ['eu-central-1', 'artifacts-eu-central-1'],
+    ]);
+    for (const which of ['TapStack', 'TapStack-secondary']) {
+      const packaged = path.join(full.outdir, 'cloudformation', `${which}.packaged.json`);
+      expect({ which, overInlineLimit: fs.statSync(packaged).size > 51_200 }).toEqual({ which, overInlineLimit: true });
+    }
+  });
+
   it('packages each template into an artifacts bucket in its own region', () => {
     const packages = full.calls.filter((c) => c[1] === 'package');
     expect(packages.map((c) => [opt(c, '--region'), opt(c, '--s3-bucket'), c.includes('--use-json')])).toEqual([

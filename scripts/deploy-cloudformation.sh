@@ -71,11 +71,14 @@ package() {
     --s3-bucket "$3" --s3-prefix "$primary_stack" --use-json --output-template-file "$dir/$2.packaged.json"
 }
 
+# The packaged templates are over the 51,200 bytes `deploy` accepts inline, so it uploads them to
+# the region's artifacts bucket (--s3-bucket) and CloudFormation reads them from there.
 deploy() {
-  local region=$1 template=$2 stack=$3
-  shift 3
+  local region=$1 template=$2 stack=$3 bucket=$4
+  shift 4
   aws_call "$deploy_timeout" cloudformation deploy --region "$region" --template-file "$dir/$template.packaged.json" \
-    --stack-name "$stack" --capabilities CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset \
+    --stack-name "$stack" --s3-bucket "$bucket" --s3-prefix "$primary_stack" \
+    --capabilities CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset \
     --parameter-overrides "EnvironmentSuffix=$suffix" "$@"
 }
 
@@ -83,7 +86,7 @@ step 2 "package TapStack-secondary.json into s3://$TAP_CFN_ARTIFACTS_SECONDARY (
 package "$secondary_region" TapStack-secondary "$TAP_CFN_ARTIFACTS_SECONDARY"
 
 step 3 "deploy $secondary_stack: the secondary key and the standby tier"
-deploy "$secondary_region" TapStack-secondary "$secondary_stack"
+deploy "$secondary_region" TapStack-secondary "$secondary_stack" "$TAP_CFN_ARTIFACTS_SECONDARY"
 secondary_key=$(output_of "$secondary_region" "$secondary_stack" SecondaryKMSKeyArn)
 standby_bucket=$(output_of "$secondary_region" "$secondary_stack" SecondaryS3BucketName)
 [ -n "$secondary_key" ] || die "$secondary_stack exports no SecondaryKMSKeyArn"
@@ -92,7 +95,7 @@ step 4 "package TapStack.json into s3://$TAP_CFN_ARTIFACTS_PRIMARY ($primary_reg
 package "$primary_region" TapStack "$TAP_CFN_ARTIFACTS_PRIMARY"
 
 step 5 "deploy $primary_stack with the secondary's key${standby_bucket:+ and standby bucket}"
-deploy "$primary_region" TapStack "$primary_stack" \
+deploy "$primary_region" TapStack "$primary_stack" "$TAP_CFN_ARTIFACTS_PRIMARY" \
   "SecondaryKMSKeyArn=$secondary_key" "SecondaryS3BucketName=$standby_bucket"
 
 if [ -z "$standby_bucket" ]; then
@@ -102,7 +105,7 @@ else
   primary_bucket=$(output_of "$primary_region" "$primary_stack" S3BucketName)
   [ -n "$primary_key" ] && [ -n "$primary_bucket" ] || die "$primary_stack exports no KMSKeyArn or S3BucketName"
   step 6 "update $secondary_stack with the primary's outputs: failback replication, the watch on the primary"
-  deploy "$secondary_region" TapStack-secondary "$secondary_stack" \
+  deploy "$secondary_region" TapStack-secondary "$secondary_stack" "$TAP_CFN_ARTIFACTS_SECONDARY" \
     "PrimaryKMSKeyArn=$primary_key" "PrimaryS3BucketName=$primary_bucket"
 fi
 
