@@ -492,10 +492,10 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
     expect(roleNames.length).toBe(9); // processor, heartbeat, health, replication in each region; the cross-region role
     expect(new Set(roleNames).size).toBe(roleNames.length);
     expect(props(secondary, 'StandbyLambdaExecutionRole').RoleName).toEqual({
-      'Fn::Sub': 'tap-dr-processor-${EnvironmentSuffix}-standby',
+      'Fn::Sub': 'tap-dr-processor-${EnvironmentSuffix}.standby',
     });
     expect(props(secondary, 'StandbyHeartbeatFunctionRole').RoleName).toEqual({
-      'Fn::Sub': 'tap-dr-heartbeat-${EnvironmentSuffix}-standby',
+      'Fn::Sub': 'tap-dr-heartbeat-${EnvironmentSuffix}.standby',
     });
   });
 
@@ -534,7 +534,7 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
 
   it("watches the primary's heartbeat into its own topic, under -standby alarm names", () => {
     const alarm = props(secondary, 'StandbyHeartbeatStalenessAlarm');
-    expect(alarm.AlarmName).toEqual({ 'Fn::Sub': 'tap-dr-${EnvironmentSuffix}-heartbeat-staleness-standby' });
+    expect(alarm.AlarmName).toEqual({ 'Fn::Sub': 'tap-dr-${EnvironmentSuffix}.heartbeat-staleness-standby' });
     expect(alarm.Dimensions).toEqual([
       { Name: 'SourceRegion', Value: { Ref: 'PrimaryRegion' } },
       { Name: 'ReceivingRegion', Value: { Ref: 'AWS::Region' } },

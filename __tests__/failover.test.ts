@@ -60,7 +60,7 @@ describe('the regional entry point, in each region', () => {
       expect(get.authorization_type).toBe('NONE');
       const health = fnIn(json, 'tap-dr-health-dev', region);
       expect(integrationOf(get).integration_uri).toBe(`\${aws_lambda_function.${fnAddress(health)}.invoke_arn}`);
-      const policy = policyOfRole(json, `tap-dr-health-dev${region === STANDBY ? '-standby' : ''}`);
+      const policy = policyOfRole(json, `tap-dr-health-dev${region === STANDBY ? '.standby' : ''}`);
       const dynamo = policy.Statement.filter((st: R) => st.Action.some((a: string) => a.startsWith('dynamodb:')));
       const peer = region === PRIMARY ? STANDBY : PRIMARY;
       expect(dynamo).toEqual([
@@ -162,7 +162,7 @@ describe('the replication heartbeat', () => {
   it('has a role that touches only heartbeat items and publishes only its own metric namespace', () => {
     for (const [role, region, peer] of [
       ['tap-dr-heartbeat-dev', PRIMARY, STANDBY],
-      ['tap-dr-heartbeat-dev-standby', STANDBY, PRIMARY],
+      ['tap-dr-heartbeat-dev.standby', STANDBY, PRIMARY],
     ]) {
       const bySid = Object.fromEntries(policyOfRole(json, role).Statement.map((st: R) => [st.Sid, st]));
       // It writes only its own beat: writing the peer's could make a stalled replication look fresh.
@@ -197,7 +197,7 @@ describe('the replication heartbeat', () => {
     const off = synthStack({ STANDBY_PROCESSOR: 'false' }).json;
     expect(fnIn(off, 'tap-dr-heartbeat-dev', PRIMARY).environment.variables.PEER_REGION).toBe('');
     const names = resourcesOf(off, 'aws_cloudwatch_metric_alarm').map((a) => a.alarm_name);
-    expect(names).not.toContain('tap-dr-dev-heartbeat-staleness');
+    expect(names).not.toContain('tap-dr-dev.heartbeat-staleness');
     expect(names.filter((n) => n.includes('document-replication'))).toEqual([]);
   });
 });
@@ -214,7 +214,7 @@ describe('alarms that cannot go silent', () => {
     ['', PRIMARY, STANDBY],
     ['-standby', STANDBY, PRIMARY],
   ])('heartbeat staleness%s breaches on missing data, above the RPO target', (q, region, peer) => {
-    expect(alarm(`tap-dr-dev-heartbeat-staleness${q}`)).toMatchObject({
+    expect(alarm(`tap-dr-dev.heartbeat-staleness${q}`)).toMatchObject({
       namespace: HEARTBEAT.namespace,
       metric_name: HEARTBEAT.metricName,
       statistic: 'Maximum',
@@ -230,11 +230,11 @@ describe('alarms that cannot go silent', () => {
   });
 
   it('treats a silent table ReplicationLatency as breaching: the heartbeat keeps it publishing', () => {
-    expect(alarm('tap-dr-dev-replication-latency')).toMatchObject({
+    expect(alarm('tap-dr-dev.replication-latency')).toMatchObject({
       treat_missing_data: 'breaching',
       threshold: 45000,
     });
-    expect(alarm('tap-dr-dev-replication-latency-standby')).toMatchObject({ treat_missing_data: 'breaching' });
+    expect(alarm('tap-dr-dev.replication-latency-standby')).toMatchObject({ treat_missing_data: 'breaching' });
   });
 
   it.each([
@@ -247,13 +247,13 @@ describe('alarms that cannot go silent', () => {
       DestinationBucket: `tap-docs-dev-${ACCOUNT}-${to}`,
       RuleId: rule,
     };
-    expect(inRegion(alarm(`tap-dr-dev-document-replication-failed${q}`), region)).toBe(true);
-    expect(alarm(`tap-dr-dev-document-replication-failed${q}`)).toMatchObject({
+    expect(inRegion(alarm(`tap-dr-dev.document-replication-failed${q}`), region)).toBe(true);
+    expect(alarm(`tap-dr-dev.document-replication-failed${q}`)).toMatchObject({
       namespace: 'AWS/S3',
       metric_name: 'OperationsFailedReplication',
       dimensions: dims,
     });
-    expect(alarm(`tap-dr-dev-document-replication-latency${q}`)).toMatchObject({
+    expect(alarm(`tap-dr-dev.document-replication-latency${q}`)).toMatchObject({
       metric_name: 'ReplicationLatency',
       threshold: 900,
       dimensions: dims,
@@ -401,7 +401,7 @@ describe('the FIS drill, only with FIS_DRILL=true', () => {
       parameter: [{ key: 'duration', value: 'PT3M' }],
     });
     const staleness = named(json, 'aws_cloudwatch_metric_alarm').find(
-      ([, a]) => a.alarm_name === 'tap-dr-dev-heartbeat-staleness-standby',
+      ([, a]) => a.alarm_name === 'tap-dr-dev.heartbeat-staleness-standby',
     )![0];
     expect(t.stop_condition).toEqual([
       { source: 'aws:cloudwatch:alarm', value: `\${aws_cloudwatch_metric_alarm.${staleness}.arn}` },

@@ -141,7 +141,7 @@ const tfPolicy = (name: string) =>
   JSON.parse(resourcesOf(tf, 'aws_iam_role_policy').find((p) => p.name === name)!.policy);
 const cfnProps = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
 const tfAlarm = (suffix: string) =>
-  resourcesOf(tf, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity-${suffix}`)!;
+  resourcesOf(tf, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity.${suffix}`)!;
 const tfFn = () =>
   resourcesOf(tf, 'aws_lambda_function').find(
     (f) => f.function_name === 'transaction-processor-parity' && !f.provider,
@@ -546,7 +546,7 @@ function tfTierOf(role: Role) {
           .policy,
       ),
     alarm: (suffix: string) =>
-      inRegion('aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity-${suffix}${tier.qualifier}`)!,
+      inRegion('aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity.${suffix}${tier.qualifier}`)!,
     replication: () =>
       resourcesOf(tf, 'aws_s3_bucket_replication_configuration').find(
         (r) => r.bucket === `\${aws_s3_bucket.${tier.address('documents')}.id}`,

@@ -120,7 +120,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
         StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.account.account_id}' },
         ArnLike: {
           'aws:SourceArn': expect.stringMatching(
-            /:cloudwatch:us-east-1:\$\{data\.aws_caller_identity\.account\.account_id\}:alarm:tap-dr-dev-\*$/,
+            /:cloudwatch:us-east-1:\$\{data\.aws_caller_identity\.account\.account_id\}:alarm:tap-dr-dev\.\*$/,
           ),
         },
       });
@@ -421,7 +421,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       ['replication-latency', 'ReplicationLatency'],
     ])('alarm %s notifies the topic on ALARM and OK and treats missing data explicitly', (what, metric) => {
       const topic = `${ref('aws_sns_topic', json)}.arn}`;
-      const alarm = resourcesOf(json, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-dev-${what}`);
+      const alarm = resourcesOf(json, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-dev.${what}`);
       expect(alarm).toEqual(
         expect.objectContaining({
           alarm_actions: [topic],
@@ -434,7 +434,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
 
     it('sums read and write throttles of the table', () => {
       const alarm = resourcesOf(json, 'aws_cloudwatch_metric_alarm').find(
-        (a) => a.alarm_name === 'tap-dr-dev-dynamodb-throttles',
+        (a) => a.alarm_name === 'tap-dr-dev.dynamodb-throttles',
       )!;
       const metrics = alarm.metric_query.filter((q: any) => q.metric).map((q: any) => q.metric);
       expect(metrics.map((m: any) => m.metric_name).sort()).toEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
@@ -557,7 +557,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
     // 3 roles, an API and a schedule (28); plus 2 replication roles and the key aliases' table (3).
     const perRegion = 2 + 3 + 4 + 1 + 1 + 7 + 3 + 1 + 1; // buckets, functions, log groups, topic, trail, alarms, roles, API, schedule
     expect(named).toHaveLength(2 * perRegion + 2 + 1 + 2); // + both key aliases, the table, both replication roles
-    for (const n of named) expect(n).toMatch(/-dev($|-)/);
+    for (const n of named) expect(n).toMatch(/-dev($|-|\.)/);
   });
 });
 
@@ -696,7 +696,7 @@ describe('warm standby in the secondary region', () => {
     expect(fn.environment.variables.DYNAMODB_TABLE_NAME).toBe(primary.environment.variables.DYNAMODB_TABLE_NAME);
     expect(fn.environment.variables.S3_BUCKET_NAME).toBe('${aws_s3_bucket.standby_documents.bucket}');
     expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe(replicaKey);
-    const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-processor-dev-standby')!;
+    const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-processor-dev.standby')!;
     expect(fn.role).toBe(
       `\${aws_iam_role.${Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0]}.arn}`,
     );
@@ -762,13 +762,13 @@ describe('warm standby in the secondary region', () => {
   it('alarms on its own region, including replication back into the primary', () => {
     const alarms = secondary('aws_cloudwatch_metric_alarm');
     expect(alarms.map((a) => a.alarm_name).sort()).toEqual([
-      'tap-dr-dev-document-replication-failed-standby',
-      'tap-dr-dev-document-replication-latency-standby',
-      'tap-dr-dev-dynamodb-throttles-standby',
-      'tap-dr-dev-heartbeat-staleness-standby',
-      'tap-dr-dev-lambda-errors-standby',
-      'tap-dr-dev-lambda-throttles-standby',
-      'tap-dr-dev-replication-latency-standby',
+      'tap-dr-dev.document-replication-failed-standby',
+      'tap-dr-dev.document-replication-latency-standby',
+      'tap-dr-dev.dynamodb-throttles-standby',
+      'tap-dr-dev.heartbeat-staleness-standby',
+      'tap-dr-dev.lambda-errors-standby',
+      'tap-dr-dev.lambda-throttles-standby',
+      'tap-dr-dev.replication-latency-standby',
     ]);
     expect(
       alarms.find((a) => a.namespace === 'AWS/DynamoDB' && a.metric_name === 'ReplicationLatency')!.dimensions

@@ -53,8 +53,14 @@ default_of() {
 suffix=$(default_of TapStack.json EnvironmentSuffix)
 primary_region=$(default_of TapStack-secondary.json PrimaryRegion)
 secondary_region=$(default_of TapStack.json SecondaryRegion)
-primary_stack="tap-dr-$suffix"
-secondary_stack="tap-dr-$suffix-secondary"
+# Stack names come from src/naming.ts, like every other name.
+stack_name() {
+  timeout "$call_timeout" node --require tsx/cjs -e \
+    'process.stdout.write(require("./src/naming").names.cfnStack({ suffix: process.argv[1] }, process.argv[2]))' \
+    "$suffix" "$1"
+}
+primary_stack=$(stack_name primary)
+secondary_stack=$(stack_name secondary)
 log "primary $primary_stack in $primary_region, secondary $secondary_stack in $secondary_region"
 
 # One output of a deployed stack; empty when the stack does not export it (e.g. StandbyTier=false).

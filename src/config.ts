@@ -13,10 +13,12 @@
 import { worstCaseDnsFailoverSeconds } from './failover/spec';
 
 /** Lowercase letters, digits and hyphens; starts and ends alphanumeric; 1-20 characters.
- *  It ends up in S3 bucket, KMS alias and stack names, hence the strictness. */
-export const ENVIRONMENT_SUFFIX_PATTERN = '^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$';
+ *  It ends up in S3 bucket, KMS alias and stack names, hence the strictness. Not ending in
+ *  "-secondary": the CloudFormation stacks of suffix X are tap-dr-X and tap-dr-X-secondary, and
+ *  stack names allow no character that could separate the two (src/naming.ts, cfnStack). */
+export const ENVIRONMENT_SUFFIX_PATTERN = '^(?!.*-secondary$)[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$';
 export const ENVIRONMENT_SUFFIX_DESCRIPTION =
-  '1-20 lowercase letters, digits or hyphens, starting and ending with a letter or digit (e.g. "dev", "pr-123")';
+  '1-20 lowercase letters, digits or hyphens, starting and ending with a letter or digit, not ending in "-secondary" (e.g. "dev", "pr-123")';
 
 /** AWS region names: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4, ... */
 export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$';

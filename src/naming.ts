@@ -5,6 +5,12 @@
  * The functions take plain strings. The Terraform side passes the literal suffix and
  * tokens for the account; the CloudFormation side passes "${EnvironmentSuffix}" and
  * "${AWS::AccountId}" and wraps the result in Fn::Sub.
+ *
+ * Names are injective across environments: two suffixes never give one name in the same
+ * scope (S3: global; IAM: the account; the rest: a region), and no policy pattern of one
+ * environment matches another's names. A suffix is [a-z0-9-], so wherever text follows it
+ * that another suffix could also spell (`dev` + `-standby` = `dev-standby`), a character no
+ * suffix contains (`.`) separates them. __tests__/naming.test.ts proves it over many pairs.
  */
 
 export interface NameParts {
@@ -18,6 +24,9 @@ export interface AccountRegionParts extends NameParts {
 }
 
 export const PROJECT = 'tap-dr';
+
+/** Ends a name after the suffix where more text follows; no suffix contains it. */
+export const SUFFIX_END = '.';
 
 export const names = {
   stack: (p: NameParts) => `${PROJECT}-${p.suffix}`,
@@ -34,7 +43,7 @@ export const names = {
   processorLogGroup: (p: NameParts) => names.functionLogGroup(names.processorFunction(p)),
   processorRole: (p: NameParts) => `${PROJECT}-processor-${p.suffix}`,
   /** IAM is global: the secondary region's processor needs a role name of its own. */
-  standbyProcessorRole: (p: NameParts) => `${PROJECT}-processor-${p.suffix}-standby`,
+  standbyProcessorRole: (p: NameParts) => `${PROJECT}-processor-${p.suffix}${SUFFIX_END}standby`,
   documentReplicationRole: (p: NameParts) => `${PROJECT}-docs-replication-${p.suffix}`,
   /** Standby documents back into the primary bucket, so failing back loses nothing. */
   documentFailbackRole: (p: NameParts) => `${PROJECT}-docs-failback-${p.suffix}`,
@@ -44,16 +53,21 @@ export const names = {
   functionLogGroup: (functionName: string) => `/aws/lambda/${functionName}`,
   /** IAM is global: each region's copy of a role needs its own name. */
   regionalRole: (p: NameParts, what: 'heartbeat' | 'health', standby: boolean) =>
-    `${PROJECT}-${what}-${p.suffix}${standby ? '-standby' : ''}`,
+    `${PROJECT}-${what}-${p.suffix}${standby ? `${SUFFIX_END}standby` : ''}`,
   api: (p: NameParts) => `${PROJECT}-${p.suffix}`,
   apiAccessLogGroup: (p: NameParts) => `/aws/apigateway/${PROJECT}-${p.suffix}`,
   heartbeatRule: (p: NameParts) => `${PROJECT}-heartbeat-${p.suffix}`,
   fisRole: (p: NameParts) => `${PROJECT}-fis-drill-${p.suffix}`,
   crossRegionRole: (p: NameParts) => `${PROJECT}-cross-region-${p.suffix}`,
   alertTopic: (p: NameParts) => `${PROJECT}-alerts-${p.suffix}`,
-  alarm: (p: NameParts, what: string, qualifier = '') => `${PROJECT}-${p.suffix}-${what}${qualifier}`,
-  /** CloudFormation export names: unique per region and suffix. */
+  alarm: (p: NameParts, what: string, qualifier = '') => `${PROJECT}-${p.suffix}${SUFFIX_END}${what}${qualifier}`,
+  /** Every alarm of this environment and no other's: what key policies may name. */
+  alarmPattern: (p: NameParts) => `${PROJECT}-${p.suffix}${SUFFIX_END}*`,
+  /** CloudFormation export names: unique per region and suffix (output names start uppercase). */
   cfnExport: (p: NameParts, output: string) => `${PROJECT}-${p.suffix}-${output}`,
+  /** CloudFormation stack names (letters, digits, hyphens only): hence no suffix may end in `-secondary`. */
+  cfnStack: (p: NameParts, template: 'primary' | 'secondary') =>
+    `${PROJECT}-${p.suffix}${template === 'secondary' ? '-secondary' : ''}`,
 };
 
 /** S3's bucket-name limit; tap-stack.test.ts checks the longest suffix in the longest region fits. */

@@ -90,7 +90,7 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
-        Condition: fromThisAccount(e, regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarm(p, '*')}`)),
+        Condition: fromThisAccount(e, regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarmPattern(p)}`)),
       },
     ],
   };
