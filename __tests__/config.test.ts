@@ -53,8 +53,30 @@ describe('sources', () => {
     expect(() => contextFrom({}, { CDKTF_CONTEXT_JSON: '{oops' })).toThrow(/CDKTF_CONTEXT_JSON/);
   });
 
-  it('treats empty environment values as unset', () => {
-    expect(loadConfig({ ENVIRONMENT_SUFFIX: '', ALERT_EMAIL: ' ' }, {}).environmentSuffix).toBe('dev');
+  it.each(Object.values(SETTINGS).map((s) => s.env))(
+    'refuses an explicitly empty %s, naming it, instead of reading it as the default',
+    (name) => {
+      for (const value of ['', ' ', '\t']) {
+        expect(() => loadConfig({ [name]: value }, {})).toThrow(
+          `${name}=${JSON.stringify(value)} is invalid: expected a value; an empty setting never means the default (unset ${name} to use it)`,
+        );
+      }
+    },
+  );
+
+  it('refuses an empty cdktf context value the same way, and reports every empty setting at once', () => {
+    expect(() => loadConfig({}, { environmentSuffix: '' })).toThrow(
+      'cdktf context "environmentSuffix"="" is invalid: expected a value',
+    );
+    const problems = (() => {
+      try {
+        loadConfig({ ENVIRONMENT_SUFFIX: '', PRIMARY_REGION: '', ALERT_EMAIL: ' ' }, {});
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(problems.map((p) => p.split('=')[0])).toEqual(['ENVIRONMENT_SUFFIX', 'PRIMARY_REGION', 'ALERT_EMAIL']);
   });
 });
 

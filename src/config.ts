@@ -241,6 +241,29 @@ class Reader {
     return [...new Set(items as string[])];
   }
 
+  /**
+   * An explicitly empty value (`ENVIRONMENT_SUFFIX=` from an unset pipeline variable) is refused,
+   * never read as the default: a production pipeline missing a variable must not plan against
+   * the defaults. Unsetting the variable is how a user asks for the default.
+   */
+  emptySettings(): void {
+    for (const s of Object.values(S)) {
+      const fromEnv = this.env[s.env];
+      if (fromEnv !== undefined && fromEnv.trim() === '') {
+        this.problems.push(
+          `${s.env}=${JSON.stringify(fromEnv)} is invalid: expected a value; an empty setting never means the default (unset ${s.env} to use it)`,
+        );
+      } else if (fromEnv === undefined && Object.hasOwn(this.context, s.context)) {
+        const v = this.context[s.context];
+        if (v === null || (typeof v === 'string' && v.trim() === '')) {
+          this.problems.push(
+            `cdktf context "${s.context}"=${JSON.stringify(v)} is invalid: expected a value; an empty setting never means the default (remove the key to use it)`,
+          );
+        }
+      }
+    }
+  }
+
   /** Context keys that are no setting of ours: a typo must not silently mean "default". */
   unknownContextKeys(): void {
     const known = Object.values(S).map((x) => x.context);
@@ -508,6 +531,7 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
   const recovery = parseRecovery(r);
   needsStandby(r, standbyProcessor, recovery);
   const stateBackend = parseStateBackend(r, environmentSuffix, primaryRegion ?? 'us-east-1');
+  r.emptySettings();
   r.unknownContextKeys();
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
