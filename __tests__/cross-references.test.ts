@@ -4,6 +4,7 @@
  * so each carrier must (transitively) depend on it. docs/CROSS-REFERENCES.md lists every kind.
  */
 import { Template } from '../src/cloudformation';
+import LOG_VARIABLES from './fixtures/http-api-access-log-variables.json';
 import { templatesFor } from './helpers/cfn';
 import { cloudFormationPrerequisites, terraformPrerequisites } from './helpers/graph';
 import { synthStack, TerraformJson } from './helpers/synth';
@@ -21,6 +22,13 @@ const CONFIGURATIONS: Record<string, Record<string, string>> = {
   'no standby tier': { STANDBY_PROCESSOR: 'false' },
 };
 
+/** $context variables in an access-log format that AWS's list for HTTP APIs does not have. */
+function unsupportedVariables(format: string): string[] {
+  const used = format.match(/\$context\.[A-Za-z0-9_.]+/g) ?? [];
+  expect(used.length).toBeGreaterThan(0);
+  return used.filter((v) => !LOG_VARIABLES.variables.includes(v));
+}
+
 /** `type.name` addresses of every resource of a type. */
 const addressesOf = (json: TerraformJson, type: string) =>
   Object.keys(json.resource[type] ?? {}).map((name) => `${type}.${name}`);
@@ -32,6 +40,12 @@ const bodyOf = (json: TerraformJson, address: string) => {
 describe.each(Object.entries(CONFIGURATIONS))('cross-references AWS checks at create time (%s)', (_, env) => {
   describe('Terraform', () => {
     const { json } = synthStack(env);
+
+    it('every access-log $context variable is one HTTP APIs support (CreateStage: BadRequestException)', () => {
+      const stages = addressesOf(json, 'aws_apigatewayv2_stage').map((a) => bodyOf(json, a));
+      expect(stages.length).toBeGreaterThan(0);
+      for (const s of stages) expect(unsupportedVariables(s.access_log_settings.format)).toEqual([]);
+    });
 
     it('every HTTP API stage is created after each route its route_settings name (CreateStage: NotFoundException)', () => {
       const stages = addressesOf(json, 'aws_apigatewayv2_stage');
@@ -56,6 +70,18 @@ describe.each(Object.entries(CONFIGURATIONS))('cross-references AWS checks at cr
 
   describe('CloudFormation', () => {
     const templates = templatesFor(env);
+
+    it.each(['primary', 'secondary'] as const)(
+      '%s: every access-log $context variable is one HTTP APIs support (CreateStage: BadRequestException)',
+      (which) => {
+        const t: Template = templates[which];
+        const formats = Object.values(t.Resources)
+          .filter((r) => r.Type === 'AWS::ApiGatewayV2::Stage')
+          .map((r) => (r.Properties as Record<string, any>).AccessLogSettings.Format as string);
+        expect(formats.length).toBeGreaterThan(0);
+        for (const f of formats) expect(unsupportedVariables(f)).toEqual([]);
+      },
+    );
 
     it.each(['primary', 'secondary'] as const)(
       '%s: every HTTP API stage is created after each route its RouteSettings name',

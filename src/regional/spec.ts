@@ -62,7 +62,6 @@ export function apiAccessLogFormat(): string {
   return JSON.stringify({
     requestId: '$context.requestId',
     ip: '$context.identity.sourceIp',
-    tlsVersion: '$context.tlsVersion',
     caller: '$context.identity.caller',
     userArn: '$context.identity.userArn',
     requestTime: '$context.requestTime',
