@@ -6,7 +6,9 @@
  */
 import { ConfigError, loadConfig } from '../src/config';
 import { worstCaseDnsFailoverSeconds } from '../src/design';
-import { HEARTBEAT } from '../src/heartbeat-contract';
+import { HEARTBEAT, RPO_TARGET_SECONDS, SCHEDULE_JITTER_SECONDS } from '../src/heartbeat-contract';
+import { stalenessDetectionBoundSeconds } from '../src/alarms';
+import { FIS_DRILL, minFisPauseMinutes } from '../src/failover/spec';
 import { resourcesOf, synthStack, TerraformJson } from './helpers/synth';
 
 const PRIMARY = 'us-east-1';
@@ -385,7 +387,7 @@ describe('the FIS drill, only with FIS_DRILL=true', () => {
   });
 
   it('pauses replication into the standby replica for a bounded time, stopping on the standby staleness alarm', () => {
-    const { json } = synthStack({ FIS_DRILL: 'true', FIS_PAUSE_MINUTES: '3' });
+    const { json } = synthStack({ FIS_DRILL: 'true', FIS_PAUSE_MINUTES: '15' });
     const [t] = resourcesOf(json, 'aws_fis_experiment_template');
     expect(t.provider).toBe(SECONDARY);
     expect(t.target).toEqual([
@@ -398,7 +400,7 @@ describe('the FIS drill, only with FIS_DRILL=true', () => {
     ]);
     expect(t.action[0]).toMatchObject({
       action_id: 'aws:dynamodb:global-table-pause-replication',
-      parameter: [{ key: 'duration', value: 'PT3M' }],
+      parameter: [{ key: 'duration', value: 'PT15M' }],
     });
     const staleness = named(json, 'aws_cloudwatch_metric_alarm').find(
       ([, a]) => a.alarm_name === 'tap-dr-dev.heartbeat-staleness-standby',
@@ -457,6 +459,25 @@ describe('recovery settings are validated', () => {
     ],
   ])('refuses %p', (env, expected) => {
     expect(problems(env)).toMatch(expected);
+  });
+
+  it('refuses a FIS pause that ends before the staleness alarm could fire, and defaults to the shortest that can', () => {
+    // Replication may go on for 5 minutes after the action starts (AWS), then the alarm needs its bound.
+    const bound = stalenessDetectionBoundSeconds(60);
+    expect(bound).toBe(60 + 2 * HEARTBEAT.intervalSeconds + SCHEDULE_JITTER_SECONDS + 2 * 60);
+    expect(minFisPauseMinutes(bound)).toBe(5 + Math.ceil(bound / 60) + 1);
+    expect(problems({ FIS_DRILL: 'true', FIS_PAUSE_MINUTES: '5' })).toMatch(
+      /FIS_PAUSE_MINUTES="5" is invalid: expected a whole number from 12 to 720/,
+    );
+    const fisDuration = (env: Record<string, string>) =>
+      JSON.stringify(resourcesOf(synthStack({ FIS_DRILL: 'true', ...env }).json, 'aws_fis_experiment_template'));
+    expect(fisDuration({})).toContain('"PT12M"');
+    expect(fisDuration({ RPO_TARGET_SECONDS: '300' })).toContain(
+      `"PT${minFisPauseMinutes(stalenessDetectionBoundSeconds(300))}M"`,
+    );
+    // Every accepted RPO target leaves room for a pause FIS can run.
+    for (let t = RPO_TARGET_SECONDS.min; t <= RPO_TARGET_SECONDS.max; t++)
+      expect(minFisPauseMinutes(stalenessDetectionBoundSeconds(t))).toBeLessThanOrEqual(FIS_DRILL.maxPauseMinutes);
   });
 
   it('the worst case synth refuses is the health check interval x threshold + alias TTL', () => {

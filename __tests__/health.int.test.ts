@@ -5,7 +5,11 @@
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { DEFAULT_RPO_TARGET_SECONDS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../src/heartbeat-contract';
+import { HEARTBEAT, heartbeatId, REGIONAL_ENV, RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
+
+const DEFAULT_RPO_TARGET_SECONDS = RPO_TARGET_SECONDS.default;
+/** Staleness is a beat's age beyond one interval: a beat this old is exactly on time. */
+const INTERVAL_MS = HEARTBEAT.intervalSeconds * 1000;
 import { table, tableKeySchema } from '../src/design';
 import { healthHandler, HealthResponse } from '../lambda/health';
 import { REGION, useEmulator } from './helpers/aws-fixture';
@@ -101,7 +105,7 @@ async function get(handler: () => Promise<HealthResponse>) {
 
 describe('healthy', () => {
   it("answers 200 with every check ok and the lag when the peer's beat is fresh", async () => {
-    await replicatedBeat(5_000);
+    await replicatedBeat(INTERVAL_MS + 5_000);
     const started = Date.now();
     const res = await get(health());
     expect(res.statusCode).toBe(200);
@@ -109,6 +113,12 @@ describe('healthy', () => {
     expect(res.json).toMatchObject({ status: 'ok', checks: { table: 'ok', key: 'ok', replication: 'ok' } });
     expect(res.json.replicationLagSeconds).toBeGreaterThanOrEqual(5);
     expect(res.json.replicationLagSeconds).toBeLessThanOrEqual(5 + (Date.now() - started) / 1000 + 1);
+  });
+
+  it('calls a beat up to one interval old fresh (staleness 0), even at the smallest RPO target', async () => {
+    await replicatedBeat(INTERVAL_MS - 1_000);
+    const res = await get(health({ [REGIONAL_ENV.rpoTargetSeconds]: String(RPO_TARGET_SECONDS.min) }));
+    expect(res.json).toMatchObject({ status: 'ok', checks: { replication: 'ok' }, replicationLagSeconds: 0 });
   });
 
   it('answers 200 with replication n/a and no lag when the region has no peer', async () => {
@@ -126,7 +136,7 @@ describe('degraded', () => {
   // A lagging peer is reported in the body but never fails this region's health check: Route 53
   // reads only the status code, and must not move traffic to the side that is behind.
   it("stays 200 (it can serve) but says degraded, replication stale, when the peer's beat is older than the RPO target", async () => {
-    await replicatedBeat((DEFAULT_RPO_TARGET_SECONDS + 30) * 1000);
+    await replicatedBeat(INTERVAL_MS + (DEFAULT_RPO_TARGET_SECONDS + 30) * 1000);
     const res = await get(health());
     expect(res.statusCode).toBe(200);
     expect(res.json).toMatchObject({ status: 'degraded', checks: { table: 'ok', key: 'ok', replication: 'stale' } });
@@ -134,7 +144,7 @@ describe('degraded', () => {
   });
 
   it('judges staleness against RPO_TARGET_SECONDS', async () => {
-    await replicatedBeat(30_000);
+    await replicatedBeat(INTERVAL_MS + 30_000);
     expect((await get(health({ [REGIONAL_ENV.rpoTargetSeconds]: '20' }))).json.checks.replication).toBe('stale');
     expect((await get(health({ [REGIONAL_ENV.rpoTargetSeconds]: '40' }))).json).toMatchObject({
       status: 'ok',
@@ -215,6 +225,11 @@ describe('environment', () => {
   it('refuses an RPO target that is not a whole number of seconds', () => {
     expect(() => health({ [REGIONAL_ENV.rpoTargetSeconds]: '0' })).toThrow('RPO_TARGET_SECONDS="0" is invalid');
     expect(() => health({ [REGIONAL_ENV.rpoTargetSeconds]: '1m' })).toThrow('RPO_TARGET_SECONDS="1m" is invalid');
+    // The same bounds as configuration: one source (RPO_TARGET_SECONDS in src/heartbeat-contract.ts).
+    for (const v of [RPO_TARGET_SECONDS.min - 1, RPO_TARGET_SECONDS.max + 1])
+      expect(() => health({ [REGIONAL_ENV.rpoTargetSeconds]: String(v) })).toThrow(
+        `RPO_TARGET_SECONDS="${v}" is invalid: expected a whole number of seconds from ${RPO_TARGET_SECONDS.min} to ${RPO_TARGET_SECONDS.max}`,
+      );
   });
 
   it('names every bad variable in one error', () => {

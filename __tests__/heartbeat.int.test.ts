@@ -119,9 +119,9 @@ describe('own beat', () => {
 });
 
 describe('peer staleness', () => {
-  it("publishes the age of the peer's replicated beat, dimensioned by source and receiving region", async () => {
+  it("publishes the peer's replicated beat's age beyond one beat interval, dimensioned by source and receiving region", async () => {
     const peer = 'us-west-2';
-    await replicatedBeat(peer, Date.now() - 42_000);
+    await replicatedBeat(peer, Date.now() - HEARTBEAT.intervalSeconds * 1000 - 42_000);
     const started = Date.now();
     await canary(peer)();
     const elapsedSeconds = (Date.now() - started) / 1000;
@@ -138,6 +138,13 @@ describe('peer staleness', () => {
     const [value] = await stalenessValues(peer);
     expect(value).toBeGreaterThanOrEqual(42);
     expect(value).toBeLessThanOrEqual(42 + elapsedSeconds + 1);
+  });
+
+  it('publishes 0, not the age, for a beat up to one interval old: healthy staleness is bounded by the lag, not the interval', async () => {
+    const peer = 'ca-central-1';
+    await replicatedBeat(peer, Date.now() - (HEARTBEAT.intervalSeconds - 1) * 1000);
+    await canary(peer)();
+    expect(await stalenessValues(peer)).toEqual([0]);
   });
 
   it("publishes nothing when the peer's beat is missing, and still succeeds and beats itself", async () => {

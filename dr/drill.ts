@@ -21,6 +21,7 @@ import { Emulator, startEmulator } from '../__tests__/helpers/emulator';
 import { Gateway, GATEWAY_CREDENTIALS, startGateway } from '../__tests__/helpers/gateway';
 import { testBundle } from '../__tests__/helpers/synth';
 import { names } from '../src/naming';
+import { RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
 import { findMirror } from './mirror';
 import {
   DEFAULT_TARGETS,
@@ -264,7 +265,7 @@ export function parseOptions(argv: readonly string[]): DrillOptions {
     lagMs: 500,
     rate: 20,
     phaseSeconds: 4,
-    rpoTargetSeconds: 10,
+    rpoTargetSeconds: RPO_TARGET_SECONDS.min,
   };
   for (let i = 0; i < argv.length; i += 2) {
     const spec = known[argv[i]];
@@ -276,8 +277,10 @@ export function parseOptions(argv: readonly string[]): DrillOptions {
     }
     o[spec[0]] = v;
   }
-  if ((o.rpoTargetSeconds as number) < 10)
-    throw new Error('--rpo-target-seconds must be at least 10 (RPO_TARGET_SECONDS accepts 10-3600)');
+  if ((o.rpoTargetSeconds as number) < RPO_TARGET_SECONDS.min)
+    throw new Error(
+      `--rpo-target-seconds must be at least ${RPO_TARGET_SECONDS.min} (RPO_TARGET_SECONDS accepts ${RPO_TARGET_SECONDS.min}-${RPO_TARGET_SECONDS.max})`,
+    );
   return o as unknown as DrillOptions;
 }
 

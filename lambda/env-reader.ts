@@ -25,10 +25,10 @@ export function envReader(env: NodeJS.ProcessEnv) {
     if (v === undefined || !form.test(v)) bad(name, v, expected);
     return v ?? '';
   };
-  const whole = (name: string, max: number, fallback: number, unit: string) => {
+  const whole = (name: string, max: number, fallback: number, unit: string, min = 1) => {
     const v = value(name);
     const n = v === undefined ? fallback : /^[1-9]\d{0,5}$/.test(v) ? Number(v) : NaN;
-    if (!(n <= max)) bad(name, v, `a whole number of ${unit} from 1 to ${max} (default ${fallback})`);
+    if (!(n >= min && n <= max)) bad(name, v, `a whole number of ${unit} from ${min} to ${max} (default ${fallback})`);
     return n;
   };
   const done = (what: string) => {

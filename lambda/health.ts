@@ -9,13 +9,14 @@
  * so it answers within one deadline even when a dependency hangs:
  *
  *   - GetItem of the peer's heartbeat: the table is reachable and readable (which needs the
- *     table's key), and the beat's age is the replication staleness;
+ *     table's key), and the beat's age beyond one beat interval is the replication staleness
+ *     (the heartbeat's metric, docs/HEALTH.md);
  *   - DescribeKey: this region's key is Enabled.
  *
  * The endpoint is unauthenticated, so the body is only the verdict: no item contents, ARNs or
  * AWS error messages (those go to the log).
  */
-import { beatAgeSeconds, heartbeatKey } from './heartbeat';
+import { heartbeatKey, stalenessSeconds } from './heartbeat';
 import { createRegionalPort, type RegionalPort } from './regional-aws';
 import { readHealthEnv, type HealthEnv } from './regional-env';
 
@@ -35,14 +36,15 @@ export interface HealthResponse {
 export interface HealthReport {
   status: 'ok' | 'degraded';
   checks: { table: 'ok' | 'failed'; key: 'ok' | 'failed'; replication: 'ok' | 'stale' | 'unknown' | 'n/a' };
-  /** Age of the peer's beat in seconds; null when unknown or there is no peer. */
+  /** Replication staleness in seconds (the peer's newest beat's age beyond one beat interval,
+   *  as the heartbeat metric); null when unknown or there is no peer. */
   replicationLagSeconds: number | null;
 }
 
 const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
 export function createHealth({ aws, settings, now = Date.now, log = console.log }: HealthDeps) {
-  const { tableName, region, peerRegion, kmsKeyArn, rpoTargetSeconds } = settings;
+  const { tableName, region, peerRegion, kmsKeyArn, rpoTargetSeconds, beatIntervalSeconds } = settings;
   const line = (level: string, msg: string, extra?: object) => log(JSON.stringify({ level, msg, region, ...extra }));
   const failed = (check: string, e: any) =>
     line('error', `${check} check failed`, { error: String(e?.name), message: String(e?.message) });
@@ -53,7 +55,10 @@ export function createHealth({ aws, settings, now = Date.now, log = console.log 
       aws.getItem({ TableName: tableName, Key: heartbeatKey(peerRegion ?? region) }),
       aws.describeKey({ KeyId: kmsKeyArn }),
     ]);
-    const lag = peerRegion && beat.status === 'fulfilled' ? beatAgeSeconds(beat.value.Item, now()) : undefined;
+    const lag =
+      peerRegion && beat.status === 'fulfilled'
+        ? stalenessSeconds(beat.value.Item, now(), beatIntervalSeconds)
+        : undefined;
     const keyState = key.status === 'fulfilled' ? key.value.KeyMetadata?.KeyState : undefined;
     const checks: HealthReport['checks'] = {
       table: beat.status === 'fulfilled' ? 'ok' : 'failed',

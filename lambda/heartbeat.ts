@@ -2,8 +2,13 @@
  * The replication heartbeat, run by EventBridge every minute in each region. Each run
  *
  *   1. writes this region's beat (epoch ms) into the global table;
- *   2. reads the peer region's beat from this region's replica and publishes its age as
- *      HeartbeatStalenessSeconds (SourceRegion = peer, ReceivingRegion = this region).
+ *   2. reads the peer region's beat from this region's replica and publishes its staleness
+ *      (its age beyond one beat interval) as HeartbeatStalenessSeconds (SourceRegion = peer,
+ *      ReceivingRegion = this region).
+ *
+ * Why beyond one interval: the newest beat visible here is up to one interval plus the lag
+ * old even when all is well, so its raw age would breach any RPO target under a minute. Its
+ * excess over the interval is at most the replication lag plus the schedule's jitter.
  *
  * A replica that stops receiving beats shows a growing age; a beat that never arrived shows
  * nothing at all, which the staleness alarm treats as breaching. Either way replication
@@ -41,8 +46,17 @@ export function beatAgeSeconds(item: Item | undefined, nowMs: number): number | 
   return Math.max(0, nowMs - beatAtMs) / 1000;
 }
 
+/**
+ * Replication staleness: the newest beat's age beyond one beat interval, never below 0;
+ * undefined when there is no usable beat. Healthy, it is at most the lag plus the jitter.
+ */
+export function stalenessSeconds(item: Item | undefined, nowMs: number, intervalSeconds: number): number | undefined {
+  const age = beatAgeSeconds(item, nowMs);
+  return age === undefined ? undefined : Math.max(0, age - intervalSeconds);
+}
+
 export function createHeartbeat({ aws, settings, now = Date.now, log = console.log }: HeartbeatDeps) {
-  const { tableName, region, peerRegion } = settings;
+  const { tableName, region, peerRegion, beatIntervalSeconds } = settings;
   const line = (level: string, msg: string, extra?: object) =>
     log(JSON.stringify({ level, msg, region, peerRegion, ...extra }));
 
@@ -61,7 +75,7 @@ export function createHeartbeat({ aws, settings, now = Date.now, log = console.l
     // Eventually consistent is enough: the age is measured in seconds against a minute-scale target.
     const { Item } = await aws.getItem({ TableName: tableName, Key: heartbeatKey(peer) });
     const at = now();
-    const staleness = beatAgeSeconds(Item, at);
+    const staleness = stalenessSeconds(Item, at, beatIntervalSeconds);
     if (staleness === undefined) {
       // Publish nothing: the staleness alarm treats missing data as breaching, so "never
       // arrived" alarms just like "too old". A made-up value could hide it.

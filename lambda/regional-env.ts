@@ -4,7 +4,7 @@
  * a canary that publishes nothing (which the alarm would report as a replication failure).
  */
 import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS } from '../src/contract';
-import { DEFAULT_RPO_TARGET_SECONDS, REGIONAL_ENV } from '../src/heartbeat-contract';
+import { HEARTBEAT, REGIONAL_ENV, RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
 import { envReader, EnvReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
 
 export interface RegionalEnv {
@@ -14,6 +14,8 @@ export interface RegionalEnv {
   /** The other region, whose heartbeat this region reads; undefined: no peer to watch. */
   readonly peerRegion: string | undefined;
   readonly callTimeoutMs: number;
+  /** Seconds between the peer's beats: staleness is the age of its newest beat beyond this. */
+  readonly beatIntervalSeconds: number;
 }
 
 export interface HealthEnv extends RegionalEnv {
@@ -32,6 +34,7 @@ function readCommon(r: EnvReader): RegionalEnv {
     region,
     peerRegion: peer,
     callTimeoutMs: r.whole(REGIONAL_ENV.callTimeoutMs, MAX_CALL_TIMEOUT_MS, DEFAULT_CALL_TIMEOUT_MS, 'milliseconds'),
+    beatIntervalSeconds: r.whole(REGIONAL_ENV.beatIntervalSeconds, 3600, HEARTBEAT.intervalSeconds, 'seconds'),
   };
 }
 
@@ -48,7 +51,13 @@ export function readHealthEnv(env: NodeJS.ProcessEnv): HealthEnv {
     ...readCommon(r),
     // A key ARN, not an alias: the check must be about the very key the table uses.
     kmsKeyArn: r.text(REGIONAL_ENV.kmsKeyArn, KEY_ARN_FORM, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)'),
-    rpoTargetSeconds: r.whole(REGIONAL_ENV.rpoTargetSeconds, 86_400, DEFAULT_RPO_TARGET_SECONDS, 'seconds'),
+    rpoTargetSeconds: r.whole(
+      REGIONAL_ENV.rpoTargetSeconds,
+      RPO_TARGET_SECONDS.max,
+      RPO_TARGET_SECONDS.default,
+      'seconds',
+      RPO_TARGET_SECONDS.min,
+    ),
   };
   r.done('health');
   return settings;

@@ -3,7 +3,7 @@
  * rendered (src/dr-alarms.ts for Terraform, alarmResource() in src/cloudformation.ts).
  * No cdktf imports: the CloudFormation emitter loads this.
  */
-import { HEARTBEAT } from './heartbeat-contract';
+import { HEARTBEAT, SCHEDULE_JITTER_SECONDS } from './heartbeat-contract';
 
 export type AlarmId =
   | 'DynamoDBThrottleAlarm'
@@ -135,7 +135,7 @@ function heartbeatStaleness(rpoTargetSeconds: number): AlarmSpec {
     // beat is missing, and missing data is breaching.
     logicalId: 'HeartbeatStalenessAlarm',
     nameSuffix: 'heartbeat-staleness',
-    description: `The other region's heartbeat, read from this region's replica, is older than the ${rpoTargetSeconds} s RPO target or missing`,
+    description: `Replication from the other region is stale by more than the ${rpoTargetSeconds} s RPO target (its heartbeat's age beyond one beat interval, read from this region's replica), or the heartbeat is missing`,
     namespace: HEARTBEAT.namespace,
     metrics: [{ id: 'staleness', metricName: HEARTBEAT.metricName, stat: 'Maximum' }],
     // EventBridge fires "every minute" at no fixed second, so a minute can hold no beat even
@@ -148,6 +148,27 @@ function heartbeatStaleness(rpoTargetSeconds: number): AlarmSpec {
     treatMissingData: 'breaching',
     target: 'heartbeat',
   };
+}
+
+/**
+ * The longest after a replication stall at t0 until the staleness alarm is in ALARM, for RPO
+ * target T, beat interval I, jitter J and the alarm's M datapoints of period P:
+ *   the staleness (newest beat's age - I) exceeds T by t0 + T + I + J;
+ *   the next beat publishes it within I;
+ *   M breaching periods of P each bring the alarm to ALARM.
+ * => T + 2I + J + M x P (docs/RECOVERY-BOUNDS.md). A healthy staleness is at most lag + J.
+ */
+export function stalenessDetectionBoundSeconds(
+  rpoTargetSeconds: number,
+  intervalSeconds: number = HEARTBEAT.intervalSeconds,
+): number {
+  const a = heartbeatStaleness(rpoTargetSeconds);
+  return (
+    rpoTargetSeconds +
+    2 * intervalSeconds +
+    SCHEDULE_JITTER_SECONDS +
+    (a.datapointsToAlarm ?? a.evaluationPeriods) * a.period
+  );
 }
 
 /** S3 Replication Time Control's promise: 99.99% of objects within 15 minutes. */

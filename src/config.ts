@@ -10,7 +10,9 @@
  * uses it too and must load fast.
  */
 
-import { worstCaseDnsFailoverSeconds } from './failover/spec';
+import { stalenessDetectionBoundSeconds } from './alarms';
+import { FIS_DRILL, minFisPauseMinutes, worstCaseDnsFailoverSeconds } from './failover/spec';
+import { RPO_TARGET_SECONDS } from './heartbeat-contract';
 
 /** Lowercase letters, digits and hyphens; starts and ends alphanumeric; 1-20 characters.
  *  It ends up in S3 bucket, KMS alias and stack names, hence the strictness. Not ending in
@@ -408,7 +410,8 @@ function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): St
 
 /** Recovery targets, the regional APIs' throttling, DNS failover and the FIS drill. */
 function parseRecovery(r: Reader) {
-  const rpoTargetSeconds = r.integer(S.rpoTargetSeconds, 10, 3600, 60) ?? 60;
+  const { min, max, default: rpoDefault } = RPO_TARGET_SECONDS;
+  const rpoTargetSeconds = r.integer(S.rpoTargetSeconds, min, max, rpoDefault) ?? rpoDefault;
   const rtoTargetSeconds = r.integer(S.rtoTargetSeconds, 30, 86400, 300) ?? 300;
   const rateLimit = r.integer(S.apiThrottleRateLimit, 1, 10000, 100) ?? 100;
   const burstLimit = r.integer(S.apiThrottleBurstLimit, 1, 5000, 200) ?? 200;
@@ -429,7 +432,9 @@ function parseRecovery(r: Reader) {
     r.problems.push(`${r.where(set)} is set but ${unset.env} is not: DNS failover needs both (or neither)`);
   }
   const fisDrill = r.boolean(S.fisDrill, false);
-  const pauseMinutes = r.integer(S.fisPauseMinutes, 1, 60, 5) ?? 5;
+  // A pause that ends before the stop-condition alarm can fire proves nothing.
+  const shortest = minFisPauseMinutes(stalenessDetectionBoundSeconds(rpoTargetSeconds));
+  const pauseMinutes = r.integer(S.fisPauseMinutes, shortest, FIS_DRILL.maxPauseMinutes, shortest) ?? shortest;
   if (!fisDrill && r.raw(S.fisPauseMinutes) !== undefined) {
     r.problems.push(
       `${r.where(S.fisPauseMinutes)} is set but ${S.fisDrill.env} is not true: it only shapes the FIS drill`,

@@ -16,15 +16,32 @@ export const HEARTBEAT = {
   beatAttribute: 'beatAtMs',
   /** The region that wrote the beat (a string), for readers and operators. */
   regionAttribute: 'region',
-  /** Custom metric: seconds since the peer region's last beat, as seen in this region's replica. */
+  /**
+   * Custom metric: the staleness of the peer region's data as seen in this region's replica:
+   * the age of the peer's newest beat beyond one beat interval (never below 0). Healthy, it is
+   * bounded by the replication lag plus the schedule's jitter, not by the beat interval, so an
+   * RPO target of seconds does not flap (docs/RECOVERY-BOUNDS.md).
+   */
   namespace: 'TapDr/Replication',
   metricName: 'HeartbeatStalenessSeconds',
   /** Dimensions: replication from SourceRegion (the writer) into ReceivingRegion (the reader). */
   sourceDimension: 'SourceRegion',
   receivingDimension: 'ReceivingRegion',
-  /** EventBridge schedule of the canary. */
+  /** How often each region beats: EventBridge's finest schedule. */
+  intervalSeconds: 60,
+  /** EventBridge schedule of the canary: every intervalSeconds. */
   schedule: 'rate(1 minute)',
 } as const;
+
+/**
+ * RPO_TARGET_SECONDS, the one source of its bounds and default (configuration, both
+ * deliverables, the handlers and the docs read them here). Below 10 s the healthy replication
+ * lag plus EventBridge's jitter (several seconds, AWS says) could breach it.
+ */
+export const RPO_TARGET_SECONDS = { min: 10, max: 3600, default: 60 } as const;
+
+/** A beat may start this late within its minute (EventBridge: "within that minute", plus seconds). */
+export const SCHEDULE_JITTER_SECONDS = 5;
 
 /** The heartbeat item id of a region. */
 export function heartbeatId(region: string): string {
@@ -38,6 +55,8 @@ export const REGIONAL_ENV = {
   peerRegion: 'PEER_REGION',
   /** The RPO target in seconds: /health reports replication stale beyond it. */
   rpoTargetSeconds: 'RPO_TARGET_SECONDS',
+  /** Seconds between beats (HEARTBEAT.intervalSeconds; a drill on the emulator beats faster). */
+  beatIntervalSeconds: 'HEARTBEAT_INTERVAL_SECONDS',
   /** This region's key: /health checks that it is enabled. */
   kmsKeyArn: 'KMS_KEY_ARN',
   callTimeoutMs: 'AWS_CALL_TIMEOUT_MS',
@@ -49,5 +68,3 @@ export const HANDLERS = {
   heartbeat: 'heartbeat',
   health: 'health',
 } as const;
-
-export const DEFAULT_RPO_TARGET_SECONDS = 60;

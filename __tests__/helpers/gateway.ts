@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
+import { REGIONAL_ENV } from '../../src/heartbeat-contract';
 import { RegionClients } from '../e2e/aws';
 
 /**
@@ -38,10 +39,12 @@ export interface GatewayOptions {
 
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { clients: c } = o;
+  // The timer stands in for EventBridge: staleness is measured against its cadence, not the minute.
+  const cadence = o.heartbeatMs ? { [REGIONAL_ENV.beatIntervalSeconds]: String(o.heartbeatMs / 1000) } : {};
   const functions = {
     processor: await deployedEnv(c, o.functions.processor),
-    health: await deployedEnv(c, o.functions.health),
-    heartbeat: await deployedEnv(c, o.functions.heartbeat),
+    health: { ...(await deployedEnv(c, o.functions.health)), ...cadence },
+    heartbeat: { ...(await deployedEnv(c, o.functions.heartbeat)), ...cadence },
   };
   const config = {
     bundle: o.bundle,

@@ -20,13 +20,29 @@ export function worstCaseDnsFailoverSeconds(
   return h.requestIntervalSeconds * h.failureThreshold + h.aliasTtlSeconds;
 }
 
-/** The FIS drill: pause replication into the standby replica until its staleness alarm fires. */
+/**
+ * The FIS drill: pause replication until the standby's staleness alarm fires. The action
+ * pauses the target replica's replication in both directions, so the primary's staleness
+ * alarm fires too (docs/RUNBOOK.md).
+ */
 export const FIS_DRILL = {
   actionId: 'aws:dynamodb:global-table-pause-replication',
+  /** AWS: "Tables may continue to be replicated for up to 5 minutes after action begins." */
+  replicationContinuesMinutes: 5,
+  /** FIS action durations go up to 12 hours; a longer pause only grows the backlog to replay. */
+  maxPauseMinutes: 720,
   targetResourceType: 'aws:dynamodb:global-table',
   description:
     'tap-dr drill: pause global-table replication into the standby region until the heartbeat staleness alarm fires',
 } as const;
+
+/**
+ * The shortest pause whose staleness alarm can fire before the pause ends: replication may go
+ * on for 5 minutes, then the alarm needs up to its detection bound; one minute of margin.
+ */
+export function minFisPauseMinutes(detectionBoundSeconds: number): number {
+  return FIS_DRILL.replicationContinuesMinutes + Math.ceil(detectionBoundSeconds / 60) + 1;
+}
 
 /** FIS's role for the drill: the pause action's documented permissions, on this table only. */
 export function fisDrillPolicy<T>(d: Dialect<T>, tableArn: string | T): PolicyDocument<T> {

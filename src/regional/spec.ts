@@ -36,6 +36,7 @@ export function regionalVariables<T>(r: {
     [REGIONAL_ENV.rpoTargetSeconds]: String(r.rpoTargetSeconds),
     [REGIONAL_ENV.kmsKeyArn]: r.keyArn,
     [REGIONAL_ENV.callTimeoutMs]: String(regionalFunction.callTimeoutMs),
+    [REGIONAL_ENV.beatIntervalSeconds]: String(HEARTBEAT.intervalSeconds),
   };
 }
 
