@@ -58,7 +58,6 @@ describe('stateful resources keep their Terraform addresses', () => {
       RETAIN_ON_DELETE: 'true',
       LAMBDA_RESERVED_CONCURRENCY: '10',
       CROSS_REGION_TRUSTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/failover',
-      CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/tapdr/abcdef1234',
       EXTRA_TAGS: '{"CostCenter":"payments"}',
     }).json;
     expect(statefulAddresses(json)).toEqual([...PRIMARY, ...STANDBY].sort());

@@ -119,13 +119,7 @@ describe('cfn-lint', () => {
 
   it.each([
     ['standby tier on (STANDBY_PROCESSOR=true)', {}],
-    [
-      'standby tier off (STANDBY_PROCESSOR=false), code signing',
-      {
-        STANDBY_PROCESSOR: 'false',
-        CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234',
-      },
-    ],
+    ['standby tier off (STANDBY_PROCESSOR=false)', { STANDBY_PROCESSOR: 'false' }],
   ])(
     "%s: each step of the deploy order, as packaged with that step's parameters, has zero findings",
     (_name, env) => {

@@ -307,17 +307,11 @@ describe('TapStack.json (primary region)', () => {
     expect(props(primary, 'DocumentsTrailBucket').LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(365);
   });
 
-  it('attaches an enforcing code-signing config only when a signing profile is configured', () => {
-    expect(primary.Resources.ProcessorCodeSigningConfig).toBeUndefined();
-    const arn = 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234';
-    const signed = templatesFor({ CODE_SIGNING_PROFILE_VERSION_ARN: arn }).primary;
-    expect(props(signed, 'ProcessorCodeSigningConfig')).toMatchObject({
-      AllowedPublishers: { SigningProfileVersionArns: [arn] },
-      CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
-    });
-    expect(props(signed, 'TransactionProcessorFunction').CodeSigningConfigArn).toEqual({
-      Ref: 'ProcessorCodeSigningConfig',
-    });
+  it('attaches no code-signing config: nothing signs the bundle, so Lambda would refuse it', () => {
+    for (const t of [primary, templatesFor().secondary]) {
+      expect(Object.values(t.Resources).filter((r) => r.Type === 'AWS::Lambda::CodeSigningConfig')).toEqual([]);
+      expect(JSON.stringify(t)).not.toContain('CodeSigningConfigArn');
+    }
   });
 
   it('alarms notify the topic on ALARM and OK with explicit missing-data handling', () => {
@@ -594,7 +588,7 @@ describe('both templates', () => {
     const configs: Array<Record<string, string>> = [
       {},
       { STANDBY_PROCESSOR: 'false' },
-      { CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234' },
+      { RETAIN_ON_DELETE: 'true', ALERT_EMAIL: 'oncall@example.com' },
     ];
     for (const env of configs) {
       const t = templatesFor(env);

@@ -29,7 +29,6 @@ describe('defaults', () => {
     });
     expect(c.alertEmail).toBeUndefined();
     expect(c.lambdaReservedConcurrency).toBeUndefined();
-    expect(c.codeSigningProfileVersionArn).toBeUndefined();
   });
 
   it('is frozen so nothing downstream can change it', () => {
@@ -96,7 +95,6 @@ describe('accepted values', () => {
         LAMBDA_RESERVED_CONCURRENCY: '50',
         CROSS_REGION_TRUSTED_PRINCIPALS:
           'arn:aws:iam::111122223333:role/failover, arn:aws-us-gov:iam::111122223333:role/ops/break-glass',
-        CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/tap_dr/a1b2c3d4e5',
         LOG_RETENTION_DAYS: '731',
         NONCURRENT_VERSION_EXPIRATION_DAYS: '30',
         EXTRA_TAGS: '{"CostCenter":"payments","Owner":"team a"}',
@@ -114,7 +112,6 @@ describe('accepted values', () => {
         'arn:aws:iam::111122223333:role/failover',
         'arn:aws-us-gov:iam::111122223333:role/ops/break-glass',
       ],
-      codeSigningProfileVersionArn: 'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/tap_dr/a1b2c3d4e5',
       logRetentionDays: 731,
       noncurrentVersionExpirationDays: 30,
       extraTags: { CostCenter: 'payments', Owner: 'team a' },
@@ -160,11 +157,6 @@ describe('rejected values name the setting, the value and the accepted form', ()
     ['CROSS_REGION_TRUSTED_PRINCIPALS', 'arn:aws:iam::111122223333:role/a,,', /comma-separated list/],
     ['CROSS_REGION_TRUSTED_PRINCIPALS', 'arn:aws:iam::111122223333:user/alice', /IAM role ARNs/],
     ['CROSS_REGION_TRUSTED_PRINCIPALS', '["arn:aws:iam::111122223333:role/a", 7]', /JSON array/],
-    [
-      'CODE_SIGNING_PROFILE_VERSION_ARN',
-      'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr',
-      /signing profile version ARN/,
-    ],
     ['EXTRA_TAGS', '{"Project":"other"}', /no tag key tap-dr sets itself .*remove Project/],
     ['EXTRA_TAGS', '{"environment":"x","managedby":"y"}', /remove environment, managedby/],
     ['LOG_RETENTION_DAYS', '10', /retention periods: 1, 3, 5/],
@@ -178,6 +170,17 @@ describe('rejected values name the setting, the value and the accepted form', ()
     const [problem] = problemsFor({ [name]: value });
     expect(problem).toContain(`${name}=${JSON.stringify(value)} is invalid: expected`);
     expect(problem).toMatch(expected);
+  });
+
+  it('refuses CODE_SIGNING_PROFILE_VERSION_ARN, saying what is missing: nothing signs the bundle, so Lambda would refuse it', () => {
+    const arn = 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234';
+    const why = 'is refused: nothing in tap-dr signs the Lambda bundle with AWS Signer';
+    expect(problemsFor({ CODE_SIGNING_PROFILE_VERSION_ARN: arn }).join('\n')).toContain(
+      `CODE_SIGNING_PROFILE_VERSION_ARN ${why}`,
+    );
+    expect(() => loadConfig({}, { codeSigningProfileVersionArn: arn })).toThrow(
+      `cdktf context "codeSigningProfileVersionArn" ${why}`,
+    );
   });
 
   it('rejects equal primary and secondary regions', () => {

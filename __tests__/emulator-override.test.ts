@@ -47,7 +47,6 @@ const everything = synthStack({
   DOMAIN_NAME: 'payments.example.com',
   FIS_DRILL: 'true',
   ALERT_EMAIL: 'oncall@example.com',
-  CODE_SIGNING_PROFILE_VERSION_ARN: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234',
   CROSS_REGION_TRUSTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/failover',
 }).json;
 

@@ -629,22 +629,12 @@ describe('configured stack', () => {
     for (const p of json.provider.aws) expect(p.default_tags[0].tags.CostCenter).toBe('payments');
   });
 
-  it('enforces code signing on both functions when a signing profile is configured', () => {
-    const arn = 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234';
-    const { json } = synthStack({ CODE_SIGNING_PROFILE_VERSION_ARN: arn });
-    const configs = Object.entries(json.resource.aws_lambda_code_signing_config);
-    expect(configs).toHaveLength(2);
-    for (const [, c] of configs) {
-      expect(c.allowed_publishers).toEqual({ signing_profile_version_arns: [arn] });
-      expect(c.policies).toEqual({ untrusted_artifact_on_deployment: 'Enforce' });
-    }
-    // Every function of a region (processor, heartbeat, health) under that region's config.
-    const configOf = Object.fromEntries(
-      configs.map(([name, c]) => [c.provider ?? 'primary', `\${aws_lambda_code_signing_config.${name}.arn}`]),
-    );
+  it('attaches no code-signing config: nothing signs the bundle, and Enforce would refuse the deploy', () => {
+    const { json } = synthStack({ RETAIN_ON_DELETE: 'true' });
+    expect(json.resource.aws_lambda_code_signing_config).toBeUndefined();
     const fns = resourcesOf(json, 'aws_lambda_function');
     expect(fns).toHaveLength(6);
-    for (const f of fns) expect(f.code_signing_config_arn).toBe(configOf[f.provider ?? 'primary']);
+    for (const f of fns) expect(f.code_signing_config_arn).toBeUndefined();
   });
 
   it('stores state in S3 with encryption and lock files when TF_STATE_BUCKET is set', () => {

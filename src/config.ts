@@ -29,10 +29,6 @@ export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$';
 export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$';
 export const ROLE_ARN_DESCRIPTION = 'IAM role ARNs such as arn:aws:iam::123456789012:role/failover-automation';
 
-/** A signing profile version ARN, which is what Lambda's AllowedPublishers takes. */
-export const SIGNING_PROFILE_VERSION_ARN_PATTERN =
-  '^arn:aws[a-z-]*:signer:[a-z0-9-]+:\\d{12}:/signing-profiles/[A-Za-z0-9_]{2,64}/[A-Za-z0-9]{10}$';
-
 /** A Route 53 hosted zone id, as the console shows it (Z + up to 31 uppercase letters or digits). */
 export const HOSTED_ZONE_ID_PATTERN = '^Z[A-Z0-9]{1,31}$';
 /** A lowercase DNS name with at least two labels, no trailing dot (ACM and API Gateway custom domains). */
@@ -79,8 +75,6 @@ export interface TapConfig {
   /** Roles allowed to assume the cross-region role (failover automation, break-glass operators).
    *  Empty: the role is not created; nothing trusts the account root by default. */
   readonly crossRegionTrustedPrincipals: readonly string[];
-  /** Signing profile version ARN: both functions get a code-signing config that enforces it. */
-  readonly codeSigningProfileVersionArn?: string;
   readonly logRetentionDays: number;
   readonly noncurrentVersionExpirationDays: number;
   /** Replication staleness beyond this many seconds alarms and makes /health degraded. */
@@ -121,7 +115,6 @@ const ENV_VARS = {
   standbyProcessor: 'STANDBY_PROCESSOR',
   lambdaReservedConcurrency: 'LAMBDA_RESERVED_CONCURRENCY',
   crossRegionTrustedPrincipals: 'CROSS_REGION_TRUSTED_PRINCIPALS',
-  codeSigningProfileVersionArn: 'CODE_SIGNING_PROFILE_VERSION_ARN',
   logRetentionDays: 'LOG_RETENTION_DAYS',
   noncurrentVersionExpirationDays: 'NONCURRENT_VERSION_EXPIRATION_DAYS',
   rpoTargetSeconds: 'RPO_TARGET_SECONDS',
@@ -177,6 +170,9 @@ const CDKTF_CONTEXT_KEY = /^(cdktf[A-Za-z]*|excludeStackIdFromLogicalIds|allowSe
 const RETIRED: Readonly<Record<string, string>> = {
   crossRegionExternalId:
     'is no longer used: the cross-region role trusts only the roles listed in CROSS_REGION_TRUSTED_PRINCIPALS (context "crossRegionTrustedPrincipals")',
+  // An enforcing code-signing config made Lambda refuse the very bundle tap-dr deploys.
+  codeSigningProfileVersionArn:
+    'is refused: nothing in tap-dr signs the Lambda bundle with AWS Signer, so an enforcing code-signing config would make Lambda refuse every deploy (CodeVerificationFailedException); unset it (docs/SECURITY.md, "Code signing")',
 };
 
 class Reader {
@@ -518,11 +514,6 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     new RegExp(ROLE_ARN_PATTERN),
     ROLE_ARN_DESCRIPTION,
   );
-  const codeSigningProfileVersionArn = r.matching(
-    S.codeSigningProfileVersionArn,
-    new RegExp(SIGNING_PROFILE_VERSION_ARN_PATTERN),
-    'a signing profile version ARN such as arn:aws:signer:us-east-1:123456789012:/signing-profiles/tapdr/abcdef1234',
-  );
 
   // 365: PCI DSS 10.7 keeps audit trail history for at least a year.
   const logRetentionDays = r.oneOf(
@@ -550,7 +541,6 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     standbyProcessor,
     ...(lambdaReservedConcurrency !== undefined ? { lambdaReservedConcurrency } : {}),
     crossRegionTrustedPrincipals: Object.freeze(crossRegionTrustedPrincipals),
-    ...(codeSigningProfileVersionArn ? { codeSigningProfileVersionArn } : {}),
     logRetentionDays,
     noncurrentVersionExpirationDays,
     ...recovery,

@@ -21,7 +21,6 @@ const PRIMARY_TIER = {
   processorRole: 'LambdaExecutionRole',
   processorLogGroup: 'TransactionProcessorLogGroup',
   processor: 'TransactionProcessorFunction',
-  codeSigning: 'ProcessorCodeSigningConfig',
   heartbeatFunction: 'HeartbeatFunction',
   heartbeatLogGroup: 'HeartbeatFunctionLogGroup',
   heartbeatRole: 'HeartbeatFunctionRole',

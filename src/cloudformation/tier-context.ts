@@ -3,7 +3,7 @@ import type { TapConfig } from '../config';
 import type { Env } from '../design';
 import type { TierRole } from '../regional/regional-tier';
 import type { ConditionId, TierIds } from './ids';
-import { CfnExpr, CfnValue, ref } from './intrinsics';
+import { CfnExpr, CfnValue } from './intrinsics';
 
 /** The other region's tier, once its outputs are known (a later deploy step passes them in). */
 export interface PeerTier {
@@ -24,9 +24,4 @@ export interface TierContext {
   /** The global table's name, and its ARN in this region. */
   readonly table: { readonly name: CfnValue; readonly arn: CfnValue };
   readonly peer: PeerTier;
-}
-
-/** Every function of the tier shares the region's code-signing config. */
-export function codeSigningArn(ctx: TierContext): { CodeSigningConfigArn?: CfnExpr } {
-  return ctx.config.codeSigningProfileVersionArn ? { CodeSigningConfigArn: ref(ctx.ids.codeSigning) } : {};
 }

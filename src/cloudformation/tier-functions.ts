@@ -13,7 +13,7 @@ import { names } from '../naming';
 import { cfnNames, lambdaCode, retained, tags } from './common';
 import { cfnDialect, Fragment, fnIf, getAtt, ref, sub } from './intrinsics';
 import { HEARTBEAT_SCHEDULE, HEALTH_ROUTE_THROTTLE } from '../regional/spec';
-import { codeSigningArn, TierContext } from './tier-context';
+import { TierContext } from './tier-context';
 
 type RegionalFunction = keyof typeof REGIONAL_FUNCTIONS;
 
@@ -75,7 +75,6 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
             rpoTargetSeconds: config.rpoTargetSeconds,
           }),
         },
-        ...codeSigningArn(ctx),
         Tags: tags(config),
       },
     },

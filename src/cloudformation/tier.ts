@@ -32,7 +32,7 @@ import {
 } from './intrinsics';
 import { REPLICATION } from '../documents/spec';
 import { TIER } from '../regional/spec';
-import { codeSigningArn, TierContext } from './tier-context';
+import { TierContext } from './tier-context';
 import { apiFragment, regionalFunctions } from './tier-functions';
 import { alarmsFragment } from './tier-alarms';
 
@@ -244,25 +244,7 @@ function processorFragment(ctx: TierContext): Fragment {
         ...(config.lambdaReservedConcurrency !== undefined
           ? { ReservedConcurrentExecutions: config.lambdaReservedConcurrency }
           : {}),
-        ...codeSigningArn(ctx),
         Tags: tags(config),
-      },
-    },
-    ...codeSigning(ctx),
-  };
-}
-
-/** Lambda code signing, when a signing profile is configured: unsigned packages are refused. */
-function codeSigning(ctx: TierContext): Fragment {
-  const arn = ctx.config.codeSigningProfileVersionArn;
-  if (!arn) return {};
-  return {
-    [ctx.ids.codeSigning]: {
-      Type: 'AWS::Lambda::CodeSigningConfig',
-      Properties: {
-        Description: processor.codeSigningDescription,
-        AllowedPublishers: { SigningProfileVersionArns: [arn] },
-        CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' },
       },
     },
   };

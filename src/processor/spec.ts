@@ -8,7 +8,6 @@ export const processor = {
   description: 'Validates and records payment transactions in the global table',
   roleDescription: 'Least-privilege execution role of the tap-dr transaction processor',
   policyName: 'transaction-processor',
-  codeSigningDescription: 'Only packages signed by the configured AWS Signer profile deploy',
   runtime: 'nodejs22.x',
   handler: `index.${HANDLERS.processor}`,
   memorySize: 256,

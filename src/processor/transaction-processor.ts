@@ -3,7 +3,6 @@ import { AssetType, TerraformAsset } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { LambdaCodeSigningConfig } from '@cdktf/provider-aws/lib/lambda-code-signing-config';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env, serviceTrustPolicy } from '../dialect';
@@ -30,8 +29,6 @@ export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly reservedConcurrency?: number;
   /** Readable Terraform address of the log group (see pinAddress). */
   readonly logGroupAddress: string;
-  /** Signing profile version ARN: Lambda then refuses any package it did not sign. */
-  readonly codeSigningProfileVersionArn?: string;
 }
 
 /**
@@ -42,8 +39,6 @@ export class TransactionProcessor extends Construct {
   readonly function: LambdaFunction;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
-  /** The enforcing code-signing config, when one is configured; the region's other functions share it. */
-  readonly codeSigningConfigArn?: string;
 
   constructor(scope: Construct, id: string, props: TransactionProcessorProps) {
     super(scope, id);
@@ -72,15 +67,6 @@ export class TransactionProcessor extends Construct {
       policy: policyJson(processorPolicy(tfDialect, props.env, props.names, props)),
     });
 
-    const signing = props.codeSigningProfileVersionArn
-      ? new LambdaCodeSigningConfig(this, 'code-signing', {
-          provider,
-          description: processor.codeSigningDescription,
-          allowedPublishers: { signingProfileVersionArns: [props.codeSigningProfileVersionArn] },
-          policies: { untrustedArtifactOnDeployment: 'Enforce' },
-        })
-      : undefined;
-    this.codeSigningConfigArn = signing?.arn;
     const bundle = new TerraformAsset(this, 'bundle', { path: props.archive.zipFile, type: AssetType.FILE });
 
     this.function = new LambdaFunction(this, 'function', {
@@ -100,7 +86,6 @@ export class TransactionProcessor extends Construct {
       tracingConfig: { mode: processor.tracingMode },
       environment: { variables: processorVariables(props) },
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
-      ...(signing ? { codeSigningConfigArn: signing.arn } : {}),
       // The role's permissions and the log group must exist before the first invocation.
       dependsOn: [policy, this.logGroup],
     });

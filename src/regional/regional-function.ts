@@ -27,7 +27,6 @@ export interface RegionalFunctionProps {
   readonly retainOnDelete: boolean;
   /** Readable Terraform address of the log group (see pinAddress). */
   readonly logGroupAddress: string;
-  readonly codeSigningConfigArn?: string;
 }
 
 /**
@@ -76,7 +75,6 @@ export class RegionalFunction extends Construct {
       kmsKeyArn: props.keyArn,
       tracingConfig: { mode: processor.tracingMode },
       environment: { variables: props.environment },
-      ...(props.codeSigningConfigArn ? { codeSigningConfigArn: props.codeSigningConfigArn } : {}),
       dependsOn: [policy, logGroup],
     });
   }

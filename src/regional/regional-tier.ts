@@ -84,7 +84,7 @@ export class RegionalTier extends Construct {
     }).topic;
     const processor = this.transactionProcessor(props);
     this.processor = processor.function;
-    const regional = this.regionalFunctions(props, processor.codeSigningConfigArn);
+    const regional = this.regionalFunctions(props);
     this.heartbeat = regional.heartbeat;
     this.health = regional.health;
     this.api = new RegionalApi(this, 'api', {
@@ -134,7 +134,6 @@ export class RegionalTier extends Construct {
       retainOnDelete: config.retainOnDelete,
       reservedConcurrency: config.lambdaReservedConcurrency,
       logGroupAddress: `${tier.addressPrefix}processor_logs`,
-      codeSigningProfileVersionArn: config.codeSigningProfileVersionArn,
     });
   }
 
@@ -162,7 +161,7 @@ export class RegionalTier extends Construct {
   }
 
   /** The heartbeat canary (every minute, from EventBridge) and the /health function. */
-  private regionalFunctions(props: RegionalTierProps, codeSigningConfigArn?: string) {
+  private regionalFunctions(props: RegionalTierProps) {
     const { config, env, provider, keyArn } = props;
     const tier = TIER[props.role];
     const environment = regionalVariables({
@@ -180,7 +179,6 @@ export class RegionalTier extends Construct {
         archive: props.archive,
         logRetentionDays: config.logRetentionDays,
         retainOnDelete: config.retainOnDelete,
-        codeSigningConfigArn,
         functionName: f.functionName(props.names),
         description: f.description,
         handler: f.handler,
