@@ -8,8 +8,8 @@ import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-
 import { DEFAULT_RPO_TARGET_SECONDS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../src/heartbeat-contract';
 import { table, tableKeySchema } from '../src/design';
 import { healthHandler, HealthResponse } from '../lambda/health';
-import { REGION, useEmulator } from './helpers/aws-fixture';
-import { Moto, startMoto } from './helpers/moto';
+import { REGION, useEmulator } from '../harness/aws-fixture';
+import { Moto, startMoto } from '../emulator/moto';
 
 const TABLE = 'tap-dr-health-test';
 const PEER = 'us-west-2';
