@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeCloudFormationTemplates } from '../src/cloudformation';
 import { loadConfig } from '../src/config';
-import { testBundle } from './helpers/synth';
+import { testBundle } from '../harness/bundle';
 
 /**
  * AWS's own linter over every emitted template, informational findings included.

@@ -11,7 +11,7 @@ import {
 } from '../src/cloudformation';
 import { danglingReferences, referencesIn, resourcesUnder, templatesFor, undeclaredConditions } from './helpers/cfn';
 import { SEED_OUTPUTS, SEED_RESOURCES } from './helpers/seed';
-import { testBundle } from './helpers/synth';
+import { testBundle } from '../harness/bundle';
 
 const props = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
 const KEY_ARN = { 'Fn::GetAtt': ['TransactionKMSKey', 'Arn'] };

@@ -18,20 +18,20 @@ import { CANARY } from '../dr/check-canary';
 import { main, runCheck } from '../dr/check';
 import { Deployment, deploymentFrom, parseOutputsJson } from '../dr/check-input';
 import { Row } from '../dr/check-report';
-import { regionClients, RegionClients } from './e2e/aws';
-import { emulatorOverride, stackRun, StackRun, synthConfiguration } from './e2e/terraform';
-import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from './helpers/emulator';
-import { Gateway, GATEWAY_CREDENTIALS, startGateway } from './helpers/gateway';
-import { testBundle } from './helpers/synth';
+import { regionClients, RegionClients } from '../emulator/aws';
+import { emulatorOverride, stackRun, StackRun, synthConfiguration } from '../harness/terraform';
+import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../emulator/emulator';
+import { Gateway, GATEWAY_CREDENTIALS, startGateway } from '../emulator/gateway-control';
+import { testBundle } from '../harness/bundle';
 import { appliesTo, PolicyDocument, Request, Statement } from './helpers/policy';
 import { describeWithTerraform } from './helpers/terraform';
 import { outputs, standbyOutputs } from '../src/design';
 import { names } from '../src/naming';
 
 /**
- * `npm run dr:check` against the emulated two-region AWS (__tests__/emulator) with the default
+ * `npm run dr:check` against the emulated two-region AWS (emulator/) with the default
  * stack applied by Terraform once, and each region's API Gateway stood in for by
- * __tests__/helpers/gateway.ts (moto stores HTTP APIs but never runs them). The check runs
+ * emulator/gateway-control.ts (moto stores HTTP APIs but never runs them). The check runs
  * in-process; every AWS call goes to the emulator's regional fronts (endpoint overrides, fixed
  * test credentials) and every /health call to a local gateway: nothing reaches AWS. The
  * documents buckets keep their policy (the emulator evaluates its conditions), so the canary

@@ -6,7 +6,7 @@
  * (aws_cloudwatch_event_rule once went to "cloudwatch", and the provider looked up the real
  * EventBridge host).
  */
-import { DEAD_ENDPOINT, emulatorOverride, servicesUsed } from './e2e/terraform';
+import { DEAD_ENDPOINT, emulatorOverride, servicesUsed } from '../harness/terraform';
 import { synthStack } from './helpers/synth';
 
 const ENDPOINT_KEY: Record<string, string> = {

@@ -12,8 +12,8 @@ const DEFAULT_RPO_TARGET_SECONDS = RPO_TARGET_SECONDS.default;
 const INTERVAL_MS = HEARTBEAT.intervalSeconds * 1000;
 import { table, tableKeySchema } from '../src/design';
 import { healthHandler, HealthResponse } from '../lambda/health';
-import { REGION, useEmulator } from './helpers/aws-fixture';
-import { Moto, startMoto } from './helpers/moto';
+import { REGION, useEmulator } from '../harness/aws-fixture';
+import { Moto, startMoto } from '../emulator/moto';
 
 const TABLE = 'tap-dr-health-test';
 const PEER = 'us-west-2';

@@ -14,8 +14,8 @@ import {
 import { HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../src/heartbeat-contract';
 import { table, tableKeySchema } from '../src/design';
 import { heartbeatHandler } from '../lambda/heartbeat';
-import { REGION, useEmulator } from './helpers/aws-fixture';
-import { Moto, startMoto } from './helpers/moto';
+import { REGION, useEmulator } from '../harness/aws-fixture';
+import { Moto, startMoto } from '../emulator/moto';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { stalenessPoints } from '../dr/observe';
 

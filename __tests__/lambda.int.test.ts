@@ -14,9 +14,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { createAwsPort } from '../lambda/aws';
 import { createProcessor, Response } from '../lambda/processor';
-import { alertsSinceDrain, createFixture, drainAlerts, Fixture, scanAll, useEmulator } from './helpers/aws-fixture';
-import { Moto, startMoto } from './helpers/moto';
-import { testBundle } from './helpers/synth';
+import { alertsSinceDrain, createFixture, drainAlerts, Fixture, scanAll, useEmulator } from '../harness/aws-fixture';
+import { Moto, startMoto } from '../emulator/moto';
+import { testBundle } from '../harness/bundle';
 
 type Handler = (event: unknown, context?: { awsRequestId?: string }) => Promise<Response>;
 

@@ -27,8 +27,8 @@ import {
   secondaryResourcesOf,
   secondaryResourceTypes,
   synthStack,
-  testBundle,
 } from './helpers/synth';
+import { testBundle } from '../harness/bundle';
 
 const ref = (type: string, json: { resource: Record<string, Record<string, unknown>> }) =>
   `\${${type}.${Object.keys(json.resource[type])[0]}`;

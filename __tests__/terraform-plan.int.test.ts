@@ -4,9 +4,10 @@ import * as path from 'path';
 import { Testing } from 'cdktf';
 import { loadConfig } from '../src/config';
 import { TapStack } from '../src/tap-stack';
-import { Moto, MOTO_INSTALL_HINT, motoAvailable, startMoto } from './helpers/moto';
-import { testBundle } from './helpers/synth';
-import { describeWithTerraform, offlineTerraform } from './helpers/terraform';
+import { Moto, MOTO_INSTALL_HINT, motoAvailable, startMoto } from '../emulator/moto';
+import { testBundle } from '../harness/bundle';
+import { offlineTerraform } from '../harness/offline-terraform';
+import { describeWithTerraform } from './helpers/terraform';
 
 /**
  * `terraform plan` of the synthesized stack by the real hashicorp/aws provider, with both

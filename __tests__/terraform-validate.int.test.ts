@@ -3,8 +3,9 @@ import * as path from 'path';
 import { Testing } from 'cdktf';
 import { loadConfig } from '../src/config';
 import { TapStack } from '../src/tap-stack';
-import { describeWithTerraform, offlineTerraform } from './helpers/terraform';
-import { testBundle } from './helpers/synth';
+import { offlineTerraform } from '../harness/offline-terraform';
+import { describeWithTerraform } from './helpers/terraform';
+import { testBundle } from '../harness/bundle';
 
 describeWithTerraform('terraform init + validate on the synthesized stack (offline, provider mirror)', () => {
   it.each([

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (and alone: `node --require tsx/cjs bench/bench-apply.ts`): wall time of
  * `terraform apply` and `terraform destroy` of the default stack on the emulated two-region AWS
- * (__tests__/emulator), median of BENCH_APPLY_RUNS runs (default 3), each on a fresh emulator.
+ * (emulator/), median of BENCH_APPLY_RUNS runs (default 3), each on a fresh emulator.
  * Targets: apply <= 70 s, destroy <= 20 s. About 55 s of every apply is the provider's own
  * wait on the S3 lifecycle configurations (10 s delay, then 10 consecutive equal reads 5 s
  * apart), which it does against real AWS too.
@@ -11,10 +11,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { startEmulator } from '../__tests__/helpers/emulator';
-import { offlineTerraformUnavailable } from '../__tests__/helpers/terraform';
+import { startEmulator } from '../emulator/emulator';
+import { offlineTerraformUnavailable } from '../harness/offline-terraform';
 import { findMirror } from '../dr/mirror';
-import { emulatorOverride, stackRun, synthConfiguration } from '../__tests__/e2e/terraform';
+import { emulatorOverride, stackRun, synthConfiguration } from '../harness/terraform';
 import { median, report } from './measure';
 
 const RUNS = Number(process.env.BENCH_APPLY_RUNS ?? 3);

@@ -17,8 +17,8 @@ import { toItem } from '../lambda/processor';
 import { validate } from '../lambda/validate';
 import { lambdaCode, ZIPFILE_MAX_CHARS } from '../src/cloudformation';
 import { buildLambdaBundle } from '../src/lambda-bundle';
-import { createFixture, useEmulator } from '../__tests__/helpers/aws-fixture';
-import { startMoto } from '../__tests__/helpers/moto';
+import { createFixture, useEmulator } from '../harness/aws-fixture';
+import { startMoto } from '../emulator/moto';
 import { median } from './measure';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

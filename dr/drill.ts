@@ -1,7 +1,7 @@
 /**
  * `npm run dr:drill`: lose the primary region on the emulated two-region AWS, under load, and
  * measure what recovery cost. It applies the stack with Terraform to the emulator
- * (__tests__/emulator), stands in for each region's API Gateway (moto does not run HTTP APIs),
+ * (emulator/), stands in for each region's API Gateway (moto does not run HTTP APIs),
  * drives transactions through the shipped failover client, cuts the primary off, brings it back,
  * reconciles both regions, then pauses replication and times the heartbeat's staleness detection.
  *
@@ -15,11 +15,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createFailoverClient } from '../client';
-import { regionClients, RegionClients } from '../__tests__/e2e/aws';
-import { emulatorOverride, outputsOf, stackRun, StackRun, synthConfiguration } from '../__tests__/e2e/terraform';
-import { Emulator, startEmulator } from '../__tests__/helpers/emulator';
-import { Gateway, GATEWAY_CREDENTIALS, startGateway } from '../__tests__/helpers/gateway';
-import { testBundle } from '../__tests__/helpers/synth';
+import { regionClients, RegionClients } from '../emulator/aws';
+import { emulatorOverride, outputsOf, stackRun, StackRun, synthConfiguration } from '../harness/terraform';
+import { Emulator, startEmulator } from '../emulator/emulator';
+import { Gateway, GATEWAY_CREDENTIALS, startGateway } from '../emulator/gateway-control';
+import { testBundle } from '../harness/bundle';
 import { names } from '../src/naming';
 import { RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
 import { findMirror } from './mirror';

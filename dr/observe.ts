@@ -7,7 +7,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { RECORD } from '../src/contract';
 import { HEARTBEAT } from '../src/heartbeat-contract';
-import type { RegionClients } from '../__tests__/e2e/aws';
+import type { RegionClients } from '../emulator/aws';
 import type { Held, RegionView } from './measure';
 
 const deadline = () => ({ abortSignal: AbortSignal.timeout(15_000) });

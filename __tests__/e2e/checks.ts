@@ -24,8 +24,8 @@ import {
   ListBucketsCommand,
 } from '@aws-sdk/client-s3';
 import { GetTopicAttributesCommand, ListTopicsCommand } from '@aws-sdk/client-sns';
-import { RegionClients, xmlValues } from './aws';
-import { StateResource } from './terraform';
+import { RegionClients, xmlValues } from '../../emulator/aws';
+import { StateResource } from '../../harness/terraform';
 
 /**
  * What exists in each region, asked of the emulator through the AWS APIs. Terraform's state only

@@ -1,11 +1,11 @@
-import { emulatorAvailable, EMULATOR_INSTALL_HINT } from '../helpers/emulator';
+import { emulatorAvailable, EMULATOR_INSTALL_HINT } from '../../emulator/emulator';
 import { describeWithTerraform } from '../helpers/terraform';
 import { LifecycleResult, runLifecycle, STAGES } from './lifecycle';
 
 /**
  * Deploy for real, offline: `terraform apply`, a clean re-plan and `destroy` of the synthesized
  * stack with the real hashicorp/aws provider against the emulated two-region AWS
- * (__tests__/emulator), for four configurations side by side. Each region is checked through the
+ * (emulator/), for four configurations side by side. Each region is checked through the
  * AWS APIs, and the built handler runs in each region against what was applied.
  *
  * `npm run test:e2e` runs this file alone; `npm test` runs it with everything else.

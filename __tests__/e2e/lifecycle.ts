@@ -4,11 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectVersionsCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { Emulator, startEmulator } from '../helpers/emulator';
-import { testBundle } from '../helpers/synth';
-import { regionClients, RegionClients } from './aws';
+import { Emulator, startEmulator } from '../../emulator/emulator';
+import { testBundle } from '../../harness/bundle';
+import { regionClients, RegionClients } from '../../emulator/aws';
 import { checkDeployed, leftovers, pendingDeletionDays } from './checks';
-import { offlineCliConfig } from '../helpers/terraform';
+import { offlineCliConfig } from '../../harness/offline-terraform';
 import {
   emulatorOverride,
   outputsOf,
@@ -18,7 +18,7 @@ import {
   stateResources,
   synthConfiguration,
   terraformEnv,
-} from './terraform';
+} from '../../harness/terraform';
 
 /**
  * One configuration's whole life on the emulated two-region AWS: synth, init, apply, check each

@@ -1,5 +1,5 @@
 /**
- * The emulated two-region AWS itself (__tests__/emulator): each restored AWS behaviour is shown
+ * The emulated two-region AWS itself (emulator/): each restored AWS behaviour is shown
  * to be needed (the same scenario fails with that one patch left out, and passes with it), and
  * the per-region fronts and the replication controls do what the drills rely on.
  */
@@ -28,8 +28,8 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { zipSingleFile } from '../../src/zip';
-import { regionClients, RegionClients } from '../e2e/aws';
-import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../helpers/emulator';
+import { regionClients, RegionClients } from '../../emulator/aws';
+import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../../emulator/emulator';
 
 const PRIMARY = 'us-east-1';
 const SECONDARY = 'us-west-2';

@@ -11,8 +11,8 @@
  *   MOTO_ACM_VALIDATION_WAIT=0), but it is not one of the four e2e configurations: it needs a hosted
  *   zone created first, and AWS hosted zone ids begin with "Z" where moto's are random.
  */
-import { emulatorAvailable, EMULATOR_INSTALL_HINT, Emulator, startEmulator } from '../helpers/emulator';
-import { regionClients } from '../e2e/aws';
+import { emulatorAvailable, EMULATOR_INSTALL_HINT, Emulator, startEmulator } from '../../emulator/emulator';
+import { regionClients } from '../../emulator/aws';
 
 let emu: Emulator;
 beforeAll(async () => {

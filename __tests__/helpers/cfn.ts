@@ -1,6 +1,6 @@
 import { buildCloudFormationTemplates, CloudFormationTemplates, Template } from '../../src/cloudformation';
 import { loadConfig } from '../../src/config';
-import { testBundle } from './synth';
+import { testBundle } from '../../harness/bundle';
 
 export function templatesFor(env: Record<string, string> = {}): CloudFormationTemplates {
   return buildCloudFormationTemplates(loadConfig(env, {}), testBundle().code);

@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
-import { REGIONAL_ENV } from '../../src/heartbeat-contract';
-import { RegionClients } from '../e2e/aws';
+import { REGIONAL_ENV } from '../src/heartbeat-contract';
+import { RegionClients } from './aws';
 
 /**
- * A region's HTTP API, stood in for (__tests__/emulator/gateway.js): moto stores API Gateway
+ * A region's HTTP API, stood in for (emulator/gateway.js): moto stores API Gateway
  * HTTP APIs but never runs them. Serves POST /transactions (SigV4) and GET /health with the
  * deployed functions' environments, runs the heartbeat on a timer, and can go down and come back
  * on the same port. Used by the DR drill and the dr:check tests.
@@ -20,7 +20,7 @@ export interface Gateway {
 }
 
 export const GATEWAY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const SCRIPT = path.join(__dirname, '..', 'emulator', 'gateway.js');
+const SCRIPT = path.join(__dirname, 'gateway.js');
 
 /** The deployed function's environment, as the emulated Lambda stores it. */
 async function deployedEnv(c: RegionClients, functionName: string): Promise<Record<string, string>> {

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 
 /**
- * The emulated two-region AWS (__tests__/emulator/server.py): one moto server with the AWS
+ * The emulated two-region AWS (emulator/server.py): one moto server with the AWS
  * behaviours moto lacks restored, a front per region on its own 127.0.0.1 port, replication
  * between the regions, and a control API. Each test starts its own on free ports and stops it.
  *
@@ -14,7 +14,7 @@ import * as path from 'path';
  *   await emu.replication.pending()                   // acknowledged, not yet replicated
  *   await emu.replication.drain()                     // wait until nothing is pending
  */
-export const EMULATOR_SERVER = path.join(__dirname, '..', 'emulator', 'server.py');
+export const EMULATOR_SERVER = path.join(__dirname, 'server.py');
 const PYTHON = process.env.MOTO_PYTHON ?? 'python3';
 
 export type Outage = 'refuse' | 'reset' | 'blackhole';

@@ -2,11 +2,11 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
-import { loadConfig, TapConfig } from '../../src/config';
-import { names } from '../../src/naming';
-import { TapStack } from '../../src/tap-stack';
-import { testBundle } from '../helpers/synth';
-import { offlineCliConfig, offlineTerraformEnv } from '../helpers/terraform';
+import { loadConfig, TapConfig } from '../src/config';
+import { names } from '../src/naming';
+import { TapStack } from '../src/tap-stack';
+import { testBundle } from './bundle';
+import { offlineCliConfig, offlineTerraformEnv } from './offline-terraform';
 
 /**
  * Terraform against the emulator, for the end-to-end tests and the apply benchmark: synth a

@@ -6,7 +6,7 @@ replication between the regions, and a control API.
 Prints one line ``EMULATOR {json}`` on stdout once it serves: the moto port, each region's front
 port and the patches applied. Everything listens on 127.0.0.1 only.
 
-Requests are served one at a time, as in ../fixtures/moto_linearizable.py (moto checks
+Requests are served one at a time, as in moto_linearizable.py (moto checks
 conditional writes without a lock); the replicator applies its changes under the same lock.
 
 Control API (JSON, on the moto port):
@@ -29,7 +29,6 @@ from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 
 import moto_linearizable  # noqa: E402  (the request lock and its WSGI wrapper)
 import patches  # noqa: E402

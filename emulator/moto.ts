@@ -6,11 +6,11 @@ import * as path from 'path';
  * A real moto server on a free 127.0.0.1 port, for integration tests: the SDK talks to it
  * over HTTP exactly as it would to AWS. Nothing else is contacted.
  *
- * It is moto_server's own code, launched through fixtures/moto_linearizable.py, which
+ * It is moto_server's own code, launched through moto_linearizable.py, which
  * serializes requests: moto checks conditional writes without a lock, so under load two
  * racing `attribute_not_exists` puts could both succeed, which DynamoDB never allows.
  */
-const LAUNCHER = path.join(__dirname, '..', 'fixtures', 'moto_linearizable.py');
+const LAUNCHER = path.join(__dirname, 'moto_linearizable.py');
 export interface Moto {
   readonly endpoint: string;
   /** SIGSTOP: the server keeps its socket but answers nothing, like a hung network. */

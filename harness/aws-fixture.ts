@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { processorVariables, table, tableKeySchema } from '../../src/design';
-import { names } from '../../src/naming';
+import { processorVariables, table, tableKeySchema } from '../src/design';
+import { names } from '../src/naming';
 
 export const REGION = 'us-east-1';
 /** moto's account. */
