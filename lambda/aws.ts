@@ -1,16 +1,16 @@
 /**
- * The processor's only door to AWS: three calls, each with a hard deadline. SDK clients
+ * The processor's only door to AWS: four calls, each with a hard deadline. SDK clients
  * are created once per container, on first use, so requiring the bundle stays cheap and
- * S3/SNS load only when a document or a failure needs them.
+ * S3 loads only when a document needs it.
  */
-import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
-import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
-import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import type { PutItemCommandInput, TransactWriteItemsCommandInput } from '@aws-sdk/client-dynamodb';
+import type { HeadObjectCommandInput, PutObjectCommandInput } from '@aws-sdk/client-s3';
 
 export interface AwsPort {
   putItem(input: PutItemCommandInput): Promise<unknown>;
+  transactWriteItems(input: TransactWriteItemsCommandInput): Promise<unknown>;
   putObject(input: PutObjectCommandInput): Promise<unknown>;
-  publish(input: PublishCommandInput): Promise<unknown>;
+  headObject(input: HeadObjectCommandInput): Promise<unknown>;
 }
 
 /** `timeoutMs` bounds every call, retries included, so a hung dependency fails fast. */
@@ -42,7 +42,8 @@ export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = proces
     };
   return {
     putItem: call('dynamodb', 'DynamoDBClient', 'PutItemCommand'),
+    transactWriteItems: call('dynamodb', 'DynamoDBClient', 'TransactWriteItemsCommand'),
     putObject: call('s3', 'S3Client', 'PutObjectCommand'),
-    publish: call('sns', 'SNSClient', 'PublishCommand'),
+    headObject: call('s3', 'S3Client', 'HeadObjectCommand'),
   };
 }
