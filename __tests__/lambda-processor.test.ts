@@ -11,7 +11,10 @@ import {
   MAX_CALL_TIMEOUT_MS,
   PROCESSOR_ENV,
   processorTimeoutSeconds,
+  REGIONAL_MAX_SEQUENTIAL_CALLS,
+  regionalTimeoutSeconds,
 } from '../src/contract';
+import { regionalFunction } from '../src/regional/spec';
 import { processor as processorSpec } from '../src/processor/spec';
 
 const goodEnv = {
@@ -559,5 +562,11 @@ describe('one source for the call deadline and the function timeout (item 9)', (
       readProcessorEnv({ ...goodEnv, [PROCESSOR_ENV.callTimeoutMs]: String(MAX_CALL_TIMEOUT_MS + 1) }),
     ).toThrow();
     expect(processorSpec.timeoutSeconds).toBe(processorTimeoutSeconds());
+  });
+
+  it('does the same for the heartbeat and /health functions, which share the accepted range', () => {
+    for (let ms = 1; ms <= MAX_CALL_TIMEOUT_MS; ms++)
+      if (REGIONAL_MAX_SEQUENTIAL_CALLS * ms >= regionalFunction.timeoutSeconds * 1000) throw new Error(`${ms} ms`);
+    expect(regionalFunction.timeoutSeconds).toBe(regionalTimeoutSeconds());
   });
 });

@@ -14,7 +14,12 @@ export interface AwsPort {
 }
 
 /** `timeoutMs` bounds every call, retries included, so a hung dependency fails fast. */
-export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = process.env): AwsPort {
+export function createAwsPort(
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+  /** Client settings over the runtime's (tests: one region's endpoint of a two-region emulator). */
+  clientConfig: object = {},
+): AwsPort {
   const config = {
     // Bounds each attempt; the abort signal below bounds the whole call.
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
@@ -22,6 +27,7 @@ export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = proces
     // AWS_ENDPOINT_URL (read by the SDK itself) points at a local emulator in tests;
     // S3 then needs path-style addressing (no bucket subdomains on 127.0.0.1).
     forcePathStyle: !!env.AWS_ENDPOINT_URL,
+    ...clientConfig,
   };
   // Required on first use, not at the top: the SDK is provided by the runtime. Kept with its
   // client, so later calls pay neither the require() lookup nor a client construction.

@@ -212,7 +212,7 @@ const httpStatus = (e: any): number | undefined => e?.$metadata?.httpStatusCode;
 const CONFLICT = { error: 'Conflict', message: 'transactionId was used with different content or by another caller' };
 
 /** S3's conditional-write conflict and DynamoDB's transaction conflict: both say "retry". */
-const BACKOFF = { baseMs: 25, capMs: 800 } as const;
+const BACKOFF = { baseMs: 20, capMs: 250 } as const;
 
 export function createProcessor(deps: ProcessorDeps) {
   const { aws, tableName, bucketName, region, now, log = console.log, callTimeoutMs } = deps;
@@ -317,6 +317,8 @@ export function createProcessor(deps: ProcessorDeps) {
       Key: key,
       Body: doc.body,
       ContentType: doc.contentType,
+      // The algorithm named too, so S3 keeps this SHA-256 as the object's checksum (HeadObject shows it).
+      ChecksumAlgorithm: 'SHA256' as const,
       ChecksumSHA256: checksum,
       ServerSideEncryption: 'aws:kms' as const,
       SSEKMSKeyId: deps.kmsKeyArn,

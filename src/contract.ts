@@ -35,6 +35,12 @@ export const MAX_AWS_CALLS = 5;
 /** Headroom after the last deadline for logging and the runtime. */
 export const TIMEOUT_HEADROOM_SECONDS = 5;
 
+/** The heartbeat's and /health's most sequential calls: GetItem of the peer's beat, then PutMetricData. */
+export const REGIONAL_MAX_SEQUENTIAL_CALLS = 2;
+/** The heartbeat's and /health's function timeout, derived the same way. */
+export const regionalTimeoutSeconds = (maxCallTimeoutMs = MAX_CALL_TIMEOUT_MS) =>
+  Math.ceil((REGIONAL_MAX_SEQUENTIAL_CALLS * maxCallTimeoutMs) / 1000) + TIMEOUT_HEADROOM_SECONDS;
+
 /** The processor's function timeout: every call at the largest accepted deadline, plus headroom. */
 export const processorTimeoutSeconds = (maxCallTimeoutMs = MAX_CALL_TIMEOUT_MS) =>
   Math.ceil((MAX_AWS_CALLS * maxCallTimeoutMs) / 1000) + TIMEOUT_HEADROOM_SECONDS;

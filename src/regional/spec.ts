@@ -1,11 +1,17 @@
 /** The regional tier's entry point: the heartbeat and /health functions, and the HTTP API. */
+import { regionalTimeoutSeconds } from '../contract';
 import { Dialect, Env, ownLogGroup, PolicyDocument, PolicyStatement, xrayTracing } from '../dialect';
 import { HANDLERS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../heartbeat-contract';
 import { names, NameParts } from '../naming';
 
 /** The heartbeat canary and /health: small, quick, and bounded well inside a health checker's timeout. */
-/** /health must answer inside Route 53's 2 s, cold starts included: 1 s per call, 256 MB. */
-export const regionalFunction = { memorySize: 256, timeoutSeconds: 10, callTimeoutMs: 1000 } as const;
+/** /health must answer inside Route 53's 2 s, cold starts included: 1 s per call, 256 MB. The
+ *  timeout fits every accepted AWS_CALL_TIMEOUT_MS (src/contract.ts, the one source). */
+export const regionalFunction = {
+  memorySize: 256,
+  timeoutSeconds: regionalTimeoutSeconds(),
+  callTimeoutMs: 1000,
+} as const;
 
 /** The two small functions of every regional tier, by what they are for. */
 export const REGIONAL_FUNCTIONS = {
