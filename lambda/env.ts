@@ -4,7 +4,7 @@
  * (AWS_CALL_TIMEOUT_MS=2.5 used to make every AWS call abort, with no alert).
  */
 import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS, PROCESSOR_ENV } from '../src/contract';
-import { envReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
+import { BUCKET_NAME_FORM, envReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
 
 export interface ProcessorEnv {
   readonly tableName: string;
@@ -24,7 +24,7 @@ export function readProcessorEnv(env: NodeJS.ProcessEnv): ProcessorEnv {
   );
   const config = {
     tableName: r.text(PROCESSOR_ENV.tableName, TABLE_NAME_FORM, 'a DynamoDB table name'),
-    bucketName: r.text(PROCESSOR_ENV.bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+    bucketName: r.text(PROCESSOR_ENV.bucketName, BUCKET_NAME_FORM, 'an S3 bucket name'),
     // A key ARN, not an alias: S3 resolves aliases in the caller's account.
     kmsKeyArn: r.text(
       PROCESSOR_ENV.documentsKmsKeyArn,

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS } from '../src/contract';
 import { DEFAULT_RPO_TARGET_SECONDS, REGIONAL_ENV } from '../src/heartbeat-contract';
-import { envReader, EnvReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
+import { BUCKET_NAME_FORM, envReader, EnvReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
 
 export interface RegionalEnv {
   readonly tableName: string;
@@ -18,6 +18,7 @@ export interface RegionalEnv {
 
 export interface HealthEnv extends RegionalEnv {
   readonly kmsKeyArn: string;
+  readonly bucketName: string;
   readonly rpoTargetSeconds: number;
 }
 
@@ -49,6 +50,7 @@ export function readHealthEnv(env: NodeJS.ProcessEnv): HealthEnv {
     // A key ARN, not an alias: the check must be about the very key the table uses.
     kmsKeyArn: r.text(REGIONAL_ENV.kmsKeyArn, KEY_ARN_FORM, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)'),
     rpoTargetSeconds: r.whole(REGIONAL_ENV.rpoTargetSeconds, 86_400, DEFAULT_RPO_TARGET_SECONDS, 'seconds'),
+    bucketName: r.text(REGIONAL_ENV.bucketName, BUCKET_NAME_FORM, 'an S3 bucket name'),
   };
   r.done('health');
   return settings;
