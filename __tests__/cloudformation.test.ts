@@ -250,7 +250,6 @@ describe('TapStack.json (primary region)', () => {
         'DOCUMENTS_KMS_KEY_ARN',
         'DYNAMODB_TABLE_NAME',
         'S3_BUCKET_NAME',
-        'SNS_TOPIC_ARN',
       ]);
       expect(fn.ReservedConcurrentExecutions).toBeUndefined();
       expect(primary.Resources.TransactionProcessorFunction.DependsOn).toEqual(['TransactionProcessorLogGroup']);
@@ -498,7 +497,6 @@ describe('TapStack-secondary.json (secondary-region key and standby tier)', () =
     expect(fn.Environment.Variables).toMatchObject({
       DYNAMODB_TABLE_NAME: { 'Fn::Sub': 'transactions-${EnvironmentSuffix}' },
       S3_BUCKET_NAME: { Ref: 'StandbyTransactionDocumentsBucket' },
-      SNS_TOPIC_ARN: { Ref: 'StandbyAlertSNSTopic' },
       DOCUMENTS_KMS_KEY_ARN: STANDBY_KEY,
     });
     const policy = props(secondary, 'StandbyLambdaExecutionRole').Policies[0].PolicyDocument;

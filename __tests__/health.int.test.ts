@@ -5,6 +5,7 @@
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, PutBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { HEARTBEAT, heartbeatId, REGIONAL_ENV, RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
 
 const DEFAULT_RPO_TARGET_SECONDS = RPO_TARGET_SECONDS.default;
@@ -16,6 +17,8 @@ import { REGION, useEmulator } from '../harness/aws-fixture';
 import { Moto, startMoto } from '../emulator/moto';
 
 const TABLE = 'tap-dr-health-test';
+const BUCKET = 'tap-dr-health-docs';
+const PLAIN_BUCKET = 'tap-dr-health-docs-sse-s3';
 const PEER = 'us-west-2';
 const CALL_TIMEOUT_MS = 1000;
 let moto: Moto;
@@ -46,6 +49,28 @@ beforeAll(async () => {
     }),
   );
   await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: TABLE });
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  for (const [bucket, algorithm] of [
+    [BUCKET, 'aws:kms'],
+    [PLAIN_BUCKET, 'AES256'],
+  ] as const) {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: {
+                SSEAlgorithm: algorithm,
+                ...(algorithm === 'aws:kms' ? { KMSMasterKeyID: keyArn } : {}),
+              },
+            },
+          ],
+        },
+      }),
+    );
+  }
 }, 60_000);
 
 afterAll(async () => {
@@ -62,6 +87,7 @@ const health = (extra: Record<string, string> = {}) =>
     [REGIONAL_ENV.tableName]: TABLE,
     [REGIONAL_ENV.peerRegion]: PEER,
     [REGIONAL_ENV.kmsKeyArn]: keyArn,
+    [REGIONAL_ENV.bucketName]: BUCKET,
     [REGIONAL_ENV.callTimeoutMs]: String(CALL_TIMEOUT_MS),
     ...extra,
   });
@@ -81,12 +107,13 @@ const replicatedBeat = (ageMs: number, peer = PEER) =>
 function expectNoData(body: string) {
   const json = JSON.parse(body);
   expect(Object.keys(json).sort()).toEqual(['checks', 'replicationLagSeconds', 'status']);
-  expect(Object.keys(json.checks).sort()).toEqual(['key', 'replication', 'table']);
+  expect(Object.keys(json.checks).sort()).toEqual(['documents', 'key', 'replication', 'table']);
   expect(typeof json.replicationLagSeconds === 'number' || json.replicationLagSeconds === null).toBe(true);
   for (const leak of [
     'arn:',
     keyArn,
     TABLE,
+    BUCKET,
     'no-such-table',
     HEARTBEAT.idPrefix,
     HEARTBEAT.beatAttribute,
@@ -110,7 +137,10 @@ describe('healthy', () => {
     const res = await get(health());
     expect(res.statusCode).toBe(200);
     expect(res.headers).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store' });
-    expect(res.json).toMatchObject({ status: 'ok', checks: { table: 'ok', key: 'ok', replication: 'ok' } });
+    expect(res.json).toMatchObject({
+      status: 'ok',
+      checks: { table: 'ok', key: 'ok', documents: 'ok', replication: 'ok' },
+    });
     expect(res.json.replicationLagSeconds).toBeGreaterThanOrEqual(5);
     expect(res.json.replicationLagSeconds).toBeLessThanOrEqual(5 + (Date.now() - started) / 1000 + 1);
   });
@@ -126,7 +156,7 @@ describe('healthy', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json).toEqual({
       status: 'ok',
-      checks: { table: 'ok', key: 'ok', replication: 'n/a' },
+      checks: { table: 'ok', key: 'ok', documents: 'ok', replication: 'n/a' },
       replicationLagSeconds: null,
     });
   });
@@ -139,7 +169,10 @@ describe('degraded', () => {
     await replicatedBeat(INTERVAL_MS + (DEFAULT_RPO_TARGET_SECONDS + 30) * 1000);
     const res = await get(health());
     expect(res.statusCode).toBe(200);
-    expect(res.json).toMatchObject({ status: 'degraded', checks: { table: 'ok', key: 'ok', replication: 'stale' } });
+    expect(res.json).toMatchObject({
+      status: 'degraded',
+      checks: { table: 'ok', key: 'ok', documents: 'ok', replication: 'stale' },
+    });
     expect(res.json.replicationLagSeconds).toBeGreaterThan(DEFAULT_RPO_TARGET_SECONDS + 29);
   });
 
@@ -157,7 +190,7 @@ describe('degraded', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json).toEqual({
       status: 'degraded',
-      checks: { table: 'ok', key: 'ok', replication: 'unknown' },
+      checks: { table: 'ok', key: 'ok', documents: 'ok', replication: 'unknown' },
       replicationLagSeconds: null,
     });
   });
@@ -168,7 +201,22 @@ describe('degraded', () => {
     await disable(disabled);
     const res = await get(health({ [REGIONAL_ENV.kmsKeyArn]: disabled }));
     expect(res.statusCode).toBe(503);
-    expect(res.json.checks).toEqual({ table: 'ok', key: 'failed', replication: 'ok' });
+    expect(res.json.checks).toEqual({ table: 'ok', key: 'failed', documents: 'ok', replication: 'ok' });
+  });
+
+  it.each([
+    ['missing', 'tap-dr-health-no-such-bucket'],
+    ['not encrypting with KMS', PLAIN_BUCKET],
+  ])('answers 503 with documents failed when the documents bucket is %s', async (_why, bucket) => {
+    await replicatedBeat(1_000);
+    const res = await get(health({ [REGIONAL_ENV.bucketName]: bucket }));
+    expect(res.statusCode).toBe(503);
+    expect(res.json).toMatchObject({
+      status: 'degraded',
+      checks: { table: 'ok', key: 'ok', documents: 'failed', replication: 'ok' },
+    });
+    expect(res.body).not.toContain(bucket);
+    expect(logLines.map((l) => JSON.parse(l).msg)).toContain('documents check failed');
   });
 
   it("answers 503 with table failed and replication unknown when the table is missing, logging AWS's error", async () => {
@@ -176,7 +224,7 @@ describe('degraded', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json).toEqual({
       status: 'degraded',
-      checks: { table: 'failed', key: 'ok', replication: 'unknown' },
+      checks: { table: 'failed', key: 'ok', documents: 'ok', replication: 'unknown' },
       replicationLagSeconds: null,
     });
     const logged = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'table check failed');
@@ -193,7 +241,7 @@ describe('degraded', () => {
       const res = await get(handler);
       expect(Date.now() - started).toBeLessThan(CALL_TIMEOUT_MS + 500);
       expect(res.statusCode).toBe(503);
-      expect(res.json.checks).toEqual({ table: 'failed', key: 'failed', replication: 'unknown' });
+      expect(res.json.checks).toEqual({ table: 'failed', key: 'failed', documents: 'failed', replication: 'unknown' });
     } finally {
       moto.thaw();
     }

@@ -15,7 +15,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { MAX_AWS_CALLS } from '../src/contract';
+import { MAX_AWS_CALLS, MAX_CALL_TIMEOUT_MS } from '../src/contract';
 import { MAX_BUCKET_NAME_LENGTH, names } from '../src/naming';
 import { SEED_OUTPUTS } from './helpers/seed';
 import {
@@ -344,20 +344,20 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     });
 
-    it('gets table, bucket, key and topic from the environment, never AWS_REGION, and no reserved concurrency', () => {
+    it('gets table, bucket and key from the environment (no topic: it publishes nothing), never AWS_REGION, and no reserved concurrency', () => {
       expect(Object.keys(fn.environment.variables).sort()).toEqual([
         'AWS_CALL_TIMEOUT_MS',
         'DOCUMENTS_KMS_KEY_ARN',
         'DYNAMODB_TABLE_NAME',
         'S3_BUCKET_NAME',
-        'SNS_TOPIC_ARN',
       ]);
       expect(fn.environment.variables.AWS_REGION).toBeUndefined();
       expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe('${aws_kms_key.primary.arn}');
       expect(fn).not.toHaveProperty('reserved_concurrent_executions');
       expect(fn).not.toHaveProperty('code_signing_config_arn');
-      // Every AWS call of one invocation at its deadline still ends before Lambda's timeout.
+      // Every AWS call of one invocation at the largest accepted deadline still ends before Lambda's timeout.
       expect(fn.timeout * 1000).toBeGreaterThan(MAX_AWS_CALLS * Number(fn.environment.variables.AWS_CALL_TIMEOUT_MS));
+      expect(fn.timeout * 1000).toBeGreaterThan(MAX_AWS_CALLS * MAX_CALL_TIMEOUT_MS);
     });
 
     it('logs to its own KMS-encrypted log group with retention', () => {
@@ -390,17 +390,26 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       expect(bySid.TransactionDocuments).toBe('${aws_s3_bucket.documents.arn}/documents/*');
       expect(bySid.FunctionEnvironment).toBe('${aws_kms_key.primary.arn}');
       const st = Object.fromEntries(policy.Statement.map((x: any) => [x.Sid, x]));
-      // The key generates data keys only through S3 for this bucket, and through DynamoDB and SNS.
+      // The key generates data keys only through S3 for this bucket, and through DynamoDB.
       expect(st.DocumentsKeyThroughS3.Condition).toEqual({
         StringEquals: {
           'kms:ViaService': 's3.us-east-1.amazonaws.com',
           'kms:EncryptionContext:aws:s3:arn': '${aws_s3_bucket.documents.arn}',
         },
       });
-      expect(st.TableAndTopicKeyThroughServices.Condition).toEqual({
-        StringEquals: { 'kms:ViaService': ['dynamodb.us-east-1.amazonaws.com', 'sns.us-east-1.amazonaws.com'] },
+      expect(st.TableKeyThroughDynamoDB.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' },
       });
-      expect(bySid.Alerts).toBe(`${ref('aws_sns_topic', json)}.arn}`);
+      // Exactly these actions: no GetItem (never called), no sns:Publish (the Errors alarm is the pager);
+      // ConditionCheckItem for the claim's transaction, GetObject only for HeadObject after a 412.
+      expect(policy.Statement.find((x: any) => x.Sid === 'TransactionsTable').Action).toEqual([
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:PutItem',
+      ]);
+      expect(st.TransactionDocuments.Action).toEqual(['s3:GetObject', 's3:PutObject']);
+      const actions = policy.Statement.flatMap((x: any) => x.Action);
+      expect(actions).not.toContain('dynamodb:GetItem');
+      expect(actions.filter((a: string) => a.startsWith('sns:'))).toEqual([]);
       expect(bySid.OwnLogGroup).toMatch(/:log-group:\/aws\/lambda\/transaction-processor-dev:\*$/);
     });
   });

@@ -95,7 +95,8 @@ async function main(): Promise<void> {
     };
     // The very item the handler writes, so the difference is the handler's own work.
     const item = toItem({
-      ...validate({ ...event, transactionId: 'x' }).transaction,
+      ...validate({ ...event, transactionId: 'x' }, { caller: 'direct' }).transaction,
+      entryPoint: 'direct',
       createdAt: new Date().toISOString(),
       processedRegion: 'us-east-1',
       requestId: 'bench',

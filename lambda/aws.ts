@@ -1,20 +1,25 @@
 /**
- * The processor's only door to AWS: three calls, each with a hard deadline. SDK clients
+ * The processor's only door to AWS: four calls, each with a hard deadline. SDK clients
  * are created once per container, on first use, so requiring the bundle stays cheap and
- * S3/SNS load only when a document or a failure needs them.
+ * S3 loads only when a document needs it.
  */
-import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
-import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
-import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import type { PutItemCommandInput, TransactWriteItemsCommandInput } from '@aws-sdk/client-dynamodb';
+import type { HeadObjectCommandInput, PutObjectCommandInput } from '@aws-sdk/client-s3';
 
 export interface AwsPort {
   putItem(input: PutItemCommandInput): Promise<unknown>;
+  transactWriteItems(input: TransactWriteItemsCommandInput): Promise<unknown>;
   putObject(input: PutObjectCommandInput): Promise<unknown>;
-  publish(input: PublishCommandInput): Promise<unknown>;
+  headObject(input: HeadObjectCommandInput): Promise<unknown>;
 }
 
 /** `timeoutMs` bounds every call, retries included, so a hung dependency fails fast. */
-export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = process.env): AwsPort {
+export function createAwsPort(
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+  /** Client settings over the runtime's (tests: one region's endpoint of a two-region emulator). */
+  clientConfig: object = {},
+): AwsPort {
   const config = {
     // Bounds each attempt; the abort signal below bounds the whole call.
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
@@ -22,6 +27,7 @@ export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = proces
     // AWS_ENDPOINT_URL (read by the SDK itself) points at a local emulator in tests;
     // S3 then needs path-style addressing (no bucket subdomains on 127.0.0.1).
     forcePathStyle: !!env.AWS_ENDPOINT_URL,
+    ...clientConfig,
   };
   // Required on first use, not at the top: the SDK is provided by the runtime. Kept with its
   // client, so later calls pay neither the require() lookup nor a client construction.
@@ -42,7 +48,8 @@ export function createAwsPort(timeoutMs: number, env: NodeJS.ProcessEnv = proces
     };
   return {
     putItem: call('dynamodb', 'DynamoDBClient', 'PutItemCommand'),
+    transactWriteItems: call('dynamodb', 'DynamoDBClient', 'TransactWriteItemsCommand'),
     putObject: call('s3', 'S3Client', 'PutObjectCommand'),
-    publish: call('sns', 'SNSClient', 'PublishCommand'),
+    headObject: call('s3', 'S3Client', 'HeadObjectCommand'),
   };
 }

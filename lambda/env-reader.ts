@@ -6,6 +6,7 @@
 
 export const REGION_FORM = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export const TABLE_NAME_FORM = /^[\w.-]{3,255}$/;
+export const BUCKET_NAME_FORM = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** An ARN of `service` in a region and account, with the given resource pattern. */
 export const arnForm = (service: string, resource: string) =>

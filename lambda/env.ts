@@ -4,12 +4,11 @@
  * (AWS_CALL_TIMEOUT_MS=2.5 used to make every AWS call abort, with no alert).
  */
 import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS, PROCESSOR_ENV } from '../src/contract';
-import { arnForm, envReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
+import { BUCKET_NAME_FORM, envReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
 
 export interface ProcessorEnv {
   readonly tableName: string;
   readonly bucketName: string;
-  readonly topicArn: string;
   readonly kmsKeyArn: string;
   readonly callTimeoutMs: number;
   readonly region: string;
@@ -25,8 +24,7 @@ export function readProcessorEnv(env: NodeJS.ProcessEnv): ProcessorEnv {
   );
   const config = {
     tableName: r.text(PROCESSOR_ENV.tableName, TABLE_NAME_FORM, 'a DynamoDB table name'),
-    bucketName: r.text(PROCESSOR_ENV.bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
-    topicArn: r.text(PROCESSOR_ENV.topicArn, arnForm('sns', '[\\w-]{1,256}(\\.fifo)?'), 'an SNS topic ARN'),
+    bucketName: r.text(PROCESSOR_ENV.bucketName, BUCKET_NAME_FORM, 'an S3 bucket name'),
     // A key ARN, not an alias: S3 resolves aliases in the caller's account.
     kmsKeyArn: r.text(
       PROCESSOR_ENV.documentsKmsKeyArn,

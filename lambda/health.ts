@@ -2,16 +2,19 @@
  * GET /health (API Gateway HTTP API, payload 2.0): this region's readiness, for the Route53
  * health check, the failover client and operators.
  *
- * Two verdicts, for two decisions. The HTTP status says whether this region can serve (table
- * and key): that is all Route 53 reads, so a lagging or stopped peer never fails traffic over
+ * Its one written spec is docs/HEALTH.md. Two verdicts, for two decisions. The HTTP status says
+ * whether this region can serve (table, key and documents bucket): that is all Route 53 reads, so a lagging or stopped peer never fails traffic over
  * to that peer. The body's `status` is `ok` only when replication from the peer is within the
- * RPO target too: what failing back waits for (the client and the runbook read it). Two AWS calls in parallel, each under the call deadline,
- * so it answers within one deadline even when a dependency hangs:
+ * RPO target too: what failing back waits for (the client and the runbook read it). Three AWS calls
+ * in parallel, each under the call deadline, so it answers within one deadline even when a
+ * dependency hangs:
  *
  *   - GetItem of the peer's heartbeat: the table is reachable and readable (which needs the
  *     table's key), and the beat's age beyond one beat interval is the replication staleness
- *     (the heartbeat's metric, docs/HEALTH.md);
- *   - DescribeKey: this region's key is Enabled.
+ *     (the heartbeat's metric; docs/HEALTH.md is the spec);
+ *   - DescribeKey: this region's key is Enabled;
+ *   - GetBucketEncryption of the documents bucket: it exists, answers in this region, and its
+ *     default encryption is still aws:kms (what every document is written with).
  *
  * The endpoint is unauthenticated, so the body is only the verdict: no item contents, ARNs or
  * AWS error messages (those go to the log).
@@ -35,7 +38,12 @@ export interface HealthResponse {
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
-  checks: { table: 'ok' | 'failed'; key: 'ok' | 'failed'; replication: 'ok' | 'stale' | 'unknown' | 'n/a' };
+  checks: {
+    table: 'ok' | 'failed';
+    key: 'ok' | 'failed';
+    documents: 'ok' | 'failed';
+    replication: 'ok' | 'stale' | 'unknown' | 'n/a';
+  };
   /** Replication staleness in seconds (the peer's newest beat's age beyond one beat interval,
    *  as the heartbeat metric); null when unknown or there is no peer. */
   replicationLagSeconds: number | null;
@@ -44,16 +52,17 @@ export interface HealthReport {
 const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
 export function createHealth({ aws, settings, now = Date.now, log = console.log }: HealthDeps) {
-  const { tableName, region, peerRegion, kmsKeyArn, rpoTargetSeconds, beatIntervalSeconds } = settings;
+  const { tableName, region, peerRegion, kmsKeyArn, rpoTargetSeconds, beatIntervalSeconds, bucketName } = settings;
   const line = (level: string, msg: string, extra?: object) => log(JSON.stringify({ level, msg, region, ...extra }));
   const failed = (check: string, e: any) =>
     line('error', `${check} check failed`, { error: String(e?.name), message: String(e?.message) });
 
   return async (): Promise<HealthResponse> => {
     // Without a peer, reading our own beat still proves the table readable.
-    const [beat, key] = await Promise.allSettled([
+    const [beat, key, bucket] = await Promise.allSettled([
       aws.getItem({ TableName: tableName, Key: heartbeatKey(peerRegion ?? region) }),
       aws.describeKey({ KeyId: kmsKeyArn }),
+      aws.getBucketEncryption({ Bucket: bucketName }),
     ]);
     const lag =
       peerRegion && beat.status === 'fulfilled'
@@ -63,12 +72,21 @@ export function createHealth({ aws, settings, now = Date.now, log = console.log 
     const checks: HealthReport['checks'] = {
       table: beat.status === 'fulfilled' ? 'ok' : 'failed',
       key: keyState === 'Enabled' ? 'ok' : 'failed',
+      documents:
+        bucket.status === 'fulfilled' &&
+        !!bucket.value.ServerSideEncryptionConfiguration?.Rules?.some(
+          (r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm === 'aws:kms',
+        )
+          ? 'ok'
+          : 'failed',
       replication: !peerRegion ? 'n/a' : lag === undefined ? 'unknown' : lag <= rpoTargetSeconds ? 'ok' : 'stale',
     };
     if (beat.status === 'rejected') failed('table', beat.reason);
     if (key.status === 'rejected') failed('key', key.reason);
     else if (checks.key === 'failed') line('error', 'key check failed', { keyState });
-    const serving = checks.table === 'ok' && checks.key === 'ok';
+    if (bucket.status === 'rejected') failed('documents', bucket.reason);
+    else if (checks.documents === 'failed') line('error', 'documents check failed', { encryption: 'not aws:kms' });
+    const serving = checks.table === 'ok' && checks.key === 'ok' && checks.documents === 'ok';
     const healthy = serving && ['ok', 'n/a'].includes(checks.replication);
     const report: HealthReport = { status: healthy ? 'ok' : 'degraded', checks, replicationLagSeconds: lag ?? null };
     // Only a degraded answer is logged: Route53's checkers call this several times a minute.

@@ -24,8 +24,8 @@ function exportOnFirstUse(name: string, build: () => Handler): void {
 }
 
 exportOnFirstUse(HANDLERS.processor, () => {
-  const { callTimeoutMs, ...settings } = readProcessorEnv(process.env);
-  const processTransaction = createProcessor({ aws: createAwsPort(callTimeoutMs), ...settings });
+  const settings = readProcessorEnv(process.env);
+  const processTransaction = createProcessor({ aws: createAwsPort(settings.callTimeoutMs), ...settings });
   return (event: unknown, context?: { awsRequestId?: string }) =>
     processTransaction(event, context?.awsRequestId ?? 'local');
 });

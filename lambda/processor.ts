@@ -1,37 +1,57 @@
 /**
- * The transaction processor. Order of effects, chosen so that a conflict writes nothing and
- * no failure leaves a record pointing at nothing:
+ * The transaction processor. Order of effects, chosen so that a conflict writes nothing, no failure
+ * leaves a record pointing at nothing, and nothing can undo an acknowledged record in either region:
  *
- *   1. validate                                  -> 400, nothing written
+ *   1. validate (duplicate keys, depth and size first)  -> 400, nothing written
  *   without a document:
- *   2. PutItem the record, attribute_not_exists  -> 201; else the old item decides 200 / 409
+ *   2. PutItem the record, attribute_not_exists      -> 201; else the stored record decides 200 / 409
  *   with a document:
- *   2. PutItem a pending claim (fingerprint),     -> a different fingerprint: 409, nothing written;
- *      attribute_not_exists                          committed, same fingerprint: 200 (replay);
- *                                                    pending, same fingerprint: resume (a retry)
+ *   2. TransactWriteItems: ConditionCheck the record  -> record exists: 200 (same fingerprint) or 409,
+ *      (attribute_not_exists) + Put the claim item       nothing written; another fingerprint's claim:
+ *      `<transactionId>#claim` (absent, or ours)          409, nothing written
  *   3. PutObject, content-addressed key, SSE-KMS with the stack's key, If-None-Match: *
- *   4. PutItem the record over the claim, if still pending with our fingerprint -> 201
+ *      (409: jittered backoff inside one call deadline; 412: HeadObject must show our SHA-256)
+ *   4. PutItem the record, attribute_not_exists       -> 201; else the stored record decides 200 / 409
  *
- * A failure after 2 leaves a pending claim (and perhaps its document) that only a retry of the
- * same request can complete. Unexpected failures alert SNS_TOPIC_ARN and are rethrown, so
- * Lambda's Errors metric and the alarm see them.
+ * What a reader (GetItem by transactionId, the account index) sees: nothing until the record's one
+ * write, then the committed record. The claim is an item of its own (a key no transactionId can
+ * spell), never the record's item, so no claim, in either region, at any replication lag, can
+ * replace a record under global tables' last-writer-wins; the record itself is only ever written
+ * with attribute_not_exists, once its document is stored. A failure after 2 leaves a claim (and
+ * perhaps its document), which the same request's retry, in either region, completes.
+ *
+ * Failures are rethrown, never published: Lambda's Errors metric and its alarm are the one pager
+ * (a bounded number of notifications per state change, docs/RUNBOOK.md).
  */
 import type { AttributeValue, PutItemCommandInput } from '@aws-sdk/client-dynamodb';
-import { DOCUMENT_PREFIX, RECORD } from '../src/contract';
+import { DOCUMENT_PREFIX, RECORD, SCHEMA_VERSION } from '../src/contract';
 import type { AwsPort } from './aws';
-import { isObject, numbersAreExact, Transaction, TransactionDocument, validate, ValidationError } from './validate';
+import { scanJson } from './json-scan';
+import {
+  isObject,
+  NumberSource,
+  numbersAreExact,
+  Transaction,
+  TransactionDocument,
+  validate,
+  ValidationError,
+} from './validate';
 
 export interface ProcessorDeps {
   readonly aws: AwsPort;
   readonly tableName: string;
   readonly bucketName: string;
-  readonly topicArn: string;
   /** The stack's key: named on every PutObject (without it S3 would use aws/s3). */
   readonly kmsKeyArn: string;
   /** The region that processed the transaction (the runtime's AWS_REGION). */
   readonly region: string;
+  /** The per-call deadline: S3's 409 backoff stays inside one of them. */
+  readonly callTimeoutMs: number;
   readonly now?: () => Date;
   readonly log?: (line: string) => void;
+  /** For tests: the backoff's wait and its jitter. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
 }
 
 export interface Response {
@@ -51,42 +71,87 @@ const respond = (statusCode: number, payload: object): Response => ({
 const BODY_FORM = 'a JSON object in the request body (UTF-8 text, or base64 with isBase64Encoded: true)';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Who sent a request, as the record carries it. */
+export interface Caller {
+  /** `http`: through the HTTP API or a function URL; `direct`: lambda:InvokeFunction. */
+  readonly entryPoint: 'http' | 'direct';
+  /** The IAM principal the API authenticated (requestContext.authorizer.iam.userArn). */
+  readonly principal?: string;
+  /** The API's request id (requestContext.requestId), as its access log has it. */
+  readonly apiRequestId?: string;
+}
+
+const ARN_TEXT = /^arn:[\x21-\x7e]{1,2040}$/;
+const REQUEST_ID = /^[\w.:=+/-]{1,128}$/;
+const text = (v: unknown, form: RegExp) => (typeof v === 'string' && form.test(v) ? v : undefined);
+
+/** What the fingerprint binds a request to: the principal, without an assumed role's session name. */
+export function callerIdentity(c: Caller): string {
+  if (c.entryPoint === 'direct') return 'direct';
+  if (!c.principal) return 'http:unauthenticated';
+  return `iam:${c.principal.replace(/^(arn:[^:]+:sts::\d+:assumed-role\/[^/]+)\/.*$/, '$1')}`;
+}
+
+function callerOf(event: Record<string, unknown>): Caller {
+  const ctx = isObject(event.requestContext) ? event.requestContext : {};
+  const authorizer = isObject(ctx.authorizer) ? ctx.authorizer : {};
+  const iam = isObject(authorizer.iam) ? authorizer.iam : {};
+  return { entryPoint: 'http', principal: text(iam.userArn, ARN_TEXT), apiRequestId: text(ctx.requestId, REQUEST_ID) };
+}
+
+/** Bodies larger than this are refused before they are decoded or parsed: a document and the rest. */
+export const MAX_BODY_CHARS = Math.ceil((1 << 20) / 3) * 4 + 64 * 1024;
+
 /**
  * A direct invocation is the transaction; API Gateway and function URLs wrap it in `body`.
- * For a wrapped body the raw text is at hand, so `exactNumbers` says whether JSON parsing
- * rounded any number in it.
+ * For a wrapped body the raw text is at hand: it is checked for size, depth and duplicate keys
+ * before parsing, and for numbers that parsing rounded.
  */
-export function unwrap(event: unknown): { input: unknown; exactNumbers: boolean } {
-  if (!isObject(event) || !Object.hasOwn(event, 'requestContext')) return { input: event, exactNumbers: true };
+export function unwrap(event: unknown): { input: unknown; numbers: NumberSource; caller: Caller } {
+  if (!isObject(event) || !Object.hasOwn(event, 'requestContext'))
+    return { input: event, numbers: 'parsed', caller: { entryPoint: 'direct' } };
   const { body, isBase64Encoded } = event;
   if (typeof body !== 'string') throw new ValidationError('body', BODY_FORM);
+  const base64 = isBase64Encoded === true;
+  if (body.length > (base64 ? Math.ceil(MAX_BODY_CHARS / 3) * 4 : MAX_BODY_CHARS))
+    throw new ValidationError('body', `at most ${MAX_BODY_CHARS} characters of JSON`);
+  let text: string;
   try {
-    const text = isBase64Encoded === true ? utf8.decode(Buffer.from(body, 'base64')) : body;
-    const input = JSON.parse(text);
-    if (isObject(input)) return { input, exactNumbers: numbersAreExact(text) };
+    text = base64 ? utf8.decode(Buffer.from(body, 'base64')) : body;
   } catch {
-    // not UTF-8, not JSON, or nested too deeply to parse
+    throw new ValidationError('body', BODY_FORM);
+  }
+  scanJson(text); // duplicate keys and depth: a 400 naming the field, before JSON.parse
+  try {
+    const input = JSON.parse(text);
+    if (isObject(input))
+      return { input, numbers: numbersAreExact(text) ? 'exact' : 'rounded', caller: callerOf(event) };
+  } catch {
+    // not JSON
   }
   throw new ValidationError('body', BODY_FORM);
 }
 
-export type Decision = 'new' | 'replay' | 'resume' | 'conflict';
+export type Decision = 'replay' | 'conflict';
 
-/** Same id: same fingerprint is a retry (replay a record, resume a claim); any other is a conflict. */
-export const decide = (stored: Item | undefined, fingerprint: string): Decision =>
-  !stored
-    ? 'new'
-    : stored.fingerprint?.S !== fingerprint
-      ? 'conflict'
-      : stored[RECORD.statusAttribute]?.S === RECORD.pending
-        ? 'resume'
-        : 'replay';
+/**
+ * A stored record with the same fingerprint is this request's (replay); anything else at the
+ * record's key is a conflict, including a `pending` item there (a claim of the design before
+ * claims had their own items: it never became a record, and its id stays taken).
+ */
+export const decide = (stored: Item, fingerprint: string): Decision =>
+  stored.fingerprint?.S === fingerprint && stored[RECORD.statusAttribute]?.S === RECORD.committed
+    ? 'replay'
+    : 'conflict';
 
 export const documentKey = (t: Transaction, doc: TransactionDocument) =>
   `${DOCUMENT_PREFIX}${t.accountId}/${t.transactionId}/${doc.sha256}`;
 
+/** The key of a transaction's claim item: `#` is outside every transactionId, so never a record's key. */
+export const claimKey = (transactionId: string) => `${transactionId}${RECORD.claimSuffix}`;
+
 /** What a committed record holds besides the transaction. */
-export interface StoredRecord extends Transaction {
+export interface StoredRecord extends Transaction, Caller {
   readonly createdAt: string;
   readonly processedRegion: string;
   readonly requestId: string;
@@ -105,6 +170,9 @@ const TEXT_ATTRIBUTES = [
   'createdAt',
   'processedRegion',
   'requestId',
+  'entryPoint',
+  'principal',
+  'apiRequestId',
   'documentKey',
   'documentSha256',
   'documentContentType',
@@ -117,6 +185,8 @@ const TEXT_ATTRIBUTES = [
 export function toItem(r: Omit<StoredRecord, 'createdAt'> & { createdAt?: string }): Item {
   const item: Item = {
     amountMinor: { N: r.amountMinor },
+    amountExponent: { N: String(r.amountExponent) },
+    schemaVersion: { N: String(SCHEMA_VERSION) },
     fingerprint: { S: r.fingerprint },
     [RECORD.statusAttribute]: { S: RECORD.committed },
   };
@@ -125,20 +195,46 @@ export function toItem(r: Omit<StoredRecord, 'createdAt'> & { createdAt?: string
   return item;
 }
 
-/** The record as the API returns it: no fingerprint or status; amountMinor a string (exact beyond 2^53). */
+/**
+ * The record as the API returns it: no fingerprint, status or schemaVersion; amountMinor a string
+ * (exact beyond 2^53). A record without amountExponent predates it: its amountMinor is amount x 100.
+ */
 export function fromItem(item: Item): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of TEXT_ATTRIBUTES) if (Object.hasOwn(item, k) && item[k].S !== undefined) out[k] = item[k].S;
   if (Object.hasOwn(item, 'amountMinor')) out.amountMinor = item.amountMinor.N;
+  out.amountExponent = Object.hasOwn(item, 'amountExponent') ? Number(item.amountExponent.N) : 2;
   if (Object.hasOwn(item, 'metadata')) out.metadata = JSON.parse(item.metadata.S!);
   return out;
 }
 
-/** S3 answers 412 when the key exists, 409 (ConditionalRequestConflict) while another write to it is in flight. */
 const httpStatus = (e: any): number | undefined => e?.$metadata?.httpStatusCode;
+const CONFLICT = { error: 'Conflict', message: 'transactionId was used with different content or by another caller' };
+
+/** S3's conditional-write conflict and DynamoDB's transaction conflict: both say "retry". */
+const BACKOFF = { baseMs: 20, capMs: 250 } as const;
 
 export function createProcessor(deps: ProcessorDeps) {
-  const { aws, tableName, bucketName, topicArn, region, now, log = console.log } = deps;
+  const { aws, tableName, bucketName, region, now, log = console.log, callTimeoutMs } = deps;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = deps.random ?? Math.random;
+
+  /**
+   * Runs `attempt` until it settles or `retryable` says no, with full-jitter exponential backoff;
+   * a new attempt starts only while it still begins inside one call deadline of the first.
+   */
+  async function withBackoff<T>(attempt: () => Promise<T>, retryable: (e: unknown) => boolean): Promise<T> {
+    const until = Date.now() + callTimeoutMs;
+    for (let n = 0; ; n++) {
+      try {
+        return await attempt();
+      } catch (e) {
+        const wait = Math.floor(random() * Math.min(BACKOFF.capMs, BACKOFF.baseMs * 2 ** n));
+        if (!retryable(e) || Date.now() + wait >= until) throw e;
+        await sleep(wait);
+      }
+    }
+  }
 
   /** Conditional PutItem; the item that failed the condition, or undefined when written. */
   async function put(Item: Item, condition: Omit<PutItemCommandInput, 'TableName' | 'Item'>) {
@@ -153,44 +249,107 @@ export function createProcessor(deps: ProcessorDeps) {
   }
   const putNew = (item: Item) => put(item, { ConditionExpression: `attribute_not_exists(${RECORD.partitionKey})` });
 
-  /** A replay or a conflict; a claim that is still pending here means our own write was lost. */
   function settle(t: Transaction, stored: Item): Response {
-    const decision = decide(stored, t.fingerprint);
-    if (decision === 'replay') return respond(200, { ...fromItem(stored), replayed: true });
-    if (decision === 'conflict')
-      return respond(409, { error: 'Conflict', message: 'transactionId was used with different content' });
-    throw new Error(`unexpected stored state for a ${decision} transaction`);
+    if (decide(stored, t.fingerprint) === 'replay') return respond(200, { ...fromItem(stored), replayed: true });
+    // Nothing of the stored item: the id may be another caller's.
+    return respond(409, CONFLICT);
   }
 
+  /**
+   * The claim, in one transaction with a check that the record does not exist yet: a request whose
+   * record exists, or whose id another fingerprint has claimed, writes nothing. Undefined when
+   * claimed; else the answer.
+   */
+  async function claim(t: Transaction, item: Item): Promise<Response | undefined> {
+    const id = item[RECORD.partitionKey];
+    const claimItem: Item = {
+      [RECORD.partitionKey]: { S: claimKey(t.transactionId) },
+      fingerprint: item.fingerprint,
+      [RECORD.statusAttribute]: { S: RECORD.pending },
+      requestId: item.requestId,
+      documentKey: item.documentKey,
+    };
+    const input = {
+      TransactItems: [
+        {
+          ConditionCheck: {
+            TableName: tableName,
+            Key: { [RECORD.partitionKey]: id },
+            ConditionExpression: `attribute_not_exists(${RECORD.partitionKey})`,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            Item: claimItem,
+            ConditionExpression: `attribute_not_exists(${RECORD.partitionKey}) OR fingerprint = :fingerprint`,
+            ExpressionAttributeValues: { ':fingerprint': item.fingerprint },
+          },
+        },
+      ],
+    };
+    const reasons = (e: any): Array<{ Code?: string; Item?: Item }> =>
+      e?.name === 'TransactionCanceledException' && Array.isArray(e.CancellationReasons) ? e.CancellationReasons : [];
+    try {
+      await withBackoff(
+        () => aws.transactWriteItems(input),
+        // Another transaction on these items was in flight (concurrent copies of this request).
+        (e) => reasons(e).some((r) => r?.Code === 'TransactionConflict'),
+      );
+      return undefined;
+    } catch (e) {
+      const [record, claimed] = reasons(e);
+      if (record?.Code === 'ConditionalCheckFailed') {
+        if (!record.Item) throw new Error('the record check failed without the stored item');
+        return settle(t, record.Item);
+      }
+      if (claimed?.Code === 'ConditionalCheckFailed') return respond(409, CONFLICT);
+      throw e;
+    }
+  }
+
+  /** `If-None-Match: *`; 409 backs off inside the deadline; 412 must be this very document. */
   async function storeDocument(key: string, doc: TransactionDocument) {
+    const checksum = Buffer.from(doc.sha256, 'hex').toString('base64');
     const input = {
       Bucket: bucketName,
       Key: key,
       Body: doc.body,
       ContentType: doc.contentType,
-      ChecksumSHA256: Buffer.from(doc.sha256, 'hex').toString('base64'),
+      // The algorithm named too, so S3 keeps this SHA-256 as the object's checksum (HeadObject shows it).
+      ChecksumAlgorithm: 'SHA256' as const,
+      ChecksumSHA256: checksum,
       ServerSideEncryption: 'aws:kms' as const,
       SSEKMSKeyId: deps.kmsKeyArn,
       // Explicit, so the KMS encryption context is always the bucket ARN, whatever the bucket's default.
       BucketKeyEnabled: true,
       IfNoneMatch: '*',
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await aws.putObject(input);
-      } catch (e) {
-        // 412: the content-addressed key exists, i.e. it holds this very document.
-        if (httpStatus(e) === 412) return;
-        // 409: a racing write of this same key (a retry of this request); AWS says retry, once is enough to see 412.
-        if (httpStatus(e) !== 409 || attempt > 1) throw e;
-      }
+    try {
+      await withBackoff(
+        () => aws.putObject(input),
+        (e) => httpStatus(e) === 409,
+      );
+    } catch (e) {
+      if (httpStatus(e) !== 412) throw e;
+      // The key exists: it is ours only if S3's own SHA-256 of the stored object is this document's.
+      const head: any = await aws.headObject({ Bucket: bucketName, Key: key, ChecksumMode: 'ENABLED' });
+      if (head?.ChecksumSHA256 !== checksum)
+        throw new Error(`the object at ${key} exists and its SHA-256 is not this document's`);
     }
   }
 
-  async function record(t: Transaction, doc: TransactionDocument | undefined, requestId: string): Promise<Response> {
+  async function record(
+    t: Transaction,
+    doc: TransactionDocument | undefined,
+    caller: Caller,
+    requestId: string,
+  ): Promise<Response> {
     const key = doc && documentKey(t, doc);
     const item = toItem({
       ...t,
+      ...caller,
       createdAt: t.createdAt ?? (now?.() ?? new Date()).toISOString(),
       processedRegion: region,
       requestId,
@@ -198,28 +357,13 @@ export function createProcessor(deps: ProcessorDeps) {
       documentSha256: doc?.sha256,
       documentContentType: doc?.contentType,
     });
-    if (!doc) {
-      const old = await putNew(item);
-      return old ? settle(t, old) : respond(201, fromItem(item));
+    if (doc) {
+      const answer = await claim(t, item);
+      if (answer) return answer;
+      await storeDocument(key!, doc);
     }
-    // The claim: no accountId or createdAt, so the account index never lists it.
-    const claim: Item = {
-      [RECORD.partitionKey]: item[RECORD.partitionKey],
-      fingerprint: item.fingerprint,
-      [RECORD.statusAttribute]: { S: RECORD.pending },
-      requestId: item.requestId,
-      documentKey: item.documentKey,
-    };
-    const old = await putNew(claim);
-    if (old && decide(old, t.fingerprint) !== 'resume') return settle(t, old);
-    await storeDocument(key!, doc);
-    const lost = await put(item, {
-      ConditionExpression: '#status = :pending AND fingerprint = :fingerprint',
-      ExpressionAttributeNames: { '#status': RECORD.statusAttribute },
-      ExpressionAttributeValues: { ':pending': { S: RECORD.pending }, ':fingerprint': item.fingerprint },
-    });
-    // Lost to a concurrent retry of the same request, which committed first.
-    return lost ? settle(t, lost) : respond(201, fromItem(item));
+    const old = await putNew(item);
+    return old ? settle(t, old) : respond(201, fromItem(item));
   }
 
   return async (event: unknown, requestId: string): Promise<Response> => {
@@ -228,26 +372,18 @@ export function createProcessor(deps: ProcessorDeps) {
     const line = (level: string, msg: string, extra?: object) =>
       log(JSON.stringify({ level, msg, transactionId, requestId, ...extra }));
     try {
-      const { input, exactNumbers } = unwrap(event);
-      const { transaction, document } = validate(input, exactNumbers);
+      const { input, numbers, caller } = unwrap(event);
+      const { transaction, document } = validate(input, { numbers, caller: callerIdentity(caller) });
       transactionId = transaction.transactionId;
-      const res = await record(transaction, document, requestId);
-      line('info', 'processed', { statusCode: res.statusCode });
+      const res = await record(transaction, document, caller, requestId);
+      line('info', 'processed', { statusCode: res.statusCode, apiRequestId: caller.apiRequestId });
       return res;
     } catch (e: any) {
       if (e instanceof ValidationError) {
         line('warn', 'rejected', { field: e.field });
         return respond(400, { error: 'ValidationError', field: e.field, message: `expected ${e.message}` });
       }
-      const error = { error: String(e?.name), message: String(e?.message) };
-      line('error', 'failed', error);
-      await aws
-        .publish({
-          TopicArn: topicArn,
-          Subject: 'tap-dr: transaction processing failed',
-          Message: JSON.stringify({ transactionId, requestId, region, ...error }),
-        })
-        .catch((a) => line('error', 'alert failed', { error: a?.name }));
+      line('error', 'failed', { error: String(e?.name), message: String(e?.message) });
       throw e;
     }
   };

@@ -1,5 +1,5 @@
 /**
- * The heartbeat canary's and /health's door to AWS: four calls, each under a hard deadline
+ * The heartbeat canary's and /health's door to AWS: five calls, each under a hard deadline
  * (retries included), so a hung dependency fails fast. As in aws.ts, each SDK module is
  * required on first use (the runtime provides it) and its client is created once.
  */
@@ -23,6 +23,12 @@ export interface RegionalPort {
   putItem(input: PutItemCommandInput): Promise<unknown>;
   describeKey(input: { KeyId: string }): Promise<DescribeKeyCommandOutput>;
   putMetricData(input: MetricDataInput): Promise<unknown>;
+  /** The bucket's default encryption (typed here: only the fields /health reads). */
+  getBucketEncryption(input: { Bucket: string }): Promise<{
+    ServerSideEncryptionConfiguration?: {
+      Rules?: Array<{ ApplyServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }>;
+    };
+  }>;
 }
 
 export function createRegionalPort(timeoutMs: number): RegionalPort {
@@ -30,6 +36,8 @@ export function createRegionalPort(timeoutMs: number): RegionalPort {
     // Bounds each attempt; the abort signal below bounds the whole call.
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
     maxAttempts: 2,
+    // A local emulator in tests (AWS_ENDPOINT_URL, read by the SDK): no bucket subdomains on 127.0.0.1.
+    forcePathStyle: !!process.env.AWS_ENDPOINT_URL,
   };
   const clients = new Map<
     string,
@@ -50,5 +58,6 @@ export function createRegionalPort(timeoutMs: number): RegionalPort {
     putItem: call('dynamodb', 'DynamoDBClient', 'PutItemCommand'),
     describeKey: call('kms', 'KMSClient', 'DescribeKeyCommand'),
     putMetricData: call('cloudwatch', 'CloudWatchClient', 'PutMetricDataCommand'),
+    getBucketEncryption: call('s3', 'S3Client', 'GetBucketEncryptionCommand'),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_CALL_TIMEOUT_MS, MAX_CALL_TIMEOUT_MS } from '../src/contract';
 import { HEARTBEAT, REGIONAL_ENV, RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
-import { envReader, EnvReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
+import { BUCKET_NAME_FORM, envReader, EnvReader, KEY_ARN_FORM, REGION_FORM, TABLE_NAME_FORM } from './env-reader';
 
 export interface RegionalEnv {
   readonly tableName: string;
@@ -20,6 +20,7 @@ export interface RegionalEnv {
 
 export interface HealthEnv extends RegionalEnv {
   readonly kmsKeyArn: string;
+  readonly bucketName: string;
   readonly rpoTargetSeconds: number;
 }
 
@@ -58,6 +59,7 @@ export function readHealthEnv(env: NodeJS.ProcessEnv): HealthEnv {
       'seconds',
       RPO_TARGET_SECONDS.min,
     ),
+    bucketName: r.text(REGIONAL_ENV.bucketName, BUCKET_NAME_FORM, 'an S3 bucket name'),
   };
   r.done('health');
   return settings;

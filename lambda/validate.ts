@@ -8,6 +8,7 @@
  * `constructor` or `toString` are field names like any other, and unknown.
  */
 import { createHash } from 'crypto';
+import { CURRENCIES_BY_EXPONENT } from './currencies.generated';
 
 /** Half of a UTF-16 surrogate pair without the other half (String#isWellFormed is ES2024). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -39,10 +40,12 @@ export interface TransactionDocument {
 export interface Transaction {
   readonly transactionId: string;
   readonly accountId: string;
-  /** Exact decimal string with two places, e.g. "10.50". */
+  /** Canonical decimal text with exactly the currency's minor digits: "10.50" USD, "1500" JPY, "1.250" KWD. */
   readonly amount: string;
-  /** Integer minor units as a string (no float drift, no 2^53 limit), e.g. "1050". */
+  /** amount x 10^amountExponent, as integer text (no float drift, no 2^53 limit), e.g. "1050". */
   readonly amountMinor: string;
+  /** The currency's ISO 4217 minor-unit exponent (0, 2 or 3). */
+  readonly amountExponent: number;
   readonly currency: string;
   readonly type: string;
   /** `YYYY-MM-DDTHH:mm:ss.sssZ` (sortable); only when the caller sent one (server time is not part of the identity). */
@@ -59,20 +62,18 @@ export interface Validated {
 }
 
 /**
- * Active ISO-4217 currencies, compacted for the inline bundle: each capital letter starts
- * a group of lowercase pairs ("Bambbd" is BAM, BBD). Fund, metal, test and no-currency
- * codes (XAU, XTS, XXX...) are not payment currencies and are refused.
+ * Active circulating ISO 4217 currencies and their minor-unit exponents, generated at build time
+ * from the `currency-codes` package (scripts/generate-currencies.ts says which codes and why).
+ * Fund, metal, test, no-currency and 4-digit unit-of-account codes are refused.
  */
-const CURRENCY_TABLE =
-  'AedfnllmdngoarsudwgznBambddtgnhdifmdndobrlsdtnwpynzdCaddfhflpnyoprcupvezkDjfkkopzdEgprntburFjdkpGbpelhsipmdnftqydHkdnltgufIdrlsnrqdrrskJmdodpyKesgshrmfpwrwwdydztLakbpkrrdslydMaddlgakdmkntopruurvrwkxnyrznNadgniookprzdOmrPabengkhpkrlnygQarRonsdubwfSarbdcrdgekgdhpleosrdsptnvcypzlThbjsmtndoprytdwdzsUahgxsdyuzsVedesnduvWstXafcdcgofpfYerZarmwwg';
-export const CURRENCIES: ReadonlySet<string> = new Set(
-  CURRENCY_TABLE.match(/[A-Z][a-z]+/g)!.flatMap((g) =>
-    g
-      .slice(1)
-      .match(/../g)!
-      .map((p) => g[0] + p.toUpperCase()),
-  ),
+export const CURRENCY_EXPONENTS: ReadonlyMap<string, number> = new Map(
+  Object.entries(CURRENCIES_BY_EXPONENT).flatMap(([exp, codes]) => codes.split(' ').map((c) => [c, Number(exp)])),
 );
+export const CURRENCIES: ReadonlySet<string> = new Set(CURRENCY_EXPONENTS.keys());
+/** The most minor digits any accepted currency has. */
+export const MAX_EXPONENT = Math.max(...CURRENCY_EXPONENTS.values());
+/** Integer digits of an amount: with 3 minor digits, amountMinor stays within 18 digits. */
+export const MAX_INTEGER_DIGITS = 15;
 export const TYPES: ReadonlySet<string> = new Set(['debit', 'credit', 'refund']);
 export const MAX_DOCUMENT_BYTES = 1 << 20;
 /** Stored timestamps stay 24-character `YYYY-MM-DDTHH:mm:ss.sssZ`, so the account index sorts them as text. */
@@ -93,7 +94,7 @@ const isText = (v: unknown): v is string => typeof v === 'string' && !LONE_SURRO
 const ID = /^(?!\.\.?$)[\w.:-]{1,64}$/;
 const ID_FORM = '1-64 of A-Z a-z 0-9 _ . : - (not . or ..)';
 const isId = (v: unknown): v is string => typeof v === 'string' && ID.test(v);
-const AMOUNT = /^(0|[1-9]\d{0,14})(\.\d{1,2})?$/;
+const AMOUNT = /^(0|[1-9]\d{0,14})(?:\.(\d{1,3}))?$/;
 const MEDIA_TYPE = /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/;
 const BASE64 = /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
@@ -114,6 +115,15 @@ function amountText(v: unknown): string | undefined {
   if (typeof v === 'number' && significantDigits(v) <= MAX_NUMBER_DIGITS) return String(v);
   return undefined;
 }
+
+/**
+ * Where the event's numbers come from:
+ * - `exact`: raw JSON text showed every number parses to exactly what was written (HTTP bodies);
+ * - `rounded`: the raw text held a number that parsing rounded;
+ * - `parsed`: a direct invocation, parsed by the Lambda runtime before the handler ran, so
+ *   nothing can show a number was exact: a number amount is refused, send a string.
+ */
+export type NumberSource = 'exact' | 'rounded' | 'parsed';
 
 function isTimestamp(v: unknown): boolean {
   if (typeof v !== 'string' || !TIMESTAMP.test(v)) return false;
@@ -140,7 +150,11 @@ function isDocument(v: unknown): boolean {
 }
 
 const AMOUNT_FORM =
-  'a positive decimal with at most 2 places and 15 integer digits; a JSON number must have at most 15 significant digits (send a string for more)';
+  "a positive decimal with at most the currency's minor digits (0 to 3) and 15 integer digits; a JSON number must have at most 15 significant digits (send a string for more)";
+const PARSED_AMOUNT_FORM =
+  'a decimal string such as "10.50": on a direct invocation the Lambda runtime has already parsed JSON numbers, so their exactness cannot be shown';
+const placesForm = (currency: string, exp: number) =>
+  `a positive decimal with at most ${exp} place${exp === 1 ? '' : 's'} for ${currency} (its ISO 4217 minor unit)`;
 
 type Check = (v: unknown) => boolean;
 const optional =
@@ -183,16 +197,23 @@ const RULES: ReadonlyMap<string, [Check, string]> = new Map<string, [Check, stri
 
 const hash = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-/**
- * `exactNumbers: false` says the raw JSON text held a number that parsing rounded (see
- * `unwrap`); a JSON number amount is then refused.
- */
-export function validate(input: unknown, exactNumbers = true): Validated {
+export interface ValidateOptions {
+  /** See NumberSource; `exact` when not given. */
+  readonly numbers?: NumberSource;
+  /**
+   * Who is asking, as it enters the fingerprint (see callerIdentity in processor.ts): the same
+   * content from another principal is another request, so it cannot replay this one's record.
+   */
+  readonly caller?: string;
+}
+
+export function validate(input: unknown, { numbers = 'exact', caller = '' }: ValidateOptions = {}): Validated {
   if (!isObject(input)) throw new ValidationError('event', 'a JSON object');
   for (const k of Object.keys(input)) if (!RULES.has(k)) throw new ValidationError(k, 'no such field');
   for (const [k, [ok, expected]] of RULES) if (!ok(own(input, k))) throw new ValidationError(k, expected);
   // Only here: when the event is otherwise valid, the amount is the only number the JSON text can hold.
-  if (!exactNumbers && typeof own(input, 'amount') === 'number') throw new ValidationError('amount', AMOUNT_FORM);
+  if (typeof own(input, 'amount') === 'number' && numbers !== 'exact')
+    throw new ValidationError('amount', numbers === 'parsed' ? PARSED_AMOUNT_FORM : AMOUNT_FORM);
 
   const [transactionId, accountId, currency, type, timestamp] = [
     'transactionId',
@@ -203,15 +224,18 @@ export function validate(input: unknown, exactNumbers = true): Validated {
   ].map((k) => own(input, k) as string);
   const metadata = own(input, 'metadata') as Record<string, string> | undefined;
   const document = own(input, 'document') as { contentType: string; content: string } | undefined;
-  const [, units, decimals = '.'] = AMOUNT.exec(amountText(own(input, 'amount'))!)!;
-  const cents = decimals.slice(1).padEnd(2, '0');
+  const [, units, places = ''] = AMOUNT.exec(amountText(own(input, 'amount'))!)!;
+  const exponent = CURRENCY_EXPONENTS.get(currency)!;
+  if (places.length > exponent) throw new ValidationError('amount', placesForm(currency, exponent));
+  const minor = places.padEnd(exponent, '0');
   const body = document && Buffer.from(document.content, 'base64');
   const doc = document && body && { contentType: document.contentType, body, sha256: hash(body) };
   const t = {
     transactionId,
     accountId,
-    amount: `${units}.${cents}`,
-    amountMinor: (units + cents).replace(/^0+/, ''),
+    amount: exponent ? `${units}.${minor}` : units,
+    amountMinor: (units + minor).replace(/^0+/, ''),
+    amountExponent: exponent,
     currency,
     type,
     createdAt: timestamp && new Date(timestamp).toISOString(),
@@ -222,7 +246,7 @@ export function validate(input: unknown, exactNumbers = true): Validated {
     Object.keys(metadata)
       .sort()
       .map((k) => [k, metadata[k]]);
-  const identity = [...Object.values(t), sortedMetadata, doc && [doc.contentType, doc.sha256]];
+  const identity = [...Object.values(t), sortedMetadata, doc && [doc.contentType, doc.sha256], caller];
   return { transaction: { ...t, metadata, fingerprint: hash(JSON.stringify(identity)) }, document: doc };
 }
 

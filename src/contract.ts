@@ -8,7 +8,6 @@
 export const PROCESSOR_ENV = {
   tableName: 'DYNAMODB_TABLE_NAME',
   bucketName: 'S3_BUCKET_NAME',
-  topicArn: 'SNS_TOPIC_ARN',
   /** Per-call AWS SDK deadline in ms, so a hung dependency fails fast instead of eating the Lambda timeout. */
   callTimeoutMs: 'AWS_CALL_TIMEOUT_MS',
   /**
@@ -20,29 +19,53 @@ export const PROCESSOR_ENV = {
 
 /** Used when AWS_CALL_TIMEOUT_MS is unset; the stack sets it to this value explicitly. */
 export const DEFAULT_CALL_TIMEOUT_MS = 3000;
-/** The largest AWS_CALL_TIMEOUT_MS the processor accepts (it refuses to start above it). */
-export const MAX_CALL_TIMEOUT_MS = 30_000;
+/**
+ * The largest AWS_CALL_TIMEOUT_MS the functions accept (they refuse to start above it). The
+ * function timeouts are derived from it (processorTimeoutSeconds, and the regional functions'),
+ * so every accepted value fits: a test checks the inequality over the whole range.
+ */
+export const MAX_CALL_TIMEOUT_MS = 5000;
 
 /**
- * The most AWS calls one invocation makes, each bounded by the call timeout: claim (PutItem),
- * PutObject, one PutObject retry after S3's 409 ConditionalRequestConflict, commit (PutItem),
- * the alert (Publish). The function timeout must exceed MAX_AWS_CALLS x the call timeout so a
- * hung dependency is reported, not timed out.
+ * The most call deadlines one invocation spends: the claim (TransactWriteItems, its conflict
+ * backoff inside one deadline), PutObject (409 backoff inside one deadline, plus the last attempt's
+ * own), HeadObject after a 412, the record (PutItem).
  */
 export const MAX_AWS_CALLS = 5;
+/** Headroom after the last deadline for logging and the runtime. */
+export const TIMEOUT_HEADROOM_SECONDS = 5;
+
+/** The heartbeat's and /health's most sequential calls: GetItem of the peer's beat, then PutMetricData. */
+export const REGIONAL_MAX_SEQUENTIAL_CALLS = 2;
+/** The heartbeat's and /health's function timeout, derived the same way. */
+export const regionalTimeoutSeconds = (maxCallTimeoutMs = MAX_CALL_TIMEOUT_MS) =>
+  Math.ceil((REGIONAL_MAX_SEQUENTIAL_CALLS * maxCallTimeoutMs) / 1000) + TIMEOUT_HEADROOM_SECONDS;
+
+/** The processor's function timeout: every call at the largest accepted deadline, plus headroom. */
+export const processorTimeoutSeconds = (maxCallTimeoutMs = MAX_CALL_TIMEOUT_MS) =>
+  Math.ceil((MAX_AWS_CALLS * maxCallTimeoutMs) / 1000) + TIMEOUT_HEADROOM_SECONDS;
+
+/**
+ * The record layout version every new record carries as `schemaVersion`. 2: `amountMinor` is
+ * `amount` x 10^`amountExponent` (the currency's ISO 4217 minor unit), and the record names its
+ * caller. A record without it is version 1: `amountMinor` is `amount` x 100 in every currency.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Object keys the processor writes under (`documents/<account>/<transaction>/<sha256>`); IAM is scoped to it. */
 export const DOCUMENT_PREFIX = 'documents/';
 
 /**
- * Table attributes the processor relies on. A record is `committed`; a `pending` item is a claim
- * on a transactionId taken before its document is written. Claims carry no `accountId` or
- * `createdAt`, so the account index never shows them.
+ * Table attributes the processor relies on. A record is `committed`, at its transactionId; a
+ * `pending` item is a claim on a transactionId taken before its document is written, in an item of
+ * its own at `<transactionId>#claim` (no transactionId contains `#`). Claims carry no `accountId` or
+ * `createdAt`, so the account index never shows them, and a read by transactionId never meets one.
  */
 export const RECORD = {
   partitionKey: 'transactionId',
   statusAttribute: 'status',
   pending: 'pending',
   committed: 'committed',
+  claimSuffix: '#claim',
   accountIndex: { partitionKey: 'accountId', sortKey: 'createdAt' },
 } as const;

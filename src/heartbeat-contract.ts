@@ -59,6 +59,8 @@ export const REGIONAL_ENV = {
   beatIntervalSeconds: 'HEARTBEAT_INTERVAL_SECONDS',
   /** This region's key: /health checks that it is enabled. */
   kmsKeyArn: 'KMS_KEY_ARN',
+  /** This region's documents bucket: /health checks it answers with its KMS default encryption. */
+  bucketName: 'S3_BUCKET_NAME',
   callTimeoutMs: 'AWS_CALL_TIMEOUT_MS',
 } as const;
 

@@ -46,7 +46,11 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
         Policies: [
           {
             PolicyName: sub(f.functionName(cfnNames)),
-            PolicyDocument: f.policy(cfnDialect, ctx.env, cfnNames, { tableArn: ctx.table.arn, keyArn }),
+            PolicyDocument: f.policy(cfnDialect, ctx.env, cfnNames, {
+              tableArn: ctx.table.arn,
+              keyArn,
+              bucketArn: getAtt(ids.documentsBucket, 'Arn'),
+            }),
           },
         ],
         Tags: tags(config),
@@ -72,6 +76,7 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
             // Nothing to watch until the peer's outputs are given (an empty peer: none).
             peerRegion: fnIf(ctx.peer.condition, ctx.env.secondaryRegion, ''),
             keyArn,
+            bucketName: ref(ids.documentsBucket),
             rpoTargetSeconds: config.rpoTargetSeconds,
           }),
         },

@@ -1,5 +1,5 @@
 /** The transaction processor's spec: function settings, its environment, its least-privilege policy. */
-import { DEFAULT_CALL_TIMEOUT_MS, DOCUMENT_PREFIX, MAX_AWS_CALLS, PROCESSOR_ENV } from '../contract';
+import { DEFAULT_CALL_TIMEOUT_MS, DOCUMENT_PREFIX, PROCESSOR_ENV, processorTimeoutSeconds } from '../contract';
 import { Dialect, Env, ownLogGroup, PolicyDocument, xrayTracing } from '../dialect';
 import { HANDLERS } from '../heartbeat-contract';
 import { names, NameParts } from '../naming';
@@ -12,9 +12,10 @@ export const processor = {
   handler: `index.${HANDLERS.processor}`,
   memorySize: 256,
   callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
-  /** Every AWS call of one invocation at its deadline, plus headroom, so a hung dependency
-   *  is reported by the handler (alert, error) rather than cut off by a Lambda timeout. */
-  timeoutSeconds: Math.ceil((MAX_AWS_CALLS * DEFAULT_CALL_TIMEOUT_MS) / 1000) + 5,
+  /** Every AWS call of one invocation at the largest accepted deadline, plus headroom, so a hung
+   *  dependency is reported by the handler (an error) rather than cut off by a Lambda timeout,
+   *  whatever AWS_CALL_TIMEOUT_MS is set to (src/contract.ts, the one source). */
+  timeoutSeconds: processorTimeoutSeconds(),
   tracingMode: 'Active',
   /** Object keys the processor writes under; the role is scoped to this prefix. */
   documentPrefix: DOCUMENT_PREFIX,
@@ -24,13 +25,13 @@ export const processor = {
 export function processorVariables<T>(r: {
   tableName: T;
   bucketName: T;
-  topicArn: T;
   keyArn: T;
+  /** Not rendered: the processor publishes no alerts (the Errors alarm does). Accepted so older callers compile. */
+  topicArn?: unknown;
 }): Record<string, string | T> {
   return {
     [PROCESSOR_ENV.tableName]: r.tableName,
     [PROCESSOR_ENV.bucketName]: r.bucketName,
-    [PROCESSOR_ENV.topicArn]: r.topicArn,
     [PROCESSOR_ENV.documentsKmsKeyArn]: r.keyArn,
     [PROCESSOR_ENV.callTimeoutMs]: String(processor.callTimeoutMs),
   };
@@ -40,27 +41,31 @@ export interface ProcessorRefs<T> {
   readonly tableArn: string | T;
   readonly bucketArn: string | T;
   readonly keyArn: string | T;
-  readonly topicArn: string | T;
+  /** Not granted: the processor publishes no alerts since the Errors alarm is the pager. */
+  readonly topicArn?: string | T;
 }
 
-/** Least privilege for the processor: this table and its index, this bucket's document
- *  prefix, this key, this topic and its own log group. */
+/** Least privilege for the processor: this table, this bucket's document prefix, this key
+ *  and its own log group. */
 export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: ProcessorRefs<T>): PolicyDocument<T> {
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        // GetItem for replays, conditional PutItem for new records.
+        // Conditional PutItem for records and claims; ConditionCheckItem for the record check in
+        // the claim's TransactWriteItems. No GetItem: the stored item comes back with a failed
+        // condition (ReturnValuesOnConditionCheckFailure), never from a read.
         Sid: 'TransactionsTable',
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Action: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
         Resource: r.tableArn,
       },
       {
         Sid: 'TransactionDocuments',
         Effect: 'Allow',
-        // Write-only: the processor never reads documents back.
-        Action: ['s3:PutObject'],
+        // PutObject; GetObject only for HeadObject after a 412, to compare the stored object's
+        // SHA-256 checksum with the document's (the handler never reads a body back).
+        Action: ['s3:GetObject', 's3:PutObject'],
         Resource: d.join(r.bucketArn, '/', processor.documentPrefix, '*'),
       },
       {
@@ -85,21 +90,13 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         },
       },
       {
-        // Writing to the table and publishing to the encrypted topic, through those services only.
-        Sid: 'TableAndTopicKeyThroughServices',
+        // Writing to the table, through DynamoDB only.
+        Sid: 'TableKeyThroughDynamoDB',
         Effect: 'Allow',
         Action: ['kms:GenerateDataKey'],
         Resource: r.keyArn,
-        Condition: {
-          StringEquals: {
-            'kms:ViaService': [
-              d.join('dynamodb.', e.region, '.amazonaws.com'),
-              d.join('sns.', e.region, '.amazonaws.com'),
-            ],
-          },
-        },
+        Condition: { StringEquals: { 'kms:ViaService': d.join('dynamodb.', e.region, '.amazonaws.com') } },
       },
-      { Sid: 'Alerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: r.topicArn },
       ownLogGroup(d, e, names.processorLogGroup(p)),
       xrayTracing(),
     ],

@@ -168,6 +168,7 @@ export class RegionalTier extends Construct {
       tableName: props.tableName,
       peerRegion: props.watchesPeer ? (env.secondaryRegion as string) : '',
       keyArn,
+      bucketName: this.documents.bucket.bucket,
       rpoTargetSeconds: config.rpoTargetSeconds,
     });
     const build = (what: keyof typeof REGIONAL_FUNCTIONS) => {
@@ -183,7 +184,11 @@ export class RegionalTier extends Construct {
         description: f.description,
         handler: f.handler,
         roleName: names.regionalRole(props.names, what, props.role === 'standby'),
-        policy: f.policy(tfDialect, env, props.names, { tableArn: props.tableArn, keyArn }),
+        policy: f.policy(tfDialect, env, props.names, {
+          tableArn: props.tableArn,
+          keyArn,
+          bucketArn: this.documents.bucket.arn,
+        }),
         logGroupAddress: `${tier.addressPrefix}${what}_logs`,
       }).function;
     };

@@ -1,11 +1,17 @@
 /** The regional tier's entry point: the heartbeat and /health functions, and the HTTP API. */
+import { regionalTimeoutSeconds } from '../contract';
 import { Dialect, Env, ownLogGroup, PolicyDocument, PolicyStatement, xrayTracing } from '../dialect';
 import { HANDLERS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../heartbeat-contract';
 import { names, NameParts } from '../naming';
 
 /** The heartbeat canary and /health: small, quick, and bounded well inside a health checker's timeout. */
-/** /health must answer inside Route 53's 2 s, cold starts included: 1 s per call, 256 MB. */
-export const regionalFunction = { memorySize: 256, timeoutSeconds: 10, callTimeoutMs: 1000 } as const;
+/** /health must answer inside Route 53's 2 s, cold starts included: 1 s per call, 256 MB. The
+ *  timeout fits every accepted AWS_CALL_TIMEOUT_MS (src/contract.ts, the one source). */
+export const regionalFunction = {
+  memorySize: 256,
+  timeoutSeconds: regionalTimeoutSeconds(),
+  callTimeoutMs: 1000,
+} as const;
 
 /** The two small functions of every regional tier, by what they are for. */
 export const REGIONAL_FUNCTIONS = {
@@ -18,7 +24,8 @@ export const REGIONAL_FUNCTIONS = {
   health: {
     handler: HANDLERS.health,
     functionName: names.healthFunction,
-    description: 'GET /health: table reachable, key enabled, replication within the RPO target',
+    description:
+      'GET /health: table reachable, key enabled, documents bucket usable, replication within the RPO target',
     policy: healthPolicy,
   },
 } as const;
@@ -28,10 +35,12 @@ export function regionalVariables<T>(r: {
   tableName: string | T;
   peerRegion: string | T;
   keyArn: string | T;
+  bucketName: string | T;
   rpoTargetSeconds: number;
 }): Record<string, string | T> {
   return {
     [REGIONAL_ENV.tableName]: r.tableName,
+    [REGIONAL_ENV.bucketName]: r.bucketName,
     [REGIONAL_ENV.peerRegion]: r.peerRegion,
     [REGIONAL_ENV.rpoTargetSeconds]: String(r.rpoTargetSeconds),
     [REGIONAL_ENV.kmsKeyArn]: r.keyArn,
@@ -92,6 +101,8 @@ function keyThroughDynamoDB<T>(d: Dialect<T>, e: Env<T>, keyArn: string | T, act
 export interface RegionalRefs<T> {
   readonly tableArn: string | T;
   readonly keyArn: string | T;
+  /** This region's documents bucket (/health reads its encryption configuration, nothing in it). */
+  readonly bucketArn: string | T;
 }
 
 /** The canary: write this region's beat, read the peer's, publish one metric. Nothing else:
@@ -130,7 +141,8 @@ export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Re
   };
 }
 
-/** /health: read the two beats and check the key is enabled; it can read no transaction. */
+/** /health: read the two beats, check the key is enabled and the documents bucket answers with its
+ *  encryption configuration; it can read no transaction and no document. */
 export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: RegionalRefs<T>): PolicyDocument<T> {
   return {
     Version: '2012-10-17',
@@ -145,6 +157,14 @@ export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Regio
       keyThroughDynamoDB(d, e, r.keyArn, ['kms:Decrypt']),
       { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
       { Sid: 'RegionKeyState', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: r.keyArn },
+      {
+        // GetBucketEncryption: the bucket exists, answers in this region and still encrypts with KMS.
+        // A bucket-level read of configuration only: no object, no listing.
+        Sid: 'DocumentsBucketState',
+        Effect: 'Allow',
+        Action: ['s3:GetEncryptionConfiguration'],
+        Resource: r.bucketArn,
+      },
       ownLogGroup(d, e, names.functionLogGroup(names.healthFunction(p))),
       xrayTracing(),
     ],
