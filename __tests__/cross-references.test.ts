@@ -4,7 +4,7 @@
  * so each carrier must (transitively) depend on it. docs/CROSS-REFERENCES.md lists every kind.
  */
 import { Template } from '../src/cloudformation';
-import LOG_VARIABLES from './fixtures/http-api-access-log-variables.json';
+import LOG_VARIABLES from '../emulator/aws-rules/http-api-access-log-variables.json';
 import { templatesFor } from './helpers/cfn';
 import { cloudFormationPrerequisites, terraformPrerequisites } from './helpers/graph';
 import { synthStack, TerraformJson } from './helpers/synth';

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
+from pathlib import Path
 from typing import Any, Callable
 
 # Hooks the replicator (replication.py) registers: called after a committed write, in the
@@ -526,6 +528,79 @@ def cloudtrail_trail_arn_names_the_trail() -> None:
         setattr(models.CloudTrailBackend, m, by_name_or_arn(getattr(models.CloudTrailBackend, m)))
 
 
+# --------------------------------------------------------------------------------------------
+# API Gateway (HTTP APIs): what CreateStage refuses
+# --------------------------------------------------------------------------------------------
+
+_HTTP_API_LOG_VARIABLES = Path(__file__).with_name("aws-rules") / "http-api-access-log-variables.json"
+
+
+def apigatewayv2_stage_route_settings_need_their_routes() -> None:
+    """CreateStage refuses route settings for a route the API does not have (yet).
+
+    AWS: https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages.html
+    (CreateStage, RouteSettings: a map keyed by route key) -- a key that names no route of the
+    API is answered with ``NotFoundException: Unable to find Route by key <key> within the
+    provided RouteSettings`` (hashicorp/terraform-provider-aws orders its acceptance test's stage
+    after the route for this reason). So a stage created before the routes its settings name
+    fails a first apply.
+
+    moto 5.2: stores any route settings, so the missing dependency went unnoticed.
+    """
+    from moto.apigatewayv2 import models
+
+    original = models.Api.create_stage
+
+    def create_stage(self: Any, config: dict[str, Any]) -> Any:
+        keys = {r.route_key for r in self.routes.values()}
+        for key in config.get("routeSettings") or {}:
+            if key not in keys:
+                raise _not_found(f"Unable to find Route by key {key} within the provided RouteSettings")
+        return original(self, config)
+
+    models.Api.create_stage = create_stage
+
+
+def apigatewayv2_stage_access_log_variables_are_http_api_ones() -> None:
+    """CreateStage refuses an access-log format with a $context variable HTTP APIs do not have.
+
+    AWS: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
+    lists the variables HTTP APIs support (some, such as $context.tlsVersion, exist only for REST
+    APIs); any other is answered with ``BadRequestException: The following context variables
+    are not supported: [...]``. The list is kept as data in aws-rules/, which the stack's tests
+    read too.
+
+    moto 5.2: stores any format.
+    """
+    from moto.apigatewayv2 import exceptions, models
+
+    supported = set(json.loads(_HTTP_API_LOG_VARIABLES.read_text())["variables"])
+    original = models.Api.create_stage
+
+    def create_stage(self: Any, config: dict[str, Any]) -> Any:
+        fmt = (config.get("accessLogSettings") or {}).get("format") or ""
+        unknown = sorted(set(re.findall(r"\$context\.[A-Za-z0-9_.]+", fmt)) - supported)
+        if unknown:
+            raise exceptions.BadRequestException(
+                f"The following context variables are not supported: [{', '.join(unknown)}]"
+            )
+        return original(self, config)
+
+    models.Api.create_stage = create_stage
+
+
+def _not_found(message: str) -> Exception:
+    from moto.apigatewayv2 import exceptions
+
+    class NotFound(exceptions.APIGatewayV2Error):
+        code = 404
+
+        def __init__(self) -> None:
+            super().__init__("NotFoundException", message)
+
+    return NotFound()
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     f.__name__: f
     for f in (
@@ -538,6 +613,8 @@ PATCHES: dict[str, Callable[[], None]] = {
         s3_bucket_policy_conditions_apply,
         s3_object_puts_are_observable,
         cloudtrail_trail_arn_names_the_trail,
+        apigatewayv2_stage_route_settings_need_their_routes,
+        apigatewayv2_stage_access_log_variables_are_http_api_ones,
     )
 }
 

@@ -9,12 +9,14 @@ if [ -x .venv/bin/cfn-lint ]; then export PATH="$PWD/.venv/bin:$PATH"; fi
 need_py=()
 command -v cfn-lint >/dev/null 2>&1 || need_py+=("cfn-lint==1.51.*")
 command -v moto_server >/dev/null 2>&1 || need_py+=("moto[server]==5.2.*")
+# The AWS CLI v1 the deploy:cloudformation test runs for real (its test fails on another version).
+command -v aws >/dev/null 2>&1 || need_py+=("awscli==1.45.*")
 if [ ${#need_py[@]} -gt 0 ]; then
   echo "test: installing ${need_py[*]} into .venv (project-local)" >&2
   if python3 -m venv .venv >/dev/null 2>&1 && .venv/bin/pip install --quiet "${need_py[@]}" >&2; then
     export PATH="$PWD/.venv/bin:$PATH"
   else
-    echo "test: could not install the Python test tools. Fix: python3 -m pip install 'cfn-lint==1.51.*' 'moto[server]==5.2.*'" >&2
+    echo "test: could not install the Python test tools. Fix: python3 -m pip install 'cfn-lint==1.51.*' 'moto[server]==5.2.*' 'awscli==1.45.*'" >&2
     exit 1
   fi
 fi

@@ -295,7 +295,45 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
     },
     /StartLogging in us-east-1: 500/,
   ],
+  [
+    'apigatewayv2_stage_route_settings_need_their_routes',
+    async ({ p }) => {
+      const api = await httpApi(p);
+      const settings = { routeSettings: { 'GET /health': { throttlingRateLimit: 10, throttlingBurstLimit: 20 } } };
+      const early = await p.rest('apigateway', 'POST', `/v2/apis/${api}/stages`, { stageName: 'early', ...settings });
+      if (early.status !== 404 || !/Unable to find Route by key GET \/health/.test(JSON.stringify(early.json)))
+        throw new Error(`a stage naming a missing route was answered ${early.status}`);
+      await p.rest('apigateway', 'POST', `/v2/apis/${api}/routes`, { routeKey: 'GET /health' });
+      const late = await p.rest('apigateway', 'POST', `/v2/apis/${api}/stages`, { stageName: 'late', ...settings });
+      if (late.status !== 200) throw new Error(`a stage after its route was answered ${late.status}`);
+    },
+    /a stage naming a missing route was answered 200/,
+  ],
+  [
+    'apigatewayv2_stage_access_log_variables_are_http_api_ones',
+    async ({ p }) => {
+      const api = await httpApi(p);
+      const stage = (format: string) =>
+        p.rest('apigateway', 'POST', `/v2/apis/${api}/stages`, {
+          stageName: unique('s'),
+          accessLogSettings: { destinationArn: `arn:aws:logs:${PRIMARY}:${ACCOUNT}:log-group:x`, format },
+        });
+      const rest = await stage('{"tls":"$context.tlsVersion","id":"$context.requestId"}');
+      if (rest.status !== 400 || !/\$context\.tlsVersion/.test(JSON.stringify(rest.json)))
+        throw new Error(`a REST-only log variable was answered ${rest.status}`);
+      const ok = await stage('{"id":"$context.requestId","caller":"$context.identity.caller"}');
+      if (ok.status !== 200) throw new Error(`HTTP API log variables were answered ${ok.status}`);
+    },
+    /a REST-only log variable was answered 200/,
+  ],
 ];
+
+/** A bare HTTP API; its id. */
+async function httpApi(p: RegionClients): Promise<string> {
+  const r = await p.rest('apigateway', 'POST', '/v2/apis', { name: unique('api'), protocolType: 'HTTP' });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`CreateApi: ${r.status}`);
+  return r.json.apiId;
+}
 
 const describeIfEmulator = emulatorAvailable() || process.env.CI ? describe : describe.skip;
 
