@@ -63,6 +63,17 @@ const txn = (id: string, extra: Record<string, unknown> = {}) => ({
 const doc = (text: string) => ({ contentType: 'text/plain', content: Buffer.from(text).toString('base64') });
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const body = (r: Response) => JSON.parse(r.body);
+/** The processor over a port the test has tampered with, against this file's fixture. */
+const processorOver = (aws: ReturnType<typeof createAwsPort>) =>
+  createProcessor({
+    aws,
+    tableName: f.tableName,
+    bucketName: f.bucketName,
+    kmsKeyArn: f.keyArn,
+    region: 'us-east-1',
+    callTimeoutMs: 2000,
+    log: () => undefined,
+  });
 const getItem = async (id: string, on: Fixture = f) =>
   (
     await on.dynamodb.send(
@@ -259,15 +270,7 @@ describe('failures', () => {
       }
       return original(input);
     };
-    return createProcessor({
-      aws,
-      tableName: f.tableName,
-      bucketName: f.bucketName,
-      kmsKeyArn: f.keyArn,
-      region: 'us-east-1',
-      callTimeoutMs: 2000,
-      log: () => undefined,
-    });
+    return processorOver(aws);
   }
 
   it.each(['transactWriteItems', 'putObject', 'putItem'] as const)(
@@ -432,15 +435,7 @@ describe("S3's 409 ConditionalRequestConflict (item 7)", () => {
         $metadata: { httpStatusCode: 409 },
       });
     };
-    const processTxn = createProcessor({
-      aws,
-      tableName: f.tableName,
-      bucketName: f.bucketName,
-      kmsKeyArn: f.keyArn,
-      region: 'us-east-1',
-      callTimeoutMs: 2000,
-      log: () => undefined,
-    });
+    const processTxn = processorOver(aws);
     expect((await processTxn(txn('t-409', { document: doc('raced') }), 'r')).statusCode).toBe(201);
     expect(await versionsOf('documents/acct-1/t-409/')).toHaveLength(1);
     expect(await alertsSinceDrain(f)).toEqual([]);
@@ -468,15 +463,7 @@ describe("S3's 409 ConditionalRequestConflict (item 7)", () => {
         inFlight.delete(input.Key!);
       }
     };
-    return createProcessor({
-      aws,
-      tableName: f.tableName,
-      bucketName: f.bucketName,
-      kmsKeyArn: f.keyArn,
-      region: 'us-east-1',
-      callTimeoutMs: 2000,
-      log: () => undefined,
-    });
+    return processorOver(aws);
   }
 
   it('10 identical concurrent requests with a document through a 409-answering proxy: one 201, nine replays, no error', async () => {
