@@ -177,7 +177,9 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       callTimeoutMs: 5000,
       observe: (call) => void calls.push(call),
     };
-    testAccess = { ...access, observe: undefined };
+    // The test's own setup calls (stand-in stacks, canary cleanup) are not what dr:check is timed
+    // on: a loaded machine must not fail them at dr:check's 5 s deadline.
+    testAccess = { ...access, observe: undefined, callTimeoutMs: 30_000 };
     // /health needs each region's first heartbeat to have replicated into the other.
     await waitFor(
       async () =>

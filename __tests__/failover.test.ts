@@ -231,12 +231,10 @@ describe('alarms that cannot go silent', () => {
     });
   });
 
-  it('treats a silent table ReplicationLatency as breaching: the heartbeat keeps it publishing', () => {
-    expect(alarm('tap-dr-dev.replication-latency')).toMatchObject({
-      treat_missing_data: 'breaching',
-      threshold: 45000,
-    });
-    expect(alarm('tap-dr-dev.replication-latency-standby')).toMatchObject({ treat_missing_data: 'breaching' });
+  it('says what AWS does with a silent ReplicationLatency (AWS/DynamoDB alarms always ignore missing data); the heartbeat alarm catches silence', () => {
+    expect(alarm('tap-dr-dev.replication-latency')).toMatchObject({ treat_missing_data: 'ignore', threshold: 45000 });
+    expect(alarm('tap-dr-dev.replication-latency-standby')).toMatchObject({ treat_missing_data: 'ignore' });
+    expect(alarm('tap-dr-dev.heartbeat-staleness')).toMatchObject({ treat_missing_data: 'breaching' });
   });
 
   it.each([
@@ -540,7 +538,7 @@ describe('what real AWS requires (fresh-eyes review)', () => {
     for (const a of resourcesOf(json, 'aws_cloudwatch_metric_alarm').filter(
       (x) => x.namespace === 'AWS/DynamoDB' && x.metric_name === 'ReplicationLatency',
     )) {
-      expect(a).toMatchObject({ evaluation_periods: 3, datapoints_to_alarm: 2, treat_missing_data: 'breaching' });
+      expect(a).toMatchObject({ evaluation_periods: 3, datapoints_to_alarm: 2, treat_missing_data: 'ignore' });
     }
   });
 

@@ -14,7 +14,7 @@ import {
   REGIONAL_MAX_SEQUENTIAL_CALLS,
   regionalTimeoutSeconds,
 } from '../src/contract';
-import { regionalFunction } from '../src/regional/spec';
+import { API, regionalFunction } from '../src/regional/spec';
 import { processor as processorSpec } from '../src/processor/spec';
 
 const goodEnv = {
@@ -32,7 +32,7 @@ const KEY_ARN = 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-
 function port(behaviour: Partial<Record<keyof AwsPort, (input: any) => Promise<any>>>) {
   const calls: Array<[keyof AwsPort, any]> = [];
   const aws = {} as AwsPort;
-  for (const name of ['putItem', 'transactWriteItems', 'putObject', 'headObject'] as const) {
+  for (const name of ['putItem', 'transactWriteItems', 'putObject', 'headObject', 'getObjectBytes'] as const) {
     aws[name] = async (input: any) => {
       calls.push([name, input]);
       const b = behaviour[name];
@@ -337,14 +337,43 @@ describe('processor with an injected client', () => {
   });
 
   it('trusts a 412 only when the stored object has this document’s SHA-256 (item 8)', async () => {
-    for (const head of [{ ChecksumSHA256: Buffer.alloc(32).toString('base64') }, {}]) {
+    const { aws, calls } = port({
+      putObject: () => Promise.reject(s3Error(412, 'PreconditionFailed')),
+      headObject: async () => ({ ChecksumSHA256: Buffer.alloc(32).toString('base64') }),
+    });
+    await expect(processor(aws)(withDoc, 'r')).rejects.toThrow(/SHA-256 is not this document's/);
+    expect(calls.map(([n]) => n)).toEqual(['transactWriteItems', 'putObject', 'headObject']);
+  });
+
+  it('hashes the stored bytes after a 412 when S3 keeps no checksum (a replica), and trusts only a match', async () => {
+    const bytes = validate(withDoc).document!.body;
+    for (const [stored, settles] of [
+      [Buffer.from('someone else'), false],
+      [bytes, true],
+    ] as const) {
       const { aws, calls } = port({
         putObject: () => Promise.reject(s3Error(412, 'PreconditionFailed')),
-        headObject: async () => head,
+        headObject: async () => ({}),
+        getObjectBytes: async () => new Uint8Array(stored),
       });
-      await expect(processor(aws)(withDoc, 'r')).rejects.toThrow(/SHA-256 is not this document's/);
-      expect(calls.map(([n]) => n)).toEqual(['transactWriteItems', 'putObject', 'headObject']);
+      const run = processor(aws)(withDoc, 'r');
+      if (settles) expect((await run).statusCode).toBe(201);
+      else await expect(run).rejects.toThrow(/SHA-256 is not this document's/);
+      expect(calls.map(([n]) => n).slice(0, 4)).toEqual([
+        'transactWriteItems',
+        'putObject',
+        'headObject',
+        'getObjectBytes',
+      ]);
     }
+  });
+
+  it("backs off when the record's PutItem meets a copy of this request inside its claim transaction", async () => {
+    const conflict = Object.assign(new Error('conflict'), { name: 'TransactionConflictException' });
+    const answers = [() => Promise.reject(conflict), async () => ({})];
+    const { aws, calls } = port({ putItem: () => answers.shift()!() });
+    expect((await processor(aws)(withDoc, 'r')).statusCode).toBe(201);
+    expect(calls.map(([n]) => n)).toEqual(['transactWriteItems', 'putObject', 'putItem', 'putItem']);
   });
 
   it('rethrows an unexpected failure, logs it, and publishes nothing (the Errors alarm is the pager)', async () => {
@@ -404,14 +433,25 @@ describe("the function's environment, checked once at cold start (item 10)", () 
     expect(readProcessorEnv(noTimeout).callTimeoutMs).toBe(DEFAULT_CALL_TIMEOUT_MS);
   });
 
-  it.each(['2.5', '0', '-1', '1e3', '', ' 3000', '0x10', '5001', '30000', '99999999999', 'NaN'])(
-    'refuses AWS_CALL_TIMEOUT_MS=%p',
-    (v) => {
-      expect(() => readProcessorEnv({ ...good, [PROCESSOR_ENV.callTimeoutMs]: v })).toThrow(
-        new RegExp(`AWS_CALL_TIMEOUT_MS=.* is invalid: expected a whole number of milliseconds from 1 to 5000`),
-      );
-    },
-  );
+  it.each([
+    '2.5',
+    '0',
+    '-1',
+    '1e3',
+    '',
+    ' 3000',
+    '0x10',
+    String(MAX_CALL_TIMEOUT_MS + 1),
+    '30000',
+    '99999999999',
+    'NaN',
+  ])('refuses AWS_CALL_TIMEOUT_MS=%p', (v) => {
+    expect(() => readProcessorEnv({ ...good, [PROCESSOR_ENV.callTimeoutMs]: v })).toThrow(
+      new RegExp(
+        `AWS_CALL_TIMEOUT_MS=.* is invalid: expected a whole number of milliseconds from 1 to ${MAX_CALL_TIMEOUT_MS}`,
+      ),
+    );
+  });
 
   it('names every missing or malformed variable at once', () => {
     const env = {
@@ -553,6 +593,47 @@ describe('duplicate keys in the raw body are refused, naming the field (item 3)'
 });
 
 describe('one source for the call deadline and the function timeout (item 9)', () => {
+  it('spends at most MAX_AWS_CALLS call deadlines in the worst case, measured on the real processor', async () => {
+    // Every call takes just under one deadline, and every step takes its slowest path: a
+    // transaction conflict, a 409 then a 412 with no stored checksum, a conflicting record PutItem.
+    const T = 1000;
+    let clock = 0;
+    const realNow = Date.now;
+    Date.now = () => clock;
+    const slow =
+      (...answers: Array<() => Promise<any>>) =>
+      () => {
+        clock += T - 1;
+        return answers.length > 1 ? answers.shift()!() : answers[0]();
+      };
+    const bytes = validate(withDoc).document!.body;
+    try {
+      const { aws } = port({
+        transactWriteItems: slow(cancelled({ Code: 'None' }, { Code: 'TransactionConflict' }), async () => ({})),
+        putObject: slow(
+          () => Promise.reject(s3Error(409, 'ConditionalRequestConflict')),
+          () => Promise.reject(s3Error(412, 'PreconditionFailed')),
+        ),
+        headObject: slow(async () => ({})),
+        getObjectBytes: slow(async () => new Uint8Array(bytes)),
+        putItem: slow(
+          () => Promise.reject(Object.assign(new Error('c'), { name: 'TransactionConflictException' })),
+          async () => ({}),
+        ),
+      });
+      expect((await processor(aws, [], () => 0)(withDoc, 'r')).statusCode).toBe(201);
+      expect(clock).toBeGreaterThan((MAX_AWS_CALLS - 1) * T);
+      expect(clock).toBeLessThanOrEqual(MAX_AWS_CALLS * T);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it("keeps the processor's whole worst case inside the HTTP API's 29 s integration timeout", () => {
+    expect(processorTimeoutSeconds() * 1000).toBeLessThanOrEqual(API.integrationTimeoutMs);
+    expect(API.integrationTimeoutMs).toBeLessThanOrEqual(30_000); // AWS's hard limit for HTTP APIs
+  });
+
   it('fits every call of an invocation at every accepted AWS_CALL_TIMEOUT_MS inside the function timeout', () => {
     for (let ms = 1; ms <= MAX_CALL_TIMEOUT_MS; ms++) {
       expect(readProcessorEnv({ ...goodEnv, [PROCESSOR_ENV.callTimeoutMs]: String(ms) }).callTimeoutMs).toBe(ms);

@@ -13,7 +13,13 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { processorVariables, table, tableKeySchema } from '../src/design';
 import { names } from '../src/naming';
 
@@ -142,6 +148,14 @@ export async function drainAlerts(f: Fixture): Promise<Array<Record<string, unkn
     );
     if (!r.Messages?.length) return out;
     out.push(...r.Messages.map((m) => JSON.parse(m.Body!)));
+    // Received is not gone: undeleted messages come back after the visibility timeout (30 s),
+    // and a slow test would read an old probe as a new alert.
+    await f.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: f.queueUrl,
+        Entries: r.Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
   }
 }
 

@@ -1,16 +1,18 @@
 /**
- * The processor's only door to AWS: four calls, each with a hard deadline. SDK clients
+ * The processor's only door to AWS: five calls, each with a hard deadline. SDK clients
  * are created once per container, on first use, so requiring the bundle stays cheap and
  * S3 loads only when a document needs it.
  */
 import type { PutItemCommandInput, TransactWriteItemsCommandInput } from '@aws-sdk/client-dynamodb';
-import type { HeadObjectCommandInput, PutObjectCommandInput } from '@aws-sdk/client-s3';
+import type { GetObjectCommandInput, HeadObjectCommandInput, PutObjectCommandInput } from '@aws-sdk/client-s3';
 
 export interface AwsPort {
   putItem(input: PutItemCommandInput): Promise<unknown>;
   transactWriteItems(input: TransactWriteItemsCommandInput): Promise<unknown>;
   putObject(input: PutObjectCommandInput): Promise<unknown>;
   headObject(input: HeadObjectCommandInput): Promise<unknown>;
+  /** The object's bytes (documents are at most 1 MiB). */
+  getObjectBytes(input: GetObjectCommandInput): Promise<Uint8Array>;
 }
 
 /** `timeoutMs` bounds every call, retries included, so a hung dependency fails fast. */
@@ -51,5 +53,9 @@ export function createAwsPort(
     transactWriteItems: call('dynamodb', 'DynamoDBClient', 'TransactWriteItemsCommand'),
     putObject: call('s3', 'S3Client', 'PutObjectCommand'),
     headObject: call('s3', 'S3Client', 'HeadObjectCommand'),
+    getObjectBytes: async (input) => {
+      const got = await call('s3', 'S3Client', 'GetObjectCommand')(input);
+      return got.Body.transformToByteArray();
+    },
   };
 }

@@ -1,6 +1,8 @@
 /**
  * The transaction processor. Order of effects, chosen so that a conflict writes nothing, no failure
- * leaves a record pointing at nothing, and nothing can undo an acknowledged record in either region:
+ * leaves a record pointing at nothing, and no retry of an acknowledged request, in either region,
+ * can undo its record (different content for one id sent to both regions within the replication
+ * lag stays the caller's duty: DynamoDB checks conditions against the local replica only):
  *
  *   1. validate (duplicate keys, depth and size first)  -> 400, nothing written
  *   without a document:
@@ -10,8 +12,9 @@
  *      (attribute_not_exists) + Put the claim item       nothing written; another fingerprint's claim:
  *      `<transactionId>#claim` (absent, or ours)          409, nothing written
  *   3. PutObject, content-addressed key, SSE-KMS with the stack's key, If-None-Match: *
- *      (409: jittered backoff inside one call deadline; 412: HeadObject must show our SHA-256)
+ *      (409: jittered backoff inside one call deadline; 412: the stored object must have our SHA-256)
  *   4. PutItem the record, attribute_not_exists       -> 201; else the stored record decides 200 / 409
+ *      (TransactionConflictException while a copy is inside step 2: backoff, as for 409)
  *
  * What a reader (GetItem by transactionId, the account index) sees: nothing until the record's one
  * write, then the committed record. The claim is an item of its own (a key no transactionId can
@@ -24,6 +27,7 @@
  * (a bounded number of notifications per state change, docs/RUNBOOK.md).
  */
 import type { AttributeValue, PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'crypto';
 import { DOCUMENT_PREFIX, RECORD, SCHEMA_VERSION } from '../src/contract';
 import type { AwsPort } from './aws';
 import { scanJson } from './json-scan';
@@ -247,7 +251,13 @@ export function createProcessor(deps: ProcessorDeps) {
       return e.Item as Item;
     }
   }
-  const putNew = (item: Item) => put(item, { ConditionExpression: `attribute_not_exists(${RECORD.partitionKey})` });
+  // A copy of this request inside its claim transaction makes DynamoDB refuse the record's PutItem
+  // with TransactionConflictException (the transaction checks the record's key): back off, as for 409.
+  const putNew = (item: Item) =>
+    withBackoff(
+      () => put(item, { ConditionExpression: `attribute_not_exists(${RECORD.partitionKey})` }),
+      (e: any) => e?.name === 'TransactionConflictException',
+    );
 
   function settle(t: Transaction, stored: Item): Response {
     if (decide(stored, t.fingerprint) === 'replay') return respond(200, { ...fromItem(stored), replayed: true });
@@ -309,6 +319,17 @@ export function createProcessor(deps: ProcessorDeps) {
     }
   }
 
+  /**
+   * S3's own SHA-256 of a stored object (HeadObject, checksum mode), or, where S3 keeps none (AWS
+   * does not say that replication copies the checksum to a replica), the hash of its bytes.
+   */
+  async function storedSha256(key: string): Promise<string> {
+    const head: any = await aws.headObject({ Bucket: bucketName, Key: key, ChecksumMode: 'ENABLED' });
+    if (typeof head?.ChecksumSHA256 === 'string') return Buffer.from(head.ChecksumSHA256, 'base64').toString('hex');
+    const bytes = await aws.getObjectBytes({ Bucket: bucketName, Key: key });
+    return createHash('sha256').update(bytes).digest('hex');
+  }
+
   /** `If-None-Match: *`; 409 backs off inside the deadline; 412 must be this very document. */
   async function storeDocument(key: string, doc: TransactionDocument) {
     const checksum = Buffer.from(doc.sha256, 'hex').toString('base64');
@@ -333,9 +354,8 @@ export function createProcessor(deps: ProcessorDeps) {
       );
     } catch (e) {
       if (httpStatus(e) !== 412) throw e;
-      // The key exists: it is ours only if S3's own SHA-256 of the stored object is this document's.
-      const head: any = await aws.headObject({ Bucket: bucketName, Key: key, ChecksumMode: 'ENABLED' });
-      if (head?.ChecksumSHA256 !== checksum)
+      // The key exists: it is ours only if the stored object's SHA-256 is this document's.
+      if ((await storedSha256(key)) !== doc.sha256)
         throw new Error(`the object at ${key} exists and its SHA-256 is not this document's`);
     }
   }

@@ -109,13 +109,13 @@ const BASE: readonly AlarmSpec[] = [
 
 function replicationLatency(rpoTargetSeconds: number): AlarmSpec {
   return {
-    // Global tables publish ReplicationLatency only while items replicate, so on a quiet
-    // table a stalled replication would look like "no data". The heartbeat canary writes an
-    // item every minute in each region, so silence now means replication stopped:
-    // missing data is breaching.
+    // Global tables publish ReplicationLatency only while items replicate. AWS: alarms on
+    // AWS/DynamoDB metrics "always ignore missing data even if you choose a different option",
+    // so this alarm cannot catch silence, and says so ('ignore'); the heartbeat staleness alarm,
+    // whose missing data is breaching, is the one that does.
     logicalId: 'ReplicationLatencyAlarm',
     nameSuffix: 'replication-latency',
-    description: `Table replication into the other region lags by more than the ${rpoTargetSeconds} s RPO target, or reports nothing`,
+    description: `Table replication into the other region lags by more than the ${rpoTargetSeconds} s RPO target`,
     namespace: 'AWS/DynamoDB',
     metrics: [{ id: 'latency', metricName: 'ReplicationLatency', stat: 'Maximum' }],
     // A minute can hold no beat (see the heartbeat alarm), so 2 of 3 minutes must breach.
@@ -124,7 +124,7 @@ function replicationLatency(rpoTargetSeconds: number): AlarmSpec {
     datapointsToAlarm: 2,
     threshold: rpoTargetSeconds * 1000,
     comparisonOperator: 'GreaterThanThreshold',
-    treatMissingData: 'breaching',
+    treatMissingData: 'ignore',
     target: 'tableReplication',
   };
 }

@@ -24,14 +24,17 @@ export const DEFAULT_CALL_TIMEOUT_MS = 3000;
  * function timeouts are derived from it (processorTimeoutSeconds, and the regional functions'),
  * so every accepted value fits: a test checks the inequality over the whole range.
  */
-export const MAX_CALL_TIMEOUT_MS = 5000;
+export const MAX_CALL_TIMEOUT_MS = 3000;
 
 /**
- * The most call deadlines one invocation spends: the claim (TransactWriteItems, its conflict
- * backoff inside one deadline), PutObject (409 backoff inside one deadline, plus the last attempt's
- * own), HeadObject after a 412, the record (PutItem).
+ * The most call deadlines one invocation spends in its worst case. A step retried with backoff
+ * starts its last attempt inside one deadline, and that attempt may take a deadline of its own,
+ * so it counts 2: the claim (TransactWriteItems, TransactionConflict), PutObject (409), and the
+ * record's PutItem (TransactionConflictException while a copy of this request is inside its
+ * claim transaction). HeadObject after a 412 counts 1 (its GetObject fallback, 1 more).
+ * __tests__/lambda-processor.test.ts measures the real processor against this budget.
  */
-export const MAX_AWS_CALLS = 5;
+export const MAX_AWS_CALLS = 2 + 2 + 1 + 1 + 2;
 /** Headroom after the last deadline for logging and the runtime. */
 export const TIMEOUT_HEADROOM_SECONDS = 5;
 

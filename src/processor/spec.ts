@@ -77,10 +77,11 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
       },
       {
         // SSE-KMS puts under our key, through S3 and for this bucket only (with bucket keys the
-        // encryption context is the bucket ARN).
+        // encryption context is the bucket ARN). Decrypt: HeadObject's checksum mode and the
+        // GetObject fallback after a 412 read the stored object's SHA-256 (S3's HeadObject page).
         Sid: 'DocumentsKeyThroughS3',
         Effect: 'Allow',
-        Action: ['kms:GenerateDataKey'],
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: r.keyArn,
         Condition: {
           StringEquals: {
