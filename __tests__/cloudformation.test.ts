@@ -287,6 +287,45 @@ describe('TapStack.json (primary region)', () => {
     ).toBe(arns);
   });
 
+  /** What CloudFormation does with a CrossRegionTrustedPrincipals value: split, trim, the pattern on
+   *  each member, then the template's rule (only the list functions it uses). */
+  const acceptsPrincipals = (value: string) => {
+    const members = value.split(',').map((m) => m.trim());
+    const param = primary.Parameters.CrossRegionTrustedPrincipals;
+    if (!members.every((m) => new RegExp(param.AllowedPattern as string).test(m))) return false;
+    const evaluate = (e: any): any => {
+      if (e.Ref === 'CrossRegionTrustedPrincipals') return members;
+      if (typeof e === 'string') return e;
+      const [fn, args] = Object.entries(e)[0] as [string, any[]];
+      const v = args.map(evaluate);
+      if (fn === 'Fn::Or') return v.some(Boolean);
+      if (fn === 'Fn::Not') return !v[0];
+      if (fn === 'Fn::EachMemberEquals') return v[0].every((m: string) => m === v[1]);
+      if (fn === 'Fn::Contains') return v[0].includes(v[1]);
+      throw new Error(`no evaluator for ${fn}`);
+    };
+    return primary.Rules!.TrustedPrincipalsAreAllRoleArns.Assertions.every((a: any) => evaluate(a.Assert));
+  };
+
+  it.each([
+    '*',
+    'arn:aws:iam::111122223333:root',
+    'arn:aws:iam::111122223333:user/alice',
+    'arn:aws:iam::111122223333:role/a,,',
+    'arn:aws:iam::111122223333:role/a,*',
+    '111122223333',
+    'arn:aws:sts::111122223333:assumed-role/a/session',
+  ])('refuses CrossRegionTrustedPrincipals=%p, as synth refuses CROSS_REGION_TRUSTED_PRINCIPALS', (bad) => {
+    expect(acceptsPrincipals(bad)).toBe(false);
+    expect(() => loadConfig({ CROSS_REGION_TRUSTED_PRINCIPALS: bad }, {})).toThrow(/CROSS_REGION_TRUSTED_PRINCIPALS/);
+  });
+
+  it.each([
+    '',
+    'arn:aws:iam::111122223333:role/a',
+    'arn:aws:iam::111122223333:role/a, arn:aws-us-gov:iam::111122223333:role/ops/b',
+  ])('accepts CrossRegionTrustedPrincipals=%p', (good) => expect(acceptsPrincipals(good)).toBe(true));
+
   it('records document access with a CloudTrail trail under our key, after its bucket policy allows it', () => {
     const trail = primary.Resources.DocumentsTrail;
     expect(trail.DependsOn).toEqual(['DocumentsTrailBucketPolicy']);

@@ -1,5 +1,5 @@
 /** TapStack.json: the primary region's key, the global table, the cross-region role and the primary tier. */
-import { REGION_PATTERN, ROLE_ARN_DESCRIPTION, TapConfig } from '../config';
+import { REGION_PATTERN, ROLE_ARN_DESCRIPTION, ROLE_ARN_PATTERN, TapConfig } from '../config';
 import {
   CROSS_REGION_ROLE_DESCRIPTION,
   crossRegionPolicy,
@@ -76,6 +76,21 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
     },
     Parameters: parameters(config),
     Rules: {
+      // CloudFormation rules cannot join a list, so "empty, or no empty member" is spelled with
+      // the list functions rules have.
+      TrustedPrincipalsAreAllRoleArns: {
+        Assertions: [
+          {
+            Assert: {
+              'Fn::Or': [
+                { 'Fn::EachMemberEquals': [ref(P.trustedPrincipals), ''] },
+                { 'Fn::Not': [{ 'Fn::Contains': [ref(P.trustedPrincipals), ''] }] },
+              ],
+            },
+            AssertDescription: `${P.trustedPrincipals} must be empty or a list of role ARNs with no empty member`,
+          },
+        ],
+      },
       SecondaryRegionDiffersFromPrimary: {
         Assertions: [
           {
@@ -169,6 +184,10 @@ function parameters(config: TapConfig): Template['Parameters'] {
       Type: 'CommaDelimitedList',
       Description: `Roles that may assume the cross-region role (${ROLE_ARN_DESCRIPTION}); empty: no role is created`,
       Default: config.crossRegionTrustedPrincipals.join(','),
+      // Checked on each member of the list: the configuration's role-ARN rule, or empty (no role);
+      // never "*" or an account root (the rule below refuses an empty member among ARNs).
+      AllowedPattern: `^(|${ROLE_ARN_PATTERN.slice(1, -1)})$`,
+      ConstraintDescription: `must be empty or ${ROLE_ARN_DESCRIPTION}, comma-separated`,
     },
   };
 }
