@@ -1,5 +1,5 @@
-import { Construct } from 'constructs';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct, Node } from 'constructs';
+import { TerraformElement, TerraformOutput, TerraformStack } from 'cdktf';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -18,7 +18,7 @@ import { RegionalTier } from './regional/regional-tier';
 import { TIER, TierRole } from './regional/spec';
 import { REPLICATION } from './documents/spec';
 import { TransactionTable } from './table/transaction-table';
-import { tfDialect } from './tf-support';
+import { movedFromEarlierAddresses, readableLogicalId, tfDialect } from './tf-support';
 
 export interface TapStackProps {
   readonly config: TapConfig;
@@ -61,6 +61,14 @@ export class TapStack extends TerraformStack {
       this.failoverOptions(c, primary, standby);
       this.standbyOutputs(standby);
     }
+    movedFromEarlierAddresses(this);
+  }
+
+  /** Every resource's Terraform address follows one readable rule (src/tf-support.ts, addressOf). */
+  protected allocateLogicalId(element: TerraformElement | Node): string {
+    return TerraformElement.isTerraformElement(element)
+      ? readableLogicalId(element, this, () => super.allocateLogicalId(element))
+      : super.allocateLogicalId(element);
   }
 
   /** Providers, state, and the data tier both regions share: keys and the global table. */

@@ -8,12 +8,10 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { PolicyDocument } from '../dialect';
-import { pinAddress, policyJson, retainLifecycle } from '../tf-support';
+import { policyJson, retainLifecycle } from '../tf-support';
 
 export interface HardenedBucketProps {
   readonly bucketName: string;
-  /** Readable Terraform address of the bucket (see pinAddress). */
-  readonly address: string;
   readonly kmsKeyArn: string;
   /** The bucket policy, given the bucket's ARN. */
   readonly policy: (bucketArn: string) => PolicyDocument<string>;
@@ -39,16 +37,13 @@ export class HardenedBucket extends Construct {
   constructor(scope: Construct, id: string, props: HardenedBucketProps) {
     super(scope, id);
     const { provider } = props;
-    this.bucket = pinAddress(
-      new S3Bucket(this, 'bucket', {
-        provider,
-        bucket: props.bucketName,
-        // Test stacks must be destroyable even with versioned objects in them.
-        forceDestroy: !props.retainOnDelete,
-        lifecycle: retainLifecycle(props.retainOnDelete),
-      }),
-      props.address,
-    );
+    this.bucket = new S3Bucket(this, 'bucket', {
+      provider,
+      bucket: props.bucketName,
+      // Test stacks must be destroyable even with versioned objects in them.
+      forceDestroy: !props.retainOnDelete,
+      lifecycle: retainLifecycle(props.retainOnDelete),
+    });
     const bucket = this.bucket.id;
 
     new S3BucketPublicAccessBlock(this, 'public-access-block', {

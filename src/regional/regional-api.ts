@@ -9,7 +9,7 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { API, apiAccessLogFormat, HEALTH_ROUTE_THROTTLE } from './spec';
 import { names, NameParts } from '../naming';
-import { pinAddress, retainLifecycle } from '../tf-support';
+import { retainLifecycle } from '../tf-support';
 
 export interface RegionalApiProps {
   readonly provider?: AwsProvider;
@@ -20,8 +20,6 @@ export interface RegionalApiProps {
   readonly logRetentionDays: number;
   readonly retainOnDelete: boolean;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
-  /** Readable Terraform address of the access-log group. */
-  readonly logGroupAddress: string;
 }
 
 /**
@@ -71,16 +69,13 @@ export class RegionalApi extends Construct {
         sourceArn: `${this.api.executionArn}/*/${route.routeKey.replace(' ', '')}`,
       });
     }
-    const logs = pinAddress(
-      new CloudwatchLogGroup(this, 'access-logs', {
-        provider,
-        name: names.apiAccessLogGroup(props.names),
-        retentionInDays: props.logRetentionDays,
-        kmsKeyId: props.keyArn,
-        lifecycle: retainLifecycle(props.retainOnDelete),
-      }),
-      props.logGroupAddress,
-    );
+    const logs = new CloudwatchLogGroup(this, 'access-logs', {
+      provider,
+      name: names.apiAccessLogGroup(props.names),
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.keyArn,
+      lifecycle: retainLifecycle(props.retainOnDelete),
+    });
     this.stage = new Apigatewayv2Stage(this, 'stage', {
       provider,
       apiId: this.api.id,
