@@ -72,6 +72,7 @@ const STANDBY_CFN_VARS: Record<string, unknown> = {
 const CFN_AFTER: Array<[string, string]> = [
   [`arn:<partition>:s3:::${PRIMARY_BUCKET}`, '<bucket>'],
   [`arn:<partition>:s3:::${STANDBY_BUCKET}`, '<standby-bucket>'],
+  ['arn:<partition>:dynamodb:eu-west-1:<account>:table/transactions-parity', '<table>'],
 ];
 const TF_VARS: Array<[RegExp, string]> = [
   [/\$\{data\.aws_caller_identity\.account\.account_id\}/g, '<account>'],
@@ -92,6 +93,12 @@ const TF_VARS: Array<[RegExp, string]> = [
   [/\$\{aws_sns_topic\.[\w-]+\.arn\}/g, '<topic>'],
   [/\$\{aws_lambda_function\.secondary_processor_[\w-]+\.function_name\}/g, '<standby-function-name>'],
   [/\$\{aws_lambda_function\.[\w-]+\.function_name\}/g, '<function-name>'],
+  // ARNs spelled from names (so policies read in full in a first plan) are those resources.
+  [/arn:<partition>:s3:::tap-docs-parity-<account>-eu-west-1/g, '<bucket>'],
+  [/arn:<partition>:s3:::tap-docs-parity-<account>-eu-central-1/g, '<standby-bucket>'],
+  [/arn:<partition>:s3:::tap-trail-parity-<account>-eu-west-1/g, '<trail-bucket>'],
+  [/arn:<partition>:s3:::tap-trail-parity-<account>-eu-central-1/g, '<standby-trail-bucket>'],
+  [/arn:<partition>:dynamodb:eu-west-1:<account>:table\/transactions-parity/g, '<table>'],
 ];
 /** In the standby region the table is its replica, addressed by its (known) name. */
 const STANDBY_TF_VARS: Array<[RegExp, string]> = [

@@ -38,6 +38,7 @@ export class AuditTrail extends Construct {
     const { provider, env } = props;
     this.bucket = new HardenedBucket(this, 'bucket', {
       provider,
+      partition: env.partition as string,
       bucketName: names.trailBucket({ ...props.names, account: env.account, region: env.region as string }),
       kmsKeyArn: props.kmsKeyArn,
       policy: (arn) => trailBucketPolicy(tfDialect, env, props.names, arn),

@@ -103,6 +103,7 @@ export class RegionalTier extends Construct {
     const { config, env, keyArn } = props;
     return new HardenedBucket(this, 'documents', {
       provider: props.provider,
+      partition: env.partition as string,
       bucketName: names.documentsBucket({ ...props.names, account: env.account, region: env.region as string }),
       kmsKeyArn: keyArn,
       policy: (arn) => documentsBucketPolicy(tfDialect, arn, keyArn),
@@ -122,7 +123,7 @@ export class RegionalTier extends Construct {
       tableName: props.tableName,
       tableArn: props.tableArn,
       bucketName: this.documents.bucket.bucket,
-      bucketArn: this.documents.bucket.arn,
+      bucketArn: this.documents.arnByName,
       keyArn,
       topicArn: this.topic.arn,
       archive: props.archive,
@@ -181,7 +182,7 @@ export class RegionalTier extends Construct {
         policy: f.policy(tfDialect, env, props.names, {
           tableArn: props.tableArn,
           keyArn,
-          bucketArn: this.documents.bucket.arn,
+          bucketArn: this.documents.arnByName,
         }),
       }).function;
     };
