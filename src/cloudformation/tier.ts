@@ -167,32 +167,39 @@ function alertTopic(ctx: TierContext): Fragment {
   };
 }
 
-/** The processor, its least-privilege role, its log group and (when configured) code signing. */
-function processorFragment(ctx: TierContext): Fragment {
+/** The processor's least-privilege role: its permissions are the spec's processorPolicy. */
+function processorRole(ctx: TierContext) {
   const { config, ids, keyArn } = ctx;
   const topicArn = ref(ids.topic);
   const bucketArn = getAtt(ids.documentsBucket, 'Arn');
   return {
-    [ids.processorRole]: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        RoleName: sub(TIER[ctx.role].processorRole(cfnNames)),
-        Description: processor.roleDescription,
-        AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
-        Policies: [
-          {
-            PolicyName: processor.policyName,
-            PolicyDocument: processorPolicy(cfnDialect, ctx.env, cfnNames, {
-              tableArn: ctx.table.arn,
-              bucketArn,
-              keyArn,
-              topicArn,
-            }),
-          },
-        ],
-        Tags: tags(config),
-      },
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: sub(TIER[ctx.role].processorRole(cfnNames)),
+      Description: processor.roleDescription,
+      AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
+      Policies: [
+        {
+          PolicyName: processor.policyName,
+          PolicyDocument: processorPolicy(cfnDialect, ctx.env, cfnNames, {
+            tableArn: ctx.table.arn,
+            bucketArn,
+            keyArn,
+            topicArn,
+          }),
+        },
+      ],
+      Tags: tags(config),
     },
+  };
+}
+
+/** The processor, its least-privilege role, its log group and (when configured) code signing. */
+function processorFragment(ctx: TierContext): Fragment {
+  const { config, ids, keyArn } = ctx;
+  const topicArn = ref(ids.topic);
+  return {
+    [ids.processorRole]: processorRole(ctx),
     // Processing logs are an audit trail: stateful like the data they describe.
     [ids.processorLogGroup]: retained(config, {
       Type: 'AWS::Logs::LogGroup',

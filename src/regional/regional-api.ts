@@ -40,6 +40,12 @@ export class RegionalApi extends Construct {
       protocolType: 'HTTP',
       description: API.description,
     });
+    this.stage = this.stageOver(this.routes(props), props);
+  }
+
+  /** Each route, its Lambda integration, and the permission for this API to invoke that function. */
+  private routes(props: RegionalApiProps): Map<string, Apigatewayv2Route> {
+    const { provider } = props;
     const routes = new Map<string, Apigatewayv2Route>();
     for (const route of API.routes) {
       const fn = route.target === 'processor' ? props.processor : props.health;
@@ -69,6 +75,12 @@ export class RegionalApi extends Construct {
         sourceArn: `${this.api.executionArn}/*/${route.routeKey.replace(' ', '')}`,
       });
     }
+    return routes;
+  }
+
+  /** The throttled $default stage, logging each request to its own encrypted group. */
+  private stageOver(routes: Map<string, Apigatewayv2Route>, props: RegionalApiProps): Apigatewayv2Stage {
+    const { provider } = props;
     const logs = new CloudwatchLogGroup(this, 'access-logs', {
       provider,
       name: names.apiAccessLogGroup(props.names),
@@ -76,7 +88,7 @@ export class RegionalApi extends Construct {
       kmsKeyId: props.keyArn,
       lifecycle: retainLifecycle(props.retainOnDelete),
     });
-    this.stage = new Apigatewayv2Stage(this, 'stage', {
+    return new Apigatewayv2Stage(this, 'stage', {
       provider,
       apiId: this.api.id,
       name: '$default',
