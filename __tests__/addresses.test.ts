@@ -1,10 +1,11 @@
 /**
  * Stateful resources keep their Terraform addresses. A changed address is a destroy and a
  * create in the next plan: a new empty table, a new bucket, a new key. So the addresses of
- * every key, table, replica, bucket and log group are pinned here, for the default stack and
- * with every optional setting on. A deliberate move must change this list and carry a
- * `moved` block (cdktf: `moveFromId`), so the plan shows a move, not a replacement.
+ * every key, table, replica, bucket and log group are listed here, for the default stack and
+ * with every optional setting on. Addresses follow one rule (src/tf-support.ts, addressOf): a
+ * deliberate move changes this list and carries a `moved` block, so the plan shows a move.
  */
+import { addressOf } from '../src/tf-support';
 import { synthStack, TerraformJson } from './helpers/synth';
 
 const STATEFUL_TYPES = [
@@ -24,24 +25,24 @@ function statefulAddresses(json: TerraformJson): string[] {
 }
 
 const PRIMARY = [
-  'aws_kms_key.primary',
-  'aws_kms_replica_key.secondary',
-  'aws_dynamodb_table.transactions',
-  'aws_dynamodb_table_replica.transactions_secondary',
-  'aws_s3_bucket.documents',
-  'aws_s3_bucket.audit_trail',
-  'aws_cloudwatch_log_group.processor_logs',
-  'aws_cloudwatch_log_group.heartbeat_logs',
-  'aws_cloudwatch_log_group.health_logs',
-  'aws_cloudwatch_log_group.api_access_logs',
+  'aws_kms_key.keys_primary',
+  'aws_kms_replica_key.keys_secondary',
+  'aws_dynamodb_table.transactions_table',
+  'aws_dynamodb_table_replica.transactions_replica',
+  'aws_s3_bucket.primary_documents_bucket',
+  'aws_s3_bucket.primary_audit_trail_bucket',
+  'aws_cloudwatch_log_group.primary_processor_logs',
+  'aws_cloudwatch_log_group.primary_heartbeat_logs',
+  'aws_cloudwatch_log_group.primary_health_logs',
+  'aws_cloudwatch_log_group.primary_api_access_logs',
 ];
 const STANDBY = [
-  'aws_s3_bucket.standby_documents',
-  'aws_s3_bucket.standby_audit_trail',
-  'aws_cloudwatch_log_group.standby_processor_logs',
-  'aws_cloudwatch_log_group.standby_heartbeat_logs',
-  'aws_cloudwatch_log_group.standby_health_logs',
-  'aws_cloudwatch_log_group.standby_api_access_logs',
+  'aws_s3_bucket.secondary_documents_bucket',
+  'aws_s3_bucket.secondary_audit_trail_bucket',
+  'aws_cloudwatch_log_group.secondary_processor_logs',
+  'aws_cloudwatch_log_group.secondary_heartbeat_logs',
+  'aws_cloudwatch_log_group.secondary_health_logs',
+  'aws_cloudwatch_log_group.secondary_api_access_logs',
 ];
 
 describe('stateful resources keep their Terraform addresses', () => {
@@ -79,27 +80,105 @@ describe('stateful resources keep their Terraform addresses', () => {
   });
 });
 
-describe('resources renamed once (issue 10) move in state instead of being replaced', () => {
-  // The first version's addresses: a stack applied from it must not lose its keys, table,
-  // buckets or log groups when it applies this one.
-  const FIRST_VERSION: Record<string, string> = {
-    'aws_kms_key.primary': 'aws_kms_key.keys_primary_575DA221',
-    'aws_kms_replica_key.secondary': 'aws_kms_replica_key.keys_secondary_E5A8406F',
-    'aws_dynamodb_table.transactions': 'aws_dynamodb_table.transactions_table_E247E900',
-    'aws_s3_bucket.documents': 'aws_s3_bucket.documents_bucket_87EAE372',
-    'aws_s3_bucket.standby_documents': 'aws_s3_bucket.standby-documents_bucket_2AA26585',
-    'aws_cloudwatch_log_group.processor_logs': 'aws_cloudwatch_log_group.processor_logs_D44D1348',
-    'aws_cloudwatch_log_group.standby_processor_logs': 'aws_cloudwatch_log_group.standby-processor_logs_D60690DC',
-  };
-  const moves = (json: TerraformJson) =>
-    Object.fromEntries(((json as any).moved ?? []).map((m: { from: string; to: string }) => [m.to, m.from]));
+const ALL_ON = {
+  ENVIRONMENT_SUFFIX: 'all-on',
+  ALERT_EMAIL: 'oncall@example.com',
+  RETAIN_ON_DELETE: 'true',
+  LAMBDA_RESERVED_CONCURRENCY: '10',
+  CROSS_REGION_TRUSTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/failover',
+  HOSTED_ZONE_ID: 'Z123456ABCDEFG',
+  DOMAIN_NAME: 'pay.example.com',
+  FIS_DRILL: 'true',
+};
+const addressesOf = (json: TerraformJson) =>
+  Object.entries(json.resource).flatMap(([type, rs]) => Object.keys(rs).map((name) => `${type}.${name}`));
+const moves = (json: TerraformJson): Array<{ from: string; to: string }> => (json as any).moved ?? [];
 
-  it('with a moved block from each first-version address', () => {
-    expect(moves(synthStack().json)).toEqual(FIRST_VERSION);
+describe('every Terraform address follows one readable rule', () => {
+  it.each([
+    ['the default stack', {}],
+    ['every optional setting on', ALL_ON],
+  ])('in %s: snake_case, no generated suffix, the secondary region never called standby', (_, env) => {
+    for (const address of addressesOf(synthStack(env).json)) {
+      expect(address).toMatch(/^aws_[a-z0-9_]+\.[a-z0-9_]+$/);
+      expect(address).not.toMatch(/_[0-9A-F]{8}$/i);
+      expect(address).not.toMatch(/standby/);
+    }
+  });
+
+  it('spells a construct path the same way everywhere', () => {
+    expect(addressOf(['standby', 'audit-trail', 'bucket', 'bucket'])).toBe('secondary_audit_trail_bucket');
+    expect(addressOf(['primary', 'api', 'api'])).toBe('primary_api');
+    expect(addressOf(['primary', 'alarms', 'DynamoDBThrottleAlarm'])).toBe('primary_alarms_dynamo_db_throttle_alarm');
+    expect(addressOf(['dns-failover', 'standby-certificate'])).toBe('dns_failover_secondary_certificate');
+  });
+});
+
+describe('every renamed resource moves in state instead of being replaced', () => {
+  it.each([
+    ['the default stack', {}],
+    ['every optional setting on', ALL_ON],
+    ['without the standby', { STANDBY_PROCESSOR: 'false' }],
+  ])('in %s: each address that differs from the hashed one has a moved block, and only existing ones', (_, env) => {
+    const json = synthStack(env).json;
+    const declared = new Set(addressesOf(json));
+    const to = moves(json).map((m) => m.to);
+    // Every resource had a hashed or an older readable address before.
+    for (const address of declared) expect(to).toContain(address);
+    // Chained moves (first version -> pinned -> readable) end at a declared address.
+    for (const m of moves(json))
+      expect(declared.has(m.to) || to.includes(m.to) || moves(json).some((n) => n.from === m.to)).toBe(true);
+  });
+
+  it('from the hashed addresses of the version before, e.g. the processor function', () => {
+    expect(moves(synthStack().json)).toContainEqual({
+      from: 'aws_lambda_function.primary_processor_function_877F3074',
+      to: 'aws_lambda_function.primary_processor_function',
+    });
+  });
+});
+
+describe('resources renamed earlier (issue 10) still move in state, through their pinned addresses', () => {
+  // The first version's addresses, then the pinned ones: a stack applied from either must not lose
+  // its keys, table, buckets or log groups when it applies this one.
+  const CHAINS: Array<[first: string, pinned: string, now: string]> = [
+    ['aws_kms_key.keys_primary_575DA221', 'aws_kms_key.primary', 'aws_kms_key.keys_primary'],
+    [
+      'aws_kms_replica_key.keys_secondary_E5A8406F',
+      'aws_kms_replica_key.secondary',
+      'aws_kms_replica_key.keys_secondary',
+    ],
+    [
+      'aws_dynamodb_table.transactions_table_E247E900',
+      'aws_dynamodb_table.transactions',
+      'aws_dynamodb_table.transactions_table',
+    ],
+    ['aws_s3_bucket.documents_bucket_87EAE372', 'aws_s3_bucket.documents', 'aws_s3_bucket.primary_documents_bucket'],
+    [
+      'aws_s3_bucket.standby-documents_bucket_2AA26585',
+      'aws_s3_bucket.standby_documents',
+      'aws_s3_bucket.secondary_documents_bucket',
+    ],
+    [
+      'aws_cloudwatch_log_group.processor_logs_D44D1348',
+      'aws_cloudwatch_log_group.processor_logs',
+      'aws_cloudwatch_log_group.primary_processor_logs',
+    ],
+    [
+      'aws_cloudwatch_log_group.standby-processor_logs_D60690DC',
+      'aws_cloudwatch_log_group.standby_processor_logs',
+      'aws_cloudwatch_log_group.secondary_processor_logs',
+    ],
+  ];
+
+  it.each(CHAINS)('%s moves to %s, then to %s', (first, pinned, now) => {
+    const m = moves(synthStack().json);
+    expect(m).toContainEqual({ from: first, to: pinned });
+    expect(m).toContainEqual({ from: pinned, to: now });
   });
 
   it('and only for resources that exist: no standby moves without the standby', () => {
-    const withoutStandby = Object.fromEntries(Object.entries(FIRST_VERSION).filter(([to]) => !to.includes('standby')));
-    expect(moves(synthStack({ STANDBY_PROCESSOR: 'false' }).json)).toEqual(withoutStandby);
+    const m = moves(synthStack({ STANDBY_PROCESSOR: 'false' }).json);
+    expect(m.filter((x) => /standby|secondary_(documents|processor)/.test(x.to))).toEqual([]);
   });
 });

@@ -39,6 +39,11 @@ const ARN_FORMS: ReadonlyArray<{ re: RegExp; tf: [string, string]; cfn: [string,
     tf: ['aws_cloudwatch_metric_alarm', 'alarm_name'],
     cfn: ['AWS::CloudWatch::Alarm', 'AlarmName'],
   },
+  {
+    re: /:s3:::([\w.${}:-]+?)(?=\/|"|$)/g,
+    tf: ['aws_s3_bucket', 'bucket'],
+    cfn: ['AWS::S3::Bucket', 'BucketName'],
+  },
   { re: /:trail\/([\w.${}-]+)/g, tf: ['aws_cloudtrail', 'name'], cfn: ['AWS::CloudTrail::Trail', 'TrailName'] },
   {
     re: /:table\/([\w.${}-]+)/g,
@@ -135,5 +140,35 @@ describe('literal references between resources', () => {
       .filter((r) => doc.get(`${r.carrier} -> ${r.named}`)?.startsWith('yes') && !r.ordered)
       .map((r) => `${r.carrier} -> ${r.named}`);
     expect(unordered).toEqual([]);
+  });
+});
+
+describe('policies read in full in a first plan', () => {
+  // Anything but a key's ARN (its id is generated) is spelled from names: docs/CROSS-REFERENCES.md.
+  const KEY = /^aws_kms_(replica_)?key\.[a-z0-9_]+\.arn$/;
+  const references = (json: TerraformJson) =>
+    Object.entries(json.resource).flatMap(([type, resources]) =>
+      Object.entries(resources).flatMap(([name, body]) =>
+        ['policy', 'assume_role_policy']
+          .filter((attr) => typeof body[attr] === 'string')
+          .flatMap((attr) => [...(body[attr] as string).matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]))
+          .filter((ref) => !ref.startsWith('data.') && !KEY.test(ref))
+          .map((ref) => `${type}.${name} -> ${ref}`),
+      ),
+    );
+
+  it('name no resource of the stack by reference but a key, with every option on', () => {
+    expect(references(synthStack(EVERY_OPTION).json)).toEqual([]);
+  });
+
+  it('so trust policies, the trail bucket policies and the FIS drill policy have no unknown part', () => {
+    const json = synthStack(EVERY_OPTION).json;
+    const known = (body: Record<string, any>, attr: string) =>
+      [...(body[attr] as string).matchAll(/\$\{([^}]+)\}/g)].every((m) => m[1].startsWith('data.'));
+    for (const role of Object.values(json.resource.aws_iam_role)) expect(known(role, 'assume_role_policy')).toBe(true);
+    const trailPolicies = Object.entries(json.resource.aws_s3_bucket_policy).filter(([n]) => n.includes('audit_trail'));
+    expect(trailPolicies).toHaveLength(2);
+    for (const [, p] of trailPolicies) expect(known(p, 'policy')).toBe(true);
+    expect(known(json.resource.aws_iam_role_policy.fis_drill_policy, 'policy')).toBe(true);
   });
 });

@@ -72,6 +72,7 @@ const STANDBY_CFN_VARS: Record<string, unknown> = {
 const CFN_AFTER: Array<[string, string]> = [
   [`arn:<partition>:s3:::${PRIMARY_BUCKET}`, '<bucket>'],
   [`arn:<partition>:s3:::${STANDBY_BUCKET}`, '<standby-bucket>'],
+  ['arn:<partition>:dynamodb:eu-west-1:<account>:table/transactions-parity', '<table>'],
 ];
 const TF_VARS: Array<[RegExp, string]> = [
   [/\$\{data\.aws_caller_identity\.account\.account_id\}/g, '<account>'],
@@ -80,18 +81,24 @@ const TF_VARS: Array<[RegExp, string]> = [
   [/\$\{aws_kms_replica_key\.[\w-]+\.arn\}/g, '<secondary-key>'],
   [/\$\{aws_dynamodb_table\.[\w-]+\.arn\}/g, '<table>'],
   [/\$\{aws_dynamodb_table\.[\w-]+\.name\}/g, '<table-name>'],
-  [/\$\{aws_s3_bucket\.documents\.arn\}/g, '<bucket>'],
-  [/\$\{aws_s3_bucket\.documents\.bucket\}/g, '<bucket-name>'],
-  [/\$\{aws_s3_bucket\.audit_trail\.arn\}/g, '<trail-bucket>'],
-  [/\$\{aws_s3_bucket\.audit_trail\.id\}/g, '<trail-bucket-name>'],
-  [/\$\{aws_s3_bucket\.standby_documents\.arn\}/g, '<standby-bucket>'],
-  [/\$\{aws_s3_bucket\.standby_documents\.(bucket|id)\}/g, STANDBY_BUCKET],
-  [/\$\{aws_s3_bucket\.standby_audit_trail\.arn\}/g, '<standby-trail-bucket>'],
-  [/\$\{aws_s3_bucket\.standby_audit_trail\.id\}/g, '<standby-trail-bucket-name>'],
-  [/\$\{aws_sns_topic\.standby_[\w-]+\.arn\}/g, '<standby-topic>'],
+  [/\$\{aws_s3_bucket\.primary_documents_bucket\.arn\}/g, '<bucket>'],
+  [/\$\{aws_s3_bucket\.primary_documents_bucket\.bucket\}/g, '<bucket-name>'],
+  [/\$\{aws_s3_bucket\.primary_audit_trail_bucket\.arn\}/g, '<trail-bucket>'],
+  [/\$\{aws_s3_bucket\.primary_audit_trail_bucket\.id\}/g, '<trail-bucket-name>'],
+  [/\$\{aws_s3_bucket\.secondary_documents_bucket\.arn\}/g, '<standby-bucket>'],
+  [/\$\{aws_s3_bucket\.secondary_documents_bucket\.(bucket|id)\}/g, STANDBY_BUCKET],
+  [/\$\{aws_s3_bucket\.secondary_audit_trail_bucket\.arn\}/g, '<standby-trail-bucket>'],
+  [/\$\{aws_s3_bucket\.secondary_audit_trail_bucket\.id\}/g, '<standby-trail-bucket-name>'],
+  [/\$\{aws_sns_topic\.secondary_[\w-]+\.arn\}/g, '<standby-topic>'],
   [/\$\{aws_sns_topic\.[\w-]+\.arn\}/g, '<topic>'],
-  [/\$\{aws_lambda_function\.standby_processor_[\w-]+\.function_name\}/g, '<standby-function-name>'],
+  [/\$\{aws_lambda_function\.secondary_processor_[\w-]+\.function_name\}/g, '<standby-function-name>'],
   [/\$\{aws_lambda_function\.[\w-]+\.function_name\}/g, '<function-name>'],
+  // ARNs spelled from names (so policies read in full in a first plan) are those resources.
+  [/arn:<partition>:s3:::tap-docs-parity-<account>-eu-west-1/g, '<bucket>'],
+  [/arn:<partition>:s3:::tap-docs-parity-<account>-eu-central-1/g, '<standby-bucket>'],
+  [/arn:<partition>:s3:::tap-trail-parity-<account>-eu-west-1/g, '<trail-bucket>'],
+  [/arn:<partition>:s3:::tap-trail-parity-<account>-eu-central-1/g, '<standby-trail-bucket>'],
+  [/arn:<partition>:dynamodb:eu-west-1:<account>:table\/transactions-parity/g, '<table>'],
 ];
 /** In the standby region the table is its replica, addressed by its (known) name. */
 const STANDBY_TF_VARS: Array<[RegExp, string]> = [
@@ -149,10 +156,10 @@ const tfFn = () =>
 const cfnFn = () => cfnProps(cfn, 'TransactionProcessorFunction');
 const tfTable = () => onlyResource(tf, 'aws_dynamodb_table');
 const cfnTable = () => cfnProps(cfn, 'TransactionDynamoDBTable');
-const tfReplica = () => byAddress(tf, 'aws_dynamodb_table_replica', 'transactions_secondary');
+const tfReplica = () => byAddress(tf, 'aws_dynamodb_table_replica', 'transactions_replica');
 /** The documents bucket's and the trail bucket's attachments, by the bucket's pinned address. */
-const docs = (type: string) => ofBucket(tf, type, 'documents');
-const trailBucket = (type: string) => ofBucket(tf, type, 'audit_trail');
+const docs = (type: string) => ofBucket(tf, type, 'primary_documents_bucket');
+const trailBucket = (type: string) => ofBucket(tf, type, 'primary_audit_trail_bucket');
 const bucketHardening = (b: (type: string) => Record<string, any>, normalize = fromTf) => {
   const pab = b('aws_s3_bucket_public_access_block');
   const sse = b('aws_s3_bucket_server_side_encryption_configuration').rule[0];
@@ -291,7 +298,7 @@ const PAIRS: Row[] = [
     () => [
       'eu-west-1',
       tf.provider.aws.find((p) => p.alias === 'secondary')!.region,
-      tfReplica().global_table_arn === '${aws_dynamodb_table.transactions.arn}',
+      tfReplica().global_table_arn === '${aws_dynamodb_table.transactions_table.arn}',
     ],
     () => [...(fromCfn(cfnTable().Replicas.map((r: any) => r.Region)) as string[]), true],
   ],
@@ -313,7 +320,7 @@ const PAIRS: Row[] = [
   // S3
   [
     'bucket name',
-    () => fromTf(byAddress(tf, 'aws_s3_bucket', 'documents').bucket),
+    () => fromTf(byAddress(tf, 'aws_s3_bucket', 'primary_documents_bucket').bucket),
     () => fromCfn(cfnProps(cfn, 'TransactionDocumentsBucket').BucketName),
   ],
   [
@@ -374,7 +381,7 @@ const PAIRS: Row[] = [
   ],
   [
     'trail bucket name',
-    () => fromTf(byAddress(tf, 'aws_s3_bucket', 'audit_trail').bucket),
+    () => fromTf(byAddress(tf, 'aws_s3_bucket', 'primary_audit_trail_bucket').bucket),
     () => fromCfn(cfnProps(cfn, 'DocumentsTrailBucket').BucketName),
   ],
   ['trail bucket hardening', () => bucketHardening(trailBucket), () => cfnBucketHardening('DocumentsTrailBucket')],
@@ -407,17 +414,17 @@ const PAIRS: Row[] = [
   ],
   [
     'log group name',
-    () => byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').name,
+    () => byAddress(tf, 'aws_cloudwatch_log_group', 'primary_processor_logs').name,
     () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').LogGroupName),
   ],
   [
     'log retention',
-    () => byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').retention_in_days,
+    () => byAddress(tf, 'aws_cloudwatch_log_group', 'primary_processor_logs').retention_in_days,
     () => cfnProps(cfn, 'TransactionProcessorLogGroup').RetentionInDays,
   ],
   [
     'log encryption',
-    () => fromTf(byAddress(tf, 'aws_cloudwatch_log_group', 'processor_logs').kms_key_id),
+    () => fromTf(byAddress(tf, 'aws_cloudwatch_log_group', 'primary_processor_logs').kms_key_id),
     () => fromCfn(cfnProps(cfn, 'TransactionProcessorLogGroup').KmsKeyId),
   ],
   [
@@ -506,9 +513,14 @@ type Role = 'primary' | 'standby';
 const P_NAMES = { suffix: 'parity' };
 /** Terraform's tier: its resources by pinned address or by region (the aliased provider for the standby). */
 const TF_TIER = {
-  primary: { address: (a: string) => a, provider: undefined as string | undefined, normalize: fromTf, qualifier: '' },
+  primary: {
+    address: (a: string) => `primary_${a}`,
+    provider: undefined as string | undefined,
+    normalize: fromTf,
+    qualifier: '',
+  },
   standby: {
-    address: (a: string) => `standby_${a}`,
+    address: (a: string) => `secondary_${a}`,
     provider: 'aws.secondary',
     normalize: tfNormalizer(STANDBY_TF_VARS),
     qualifier: '-standby',
@@ -549,7 +561,7 @@ function tfTierOf(role: Role) {
       inRegion('aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity.${suffix}${tier.qualifier}`)!,
     replication: () =>
       resourcesOf(tf, 'aws_s3_bucket_replication_configuration').find(
-        (r) => r.bucket === `\${aws_s3_bucket.${tier.address('documents')}.id}`,
+        (r) => r.bucket === `\${aws_s3_bucket.${tier.address('documents_bucket')}.id}`,
       )!,
   };
 }
@@ -645,8 +657,8 @@ function replicationRows(role: Role): Row[] {
 function storageRows(role: Role): Row[] {
   const T = tfTierOf(role);
   const C = cfnTierOf(role);
-  const docs = T.ofBucket('documents');
-  const trail = T.ofBucket('audit_trail');
+  const docs = T.ofBucket('documents_bucket');
+  const trail = T.ofBucket('audit_trail_bucket');
   const tfTrailShape = () => {
     const x = T.one('aws_cloudtrail');
     return T.n([
@@ -682,7 +694,7 @@ function storageRows(role: Role): Row[] {
   return [
     [
       'documents bucket name',
-      () => T.n(T.at('aws_s3_bucket', 'documents').bucket),
+      () => T.n(T.at('aws_s3_bucket', 'documents_bucket').bucket),
       () => C.n(C.p('TransactionDocumentsBucket').BucketName),
     ],
     [
@@ -704,7 +716,7 @@ function storageRows(role: Role): Row[] {
     ['access trail', tfTrailShape, cfnTrailShape],
     [
       'trail bucket name',
-      () => T.n(T.at('aws_s3_bucket', 'audit_trail').bucket),
+      () => T.n(T.at('aws_s3_bucket', 'audit_trail_bucket').bucket),
       () => C.n(C.p('DocumentsTrailBucket').BucketName),
     ],
     [
@@ -896,7 +908,7 @@ const TIER_PAIRS: Row[] = (['primary', 'standby'] as const).flatMap((role) =>
 );
 
 const standbyNormalize = { tf: TF_TIER.standby.normalize, cfn: CFN_TIER.standby.normalize };
-const tfSecondaryKey = () => byAddress(tf, 'aws_kms_replica_key', 'secondary');
+const tfSecondaryKey = () => byAddress(tf, 'aws_kms_replica_key', 'keys_secondary');
 /** The keys, and what the secondary template exports for the standby. */
 const KEY_AND_OUTPUT_PAIRS: Row[] = [
   [

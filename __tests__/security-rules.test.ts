@@ -199,7 +199,7 @@ describe.each(ALL)('encryption at rest with a stack key: %s', (_label, get) => {
   it("admits CloudWatch Logs to every log group's key by that group's own ARN in the key policy (or creating the group fails)", () => {
     const m = get();
     expectWalked(m, m.logGroups, ['logGroup', 'key', 'stage']);
-    // "${aws_kms_key.primary.arn}" -> "aws_kms_key.primary"; "${TransactionKMSKey.Arn}" -> "TransactionKMSKey".
+    // "${aws_kms_key.keys_primary.arn}" -> "aws_kms_key.keys_primary"; "${TransactionKMSKey.Arn}" -> "TransactionKMSKey".
     const keyOwner = (ref: string | undefined) =>
       /^\$\{((?:aws_kms_(?:replica_)?key\.)?[\w-]+)(\.\w+)?\}$/.exec(ref ?? '')?.[1];
     const admitted = (g: (typeof m.logGroups)[number]) =>

@@ -33,6 +33,10 @@ import { testBundle } from '../harness/bundle';
 const ref = (type: string, json: { resource: Record<string, Record<string, unknown>> }) =>
   `\${${type}.${Object.keys(json.resource[type])[0]}`;
 const SECONDARY = 'aws.secondary';
+const PARTITION = '${data.aws_partition.partition.partition}';
+const ACCOUNT_ID = '${data.aws_caller_identity.account.account_id}';
+/** Policies spell the documents bucket's ARN from its name, so they read in full in a first plan. */
+const DOCS_ARN = `arn:${PARTITION}:s3:::tap-docs-dev-${ACCOUNT_ID}-us-east-1`;
 
 describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
   const { synth, json } = synthStack();
@@ -185,11 +189,11 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
     it('replicates to the secondary region through the aliased provider, under the secondary key, with PITR', () => {
       expect(table.replica).toBeUndefined();
       expect(table.lifecycle).toEqual({ ignore_changes: ['replica'] });
-      expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_secondary')).toEqual(
+      expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_replica')).toEqual(
         expect.objectContaining({
           provider: SECONDARY,
-          global_table_arn: '${aws_dynamodb_table.transactions.arn}',
-          kms_key_arn: '${aws_kms_replica_key.secondary.arn}',
+          global_table_arn: '${aws_dynamodb_table.transactions_table.arn}',
+          kms_key_arn: '${aws_kms_replica_key.keys_secondary.arn}',
           point_in_time_recovery: true,
           deletion_protection_enabled: false,
         }),
@@ -199,7 +203,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
 
   describe('S3 documents bucket', () => {
     it('is named per account, suffix and region', () => {
-      expect(byAddress(json, 'aws_s3_bucket', 'documents').bucket).toBe(
+      expect(byAddress(json, 'aws_s3_bucket', 'primary_documents_bucket').bucket).toBe(
         `tap-docs-dev-\${data.aws_caller_identity.account.account_id}-us-east-1`,
       );
       expect(synth).toHaveResourceWithProperties(S3Bucket, { force_destroy: true });
@@ -234,7 +238,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       });
     });
 
-    const docsPolicy = () => JSON.parse(ofBucket(json, 'aws_s3_bucket_policy', 'documents').policy);
+    const docsPolicy = () => JSON.parse(ofBucket(json, 'aws_s3_bucket_policy', 'primary_documents_bucket').policy);
 
     it('denies every request that is not over TLS', () => {
       expect(docsPolicy().Statement[0]).toEqual(
@@ -242,7 +246,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
           Effect: 'Deny',
           Action: ['s3:*'],
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          Resource: ['${aws_s3_bucket.documents.arn}', '${aws_s3_bucket.documents.arn}/*'],
+          Resource: [DOCS_ARN, `${DOCS_ARN}/*`],
         }),
       );
     });
@@ -252,18 +256,22 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       expect(Object.fromEntries(deny.map((st: any) => [st.Sid, st.Condition]))).toEqual({
         DenyOtherEncryption: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
         DenyOtherKmsKey: {
-          StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': '${aws_kms_key.primary.arn}' },
+          StringNotEqualsIfExists: {
+            's3:x-amz-server-side-encryption-aws-kms-key-id': '${aws_kms_key.keys_primary.arn}',
+          },
         },
         DenyAwsManagedKey: {
           StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
           Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
         },
       });
-      for (const st of deny) expect(st.Resource).toBe('${aws_s3_bucket.documents.arn}/*');
+      for (const st of deny) expect(st.Resource).toBe(`${DOCS_ARN}/*`);
     });
 
     it('expires noncurrent versions and keeps current documents', () => {
-      expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'documents').rule[0].expiration).toBeUndefined();
+      expect(
+        ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'primary_documents_bucket').rule[0].expiration,
+      ).toBeUndefined();
       expect(synth).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
         rule: [
           expect.objectContaining({
@@ -282,15 +290,15 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       expect(trail).toEqual(
         expect.objectContaining({
           name: 'tap-dr-documents-dev',
-          s3_bucket_name: '${aws_s3_bucket.audit_trail.id}',
-          kms_key_id: '${aws_kms_key.primary.arn}',
+          s3_bucket_name: '${aws_s3_bucket.primary_audit_trail_bucket.id}',
+          kms_key_id: '${aws_kms_key.keys_primary.arn}',
           enable_log_file_validation: true,
           is_multi_region_trail: false,
           event_selector: [
             {
               read_write_type: 'All',
               include_management_events: false,
-              data_resource: [{ type: 'AWS::S3::Object', values: ['${aws_s3_bucket.documents.arn}/'] }],
+              data_resource: [{ type: 'AWS::S3::Object', values: ['${aws_s3_bucket.primary_documents_bucket.arn}/'] }],
             },
           ],
         }),
@@ -298,19 +306,23 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
     });
 
     it('writes to a hardened bucket of its own that keeps logs for the retention period', () => {
-      expect(byAddress(json, 'aws_s3_bucket', 'audit_trail').bucket).toMatch(/^tap-trail-dev-.*-us-east-1$/);
+      expect(byAddress(json, 'aws_s3_bucket', 'primary_audit_trail_bucket').bucket).toMatch(
+        /^tap-trail-dev-.*-us-east-1$/,
+      );
       expect(
-        ofBucket(json, 'aws_s3_bucket_server_side_encryption_configuration', 'audit_trail').rule[0]
+        ofBucket(json, 'aws_s3_bucket_server_side_encryption_configuration', 'primary_audit_trail_bucket').rule[0]
           .apply_server_side_encryption_by_default,
-      ).toEqual({ sse_algorithm: 'aws:kms', kms_master_key_id: '${aws_kms_key.primary.arn}' });
-      expect(ofBucket(json, 'aws_s3_bucket_public_access_block', 'audit_trail').restrict_public_buckets).toBe(true);
-      expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'audit_trail').rule[0].expiration).toEqual([
-        { days: 365 },
-      ]);
+      ).toEqual({ sse_algorithm: 'aws:kms', kms_master_key_id: '${aws_kms_key.keys_primary.arn}' });
+      expect(
+        ofBucket(json, 'aws_s3_bucket_public_access_block', 'primary_audit_trail_bucket').restrict_public_buckets,
+      ).toBe(true);
+      expect(
+        ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'primary_audit_trail_bucket').rule[0].expiration,
+      ).toEqual([{ days: 365 }]);
     });
 
     it('lets only this trail write there, with the bucket owner in control', () => {
-      const policy = JSON.parse(ofBucket(json, 'aws_s3_bucket_policy', 'audit_trail').policy);
+      const policy = JSON.parse(ofBucket(json, 'aws_s3_bucket_policy', 'primary_audit_trail_bucket').policy);
       const write = policy.Statement.find((st: any) => st.Sid === 'CloudTrailWritesLogs');
       expect(write.Principal).toEqual({ Service: 'cloudtrail.amazonaws.com' });
       expect(write.Condition.StringEquals).toEqual({
@@ -352,7 +364,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
         'S3_BUCKET_NAME',
       ]);
       expect(fn.environment.variables.AWS_REGION).toBeUndefined();
-      expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe('${aws_kms_key.primary.arn}');
+      expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe('${aws_kms_key.keys_primary.arn}');
       expect(fn).not.toHaveProperty('reserved_concurrent_executions');
       expect(fn).not.toHaveProperty('code_signing_config_arn');
       // Every AWS call of one invocation at the largest accepted deadline still ends before Lambda's timeout.
@@ -382,19 +394,19 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
         if (s.Resource === '*') expect(s.Action.every((a: string) => a.startsWith('xray:'))).toBe(true);
       }
       const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s.Resource]));
-      const table = `${ref('aws_dynamodb_table', json)}.arn}`;
+      const table = `arn:${PARTITION}:dynamodb:us-east-1:${ACCOUNT_ID}:table/transactions-dev`;
       expect(bySid.TransactionsTable).toBe(table);
       // It never queries: no permission on the index (issue: unused dynamodb:Query).
       expect(bySid.TransactionsAccountIndex).toBeUndefined();
       expect(policy.Statement.flatMap((st: any) => st.Action)).not.toContain('dynamodb:Query');
-      expect(bySid.TransactionDocuments).toBe('${aws_s3_bucket.documents.arn}/documents/*');
-      expect(bySid.FunctionEnvironment).toBe('${aws_kms_key.primary.arn}');
+      expect(bySid.TransactionDocuments).toBe(`${DOCS_ARN}/documents/*`);
+      expect(bySid.FunctionEnvironment).toBe('${aws_kms_key.keys_primary.arn}');
       const st = Object.fromEntries(policy.Statement.map((x: any) => [x.Sid, x]));
       // The key generates data keys only through S3 for this bucket, and through DynamoDB.
       expect(st.DocumentsKeyThroughS3.Condition).toEqual({
         StringEquals: {
           'kms:ViaService': 's3.us-east-1.amazonaws.com',
-          'kms:EncryptionContext:aws:s3:arn': '${aws_s3_bucket.documents.arn}',
+          'kms:EncryptionContext:aws:s3:arn': DOCS_ARN,
         },
       });
       expect(st.TableKeyThroughDynamoDB.Condition).toEqual({
@@ -511,13 +523,13 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       it('uses each key only through DynamoDB in its own region', () => {
         expect(bySid.PrimaryKeyThroughDynamoDB).toEqual(
           expect.objectContaining({
-            Resource: '${aws_kms_key.primary.arn}',
+            Resource: '${aws_kms_key.keys_primary.arn}',
             Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } },
           }),
         );
         expect(bySid.SecondaryKeyThroughDynamoDB).toEqual(
           expect.objectContaining({
-            Resource: '${aws_kms_replica_key.secondary.arn}',
+            Resource: '${aws_kms_replica_key.keys_secondary.arn}',
             Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-west-2.amazonaws.com' } },
           }),
         );
@@ -580,15 +592,19 @@ describe('configured stack', () => {
     expect(synth).toHaveProviderWithProperties(AwsProvider, { region: 'eu-west-1' });
     expect(synth).toHaveProviderWithProperties(AwsProvider, { alias: 'secondary', region: 'eu-central-1' });
     expect(synth).toHaveResourceWithProperties(DynamodbTable, { name: 'transactions-pr-42' });
-    expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_secondary').provider).toBe(SECONDARY);
-    expect(byAddress(json, 'aws_s3_bucket', 'documents').bucket).toMatch(/^tap-docs-pr-42-.*-eu-west-1$/);
-    expect(byAddress(json, 'aws_s3_bucket', 'standby_documents').bucket).toMatch(/^tap-docs-pr-42-.*-eu-central-1$/);
+    expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_replica').provider).toBe(SECONDARY);
+    expect(byAddress(json, 'aws_s3_bucket', 'primary_documents_bucket').bucket).toMatch(
+      /^tap-docs-pr-42-.*-eu-west-1$/,
+    );
+    expect(byAddress(json, 'aws_s3_bucket', 'secondary_documents_bucket').bucket).toMatch(
+      /^tap-docs-pr-42-.*-eu-central-1$/,
+    );
   });
 
   it('RETAIN_ON_DELETE switches on deletion protection (table and replica), prevent_destroy and a 30-day key window', () => {
     const { synth, json } = synthStack({ RETAIN_ON_DELETE: 'true' });
     expect(synth).toHaveResourceWithProperties(DynamodbTable, { deletion_protection_enabled: true });
-    expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_secondary').deletion_protection_enabled).toBe(
+    expect(byAddress(json, 'aws_dynamodb_table_replica', 'transactions_replica').deletion_protection_enabled).toBe(
       true,
     );
     expect(synth).toHaveResourceWithProperties(KmsKey, { deletion_window_in_days: 30 });
@@ -631,10 +647,10 @@ describe('configured stack', () => {
 
   it('uses the configured log retention and extra tags', () => {
     const { json } = synthStack({ LOG_RETENTION_DAYS: '731', EXTRA_TAGS: '{"CostCenter":"payments"}' });
-    expect(byAddress(json, 'aws_cloudwatch_log_group', 'processor_logs').retention_in_days).toBe(731);
-    expect(ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'audit_trail').rule[0].expiration).toEqual([
-      { days: 731 },
-    ]);
+    expect(byAddress(json, 'aws_cloudwatch_log_group', 'primary_processor_logs').retention_in_days).toBe(731);
+    expect(
+      ofBucket(json, 'aws_s3_bucket_lifecycle_configuration', 'primary_audit_trail_bucket').rule[0].expiration,
+    ).toEqual([{ days: 731 }]);
     for (const p of json.provider.aws) expect(p.default_tags[0].tags.CostCenter).toBe('payments');
   });
 
@@ -693,7 +709,7 @@ describe('warm standby in the secondary region', () => {
     });
     expect(fn.source_code_hash).toBe(primary.source_code_hash);
     expect(fn.environment.variables.DYNAMODB_TABLE_NAME).toBe(primary.environment.variables.DYNAMODB_TABLE_NAME);
-    expect(fn.environment.variables.S3_BUCKET_NAME).toBe('${aws_s3_bucket.standby_documents.bucket}');
+    expect(fn.environment.variables.S3_BUCKET_NAME).toBe('${aws_s3_bucket.secondary_documents_bucket.bucket}');
     expect(fn.environment.variables.DOCUMENTS_KMS_KEY_ARN).toBe(replicaKey);
     const role = resourcesOf(json, 'aws_iam_role').find((r) => r.name === 'tap-dr-processor-dev.standby')!;
     expect(fn.role).toBe(
@@ -701,11 +717,11 @@ describe('warm standby in the secondary region', () => {
     );
     const policy = JSON.parse(
       resourcesOf(json, 'aws_iam_role_policy').find(
-        (p) => p.role.includes('standby') && p.name === 'transaction-processor',
+        (p) => p.role.includes('secondary') && p.name === 'transaction-processor',
       )!.policy,
     );
     const bySid = Object.fromEntries(policy.Statement.map((st: any) => [st.Sid, st.Resource]));
-    expect(bySid.TransactionsTable).toMatch(/:dynamodb:us-west-2:.*:table\/\$\{aws_dynamodb_table\..*\.name\}$/);
+    expect(bySid.TransactionsTable).toMatch(/:dynamodb:us-west-2:.*:table\/transactions-dev$/);
     expect(bySid.FunctionEnvironment).toBe(replicaKey);
     expect(bySid.OwnLogGroup).toMatch(/:logs:us-west-2:/);
   });
@@ -713,9 +729,14 @@ describe('warm standby in the secondary region', () => {
   it('keeps its own document-access trail under the replica key', () => {
     const [trail] = secondary('aws_cloudtrail');
     expect(trail).toEqual(
-      expect.objectContaining({ kms_key_id: replicaKey, s3_bucket_name: '${aws_s3_bucket.standby_audit_trail.id}' }),
+      expect.objectContaining({
+        kms_key_id: replicaKey,
+        s3_bucket_name: '${aws_s3_bucket.secondary_audit_trail_bucket.id}',
+      }),
     );
-    expect(trail.event_selector[0].data_resource[0].values).toEqual(['${aws_s3_bucket.standby_documents.arn}/']);
+    expect(trail.event_selector[0].data_resource[0].values).toEqual([
+      '${aws_s3_bucket.secondary_documents_bucket.arn}/',
+    ]);
   });
 
   it('encrypts everything in the secondary region with the replica key, which serves its log group and alarms', () => {
@@ -743,8 +764,8 @@ describe('warm standby in the secondary region', () => {
         }),
       ],
     });
-    expect(byAddress(json, 'aws_s3_bucket', 'standby_documents').bucket).toMatch(/-us-west-2$/);
-    expect(ofBucket(json, 'aws_s3_bucket_versioning', 'standby_documents').versioning_configuration).toEqual({
+    expect(byAddress(json, 'aws_s3_bucket', 'secondary_documents_bucket').bucket).toMatch(/-us-west-2$/);
+    expect(ofBucket(json, 'aws_s3_bucket_versioning', 'secondary_documents_bucket').versioning_configuration).toEqual({
       status: 'Enabled',
     });
     const policy = JSON.parse(
@@ -754,7 +775,7 @@ describe('warm standby in the secondary region', () => {
     // Confused deputy: S3 may assume it only to replicate this account's documents bucket.
     expect(policy.Statement[0].Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.account.account_id}' },
-      ArnLike: { 'aws:SourceArn': '${aws_s3_bucket.documents.arn}' },
+      ArnLike: { 'aws:SourceArn': DOCS_ARN },
     });
   });
 

@@ -46,6 +46,11 @@ export function regionalArn<T>(
   return d.join('arn:', e.partition, ':', service, ':', region, ':', e.account, ':', resource);
 }
 
+/** A bucket's ARN, built from its name: S3 ARNs carry no region or account, so it is known before the bucket exists. */
+export function bucketArnOf<T>(d: Dialect<T>, e: Pick<Env<T>, 'partition'>, bucketName: string | T): string | T {
+  return d.join('arn:', e.partition, ':s3:::', bucketName);
+}
+
 /** A log group's ARN, built from its name: Terraform's `arn` lacks the ":*" CloudFormation's GetAtt has. */
 export function logGroupArnOf<T>(d: Dialect<T>, e: Env<T>, logGroupName: string): string | T {
   return regionalArn(d, e, 'logs', e.region, `log-group:${logGroupName}`);

@@ -1,5 +1,5 @@
-import { Construct } from 'constructs';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct, Node } from 'constructs';
+import { TerraformElement, TerraformOutput, TerraformStack } from 'cdktf';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -18,7 +18,7 @@ import { RegionalTier } from './regional/regional-tier';
 import { TIER, TierRole } from './regional/spec';
 import { REPLICATION } from './documents/spec';
 import { TransactionTable } from './table/transaction-table';
-import { tfDialect } from './tf-support';
+import { movedFromEarlierAddresses, readableLogicalId, tfDialect } from './tf-support';
 
 export interface TapStackProps {
   readonly config: TapConfig;
@@ -61,6 +61,14 @@ export class TapStack extends TerraformStack {
       this.failoverOptions(c, primary, standby);
       this.standbyOutputs(standby);
     }
+    movedFromEarlierAddresses(this);
+  }
+
+  /** Every resource's Terraform address follows one readable rule (src/tf-support.ts, addressOf). */
+  protected allocateLogicalId(element: TerraformElement | Node): string {
+    return TerraformElement.isTerraformElement(element)
+      ? readableLogicalId(element, this, () => super.allocateLogicalId(element))
+      : super.allocateLogicalId(element);
   }
 
   /** Providers, state, and the data tier both regions share: keys and the global table. */
@@ -116,8 +124,9 @@ export class TapStack extends TerraformStack {
       provider,
       keyArn,
       tableName: table.name,
-      // The replica's ARN is known only by construction: same name, its own region.
-      tableArn: role === 'primary' ? table.arn : tableArnIn(tfDialect, tierEnv, tierEnv.region, table.name),
+      // Spelled from the name in both regions (a replica has the table's name), so the policies
+      // that use it read in full in a first plan.
+      tableArn: tableArnIn(tfDialect, tierEnv, tierEnv.region, names.table(p)),
       archive: c.archive,
       watchesPeer: config.standbyProcessor,
       documentReplication: config.standbyProcessor
@@ -190,11 +199,16 @@ export class TapStack extends TerraformStack {
         description: REPLICATION.description(e.region as string, e.secondaryRegion as string),
         source: {
           bucketId: from.documents.bucket.id,
-          bucketArn: from.documents.bucket.arn,
+          bucketArn: from.documents.arnByName,
           keyArn: keyArns[0],
           versioning: from.documents.versioning,
         },
-        destination: { bucketArn: to.documents.bucket.arn, keyArn: keyArns[1], versioning: to.documents.versioning },
+        destination: {
+          bucketArn: to.documents.bucket.arn,
+          arnByName: to.documents.arnByName,
+          keyArn: keyArns[1],
+          versioning: to.documents.versioning,
+        },
       });
     replicate('document-replication', primary, standby, [keys.primaryKey.arn, keys.secondaryKey.arn], c.env);
     replicate(
@@ -225,6 +239,7 @@ export class TapStack extends TerraformStack {
         env: c.standbyEnv,
         provider: c.secondary,
         replicaArn: c.table.replicaArn,
+        replicaArnByName: tableArnIn(tfDialect, c.standbyEnv, c.standbyEnv.region, names.table(c.p)),
         stopAlarmArn: standby.alarms.HeartbeatStalenessAlarm!.arn,
         pauseMinutes: config.fisDrill.pauseMinutes,
       });

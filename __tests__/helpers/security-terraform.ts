@@ -228,6 +228,15 @@ function stackKeys(json: TerraformJson): Map<string, Region> {
   return keys;
 }
 
+/** Policies spell bucket ARNs from names (readable in a first plan); the model names a bucket by reference. */
+function byReference(json: TerraformJson, policy: string): string {
+  return all(json, 'aws_s3_bucket').reduce(
+    (text, b) =>
+      text.split(`arn:\${data.aws_partition.partition.partition}:s3:::${b.r.bucket}`).join(`\${${b.address}.arn}`),
+    policy,
+  );
+}
+
 function bucket(json: TerraformJson, b: Res): BucketView {
   const names = [`\${${b.address}.id}`, `\${${b.address}.bucket}`, b.r.bucket];
   const about = (type: string) =>
@@ -249,7 +258,7 @@ function bucket(json: TerraformJson, b: Res): BucketView {
     publicAccessBlocks: about('aws_s3_bucket_public_access_block'),
     versioning: about('aws_s3_bucket_versioning').map((v) => one(v.versioning_configuration)?.status),
     ownership: about('aws_s3_bucket_ownership_controls').map((o) => one(o.rule)?.object_ownership),
-    policies: about('aws_s3_bucket_policy').map((p) => parsePolicy(b.address, p.policy)),
+    policies: about('aws_s3_bucket_policy').map((p) => parsePolicy(b.address, byReference(json, p.policy))),
     accessLogTargets: [
       ...about('aws_s3_bucket_logging').map((l) => l.target_bucket),
       ...list(one(b.r.logging)?.target_bucket),

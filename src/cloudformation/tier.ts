@@ -4,10 +4,10 @@
  * region's key. TapStack.json renders it for the primary, TapStack-secondary.json for the
  * standby: one tier, switched by role, as src/regional-tier.ts is for Terraform.
  */
+import { bucketArnOf } from '../dialect';
 import {
   documentReplicationPolicy,
   documentsBucketPolicy,
-  Env,
   processor,
   processorPolicy,
   processorVariables,
@@ -17,19 +17,7 @@ import {
 import { names } from '../naming';
 import { cfnNames, hardenedBucket, lambdaCode, regionAccount, retained, tags } from './common';
 import { C } from './ids';
-import {
-  CfnExpr,
-  CfnResource,
-  CfnValue,
-  cfnDialect,
-  fnIf,
-  Fragment,
-  getAtt,
-  NO_VALUE,
-  ref,
-  sub,
-  subText,
-} from './intrinsics';
+import { CfnResource, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, ref, sub, subText } from './intrinsics';
 import { REPLICATION } from '../documents/spec';
 import { TIER } from '../regional/spec';
 import { TierContext } from './tier-context';
@@ -50,8 +38,6 @@ export function regionalTier(ctx: TierContext): Fragment {
 }
 
 const documentsBucketName = () => names.documentsBucket({ ...cfnNames, ...regionAccount });
-const bucketArnOf = (env: Env<CfnExpr>, bucketName: CfnValue) =>
-  cfnDialect.join('arn:', env.partition, ':s3:::', bucketName);
 
 /** The documents bucket, its policy, and its replication into the peer's bucket (once the peer is known). */
 function documents(ctx: TierContext): Fragment {
@@ -85,7 +71,7 @@ function replicationConfiguration(ctx: TierContext) {
         DeleteMarkerReplication: { Status: f.deleteMarkerReplication },
         SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: f.sseKmsEncryptedObjects } },
         Destination: {
-          Bucket: bucketArnOf(ctx.env, ctx.peer.bucketName),
+          Bucket: bucketArnOf(cfnDialect, ctx.env, ctx.peer.bucketName),
           StorageClass: f.storageClass,
           EncryptionConfiguration: { ReplicaKmsKeyID: ctx.peer.keyArn },
           ReplicationTime: { Status: 'Enabled', Time: { Minutes: f.rtcMinutes } },
@@ -100,7 +86,7 @@ function replicationConfiguration(ctx: TierContext) {
  *  cycle (the bucket names this role in its ReplicationConfiguration). */
 function replicationRole(ctx: TierContext): CfnResource {
   const { env, peer } = ctx;
-  const sourceBucketArn = bucketArnOf(env, documentsBucketName());
+  const sourceBucketArn = bucketArnOf(cfnDialect, env, documentsBucketName());
   return {
     Type: 'AWS::IAM::Role',
     Condition: peer.condition,
@@ -114,7 +100,7 @@ function replicationRole(ctx: TierContext): CfnResource {
           PolicyDocument: documentReplicationPolicy(cfnDialect, env, {
             sourceBucketArn,
             sourceKeyArn: ctx.keyArn,
-            destinationBucketArn: bucketArnOf(env, peer.bucketName),
+            destinationBucketArn: bucketArnOf(cfnDialect, env, peer.bucketName),
             destinationKeyArn: peer.keyArn,
           }),
         },
@@ -181,32 +167,39 @@ function alertTopic(ctx: TierContext): Fragment {
   };
 }
 
-/** The processor, its least-privilege role, its log group and (when configured) code signing. */
-function processorFragment(ctx: TierContext): Fragment {
+/** The processor's least-privilege role: its permissions are the spec's processorPolicy. */
+function processorRole(ctx: TierContext) {
   const { config, ids, keyArn } = ctx;
   const topicArn = ref(ids.topic);
   const bucketArn = getAtt(ids.documentsBucket, 'Arn');
   return {
-    [ids.processorRole]: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        RoleName: sub(TIER[ctx.role].processorRole(cfnNames)),
-        Description: processor.roleDescription,
-        AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
-        Policies: [
-          {
-            PolicyName: processor.policyName,
-            PolicyDocument: processorPolicy(cfnDialect, ctx.env, cfnNames, {
-              tableArn: ctx.table.arn,
-              bucketArn,
-              keyArn,
-              topicArn,
-            }),
-          },
-        ],
-        Tags: tags(config),
-      },
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: sub(TIER[ctx.role].processorRole(cfnNames)),
+      Description: processor.roleDescription,
+      AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
+      Policies: [
+        {
+          PolicyName: processor.policyName,
+          PolicyDocument: processorPolicy(cfnDialect, ctx.env, cfnNames, {
+            tableArn: ctx.table.arn,
+            bucketArn,
+            keyArn,
+            topicArn,
+          }),
+        },
+      ],
+      Tags: tags(config),
     },
+  };
+}
+
+/** The processor, its least-privilege role, its log group and (when configured) code signing. */
+function processorFragment(ctx: TierContext): Fragment {
+  const { config, ids, keyArn } = ctx;
+  const topicArn = ref(ids.topic);
+  return {
+    [ids.processorRole]: processorRole(ctx),
     // Processing logs are an audit trail: stateful like the data they describe.
     [ids.processorLogGroup]: retained(config, {
       Type: 'AWS::Logs::LogGroup',

@@ -12,8 +12,6 @@ export interface AuditTrailProps {
   /** Partition/account and the region the trail runs in. */
   readonly env: Env<string>;
   readonly provider?: AwsProvider;
-  /** Readable Terraform address of the trail's bucket. */
-  readonly bucketAddress: string;
   /** The documents bucket whose object-level reads and writes are recorded. */
   readonly documentsBucketArn: string;
   /** The region's customer-managed key: it encrypts the log files and the bucket. */
@@ -40,7 +38,7 @@ export class AuditTrail extends Construct {
     const { provider, env } = props;
     this.bucket = new HardenedBucket(this, 'bucket', {
       provider,
-      address: props.bucketAddress,
+      partition: env.partition as string,
       bucketName: names.trailBucket({ ...props.names, account: env.account, region: env.region as string }),
       kmsKeyArn: props.kmsKeyArn,
       policy: (arn) => trailBucketPolicy(tfDialect, env, props.names, arn),

@@ -18,12 +18,16 @@ export interface DocumentReplicationProps {
   readonly description: string;
   readonly source: {
     readonly bucketId: string;
+    /** Spelled from its name, for the trust and permission policies (see HardenedBucket.arnByName). */
     readonly bucketArn: string;
     readonly keyArn: string;
     readonly versioning: S3BucketVersioningA;
   };
   readonly destination: {
+    /** A reference: S3 checks the destination when the rule is created. */
     readonly bucketArn: string;
+    /** The same, spelled from the name, for the permission policy. */
+    readonly arnByName: string;
     readonly keyArn: string;
     readonly versioning: S3BucketVersioningA;
   };
@@ -56,7 +60,7 @@ export class DocumentReplication extends Construct {
         documentReplicationPolicy(tfDialect, props.env, {
           sourceBucketArn: props.source.bucketArn,
           sourceKeyArn: props.source.keyArn,
-          destinationBucketArn: props.destination.bucketArn,
+          destinationBucketArn: props.destination.arnByName,
           destinationKeyArn: props.destination.keyArn,
         }),
       ),

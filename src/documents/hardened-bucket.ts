@@ -7,14 +7,14 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { PolicyDocument } from '../dialect';
-import { pinAddress, policyJson, retainLifecycle } from '../tf-support';
+import { bucketArnOf, PolicyDocument } from '../dialect';
+import { policyJson, retainLifecycle, tfDialect } from '../tf-support';
 
 export interface HardenedBucketProps {
   readonly bucketName: string;
-  /** Readable Terraform address of the bucket (see pinAddress). */
-  readonly address: string;
   readonly kmsKeyArn: string;
+  /** The partition, for the bucket's ARN. */
+  readonly partition: string;
   /** The bucket policy, given the bucket's ARN. */
   readonly policy: (bucketArn: string) => PolicyDocument<string>;
   readonly noncurrentVersionExpirationDays: number;
@@ -35,20 +35,20 @@ export class HardenedBucket extends Construct {
   /** Replication needs versioning in place on both sides first. */
   readonly versioning: S3BucketVersioningA;
   readonly policy: S3BucketPolicy;
+  /** The ARN spelled from the name: policies that use it read in full in a first plan. */
+  readonly arnByName: string;
 
   constructor(scope: Construct, id: string, props: HardenedBucketProps) {
     super(scope, id);
     const { provider } = props;
-    this.bucket = pinAddress(
-      new S3Bucket(this, 'bucket', {
-        provider,
-        bucket: props.bucketName,
-        // Test stacks must be destroyable even with versioned objects in them.
-        forceDestroy: !props.retainOnDelete,
-        lifecycle: retainLifecycle(props.retainOnDelete),
-      }),
-      props.address,
-    );
+    this.arnByName = bucketArnOf(tfDialect, props, props.bucketName) as string;
+    this.bucket = new S3Bucket(this, 'bucket', {
+      provider,
+      bucket: props.bucketName,
+      // Test stacks must be destroyable even with versioned objects in them.
+      forceDestroy: !props.retainOnDelete,
+      lifecycle: retainLifecycle(props.retainOnDelete),
+    });
     const bucket = this.bucket.id;
 
     new S3BucketPublicAccessBlock(this, 'public-access-block', {
@@ -83,7 +83,7 @@ export class HardenedBucket extends Construct {
     this.policy = new S3BucketPolicy(this, 'policy', {
       provider,
       bucket,
-      policy: policyJson(props.policy(this.bucket.arn)),
+      policy: policyJson(props.policy(this.arnByName)),
     });
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       provider,

@@ -27,6 +27,13 @@ export class DnsFailover extends Construct {
 
   constructor(scope: Construct, id: string, props: DnsFailoverProps) {
     super(scope, id);
+    const certs = this.certificates(props);
+    const domains = this.domains(props, certs);
+    this.healthCheck = this.failoverRecords(props, domains);
+  }
+
+  /** A certificate in each region, and the one DNS record that validates both. */
+  private certificates(props: DnsFailoverProps) {
     const { hostedZoneId, domainName } = props;
     const certificate = (region: 'primary' | 'standby', provider?: AwsProvider) =>
       new AcmCertificate(this, `${region}-certificate`, {
@@ -49,6 +56,12 @@ export class DnsFailover extends Construct {
       ttl: 300,
       allowOverwrite: true,
     });
+    return { certs, validation };
+  }
+
+  /** In each region: the validated certificate, the custom domain on it, and its mapping to the API. */
+  private domains(props: DnsFailoverProps, { certs, validation }: ReturnType<DnsFailover['certificates']>) {
+    const { domainName } = props;
     const domain = (region: 'primary' | 'standby', api: RegionalApi, provider?: AwsProvider) => {
       const validated = new AcmCertificateValidation(this, `${region}-validation`, {
         provider,
@@ -72,11 +85,16 @@ export class DnsFailover extends Construct {
       });
       return name;
     };
-    const domains = {
+    return {
       primary: domain('primary', props.primary.api, props.primary.provider),
       standby: domain('standby', props.standby.api, props.standby.provider),
     };
-    this.healthCheck = new Route53HealthCheck(this, 'primary-health', {
+  }
+
+  /** The health check on the primary's /health, and the PRIMARY/SECONDARY failover records. */
+  private failoverRecords(props: DnsFailoverProps, domains: ReturnType<DnsFailover['domains']>): Route53HealthCheck {
+    const { hostedZoneId, domainName } = props;
+    const healthCheck = new Route53HealthCheck(this, 'primary-health', {
       type: 'HTTPS',
       // The primary API's own host: the check must not follow the failover record it decides.
       fqdn: Fn.replace(props.primary.api.api.apiEndpoint, 'https://', ''),
@@ -97,9 +115,10 @@ export class DnsFailover extends Construct {
         type: 'A',
         setIdentifier: role,
         failoverRoutingPolicy: { type: failover },
-        ...(role === 'primary' ? { healthCheckId: this.healthCheck.id } : {}),
+        ...(role === 'primary' ? { healthCheckId: healthCheck.id } : {}),
         alias: { name: target.targetDomainName, zoneId: target.hostedZoneId, evaluateTargetHealth: true },
       });
     }
+    return healthCheck;
   }
 }

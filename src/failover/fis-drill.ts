@@ -14,6 +14,8 @@ export interface FisDrillProps {
   readonly env: Env<string>;
   readonly provider: AwsProvider;
   readonly replicaArn: string;
+  /** The same, spelled from the table's name, for the role's policy (readable in a first plan). */
+  readonly replicaArnByName: string;
   /** The standby's heartbeat staleness alarm: the drill stops as soon as it fires. */
   readonly stopAlarmArn: string;
   readonly pauseMinutes: number;
@@ -43,7 +45,7 @@ export class FisDrill extends Construct {
     const policy = new IamRolePolicy(this, 'policy', {
       name: 'fis-drill',
       role: role.id,
-      policy: policyJson(fisDrillPolicy(tfDialect, props.replicaArn)),
+      policy: policyJson(fisDrillPolicy(tfDialect, props.replicaArnByName)),
     });
     this.template = new FisExperimentTemplate(this, 'template', {
       provider,

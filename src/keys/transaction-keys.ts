@@ -6,7 +6,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env } from '../dialect';
 import { KEY_DESCRIPTIONS, keyPolicy, kmsDeletionWindowDays } from './spec';
 import { names, NameParts } from '../naming';
-import { pinAddress, policyJson, retainLifecycle, tfDialect } from '../tf-support';
+import { policyJson, retainLifecycle, tfDialect } from '../tf-support';
 
 export interface TransactionKeysProps {
   readonly names: NameParts;
@@ -33,35 +33,29 @@ export class TransactionKeys extends Construct {
     const deletionWindowInDays = kmsDeletionWindowDays(props.retainOnDelete);
     const lifecycle = retainLifecycle(props.retainOnDelete);
 
-    this.primaryKey = pinAddress(
-      new KmsKey(this, 'primary', {
-        description: KEY_DESCRIPTIONS.primary(props.names),
-        multiRegion: true,
-        enableKeyRotation: true,
-        deletionWindowInDays,
-        policy: policyJson(keyPolicy(tfDialect, props.env, props.names, true)),
-        lifecycle,
-      }),
-      'primary',
-    );
+    this.primaryKey = new KmsKey(this, 'primary', {
+      description: KEY_DESCRIPTIONS.primary(props.names),
+      multiRegion: true,
+      enableKeyRotation: true,
+      deletionWindowInDays,
+      policy: policyJson(keyPolicy(tfDialect, props.env, props.names, true)),
+      lifecycle,
+    });
     new KmsAlias(this, 'primary-alias', {
       name: names.kmsAlias(props.names),
       targetKeyId: this.primaryKey.keyId,
     });
 
-    this.secondaryKey = pinAddress(
-      new KmsReplicaKey(this, 'secondary', {
-        provider: props.secondaryProvider,
-        description: KEY_DESCRIPTIONS.secondary(props.names),
-        primaryKeyArn: this.primaryKey.arn,
-        deletionWindowInDays,
-        policy: policyJson(
-          keyPolicy(tfDialect, { ...props.env, region: props.env.secondaryRegion }, props.names, props.standby),
-        ),
-        lifecycle,
-      }),
-      'secondary',
-    );
+    this.secondaryKey = new KmsReplicaKey(this, 'secondary', {
+      provider: props.secondaryProvider,
+      description: KEY_DESCRIPTIONS.secondary(props.names),
+      primaryKeyArn: this.primaryKey.arn,
+      deletionWindowInDays,
+      policy: policyJson(
+        keyPolicy(tfDialect, { ...props.env, region: props.env.secondaryRegion }, props.names, props.standby),
+      ),
+      lifecycle,
+    });
     new KmsAlias(this, 'secondary-alias', {
       provider: props.secondaryProvider,
       name: names.kmsAlias(props.names),

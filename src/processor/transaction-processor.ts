@@ -8,7 +8,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env, serviceTrustPolicy } from '../dialect';
 import { processor, processorPolicy, ProcessorRefs, processorVariables } from './spec';
 import { names, NameParts } from '../naming';
-import { pinAddress, policyJson, retainLifecycle, tfDialect } from '../tf-support';
+import { policyJson, retainLifecycle, tfDialect } from '../tf-support';
 
 export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly names: NameParts;
@@ -27,8 +27,6 @@ export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly retainOnDelete: boolean;
   /** Unset by default (seed fix 6: a fixed reservation can exceed the account quota). */
   readonly reservedConcurrency?: number;
-  /** Readable Terraform address of the log group (see pinAddress). */
-  readonly logGroupAddress: string;
 }
 
 /**
@@ -45,16 +43,13 @@ export class TransactionProcessor extends Construct {
 
     // Created up front (not by Lambda on first write) so it is encrypted and retained as configured.
     const { provider } = props;
-    this.logGroup = pinAddress(
-      new CloudwatchLogGroup(this, 'logs', {
-        provider,
-        name: names.processorLogGroup(props.names),
-        retentionInDays: props.logRetentionDays,
-        kmsKeyId: props.keyArn,
-        lifecycle: retainLifecycle(props.retainOnDelete),
-      }),
-      props.logGroupAddress,
-    );
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      provider,
+      name: names.processorLogGroup(props.names),
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.keyArn,
+      lifecycle: retainLifecycle(props.retainOnDelete),
+    });
 
     this.role = new IamRole(this, 'role', {
       name: props.roleName,

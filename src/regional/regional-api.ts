@@ -9,7 +9,7 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { API, apiAccessLogFormat, HEALTH_ROUTE_THROTTLE } from './spec';
 import { names, NameParts } from '../naming';
-import { pinAddress, retainLifecycle } from '../tf-support';
+import { retainLifecycle } from '../tf-support';
 
 export interface RegionalApiProps {
   readonly provider?: AwsProvider;
@@ -20,8 +20,6 @@ export interface RegionalApiProps {
   readonly logRetentionDays: number;
   readonly retainOnDelete: boolean;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
-  /** Readable Terraform address of the access-log group. */
-  readonly logGroupAddress: string;
 }
 
 /**
@@ -42,6 +40,12 @@ export class RegionalApi extends Construct {
       protocolType: 'HTTP',
       description: API.description,
     });
+    this.stage = this.stageOver(this.routes(props), props);
+  }
+
+  /** Each route, its Lambda integration, and the permission for this API to invoke that function. */
+  private routes(props: RegionalApiProps): Map<string, Apigatewayv2Route> {
+    const { provider } = props;
     const routes = new Map<string, Apigatewayv2Route>();
     for (const route of API.routes) {
       const fn = route.target === 'processor' ? props.processor : props.health;
@@ -71,17 +75,20 @@ export class RegionalApi extends Construct {
         sourceArn: `${this.api.executionArn}/*/${route.routeKey.replace(' ', '')}`,
       });
     }
-    const logs = pinAddress(
-      new CloudwatchLogGroup(this, 'access-logs', {
-        provider,
-        name: names.apiAccessLogGroup(props.names),
-        retentionInDays: props.logRetentionDays,
-        kmsKeyId: props.keyArn,
-        lifecycle: retainLifecycle(props.retainOnDelete),
-      }),
-      props.logGroupAddress,
-    );
-    this.stage = new Apigatewayv2Stage(this, 'stage', {
+    return routes;
+  }
+
+  /** The throttled $default stage, logging each request to its own encrypted group. */
+  private stageOver(routes: Map<string, Apigatewayv2Route>, props: RegionalApiProps): Apigatewayv2Stage {
+    const { provider } = props;
+    const logs = new CloudwatchLogGroup(this, 'access-logs', {
+      provider,
+      name: names.apiAccessLogGroup(props.names),
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.keyArn,
+      lifecycle: retainLifecycle(props.retainOnDelete),
+    });
+    return new Apigatewayv2Stage(this, 'stage', {
       provider,
       apiId: this.api.id,
       name: '$default',

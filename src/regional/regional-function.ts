@@ -9,7 +9,7 @@ import { PolicyDocument, serviceTrustPolicy } from '../dialect';
 import { processor } from '../processor/spec';
 import { regionalFunction } from './spec';
 import { names } from '../naming';
-import { pinAddress, policyJson, retainLifecycle } from '../tf-support';
+import { policyJson, retainLifecycle } from '../tf-support';
 
 export interface RegionalFunctionProps {
   readonly provider?: AwsProvider;
@@ -25,8 +25,6 @@ export interface RegionalFunctionProps {
   readonly archive: { readonly zipFile: string; readonly codeSha256: string };
   readonly logRetentionDays: number;
   readonly retainOnDelete: boolean;
-  /** Readable Terraform address of the log group (see pinAddress). */
-  readonly logGroupAddress: string;
 }
 
 /**
@@ -40,16 +38,13 @@ export class RegionalFunction extends Construct {
   constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
     super(scope, id);
     const { provider } = props;
-    const logGroup = pinAddress(
-      new CloudwatchLogGroup(this, 'logs', {
-        provider,
-        name: names.functionLogGroup(props.functionName),
-        retentionInDays: props.logRetentionDays,
-        kmsKeyId: props.keyArn,
-        lifecycle: retainLifecycle(props.retainOnDelete),
-      }),
-      props.logGroupAddress,
-    );
+    const logGroup = new CloudwatchLogGroup(this, 'logs', {
+      provider,
+      name: names.functionLogGroup(props.functionName),
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.keyArn,
+      lifecycle: retainLifecycle(props.retainOnDelete),
+    });
     const role = new IamRole(this, 'role', {
       name: props.roleName,
       description: props.description,

@@ -63,13 +63,11 @@ export class RegionalTier extends Construct {
   constructor(scope: Construct, id: string, props: RegionalTierProps) {
     super(scope, id);
     const { config, provider, keyArn } = props;
-    const tier = TIER[props.role];
     this.documents = this.documentsBucket(props);
     this.trail = new AuditTrail(this, 'audit-trail', {
       provider,
       names: props.names,
       env: props.env,
-      bucketAddress: `${tier.addressPrefix}audit_trail`,
       documentsBucketArn: this.documents.bucket.arn,
       kmsKeyArn: keyArn,
       retentionDays: config.logRetentionDays,
@@ -96,7 +94,6 @@ export class RegionalTier extends Construct {
       logRetentionDays: config.logRetentionDays,
       retainOnDelete: config.retainOnDelete,
       throttle: config.apiThrottle,
-      logGroupAddress: `${tier.addressPrefix}api_access_logs`,
     });
     this.alarms = this.regionAlarms(props);
   }
@@ -106,7 +103,7 @@ export class RegionalTier extends Construct {
     const { config, env, keyArn } = props;
     return new HardenedBucket(this, 'documents', {
       provider: props.provider,
-      address: `${TIER[props.role].addressPrefix}documents`,
+      partition: env.partition as string,
       bucketName: names.documentsBucket({ ...props.names, account: env.account, region: env.region as string }),
       kmsKeyArn: keyArn,
       policy: (arn) => documentsBucketPolicy(tfDialect, arn, keyArn),
@@ -126,14 +123,13 @@ export class RegionalTier extends Construct {
       tableName: props.tableName,
       tableArn: props.tableArn,
       bucketName: this.documents.bucket.bucket,
-      bucketArn: this.documents.bucket.arn,
+      bucketArn: this.documents.arnByName,
       keyArn,
       topicArn: this.topic.arn,
       archive: props.archive,
       logRetentionDays: config.logRetentionDays,
       retainOnDelete: config.retainOnDelete,
       reservedConcurrency: config.lambdaReservedConcurrency,
-      logGroupAddress: `${tier.addressPrefix}processor_logs`,
     });
   }
 
@@ -163,7 +159,6 @@ export class RegionalTier extends Construct {
   /** The heartbeat canary (every minute, from EventBridge) and the /health function. */
   private regionalFunctions(props: RegionalTierProps) {
     const { config, env, provider, keyArn } = props;
-    const tier = TIER[props.role];
     const environment = regionalVariables({
       tableName: props.tableName,
       peerRegion: props.watchesPeer ? (env.secondaryRegion as string) : '',
@@ -187,9 +182,8 @@ export class RegionalTier extends Construct {
         policy: f.policy(tfDialect, env, props.names, {
           tableArn: props.tableArn,
           keyArn,
-          bucketArn: this.documents.bucket.arn,
+          bucketArn: this.documents.arnByName,
         }),
-        logGroupAddress: `${tier.addressPrefix}${what}_logs`,
       }).function;
     };
     const heartbeat = build('heartbeat');

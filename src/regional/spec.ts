@@ -174,15 +174,13 @@ export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Regio
 /** Which of the two regions a tier serves; it decides names, addresses and alarm qualifiers. */
 export type TierRole = 'primary' | 'standby';
 
-/** Per tier: IAM names (IAM is global, so the standby's differ), Terraform address prefix,
- *  alarm-name qualifier, and the replication rule its documents bucket sends out. */
+/** Per tier: IAM names (IAM is global, so the standby's differ), alarm-name qualifier, and the replication rule its documents bucket sends out. */
 export const TIER: Readonly<
   Record<
     TierRole,
     {
       processorRole(p: NameParts): string;
       replicationRole(p: NameParts): string;
-      addressPrefix: string;
       alarmQualifier: string;
       replicationRuleId: string;
     }
@@ -191,14 +189,12 @@ export const TIER: Readonly<
   primary: {
     processorRole: names.processorRole,
     replicationRole: names.documentReplicationRole,
-    addressPrefix: '',
     alarmQualifier: '',
     replicationRuleId: 'documents-to-secondary',
   },
   standby: {
     processorRole: names.standbyProcessorRole,
     replicationRole: names.documentFailbackRole,
-    addressPrefix: 'standby_',
     alarmQualifier: '-standby',
     replicationRuleId: 'documents-to-primary',
   },

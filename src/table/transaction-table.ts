@@ -4,7 +4,7 @@ import { DynamodbTableReplicaA } from '@cdktf/provider-aws/lib/dynamodb-table-re
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { table, tableKeySchema } from './spec';
 import { names, NameParts } from '../naming';
-import { pinAddress, retainLifecycle } from '../tf-support';
+import { retainLifecycle } from '../tf-support';
 
 export interface TransactionTableProps {
   readonly names: NameParts;
@@ -31,41 +31,35 @@ export class TransactionTable extends Construct {
 
   constructor(scope: Construct, id: string, props: TransactionTableProps) {
     super(scope, id);
-    this.table = pinAddress(
-      new DynamodbTable(this, 'table', {
-        name: names.table(props.names),
-        billingMode: table.billingMode,
-        hashKey: table.partitionKey,
-        attribute: tableKeySchema().AttributeDefinitions.map((a) => ({ name: a.AttributeName, type: a.AttributeType })),
-        globalSecondaryIndex: [
-          {
-            name: table.gsi.name,
-            hashKey: table.gsi.partitionKey,
-            rangeKey: table.gsi.sortKey,
-            projectionType: 'ALL',
-          },
-        ],
-        streamEnabled: true,
-        streamViewType: table.streamViewType,
-        pointInTimeRecovery: { enabled: true },
-        serverSideEncryption: { enabled: true, kmsKeyArn: props.primaryKeyArn },
-        deletionProtectionEnabled: props.retainOnDelete,
-        // The provider's documented pairing with aws_dynamodb_table_replica: the table must not
-        // try to manage (and so remove) replicas it does not declare inline.
-        lifecycle: { ...retainLifecycle(props.retainOnDelete), ignoreChanges: ['replica'] },
-      }),
-      'transactions',
-    );
-    this.replica = pinAddress(
-      new DynamodbTableReplicaA(this, 'replica', {
-        provider: props.secondaryProvider,
-        globalTableArn: this.table.arn,
-        kmsKeyArn: props.secondaryKeyArn,
-        pointInTimeRecovery: true,
-        deletionProtectionEnabled: props.retainOnDelete,
-        lifecycle: retainLifecycle(props.retainOnDelete),
-      }),
-      'transactions_secondary',
-    );
+    this.table = new DynamodbTable(this, 'table', {
+      name: names.table(props.names),
+      billingMode: table.billingMode,
+      hashKey: table.partitionKey,
+      attribute: tableKeySchema().AttributeDefinitions.map((a) => ({ name: a.AttributeName, type: a.AttributeType })),
+      globalSecondaryIndex: [
+        {
+          name: table.gsi.name,
+          hashKey: table.gsi.partitionKey,
+          rangeKey: table.gsi.sortKey,
+          projectionType: 'ALL',
+        },
+      ],
+      streamEnabled: true,
+      streamViewType: table.streamViewType,
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.primaryKeyArn },
+      deletionProtectionEnabled: props.retainOnDelete,
+      // The provider's documented pairing with aws_dynamodb_table_replica: the table must not
+      // try to manage (and so remove) replicas it does not declare inline.
+      lifecycle: { ...retainLifecycle(props.retainOnDelete), ignoreChanges: ['replica'] },
+    });
+    this.replica = new DynamodbTableReplicaA(this, 'replica', {
+      provider: props.secondaryProvider,
+      globalTableArn: this.table.arn,
+      kmsKeyArn: props.secondaryKeyArn,
+      pointInTimeRecovery: true,
+      deletionProtectionEnabled: props.retainOnDelete,
+      lifecycle: retainLifecycle(props.retainOnDelete),
+    });
   }
 }
