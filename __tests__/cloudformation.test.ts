@@ -304,7 +304,7 @@ describe('TapStack.json (primary region)', () => {
       if (fn === 'Fn::Contains') return v[0].includes(v[1]);
       throw new Error(`no evaluator for ${fn}`);
     };
-    return primary.Rules!.TrustedPrincipalsAreAllRoleArns.Assertions.every((a: any) => evaluate(a.Assert));
+    return (primary.Rules as any).TrustedPrincipalsAreAllRoleArns.Assertions.every((a: any) => evaluate(a.Assert));
   };
 
   it.each([

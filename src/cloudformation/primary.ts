@@ -75,31 +75,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
       },
     },
     Parameters: parameters(config),
-    Rules: {
-      // CloudFormation rules cannot join a list, so "empty, or no empty member" is spelled with
-      // the list functions rules have.
-      TrustedPrincipalsAreAllRoleArns: {
-        Assertions: [
-          {
-            Assert: {
-              'Fn::Or': [
-                { 'Fn::EachMemberEquals': [ref(P.trustedPrincipals), ''] },
-                { 'Fn::Not': [{ 'Fn::Contains': [ref(P.trustedPrincipals), ''] }] },
-              ],
-            },
-            AssertDescription: `${P.trustedPrincipals} must be empty or a list of role ARNs with no empty member`,
-          },
-        ],
-      },
-      SecondaryRegionDiffersFromPrimary: {
-        Assertions: [
-          {
-            Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref(P.secondaryRegion), ref('AWS::Region')] }] },
-            AssertDescription: 'SecondaryRegion must differ from the region the stack is deployed to',
-          },
-        ],
-      },
-    },
+    Rules: primaryRules(),
     Conditions: {
       [C.hasAlertEmail]: isSet(P.alertEmail),
       [C.hasTrustedPrincipals]: { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', ref(P.trustedPrincipals)] }, ''] }] },
@@ -107,6 +83,35 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
     },
     Resources: resources as Template['Resources'],
     Outputs: primaryOutputs(),
+  };
+}
+
+/** What CloudFormation checks before it changes anything: the principals and the region pair. */
+function primaryRules(): Template['Rules'] {
+  return {
+    // CloudFormation rules cannot join a list, so "empty, or no empty member" is spelled with
+    // the list functions rules have.
+    TrustedPrincipalsAreAllRoleArns: {
+      Assertions: [
+        {
+          Assert: {
+            'Fn::Or': [
+              { 'Fn::EachMemberEquals': [ref(P.trustedPrincipals), ''] },
+              { 'Fn::Not': [{ 'Fn::Contains': [ref(P.trustedPrincipals), ''] }] },
+            ],
+          },
+          AssertDescription: `${P.trustedPrincipals} must be empty or a list of role ARNs with no empty member`,
+        },
+      ],
+    },
+    SecondaryRegionDiffersFromPrimary: {
+      Assertions: [
+        {
+          Assert: { 'Fn::Not': [{ 'Fn::Equals': [ref(P.secondaryRegion), ref('AWS::Region')] }] },
+          AssertDescription: 'SecondaryRegion must differ from the region the stack is deployed to',
+        },
+      ],
+    },
   };
 }
 
