@@ -326,8 +326,8 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
 
   /** The attempts of one transaction: one region at a time, each at most once, within totalMs. */
   async function run(id: unknown, body: string): Promise<Result> {
+    if (gate) await gate; // held while the primary catches up: totalMs starts when it may go
     const deadline = performance.now() + settings.totalMs;
-    if (gate) await gate;
     // A resubmission goes back to the region that acknowledged it (a 200 replay there), whatever the current region.
     const first = acknowledgements.get(id) ?? current;
     const attempts: Attempt[] = [];
