@@ -250,8 +250,13 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
     lastStandbyAckAt === undefined || (beatAt !== undefined && beatAt >= lastStandbyAckAt + marginMs);
   const sleep = (ms: number, cancel: AbortSignal) =>
     new Promise<void>((ok) => {
-      const t = setTimeout(ok, ms);
-      cancel.addEventListener('abort', () => (clearTimeout(t), ok()), { once: true });
+      const done = () => {
+        clearTimeout(t);
+        cancel.removeEventListener('abort', done);
+        ok();
+      };
+      const t = setTimeout(done, ms);
+      cancel.addEventListener('abort', done, { once: true });
     });
 
   /**

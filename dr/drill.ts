@@ -277,6 +277,8 @@ export interface ScheduleResult {
   readonly reproduce: string;
   readonly failures: readonly string[];
   readonly examples: readonly string[];
+  /** Every operation the callers recorded, with its attempts. */
+  readonly history: readonly Op[];
 }
 
 async function journalFrom(r: Running, since: number): Promise<JournalEntry[]> {
@@ -426,6 +428,7 @@ export async function runSchedule(
     wallMs: Date.now() - start,
     reproduce: `npm run dr:drill -- --seed ${seed} --schedule ${index} --lag-ms ${o.lagMs}${o.modes.length !== FAULT_MODES.length ? ` --modes ${o.modes.join(',')}` : ''}`,
     examples,
+    history: ops,
   };
   const failures = scheduleFailures(result, o);
   log(`schedule ${index}: ${failures.length ? `FAILED: ${failures.join('; ')}` : 'passed'}`);
@@ -823,7 +826,7 @@ export function parseOptions(argv: readonly string[]): DrillOptions {
 export function renderTable(r: DrillReport): string {
   const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);
   const row = (what: string, value: string, target: string, ok: boolean, setting = '') =>
-    `  ${what.padEnd(46)}${value.padStart(14)}   ${target.padEnd(14)}${(ok ? 'ok' : 'MISSED').padEnd(8)}${setting}`;
+    `  ${what.padEnd(46)}${value.padStart(14)}   ${target.padEnd(18)}${(ok ? 'ok' : 'MISSED').padEnd(8)}${setting}`;
   const t = r.targets;
   const c = r.settings.compressed as Record<string, number>;
   const lines = [
@@ -836,7 +839,7 @@ export function renderTable(r: DrillReport): string {
         `  ${`${s.seed}/${s.index}`.padEnd(9)} ${s.mode.padEnd(14)} ${`${s.settings.tableLagMs}+${s.settings.tableJitterMs}/${s.settings.s3LagMs}+${s.settings.s3JitterMs}`.padEnd(26)} ${String(s.ops.sent).padStart(5)} ${String(s.ops.acknowledged).padStart(6)} ${String(s.ops.byStandby).padStart(8)} ${String(s.counts.lostAcknowledged).padStart(5)} ${String(s.counts.overwrittenAcknowledged).padStart(7)} ${String(s.counts.doubleCommits).padStart(7)} ${String(s.counts.documentsMissing).padStart(8)} ${String(s.counts.failbackUnreplicated).padStart(7)}  ${`${ms(s.recoveryP50Ms)}/${ms(s.recoveryP99Ms)}`.padStart(17)}  ${s.failures.length ? 'FAILED' : 'passed'}`,
     ),
     '',
-    `  ${'measure'.padEnd(46)}${'value'.padStart(14)}   ${'target'.padEnd(14)}${''.padEnd(8)}what sets it`,
+    `  ${'measure'.padEnd(46)}${'value'.padStart(14)}   ${'target'.padEnd(18)}${''.padEnd(8)}what sets it`,
     row('lostAcknowledged (region returned)', String(r.lostAcknowledged), '= 0', r.lostAcknowledged === 0),
     row(
       'lossIfNeverReturns: count, oldest age at cut',

@@ -59,7 +59,7 @@ export async function metricPoints(
 ): Promise<Point[]> {
   const out = await cw.send(
     new GetMetricDataCommand({
-      StartTime: new Date(startMs),
+      StartTime: new Date(Math.floor(startMs / 1000) * 1000), // periods on whole seconds
       EndTime: new Date(endMs),
       MetricDataQueries: [
         {
@@ -68,7 +68,12 @@ export async function metricPoints(
             Metric: {
               Namespace: d.namespace,
               MetricName: d.metricName,
-              Dimensions: Object.entries(d.dimensions).map(([Name, Value]) => ({ Name, Value })),
+              // In the order the publishers use (the heartbeat: SourceRegion first; the replicator:
+              // TableName first). moto 5.2 matches dimension lists with sorted() over a broken
+              // Dimension.__lt__, so the order given decides whether they match at all.
+              Dimensions: Object.entries(d.dimensions)
+                .sort(([a], [b]) => Number(a === 'ReceivingRegion') - Number(b === 'ReceivingRegion'))
+                .map(([Name, Value]) => ({ Name, Value })),
             },
             Period: periodSeconds,
             Stat: d.statistic,
