@@ -99,7 +99,9 @@ export const DEFECTS: readonly Defect[] = [
     kind: 'schedule',
     name: 'client fails back before replication caught up',
     figure: 'failbackUnreplicated',
-    mode: 'refuse',
+    // 503s from the processor: /health stays ok, so the client probes, fails back and fails over again,
+    // every time with its latest standby writes still in flight.
+    mode: '5xx',
     plant: { client: { failback: 'healthy' } },
     read: (s) => s.counts.failbackUnreplicated,
     missed: positive,

@@ -424,6 +424,10 @@ export async function runSchedule(
       byStandby: acked.filter((op) => op.region === 'standby').length,
       indeterminate: ops.filter((op) => op.outcome === 'info').length,
     },
+    callers: {
+      failedOver: new Set(events.failovers.map((f) => f.caller)).size,
+      failedBack: new Set(events.failbacks.map((f) => f.caller)).size,
+    },
     timeline: file,
     wallMs: Date.now() - start,
     reproduce: `npm run dr:drill -- --seed ${seed} --schedule ${index} --lag-ms ${o.lagMs}${o.modes.length !== FAULT_MODES.length ? ` --modes ${o.modes.join(',')}` : ''}`,
