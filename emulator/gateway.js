@@ -126,7 +126,9 @@ async function route(req, body) {
     let id;
     try {
       id = JSON.parse(body).transactionId;
-    } catch {}
+    } catch {
+      // not JSON: the answer names no id, as it would for a malformed request
+    }
     return { statusCode: 201, body: JSON.stringify({ transactionId: id, requestId: event.requestContext.requestId }) };
   }
   if (event.routeKey === 'GET /health') return handlers.health(event, { awsRequestId: event.requestContext.requestId });
