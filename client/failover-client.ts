@@ -235,7 +235,8 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
   let closed = false;
   /** Epoch ms of this client's newest standby acknowledgement since it last failed over. */
   let lastStandbyAckAt: number | undefined;
-  let standbyInFlight = 0;
+  /** Submits past the failback gate and not yet settled: a hold waits for them, whatever region they are in. */
+  let running = 0;
   /** Set while new submits wait for the primary to catch up; resolves when they may go. */
   let gate: Promise<void> | undefined;
 
@@ -261,7 +262,7 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
 
   /**
    * The primary is healthy but may lack this client's latest standby writes: hold new submits,
-   * let the standby ones in flight settle, and wait (at most holdMs) for a standby beat written
+   * let the ones already running settle (one could still be about to reach the standby), and wait (at most holdMs) for a standby beat written
    * after the last of them to show in the primary. Switches before it releases the held submits.
    */
   async function holdUntilCaughtUp(cancel: AbortSignal): Promise<boolean> {
@@ -270,7 +271,7 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
     const until = performance.now() + holdMs;
     try {
       while (!cancel.aborted && performance.now() < until) {
-        if (standbyInFlight === 0) {
+        if (running === 0) {
           const r = await health(cancel);
           if (!r.ok) return false;
           if (caughtUp(r.peerBeatAtMs) && !cancel.aborted) {
@@ -313,10 +314,7 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
     const headers = await signPost(r.signer, r.url, body);
     const timeoutMs = Math.min(settings.requestMs, deadline - performance.now());
     if (timeoutMs <= 0) return undefined;
-    if (role === 'standby') standbyInFlight++;
-    const x = await exchange(fetchImpl, r.url, { method: 'POST', headers, body }, timeoutMs).finally(() => {
-      if (role === 'standby') standbyInFlight--;
-    });
+    const x = await exchange(fetchImpl, r.url, { method: 'POST', headers, body }, timeoutMs);
     if (role === 'standby' && x.outcome === 'acknowledged') lastStandbyAckAt = Date.now();
     const record: Attempt = {
       region: role,
@@ -331,7 +329,16 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
 
   /** The attempts of one transaction: one region at a time, each at most once, within totalMs. */
   async function run(id: unknown, body: string): Promise<Result> {
-    if (gate) await gate; // held while the primary catches up: totalMs starts when it may go
+    while (gate) await gate; // held while the primary catches up: totalMs starts when it may go
+    running++;
+    try {
+      return await attempts(id, body);
+    } finally {
+      running--;
+    }
+  }
+
+  async function attempts(id: unknown, body: string): Promise<Result> {
     const deadline = performance.now() + settings.totalMs;
     // A resubmission goes back to the region that acknowledged it (a 200 replay there), whatever the current region.
     const first = acknowledgements.get(id) ?? current;
