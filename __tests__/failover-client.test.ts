@@ -431,7 +431,8 @@ describe('staying on the standby, and coming back', () => {
     const c = connect();
     await failOver(c);
     primary.behaviour = { kind: 'process' };
-    primary.health = { status: 200, body: { status: 'ok', region: 'us-east-1' } };
+    // The primary holds a standby beat written after the client's last standby acknowledgement.
+    primary.health = { status: 200, body: { status: 'ok', region: 'us-east-1', peerBeatAtMs: Date.now() + 2_000 } };
     await until('the client to return to the primary', () => c.state() === 'primary');
     const probes = primary.healthProbes;
     const r = await c.submit(txn());
@@ -443,7 +444,7 @@ describe('staying on the standby, and coming back', () => {
 
   it('sends a resubmission back to the region that acknowledged it, even after returning to the primary', async () => {
     primary.health = { status: 503, body: {} };
-    const c = connect();
+    const c = connect({ failback: 'healthy' }); // returns at once, before the standby's writes replicated
     primary.behaviour = { kind: 'status', status: 500 };
     const t = txn();
     expect(await c.submit(t)).toMatchObject({ region: 'standby', status: 201 });
@@ -468,6 +469,50 @@ describe('staying on the standby, and coming back', () => {
     ]);
     expect(r.region).toBe('primary');
     expect(c.state()).toBe('standby');
+  });
+});
+
+describe('failing back only once its standby writes are in the primary', () => {
+  it('stays on the standby while the primary reports no standby beat newer than the last standby acknowledgement', async () => {
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: Date.now() - 10_000 } };
+    const c = connect({ failbackHoldMs: 60 });
+    await failOver(c);
+    primary.behaviour = { kind: 'process' };
+    const seen = primary.healthProbes;
+    await until('several health probes', () => primary.healthProbes >= seen + 4);
+    expect(c.state()).toBe('standby');
+    expect((await c.submit(txn())).region).toBe('standby');
+  });
+
+  it('holds new transactions while it waits, then sends them to the primary once caught up', async () => {
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: 0 } };
+    const changes: Array<[string, number]> = [];
+    const c = connect({ failbackHoldMs: 2_000, onStateChange: (r, at) => changes.push([r, at]) });
+    await failOver(c);
+    primary.behaviour = { kind: 'process' };
+    await until('a probe that finds the primary behind', () => primary.healthProbes >= 2);
+    const held = c.submit(txn());
+    await new Promise((ok) => setTimeout(ok, 100));
+    expect(standby.posts).toHaveLength(1); // only the failover's: the new one is held
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: Date.now() + 2_000 } };
+    expect(await held).toMatchObject({ region: 'primary', status: 201 });
+    expect(changes.map(([r]) => r)).toEqual(['standby', 'primary']);
+  });
+
+  it("with failback 'healthy', returns as soon as /health is ok (the planted defect the drill must catch)", async () => {
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: 0 } };
+    const c = connect({ failback: 'healthy' });
+    await failOver(c);
+    await until('the client to return to the primary', () => c.state() === 'primary');
+  });
+
+  it('without timeout in failoverOn, a timed-out primary is a FailoverError, not a failover', async () => {
+    primary.behaviour = { kind: 'hang' };
+    const c = connect({ deadlines: { requestMs: 100, totalMs: 1000 }, failoverOn: ['server-error', 'network-error'] });
+    const e = await c.submit(txn()).catch((x) => x);
+    expect(e).toBeInstanceOf(FailoverError);
+    expect(standby.posts).toHaveLength(0);
+    expect(c.state()).toBe('primary');
   });
 });
 

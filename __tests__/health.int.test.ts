@@ -106,7 +106,8 @@ const replicatedBeat = (ageMs: number, peer = PEER) =>
 /** The body is only the verdict: exactly these fields, and nothing that names a resource or an error. */
 function expectNoData(body: string) {
   const json = JSON.parse(body);
-  expect(Object.keys(json).sort()).toEqual(['checks', 'replicationLagSeconds', 'status']);
+  expect(Object.keys(json).sort()).toEqual(['checks', 'peerBeatAtMs', 'replicationLagSeconds', 'status']);
+  expect(typeof json.peerBeatAtMs === 'number' || json.peerBeatAtMs === null).toBe(true);
   expect(Object.keys(json.checks).sort()).toEqual(['documents', 'key', 'replication', 'table']);
   expect(typeof json.replicationLagSeconds === 'number' || json.replicationLagSeconds === null).toBe(true);
   for (const leak of [
@@ -143,6 +144,9 @@ describe('healthy', () => {
     });
     expect(res.json.replicationLagSeconds).toBeGreaterThanOrEqual(5);
     expect(res.json.replicationLagSeconds).toBeLessThanOrEqual(5 + (Date.now() - started) / 1000 + 1);
+    // When the peer wrote the beat read here: what the failover client waits for before failing back.
+    expect(res.json.peerBeatAtMs).toBeLessThanOrEqual(started - INTERVAL_MS - 5_000);
+    expect(res.json.peerBeatAtMs).toBeGreaterThan(started - INTERVAL_MS - 5_000 - 2_000);
   });
 
   it('calls a beat up to one interval old fresh (staleness 0), even at the smallest RPO target', async () => {
@@ -158,6 +162,7 @@ describe('healthy', () => {
       status: 'ok',
       checks: { table: 'ok', key: 'ok', documents: 'ok', replication: 'n/a' },
       replicationLagSeconds: null,
+      peerBeatAtMs: null,
     });
   });
 });
@@ -192,6 +197,7 @@ describe('degraded', () => {
       status: 'degraded',
       checks: { table: 'ok', key: 'ok', documents: 'ok', replication: 'unknown' },
       replicationLagSeconds: null,
+      peerBeatAtMs: null,
     });
   });
 
@@ -226,6 +232,7 @@ describe('degraded', () => {
       status: 'degraded',
       checks: { table: 'failed', key: 'ok', documents: 'ok', replication: 'unknown' },
       replicationLagSeconds: null,
+      peerBeatAtMs: null,
     });
     const logged = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'table check failed');
     expect(logged.at(-1)).toMatchObject({ level: 'error', error: 'ResourceNotFoundException' });

@@ -8,7 +8,11 @@
  * - A transaction is in flight to at most one region at any moment: the next attempt starts
  *   only after the previous one has settled or been aborted. Each region is tried at most once.
  * - After the primary fails, the client stays on the standby until the primary's /health is
- *   ready, probed in the background at most every healthProbeIntervalMs.
+ *   ready, probed in the background at most every healthProbeIntervalMs, and (failback
+ *   'replicated', the default) its own standby-acknowledged writes have reached the primary: the
+ *   primary's /health reports a standby beat written after the last of them (`peerBeatAtMs`).
+ *   While it waits for that, new transactions are held, at most failbackHoldMs, so that none is
+ *   acknowledged by the standby after the watermark it waits for.
  */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { SignatureV4 } from '@smithy/signature-v4';
@@ -19,7 +23,8 @@ import {
   createSigner,
   exchange,
   FetchLike,
-  isReady,
+  Outcome,
+  readHealth,
   RegionalEndpoint,
   RegionRole,
   signPost,
@@ -48,7 +53,24 @@ export interface FailoverClientOptions {
   readonly healthProbeIntervalMs?: number;
   /** Default: the global fetch. A replacement must honour AbortSignal (see exchange()). */
   readonly fetch?: FetchLike;
+  /** The outcomes of a primary attempt that fail over. Default all three: server-error, timeout, network-error. */
+  readonly failoverOn?: readonly FailoverOutcome[];
+  /**
+   * When to return to the primary. 'replicated' (default): its /health is ok and reports a standby
+   * beat written at least failbackClockMarginMs after this client's last standby acknowledgement,
+   * so that everything this client had acknowledged in the standby is in the primary.
+   * 'healthy': as soon as its /health is ok (up to the RPO target of standby writes not there yet).
+   */
+  readonly failback?: 'replicated' | 'healthy';
+  /** How long new submits may be held while the primary catches up. Default: deadlines.requestMs. */
+  readonly failbackHoldMs?: number;
+  /** Clock skew allowed between this host and the standby's. Default 1000. */
+  readonly failbackClockMarginMs?: number;
+  /** Called when the region new transactions go to changes, with the epoch ms of the change. */
+  readonly onStateChange?: (region: RegionRole, at: number) => void;
 }
+
+export type FailoverOutcome = Extract<Outcome, 'server-error' | 'timeout' | 'network-error'>;
 
 /** What submit() sends: the processor's transaction (README, "The transaction processor"). */
 export interface TransactionInput {
@@ -101,6 +123,9 @@ export class InFlightConflictError extends Error {
 }
 
 export const DEFAULTS = { requestMs: 3000, totalMs: 10_000, healthProbeIntervalMs: 5000 } as const;
+
+/** The failback defaults (options outside resolveSettings). */
+export const FAILBACK_DEFAULTS = { failback: 'replicated', failbackClockMarginMs: 1000 } as const;
 
 /** How many acknowledged transaction ids the client remembers, to send a resubmission back to the region that acknowledged it. */
 export const REMEMBERED_ACKNOWLEDGEMENTS = 10_000;
@@ -200,19 +225,85 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
   const regions: Record<RegionRole, Region> = { primary: region('primary'), standby: region('standby') };
   const acknowledgements = createAcknowledgements(REMEMBERED_ACKNOWLEDGEMENTS);
   const inFlight = new Map<string, { body: string; result: Promise<Result> }>();
+  const failoverOn = new Set<Outcome>(options.failoverOn ?? ['server-error', 'timeout', 'network-error']);
+  const failback = options.failback ?? FAILBACK_DEFAULTS.failback;
+  const holdMs = positive('failbackHoldMs', options.failbackHoldMs ?? settings.requestMs);
+  const marginMs = options.failbackClockMarginMs ?? FAILBACK_DEFAULTS.failbackClockMarginMs;
+  if (!Number.isFinite(marginMs) || marginMs < 0)
+    throw new RangeError(`failbackClockMarginMs must be 0 or more milliseconds, got ${marginMs}`);
   let current: RegionRole = 'primary';
   let closed = false;
+  /** Epoch ms of this client's newest standby acknowledgement since it last failed over. */
+  let lastStandbyAckAt: number | undefined;
+  /** Submits past the failback gate and not yet settled: a hold waits for them, whatever region they are in. */
+  let running = 0;
+  /** Set while new submits wait for the primary to catch up; resolves when they may go. */
+  let gate: Promise<void> | undefined;
+
+  function switchTo(role: RegionRole) {
+    if (current === role) return;
+    current = role;
+    options.onStateChange?.(role, Date.now());
+  }
+
+  const health = (cancel: AbortSignal) => readHealth(fetchImpl, regions.primary.endpoint, settings.requestMs, cancel);
+  const caughtUp = (beatAt: number | undefined) =>
+    lastStandbyAckAt === undefined || (beatAt !== undefined && beatAt >= lastStandbyAckAt + marginMs);
+  const sleep = (ms: number, cancel: AbortSignal) =>
+    new Promise<void>((ok) => {
+      const done = () => {
+        clearTimeout(t);
+        cancel.removeEventListener('abort', done);
+        ok();
+      };
+      const t = setTimeout(done, ms);
+      cancel.addEventListener('abort', done, { once: true });
+    });
+
+  /**
+   * The primary is healthy but may lack this client's latest standby writes: hold new submits,
+   * let the ones already running settle (one could still be about to reach the standby), and wait (at most holdMs) for a standby beat written
+   * after the last of them to show in the primary. Switches before it releases the held submits.
+   */
+  async function holdUntilCaughtUp(cancel: AbortSignal): Promise<boolean> {
+    let release!: () => void;
+    gate = new Promise<void>((ok) => (release = ok));
+    const until = performance.now() + holdMs;
+    try {
+      while (!cancel.aborted && performance.now() < until) {
+        if (running === 0) {
+          const r = await health(cancel);
+          if (!r.ok) return false;
+          if (caughtUp(r.peerBeatAtMs) && !cancel.aborted) {
+            switchTo('primary');
+            return true;
+          }
+        }
+        await sleep(Math.min(100, settings.healthProbeIntervalMs), cancel);
+      }
+      return false;
+    } finally {
+      gate = undefined;
+      release();
+    }
+  }
 
   // A probe gets requestMs like any request; a slow one delays the next probe, never stacks with it.
   const probe = createHealthProbe(
-    (cancel) => isReady(fetchImpl, regions.primary.endpoint, settings.requestMs, cancel),
+    async (cancel) => {
+      const r = await health(cancel);
+      if (!r.ok || cancel.aborted) return false;
+      if (failback === 'healthy' || caughtUp(r.peerBeatAtMs)) return true;
+      return holdUntilCaughtUp(cancel);
+    },
     settings.healthProbeIntervalMs,
-    () => (current = 'primary'),
+    () => switchTo('primary'),
   );
 
   function failOver() {
     if (current === 'standby' || closed) return;
-    current = 'standby';
+    lastStandbyAckAt = undefined;
+    switchTo('standby');
     probe.start();
   }
 
@@ -224,6 +315,7 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
     const timeoutMs = Math.min(settings.requestMs, deadline - performance.now());
     if (timeoutMs <= 0) return undefined;
     const x = await exchange(fetchImpl, r.url, { method: 'POST', headers, body }, timeoutMs);
+    if (role === 'standby' && x.outcome === 'acknowledged') lastStandbyAckAt = Date.now();
     const record: Attempt = {
       region: role,
       outcome: x.outcome,
@@ -237,6 +329,16 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
 
   /** The attempts of one transaction: one region at a time, each at most once, within totalMs. */
   async function run(id: unknown, body: string): Promise<Result> {
+    while (gate) await gate; // held while the primary catches up: totalMs starts when it may go
+    running++;
+    try {
+      return await attempts(id, body);
+    } finally {
+      running--;
+    }
+  }
+
+  async function attempts(id: unknown, body: string): Promise<Result> {
     const deadline = performance.now() + settings.totalMs;
     // A resubmission goes back to the region that acknowledged it (a 200 replay there), whatever the current region.
     const first = acknowledgements.get(id) ?? current;
@@ -248,6 +350,7 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
       if (a.record.outcome === 'acknowledged') acknowledgements.set(id, role);
       if (a.record.outcome === 'acknowledged' || a.record.outcome === 'refused')
         return { ...a.answer!, region: role, attempts };
+      if (role === 'primary' && !failoverOn.has(a.record.outcome)) break;
       if (role === 'primary') failOver();
     }
     throw new FailoverError(String(id), attempts, settings.totalMs);

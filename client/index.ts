@@ -2,6 +2,7 @@
 export {
   createFailoverClient,
   DEFAULTS,
+  FAILBACK_DEFAULTS,
   FailoverError,
   InFlightConflictError,
   REMEMBERED_ACKNOWLEDGEMENTS,
@@ -13,6 +14,7 @@ export type {
   Deadlines,
   FailoverClient,
   FailoverClientOptions,
+  FailoverOutcome,
   FetchLike,
   Outcome,
   RegionalEndpoint,

@@ -134,17 +134,35 @@ export async function exchange(
   }
 }
 
+export interface Readiness {
+  /** 200 with `{"status":"ok"}` (docs/HEALTH.md). */
+  readonly ok: boolean;
+  /** When the peer wrote its newest beat visible in this region (epoch ms); undefined when not reported. */
+  readonly peerBeatAtMs?: number;
+}
+
 /**
  * GET /health, unsigned. Ready means 200 with `{"status":"ok"}`: a 200 from something else in
  * the path (a proxy, a captive portal) does not bring traffic back.
  */
+export async function readHealth(
+  fetchImpl: FetchLike,
+  endpoint: string,
+  timeoutMs: number,
+  cancel: AbortSignal,
+): Promise<Readiness> {
+  const r = await exchange(fetchImpl, urlFor(endpoint, '/health'), { method: 'GET' }, timeoutMs, cancel);
+  const body = r.answer?.body as { status?: unknown; peerBeatAtMs?: unknown } | undefined;
+  const ok = r.answer?.status === 200 && body?.status === 'ok';
+  const beat = body?.peerBeatAtMs;
+  return { ok, ...(ok && typeof beat === 'number' && Number.isFinite(beat) ? { peerBeatAtMs: beat } : {}) };
+}
+
 export async function isReady(
   fetchImpl: FetchLike,
   endpoint: string,
   timeoutMs: number,
   cancel: AbortSignal,
 ): Promise<boolean> {
-  const r = await exchange(fetchImpl, urlFor(endpoint, '/health'), { method: 'GET' }, timeoutMs, cancel);
-  const body = r.answer?.body as { status?: unknown } | undefined;
-  return r.answer?.status === 200 && body?.status === 'ok';
+  return (await readHealth(fetchImpl, endpoint, timeoutMs, cancel)).ok;
 }

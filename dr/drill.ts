@@ -1,62 +1,87 @@
 /**
- * `npm run dr:drill`: lose the primary region on the emulated two-region AWS, under load, and
- * measure what recovery cost. It applies the stack with Terraform to the emulator
- * (emulator/), stands in for each region's API Gateway (moto does not run HTTP APIs),
- * drives transactions through the shipped failover client, cuts the primary off, brings it back,
- * reconciles both regions, then pauses replication and times the heartbeat's staleness detection.
+ * `npm run dr:drill`: seeded fault schedules against one applied stack on the emulated two-region
+ * AWS, each checked against the history its callers recorded (dr/history.ts), the deployed alarms
+ * evaluated as CloudWatch would (dr/alarm-eval.ts), and a self-test that plants known defects and
+ * requires each to be caught.
  *
- *   npm run dr:drill -- [--out FILE] [--lag-ms 500] [--rate 20] [--phase-seconds 4] [--rpo-target-seconds 10]
+ *   npm run dr:drill -- [--seed N] [--schedules K] [--schedule I] [--lag-ms 500] [--rate 20]
+ *                       [--modes refuse,blackhole,...] [--rpo-target-seconds 10] [--out FILE] [--self-test]
  *
- * On the emulator the heartbeat runs every second instead of every minute, and the RPO target
- * defaults to 10 s (the smallest RPO_TARGET_SECONDS accepts) so the drill ends in minutes.
- * Exit code 0 only when every target holds (dr/measure.ts DEFAULT_TARGETS).
+ * The drill runs at a compressed cadence (a 1 s heartbeat, alarm periods scaled by the same
+ * factor, a 1.5 s client deadline); the table prints each compressed setting beside its figure and
+ * the production bound as a formula. Exit code 0 only when every target holds.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createFailoverClient } from '../client';
+import { createFailoverClient, FailoverClientOptions } from '../client';
 import { regionClients, RegionClients } from '../emulator/aws';
-import { emulatorOverride, outputsOf, stackRun, StackRun, synthConfiguration } from '../harness/terraform';
-import { Emulator, startEmulator } from '../emulator/emulator';
+import {
+  emulatorOverride,
+  outputsOf,
+  stackRun,
+  stateResources,
+  StackRun,
+  synthConfiguration,
+} from '../harness/terraform';
+import { Emulator, JournalEntry, startEmulator } from '../emulator/emulator';
 import { Gateway, GATEWAY_CREDENTIALS, startGateway } from '../emulator/gateway-control';
 import { testBundle } from '../harness/bundle';
 import { names } from '../src/naming';
-import { RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
+import { HEARTBEAT, RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
+import { stalenessDetectionBoundSeconds } from '../src/alarms';
 import { findMirror } from './mirror';
 import {
-  DEFAULT_TARGETS,
-  DrillReport,
-  missedTargets,
-  reconcile,
-  renderTable,
-  rpoExposure,
-  rtoMs,
-  Sent,
-} from './measure';
-import { firstStaleDatapoint, regionView } from './observe';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+  AlarmDefinition,
+  effectiveTreatMissing,
+  evaluateSeries,
+  Evaluation,
+  firstAlarm,
+  simulatedStaleness,
+} from './alarm-eval';
+import { check, Counts, Failback, Op, percentile, Role } from './history';
+import { alarmDefinitions, cloudwatch, metricPoints, regionState } from './observe';
+import { FAULT_MODES, FaultMode, rng, Schedule, schedule } from './schedule';
+import { timelineSvg } from './timeline';
+import { Defect, DEFECTS } from './defects';
 
 export interface DrillOptions {
   readonly out: string;
   readonly lagMs: number;
-  /** Transactions per second of the steady load. */
   readonly rate: number;
-  /** Seconds of load before the outage, during it, and after recovery. */
-  readonly phaseSeconds: number;
   readonly rpoTargetSeconds: number;
+  readonly seed: number;
+  readonly schedules: number;
+  /** Run only this schedule index (to reproduce one verdict). */
+  readonly only?: number;
+  readonly modes: readonly FaultMode[];
+  readonly selfTest: boolean;
 }
 
-interface Running {
+/** The compressed settings, printed beside every figure they shape. */
+export const COMPRESSED = {
+  heartbeatMs: 1000,
+  requestMs: 1500,
+  totalMs: 4000,
+  healthProbeIntervalMs: 250,
+  failbackHoldMs: 8000,
+  callers: 4,
+} as const;
+
+export interface Running {
   emu: Emulator;
   run: StackRun;
   outputs: Record<string, string>;
-  regions: { primary: string; standby: string };
-  clients: { primary: RegionClients; standby: RegionClients };
-  gateways: { primary: Gateway; standby: Gateway };
+  regions: Record<Role, string>;
+  clients: Record<Role, RegionClients>;
+  gateways: Record<Role, Gateway>;
+  alarms: AlarmDefinition[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stderr.write(`dr:drill ${new Date().toISOString().slice(11, 23)} ${msg}\n`);
+/** The drill's time scale: its beat interval over the deployed one. Alarm periods shrink by it. */
+const SCALE = COMPRESSED.heartbeatMs / (HEARTBEAT.intervalSeconds * 1000);
 
 /** Applies the stack to the emulator and starts both regions' gateways; `started` collects what to stop. */
 async function deploy(o: DrillOptions, started: Array<{ stop(): Promise<void> }>): Promise<Running> {
@@ -92,21 +117,21 @@ async function deploy(o: DrillOptions, started: Array<{ stop(): Promise<void> }>
         health: names.healthFunction(suffix),
         heartbeat: names.heartbeatFunction(suffix),
       },
-      heartbeatMs: 1000,
+      heartbeatMs: COMPRESSED.heartbeatMs,
     });
     started.unshift(g);
     return g;
   };
   const gateways = { primary: await gateway(clients.primary), standby: await gateway(clients.standby) };
   await emu.replication.set({ lagMs: o.lagMs });
-  return { emu, run, outputs, regions, clients, gateways };
+  return { emu, run, outputs, regions, clients, gateways, alarms: alarmDefinitions(stateResources(run)) };
 }
 
 let sequence = 0;
-const transaction = (withDocument: boolean) => ({
+const transaction = (withDocument: boolean, amount?: string) => ({
   transactionId: `drill-${process.pid}-${++sequence}`,
   accountId: `acct-${sequence % 7}`,
-  amount: `${(sequence % 500) + 1}.${String(sequence % 100).padStart(2, '0')}`,
+  amount: amount ?? `${(sequence % 500) + 1}.${String(sequence % 100).padStart(2, '0')}`,
   currency: 'EUR',
   type: 'debit',
   ...(withDocument
@@ -114,174 +139,795 @@ const transaction = (withDocument: boolean) => ({
     : {}),
 });
 
-/** Steady load for `seconds`: one transaction every 1/rate s, every other one with a document. */
-async function load(
-  client: ReturnType<typeof createFailoverClient>,
+/** A caller: its own failover client, sending one transaction at a time at its share of the rate. */
+function startCaller(
+  r: Running,
   o: DrillOptions,
-  seconds: number,
-  sent: Sent[],
-): Promise<void> {
-  const inFlight: Array<Promise<void>> = [];
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    const t = transaction(sequence % 2 === 0);
-    inFlight.push(
-      client.submit(t).then(
-        (r) =>
-          void sent.push({
-            id: t.transactionId,
-            withDocument: !!t.document,
-            status: r.status,
-            ackAt: Date.now(),
-            ...(r.status < 300 ? { ackedBy: r.region } : {}),
-          }),
-        () => void sent.push({ id: t.transactionId, withDocument: !!t.document }),
-      ),
-    );
-    await sleep(1000 / o.rate);
-  }
-  await Promise.all(inFlight);
-}
-
-/** Pauses replication and waits for the standby's staleness metric to cross the RPO target. */
-async function stalenessDetection(r: Running, o: DrillOptions): Promise<number | null> {
-  const pausedAt = Date.now();
-  await r.emu.replication.set({ paused: true });
-  log('replication paused; waiting for the heartbeat staleness to cross the threshold');
-  const deadline = pausedAt + DEFAULT_TARGETS.stalenessDetectedWithinMs + 30_000;
-  const cw = new CloudWatchClient({
-    region: r.regions.standby,
-    endpoint: r.clients.standby.endpoint,
-    credentials: GATEWAY_CREDENTIALS,
-  });
-  let lastSeen: number | undefined;
-  while (Date.now() < deadline) {
-    const { at, latest } = await firstStaleDatapoint(
-      cw,
-      r.regions.standby,
-      r.regions.primary,
-      o.rpoTargetSeconds,
-      pausedAt,
-    );
-    if (latest !== lastSeen) log(`standby sees the primary's heartbeat ${latest ?? 'nowhere'} s old`);
-    lastSeen = latest;
-    if (at !== undefined) {
-      await r.emu.replication.set({ paused: false });
-      return Math.max(0, at - pausedAt);
-    }
-    await sleep(1000);
-  }
-  await r.emu.replication.set({ paused: false });
-  log(`no stale datapoint; standby gateway said: ${r.gateways.standby.logTail().slice(-600) || '(nothing)'}`);
-  return null;
-}
-
-async function drill(r: Running, o: DrillOptions): Promise<DrillReport> {
+  caller: number,
+  ops: Op[],
+  events: Events,
+  extra: Partial<FailoverClientOptions>,
+) {
   const client = createFailoverClient({
     primary: { endpoint: r.gateways.primary.url, region: r.regions.primary },
     standby: { endpoint: r.gateways.standby.url, region: r.regions.standby },
     credentials: GATEWAY_CREDENTIALS,
-    deadlines: { requestMs: 1500, totalMs: 6000 },
-    healthProbeIntervalMs: 500,
+    deadlines: { requestMs: COMPRESSED.requestMs, totalMs: COMPRESSED.totalMs },
+    healthProbeIntervalMs: COMPRESSED.healthProbeIntervalMs,
+    failbackHoldMs: COMPRESSED.failbackHoldMs,
+    onStateChange: (role, at) => (role === 'primary' ? events.failbacks : events.failovers).push({ caller, at }),
+    ...extra,
   });
-  const sent: Sent[] = [];
+  let stopped = false;
+  const every = (1000 * COMPRESSED.callers) / o.rate;
+  const loop = (async () => {
+    while (!stopped) {
+      const t = transaction(sequence % 2 === 0);
+      const invokeAt = Date.now();
+      try {
+        const res = await client.submit(t);
+        const body = res.body as { requestId?: string } | undefined;
+        ops.push({
+          caller,
+          id: t.transactionId,
+          withDocument: !!t.document,
+          invokeAt,
+          outcome: res.status === 200 || res.status === 201 ? 'ok' : 'fail',
+          status: res.status,
+          region: res.region,
+          ackAt: Date.now(),
+          ...(typeof body?.requestId === 'string' ? { requestId: body.requestId } : {}),
+          attempts: res.attempts.map((a) => ({ region: a.region, outcome: a.outcome, startedAt: a.startedAt })),
+        });
+      } catch (e: any) {
+        ops.push({
+          caller,
+          id: t.transactionId,
+          withDocument: !!t.document,
+          invokeAt,
+          outcome: 'info',
+          attempts: (e?.attempts ?? []).map((a: any) => ({
+            region: a.region,
+            outcome: a.outcome,
+            startedAt: a.startedAt,
+          })),
+        });
+      }
+      await sleep(Math.max(0, invokeAt + every - Date.now()));
+    }
+  })();
+  return {
+    client,
+    async stop() {
+      stopped = true;
+      await loop;
+      client.close();
+    },
+  };
+}
+
+interface Events {
+  failovers: Failback[];
+  failbacks: Failback[];
+}
+
+/** The fault, applied to the primary; returns how to end it. */
+async function applyFault(r: Running, mode: FaultMode): Promise<() => Promise<void>> {
+  const front = r.emu.region(r.regions.primary);
+  const gw = r.gateways.primary;
+  const gone = async (how: 'refuse' | 'blackhole' | 'reset') => {
+    if (how === 'refuse') await gw.down();
+    else await gw.fault({ mode: how, beats: false });
+    await front.unreachable(how);
+    return async () => {
+      await front.restore();
+      if (how === 'refuse') await gw.up();
+      else await gw.fault({ mode: 'up', beats: true });
+    };
+  };
+  switch (mode) {
+    case 'refuse':
+    case 'never-returns':
+      return gone('refuse');
+    case 'blackhole':
+      return gone('blackhole');
+    case 'reset':
+      return gone('reset');
+    case 'inflight-cut': {
+      // Answers wait 400 ms after their commit; the cut then finds several committed, unanswered.
+      await gw.fault({ mode: 'up', responseDelayMs: 400 });
+      await sleep(1000);
+      const end = await gone('refuse');
+      await gw.fault({ mode: 'up' });
+      return end;
+    }
+    case 'slow':
+      await gw.fault({ mode: 'up', delayMs: COMPRESSED.requestMs + 1000 });
+      return () => gw.fault({ mode: 'up' });
+    case '5xx':
+      await gw.fault({ mode: '5xx' });
+      return () => gw.fault({ mode: 'up' });
+    case 'table-down':
+      await front.servicesDown(['dynamodb']);
+      return () => front.restore();
+    case 's3-down':
+      await front.servicesDown(['s3']);
+      return () => front.restore();
+  }
+}
+
+export interface ScheduleResult {
+  readonly seed: number;
+  readonly index: number;
+  readonly mode: FaultMode;
+  readonly returned: boolean;
+  readonly settings: Omit<Schedule, 'seed' | 'index' | 'mode'>;
+  readonly counts: Omit<Counts, 'examples' | 'recoveryMs'>;
+  readonly recoveryMs: ReadonlyArray<number | null>;
+  readonly recoveryP50Ms: number | null;
+  readonly recoveryP99Ms: number | null;
+  readonly ops: {
+    readonly sent: number;
+    readonly acknowledged: number;
+    readonly byStandby: number;
+    readonly indeterminate: number;
+  };
+  readonly timeline: string;
+  readonly wallMs: number;
+  readonly reproduce: string;
+  readonly failures: readonly string[];
+  readonly examples: readonly string[];
+  /** Every operation the callers recorded, with its attempts. */
+  readonly history: readonly Op[];
+}
+
+async function journalFrom(r: Running, since: number): Promise<JournalEntry[]> {
+  return (await r.emu.replication.journal(since)).entries;
+}
+
+const observer = (r: Running, role: Role) => regionClients(r.regions[role], r.emu.endpoint);
+
+/** The heartbeat-staleness alarm each region runs, keyed 'standby' (watching the primary) and 'primary'. */
+function stalenessAlarms(r: Running): Record<string, AlarmDefinition> {
+  const out: Record<string, AlarmDefinition> = {};
+  for (const d of r.alarms)
+    if (d.metricName === HEARTBEAT.metricName) out[d.region === r.regions.primary ? 'primary' : 'standby'] = d;
+  return out;
+}
+
+async function alarmView(r: Running, defs: Record<string, AlarmDefinition>, from: number, to: number) {
+  const staleness: Record<string, Awaited<ReturnType<typeof metricPoints>>> = {};
+  const alarms: Record<string, Evaluation[]> = {};
+  for (const [role, d] of Object.entries(defs)) {
+    staleness[role] = await metricPoints(cloudwatch(d.region, r.emu.endpoint), d, from - 10_000, to + 1000);
+    alarms[role] = evaluateSeries(staleness[role], d, { from, to, periodMs: d.period * 1000 * SCALE });
+  }
+  return { staleness, alarms };
+}
+
+export interface Plant {
+  readonly client?: Partial<FailoverClientOptions>;
+  readonly before?: (r: Running) => Promise<void>;
+  readonly after?: (r: Running) => Promise<void>;
+  /** Runs at the cut, beside the callers (e.g. a split-brain resubmission). */
+  readonly atCut?: (r: Running, ops: Op[]) => Promise<void>;
+}
+
+export async function runSchedule(
+  r: Running,
+  o: DrillOptions,
+  s: Schedule,
+  outDir: string,
+  plant: Plant = {},
+): Promise<ScheduleResult> {
+  const { seed, index, mode, ...settings } = s;
+  log(
+    `schedule ${index} (seed ${seed}): ${mode}, cut after ${s.cutAfterMs} ms for ${s.outageMs} ms, table lag ${s.tableLagMs}+${s.tableJitterMs} ms, s3 lag ${s.s3LagMs}+${s.s3JitterMs} ms`,
+  );
+  await r.emu.replication.set({
+    tableLagMs: s.tableLagMs,
+    s3LagMs: s.s3LagMs,
+    tableJitterMs: s.tableJitterMs,
+    s3JitterMs: s.s3JitterMs,
+    seed: s.replicationSeed,
+  });
+  await plant.before?.(r);
+  const since = (await r.emu.replication.journal(Number.MAX_SAFE_INTEGER)).next;
+  const start = Date.now();
+  const ops: Op[] = [];
+  const events: Events = { failovers: [], failbacks: [] };
+  const callers = Array.from({ length: COMPRESSED.callers }, (_, c) =>
+    startCaller(r, o, c, ops, events, plant.client ?? {}),
+  );
+  await sleep(s.cutAfterMs);
+  const end = await applyFault(r, mode);
+  const cutAt = Date.now();
+  const side = plant.atCut?.(r, ops);
+  await sleep(s.outageMs);
+  const returned = mode !== 'never-returns';
+  let returnedAt: number | undefined;
+  if (returned) {
+    await end();
+    returnedAt = Date.now();
+    // Long enough for every caller to fail back: a probe, then the hold until its writes are in.
+    await sleep(Math.max(6000, s.tableLagMs + s.tableJitterMs + 4000));
+  }
+  await Promise.all(callers.map((c) => c.stop()));
+  await side;
+  let finalRead: Record<Role, Awaited<ReturnType<typeof regionState>>>;
   const table = r.outputs.DynamoDBTableName;
   const buckets = { primary: r.outputs.S3BucketName, standby: r.outputs.SecondaryS3BucketName };
-  log(`steady load: ${o.rate}/s, replication lag ${o.lagMs} ms`);
-  await load(client, o, o.phaseSeconds, sent);
-  log('outage: the primary region is unreachable');
-  const outageAt = Date.now();
-  await Promise.all([r.gateways.primary.down(), r.emu.region(r.regions.primary).unreachable()]);
-  // Replication halts while a region is unreachable, so these are both regions as the outage
-  // left them. The observer reads through the emulator itself, not the regions' (cut) fronts.
-  const observe = (region: string) => regionClients(region, r.emu.endpoint);
-  const standbyAtOutage = await regionView(observe(r.regions.standby), table, buckets.standby);
-  const primaryAtOutage = await regionView(observe(r.regions.primary), table, buckets.primary);
-  const exposure = rpoExposure(sent, outageAt, standbyAtOutage, primaryAtOutage);
-  await load(client, o, o.phaseSeconds, sent);
-  log('the primary region is back; replication drains');
-  await Promise.all([r.emu.region(r.regions.primary).restore(), r.gateways.primary.up()]);
-  await r.emu.replication.drain(60_000);
-  await load(client, o, o.phaseSeconds, sent);
-  await r.emu.replication.drain(60_000);
-  client.close();
-  const after = reconcile(
-    sent,
-    await regionView(r.clients.primary, table, buckets.primary),
-    await regionView(r.clients.standby, table, buckets.standby),
-  );
-  const stalenessDetectedAfterMs = await stalenessDetection(r, o);
-  const acked = sent.filter((s) => s.ackedBy);
-  const partial = {
-    date: new Date().toISOString(),
-    rtoMs: rtoMs(sent, outageAt) ?? null,
-    rpoExposure: { count: exposure.count, oldestMs: exposure.oldestMs },
-    documentsUnreplicatedAtOutage: exposure.documents,
-    lostAcknowledged: after.lostAcknowledged,
-    conflictingIds: after.conflictingIds,
-    documentsMissing: after.documentsMissing,
-    stalenessDetectedAfterMs,
-    load: {
-      sent: sent.length,
+  let drainedAt: number | undefined;
+  if (returned) {
+    await r.emu.replication.drain(60_000);
+    drainedAt = Date.now();
+    finalRead = {
+      primary: await regionState(observer(r, 'primary'), table, buckets.primary),
+      standby: await regionState(observer(r, 'standby'), table, buckets.standby),
+    };
+  } else {
+    // What survives a region that never returns: the standby as it is now (nothing more can arrive).
+    finalRead = {
+      primary: await regionState(observer(r, 'primary'), table, buckets.primary),
+      standby: await regionState(observer(r, 'standby'), table, buckets.standby),
+    };
+    await end();
+    returnedAt = Date.now();
+    await r.emu.replication.drain(60_000);
+    drainedAt = Date.now();
+  }
+  await plant.after?.(r);
+  const journal = await journalFrom(r, since);
+  const counts = check({
+    history: ops,
+    cutAt,
+    returned,
+    final: finalRead,
+    journal,
+    regions: r.regions,
+    failbacks: events.failbacks,
+  });
+  const stopAt = Date.now();
+  const view = await alarmView(r, stalenessAlarms(r), start, stopAt);
+  const svg = timelineSvg({
+    title: `schedule ${index} (seed ${seed}): ${mode}`,
+    start,
+    end: stopAt,
+    history: ops,
+    cutAt,
+    returnedAt,
+    drainedAt,
+    failbacks: events.failbacks,
+    failovers: events.failovers,
+    staleness: view.staleness,
+    alarms: view.alarms,
+    thresholdS: o.rpoTargetSeconds,
+  });
+  const file = path.join(outDir, `schedule-${seed}-${index}-${mode}.svg`);
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(file, svg);
+  const { examples, recoveryMs, ...figures } = counts;
+  const acked = ops.filter((op) => op.outcome === 'ok');
+  const result = {
+    seed,
+    index,
+    mode,
+    returned,
+    settings,
+    counts: figures,
+    recoveryMs,
+    recoveryP50Ms: percentile(recoveryMs, 50),
+    recoveryP99Ms: percentile(recoveryMs, 99),
+    ops: {
+      sent: ops.length,
       acknowledged: acked.length,
-      byPrimary: acked.filter((s) => s.ackedBy === 'primary').length,
-      byStandby: acked.filter((s) => s.ackedBy === 'standby').length,
+      byStandby: acked.filter((op) => op.region === 'standby').length,
+      indeterminate: ops.filter((op) => op.outcome === 'info').length,
     },
+    callers: {
+      failedOver: new Set(events.failovers.map((f) => f.caller)).size,
+      failedBack: new Set(events.failbacks.map((f) => f.caller)).size,
+    },
+    timeline: file,
+    wallMs: Date.now() - start,
+    reproduce: `npm run dr:drill -- --seed ${seed} --schedule ${index} --lag-ms ${o.lagMs}${o.modes.length !== FAULT_MODES.length ? ` --modes ${o.modes.join(',')}` : ''}`,
+    examples,
+    history: ops,
+  };
+  const failures = scheduleFailures(result, o);
+  log(`schedule ${index}: ${failures.length ? `FAILED: ${failures.join('; ')}` : 'passed'}`);
+  return { ...result, failures };
+}
+
+export const TARGETS = {
+  lostAcknowledged: 0,
+  overwrittenAcknowledged: 0,
+  revertedToPending: 0,
+  documentsMissing: 0,
+  failbackUnreplicated: 0,
+  falseAlarms: 0,
+  /** p99 of the time from the cut to each caller's next acknowledged write. */
+  recoveryP99Ms: 2 * COMPRESSED.requestMs,
+  /** lossIfNeverReturns: its oldest member's age at the cut, at most the RPO target. */
+  lossOldestWithinRpoTarget: true,
+  doubleCommits: 'reported (no fencing; see docs/RUNBOOK.md)',
+  documentsOrphaned: 'reported',
+} as const;
+
+function scheduleFailures(s: Omit<ScheduleResult, 'failures'>, o: DrillOptions): string[] {
+  const out: string[] = [];
+  const c = s.counts;
+  if (c.lostAcknowledged > 0) out.push(`lostAcknowledged ${c.lostAcknowledged}`);
+  if (c.overwrittenAcknowledged > 0) out.push(`overwrittenAcknowledged ${c.overwrittenAcknowledged}`);
+  if (c.revertedToPending > 0) out.push(`revertedToPending ${c.revertedToPending}`);
+  if (c.documentsMissing > 0) out.push(`documentsMissing ${c.documentsMissing}`);
+  if (c.failbackUnreplicated > 0) out.push(`failbackUnreplicated ${c.failbackUnreplicated}`);
+  if (c.lossIfNeverReturns && c.lossIfNeverReturns.oldestAgeMs > o.rpoTargetSeconds * 1000)
+    out.push(`lossIfNeverReturns: oldest ${c.lossIfNeverReturns.oldestAgeMs} ms > RPO target ${o.rpoTargetSeconds} s`);
+  if (s.recoveryP99Ms === null) out.push('recoveryP99Ms: a caller never had another write acknowledged');
+  else if (s.recoveryP99Ms > TARGETS.recoveryP99Ms)
+    out.push(`recoveryP99Ms ${s.recoveryP99Ms} > ${TARGETS.recoveryP99Ms}`);
+  return out;
+}
+
+/** A healthy baseline: load, no fault, and no alarm at all (falseAlarms counts the ALARM evaluations). */
+async function baseline(r: Running, o: DrillOptions, ms: number, defs = stalenessAlarms(r)) {
+  const ops: Op[] = [];
+  const events: Events = { failovers: [], failbacks: [] };
+  const from = Date.now();
+  const callers = Array.from({ length: COMPRESSED.callers }, (_, c) => startCaller(r, o, c, ops, events, {}));
+  await sleep(ms);
+  await Promise.all(callers.map((c) => c.stop()));
+  await sleep(1500); // the last period's datapoints
+  const to = Date.now();
+  const evaluated: Record<string, { alarmEvaluations: number; maxStalenessS: number; evaluations: number }> = {};
+  const latency = replicationLatencyAlarms(r);
+  for (const [name, d] of [...Object.entries(defs), ...Object.entries(latency)]) {
+    const points = await metricPoints(cloudwatch(d.region, r.emu.endpoint), d, from - 10_000, to);
+    const evals = evaluateSeries(points, d, { from, to, periodMs: d.period * 1000 * SCALE });
+    evaluated[name] = {
+      alarmEvaluations: evals.filter((e) => e.state === 'ALARM').length,
+      maxStalenessS: Math.max(0, ...points.filter((p) => p.at >= from).map((p) => p.value)),
+      evaluations: evals.length,
+    };
+  }
+  const falseAlarms = Object.values(evaluated).reduce((a, e) => a + e.alarmEvaluations, 0);
+  log(`baseline: ${falseAlarms} ALARM evaluations over ${JSON.stringify(evaluated)}`);
+  return { falseAlarms, evaluated, acknowledged: ops.filter((op) => op.outcome === 'ok').length };
+}
+
+function replicationLatencyAlarms(r: Running): Record<string, AlarmDefinition> {
+  const out: Record<string, AlarmDefinition> = {};
+  for (const d of r.alarms)
+    if (d.namespace === 'AWS/DynamoDB' && d.metricName === 'ReplicationLatency')
+      out[`replication-latency ${d.region === r.regions.primary ? 'primary' : 'standby'}`] = d;
+  return out;
+}
+
+/** Pauses replication and times the deployed staleness alarm (the standby's) into ALARM. */
+async function stalenessDetection(r: Running, o: DrillOptions, override?: (d: AlarmDefinition) => AlarmDefinition) {
+  const d0 = stalenessAlarms(r).standby;
+  const d = override ? override(d0) : d0;
+  const latency = replicationLatencyAlarms(r)['replication-latency primary'];
+  const boundMs = compressedBoundMs(o);
+  const pausedAt = Date.now();
+  await r.emu.replication.set({ paused: true });
+  log('replication paused; evaluating the standby staleness alarm');
+  const cw = cloudwatch(d.region, r.emu.endpoint);
+  let detected: number | undefined;
+  let latencyDetected: number | undefined;
+  const deadline = pausedAt + boundMs + 10_000;
+  while (Date.now() < deadline && detected === undefined) {
+    await sleep(1000);
+    const now = Date.now();
+    const evals = evaluateSeries(await metricPoints(cw, d, pausedAt - 10_000, now), d, {
+      from: pausedAt,
+      to: now,
+      periodMs: d.period * 1000 * SCALE,
+      initial: 'OK',
+    });
+    detected = firstAlarm(evals, pausedAt);
+  }
+  if (latency) {
+    const now = Date.now();
+    const pts = await metricPoints(cloudwatch(latency.region, r.emu.endpoint), latency, pausedAt - 10_000, now);
+    latencyDetected = firstAlarm(
+      evaluateSeries(pts, latency, { from: pausedAt, to: now, periodMs: latency.period * 1000 * SCALE, initial: 'OK' }),
+      pausedAt,
+    );
+  }
+  await r.emu.replication.set({ paused: false });
+  await r.emu.replication.drain(60_000);
+  return {
+    stalenessDetectedAfterMs: detected === undefined ? null : detected - pausedAt,
+    replicationLatencyDetectedAfterMs: latencyDetected === undefined ? null : latencyDetected - pausedAt,
+  };
+}
+
+/** T + 2I + J + M·P at the drill's cadence (J: 1 s of timer slack on a loaded machine). */
+export function compressedBoundMs(o: Pick<DrillOptions, 'rpoTargetSeconds'>): number {
+  const i = COMPRESSED.heartbeatMs / 1000;
+  const m = 2;
+  const p = 60 * SCALE;
+  return Math.round((o.rpoTargetSeconds + 2 * i + 1 + m * p) * 1000);
+}
+
+/** The deployed cadence, over simulated time: a generated beat series through the deployed rule. */
+export function productionCadence(d: AlarmDefinition, rpoTargetSeconds: number, seed: number) {
+  const random = rng(seed);
+  const periodMs = d.period * 1000;
+  const rule = { ...d, threshold: rpoTargetSeconds };
+  const healthy = simulatedStaleness({ intervalS: 60, jitterS: 5, lagS: 1, durationS: 3600, random });
+  const falseAlarms = evaluateSeries(healthy, rule, { from: 600_000, to: 3_600_000, periodMs }).filter(
+    (e) => e.state === 'ALARM',
+  ).length;
+  const stallAtS = 1800;
+  const stalled = simulatedStaleness({ intervalS: 60, jitterS: 5, lagS: 1, durationS: 3600, stallAtS, random });
+  const at = firstAlarm(
+    evaluateSeries(stalled, rule, { from: 600_000, to: 3_600_000, periodMs, initial: 'OK' }),
+    stallAtS * 1000,
+  );
+  return {
+    falseAlarmsPerSimulatedHour: falseAlarms,
+    detectedAfterS: at === undefined ? null : Math.round(at / 1000 - stallAtS),
+    boundS: stalenessDetectionBoundSeconds(rpoTargetSeconds),
+    formula: 'T + 2I + J + M·P',
+  };
+}
+
+export interface DrillReport {
+  readonly date: string;
+  readonly wallMs: number;
+  readonly schedules: readonly ScheduleResult[];
+  readonly faultModes: readonly FaultMode[];
+  readonly lostAcknowledged: number;
+  readonly lossIfNeverReturns: { readonly count: number; readonly oldestAgeMs: number } | null;
+  readonly overwrittenAcknowledged: number;
+  readonly revertedToPending: number;
+  readonly doubleCommits: number;
+  readonly documentsMissing: number;
+  readonly documentsOrphaned: number;
+  readonly failbackUnreplicated: number;
+  readonly rpoExposureAtCut: { readonly count: number; readonly oldestAgeMs: number };
+  readonly recoveryByMode: Readonly<Record<string, { readonly p50Ms: number | null; readonly p99Ms: number | null }>>;
+  readonly recoveryP99Ms: number | null;
+  readonly falseAlarms: number;
+  readonly baseline: Awaited<ReturnType<typeof baseline>>;
+  readonly stalenessDetectedAfterMs: number | null;
+  readonly replicationLatencyDetectedAfterMs: number | null;
+  readonly alarmsEvaluated: readonly string[];
+  readonly alarmsNotEvaluated: readonly string[];
+  readonly productionCadence: ReturnType<typeof productionCadence> | null;
+  readonly settings: Record<string, unknown>;
+  readonly selfTest: {
+    readonly caught: number;
+    readonly total: number;
+    readonly defects: readonly DefectResult[];
+  } | null;
+  readonly targets: typeof TARGETS & { readonly stalenessDetectedWithinMs: number };
+  readonly failures: readonly string[];
+  readonly passed: boolean;
+}
+
+export interface DefectResult {
+  readonly defect: string;
+  readonly figure: string;
+  readonly value: unknown;
+  readonly caught: boolean;
+}
+
+function aggregate(schedules: readonly ScheduleResult[]) {
+  const sum = (f: (c: ScheduleResult['counts']) => number) => schedules.reduce((a, s) => a + f(s.counts), 0);
+  const never = schedules.map((s) => s.counts.lossIfNeverReturns).filter((x): x is NonNullable<typeof x> => !!x);
+  const byMode: Record<string, { p50Ms: number | null; p99Ms: number | null }> = {};
+  for (const m of new Set(schedules.map((s) => s.mode))) {
+    const xs = schedules.filter((s) => s.mode === m).flatMap((s) => s.recoveryMs);
+    byMode[m] = { p50Ms: percentile(xs, 50), p99Ms: percentile(xs, 99) };
+  }
+  const exposures = schedules.map((s) => s.counts.exposureAtCut);
+  return {
+    lostAcknowledged: sum((c) => c.lostAcknowledged),
+    lossIfNeverReturns: never.length
+      ? { count: never.reduce((a, n) => a + n.count, 0), oldestAgeMs: Math.max(...never.map((n) => n.oldestAgeMs)) }
+      : null,
+    overwrittenAcknowledged: sum((c) => c.overwrittenAcknowledged),
+    revertedToPending: sum((c) => c.revertedToPending),
+    doubleCommits: sum((c) => c.doubleCommits),
+    documentsMissing: sum((c) => c.documentsMissing),
+    documentsOrphaned: sum((c) => c.documentsOrphaned),
+    failbackUnreplicated: sum((c) => c.failbackUnreplicated),
+    rpoExposureAtCut: {
+      count: Math.max(0, ...exposures.map((e) => e.count)),
+      oldestAgeMs: Math.max(0, ...exposures.map((e) => e.oldestAgeMs)),
+    },
+    recoveryByMode: byMode,
+    recoveryP99Ms: percentile(
+      schedules.flatMap((s) => s.recoveryMs),
+      99,
+    ),
+  };
+}
+
+async function drill(r: Running, o: DrillOptions, started: number): Promise<DrillReport> {
+  const outDir = path.join(path.dirname(path.resolve(o.out)), 'dr-drill');
+  await sleep(5000); // a few beats and periods before the baseline reads them
+  const base = await baseline(r, o, 8000);
+  const indices = o.only !== undefined ? [o.only] : Array.from({ length: o.schedules }, (_, i) => i);
+  const schedules: ScheduleResult[] = [];
+  for (const i of indices) schedules.push(await runSchedule(r, o, schedule(o.seed, i, o.lagMs, o.modes), outDir));
+  const detection = await stalenessDetection(r, o);
+  const selfTest = o.selfTest ? await runSelfTest(r, o, outDir) : null;
+  return report(r, o, started, schedules, base, detection, selfTest);
+}
+
+function report(
+  r: Running,
+  o: DrillOptions,
+  started: number,
+  schedules: ScheduleResult[],
+  base: Awaited<ReturnType<typeof baseline>>,
+  detection: Awaited<ReturnType<typeof stalenessDetection>>,
+  selfTest: DrillReport['selfTest'],
+): DrillReport {
+  const agg = aggregate(schedules);
+  const evaluated = new Set(
+    [...Object.values(stalenessAlarms(r)), ...Object.values(replicationLatencyAlarms(r))].map((d) => d.name),
+  );
+  const targets = { ...TARGETS, stalenessDetectedWithinMs: compressedBoundMs(o) };
+  const failures = [
+    ...schedules.flatMap((s) => s.failures.map((f) => `schedule ${s.index} (seed ${s.seed}, ${s.mode}): ${f}`)),
+    ...(base.falseAlarms > 0 ? [`falseAlarms ${base.falseAlarms} in the healthy baseline`] : []),
+    ...(detection.stalenessDetectedAfterMs === null
+      ? ['stalenessDetectedAfterMs: the staleness alarm never entered ALARM while replication was paused']
+      : detection.stalenessDetectedAfterMs > targets.stalenessDetectedWithinMs
+        ? [`stalenessDetectedAfterMs ${detection.stalenessDetectedAfterMs} > ${targets.stalenessDetectedWithinMs}`]
+        : []),
+    ...(selfTest && selfTest.caught < selfTest.total
+      ? [`self-test caught ${selfTest.caught} of ${selfTest.total} planted defects`]
+      : []),
+  ];
+  const standbyAlarm = stalenessAlarms(r).standby;
+  return {
+    date: new Date().toISOString(),
+    wallMs: Date.now() - started,
+    schedules,
+    faultModes: [...new Set(schedules.map((s) => s.mode))],
+    ...agg,
+    falseAlarms: base.falseAlarms,
+    baseline: base,
+    ...detection,
+    alarmsEvaluated: [...evaluated],
+    alarmsNotEvaluated: r.alarms.filter((d) => !evaluated.has(d.name)).map((d) => d.name),
+    productionCadence: standbyAlarm ? productionCadence(standbyAlarm, RPO_TARGET_SECONDS.default, o.seed) : null,
     settings: {
+      seed: o.seed,
+      schedules: schedules.length,
       lagMs: o.lagMs,
       rate: o.rate,
-      phaseSeconds: o.phaseSeconds,
       rpoTargetSeconds: o.rpoTargetSeconds,
-      heartbeatEveryMs: 1000,
+      compressed: {
+        ...COMPRESSED,
+        alarmPeriodMs: 60 * 1000 * SCALE,
+        timeScale: SCALE,
+      },
+      production: { heartbeatMs: HEARTBEAT.intervalSeconds * 1000, requestMs: 3000, alarmPeriodMs: 60_000 },
+      treatMissingDataApplied: Object.fromEntries(
+        [...Object.values(stalenessAlarms(r)), ...Object.values(replicationLatencyAlarms(r))].map((d) => [
+          d.name,
+          effectiveTreatMissing(d),
+        ]),
+      ),
     },
-    targets: DEFAULT_TARGETS,
-    examples: after.examples,
+    selfTest,
+    targets,
+    failures,
+    passed: failures.length === 0,
   };
-  const failures = missedTargets(partial, DEFAULT_TARGETS);
-  return { ...partial, failures, passed: failures.length === 0 };
+}
+
+/** Plants each defect (dr/defects.ts) and requires its figure to miss its target. */
+async function runSelfTest(r: Running, o: DrillOptions, outDir: string) {
+  const results: DefectResult[] = [];
+  for (const [n, defect] of DEFECTS.entries()) {
+    log(`self-test ${n + 1}/${DEFECTS.length}: ${defect.name}`);
+    results.push(await plantOne(r, o, defect, n, outDir));
+    log(
+      `self-test: ${defect.name}: ${defect.figure} = ${JSON.stringify(results[n].value)} -> ${results[n].caught ? 'caught' : 'MISSED'}`,
+    );
+  }
+  return { caught: results.filter((x) => x.caught).length, total: results.length, defects: results };
+}
+
+async function plantOne(r: Running, o: DrillOptions, d: Defect, n: number, outDir: string): Promise<DefectResult> {
+  const selfTestDir = path.join(outDir, 'self-test');
+  try {
+    if (d.kind === 'schedule') {
+      const s = { ...schedule(o.seed, 1000 + n, Math.max(o.lagMs, 1500), [d.mode]), mode: d.mode };
+      const res = await runSchedule(r, o, s, selfTestDir, d.plant);
+      const value = d.read(res);
+      return { defect: d.name, figure: d.figure, value, caught: d.missed(value) };
+    }
+    if (d.kind === 'baseline') {
+      await d.plant.before?.(r);
+      try {
+        const b = await baseline(r, o, 8000);
+        return { defect: d.name, figure: d.figure, value: b.falseAlarms, caught: b.falseAlarms > 0 };
+      } finally {
+        await d.plant.after?.(r);
+        await sleep(3000);
+      }
+    }
+    const det = await stalenessDetection(r, o, d.override);
+    return {
+      defect: d.name,
+      figure: d.figure,
+      value: det.stalenessDetectedAfterMs,
+      caught: det.stalenessDetectedAfterMs === null,
+    };
+  } catch (e) {
+    return { defect: d.name, figure: d.figure, value: `error: ${(e as Error).message}`, caught: false };
+  }
 }
 
 export async function runDrill(o: DrillOptions): Promise<DrillReport> {
+  const t0 = Date.now();
   // Stopped in reverse order of start, also when a step fails: a leftover emulator or gateway
   // would keep this process (and its ports) alive.
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
-    return await drill(await deploy(o, started), o);
+    return await drill(await deploy(o, started), o, t0);
   } finally {
     for (const s of started) await s.stop().catch(() => undefined);
   }
 }
 
 export function parseOptions(argv: readonly string[]): DrillOptions {
-  const known: Record<string, [keyof DrillOptions, (v: string) => string | number]> = {
-    '--out': ['out', String],
-    '--lag-ms': ['lagMs', Number],
-    '--rate': ['rate', Number],
-    '--phase-seconds': ['phaseSeconds', Number],
-    '--rpo-target-seconds': ['rpoTargetSeconds', Number],
-  };
-  const o: Record<string, string | number> = {
+  const o: Record<string, unknown> = {
     out: path.join('cdktf.out', 'dr-drill.json'),
     lagMs: 500,
     rate: 20,
-    phaseSeconds: 4,
     rpoTargetSeconds: RPO_TARGET_SECONDS.min,
+    seed: 1,
+    schedules: 5,
+    modes: FAULT_MODES,
+    selfTest: false,
   };
-  for (let i = 0; i < argv.length; i += 2) {
-    const spec = known[argv[i]];
-    if (!spec || argv[i + 1] === undefined)
-      throw new Error(`${argv[i]} is not an option: expected ${Object.keys(known).join(', ')}, each with a value`);
-    const v = spec[1](argv[i + 1]);
-    if (typeof v === 'number' && !(Number.isInteger(v) && v >= (spec[0] === 'lagMs' ? 0 : 1) && v <= 100_000)) {
-      throw new Error(`${argv[i]} ${JSON.stringify(argv[i + 1])} is invalid: expected a whole number`);
-    }
-    o[spec[0]] = v;
+  const whole = (flag: string, v: string | undefined, min: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > 1_000_000)
+      throw new Error(`${flag} ${JSON.stringify(v)} is invalid: expected a whole number from ${min}`);
+    return n;
+  };
+  const numeric: Record<string, [string, number]> = {
+    '--lag-ms': ['lagMs', 0],
+    '--rate': ['rate', 1],
+    '--rpo-target-seconds': ['rpoTargetSeconds', RPO_TARGET_SECONDS.min],
+    '--seed': ['seed', 0],
+    '--schedules': ['schedules', 1],
+    '--schedule': ['only', 0],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--self-test') o.selfTest = true;
+    else if (flag === '--out' && argv[i + 1]) o.out = argv[++i];
+    else if (flag === '--modes' && argv[i + 1]) {
+      const modes = argv[++i].split(',');
+      const bad = modes.filter((m) => !(FAULT_MODES as readonly string[]).includes(m));
+      if (bad.length) throw new Error(`--modes: ${bad.join(', ')} unknown; modes are ${FAULT_MODES.join(', ')}`);
+      o.modes = modes;
+    } else if (numeric[flag]) o[numeric[flag][0]] = whole(flag, argv[++i], numeric[flag][1]);
+    else
+      throw new Error(
+        `${flag} is not an option: expected ${[...Object.keys(numeric), '--out', '--modes'].join(', ')} (each with a value) or --self-test`,
+      );
   }
-  if ((o.rpoTargetSeconds as number) < RPO_TARGET_SECONDS.min)
-    throw new Error(
-      `--rpo-target-seconds must be at least ${RPO_TARGET_SECONDS.min} (RPO_TARGET_SECONDS accepts ${RPO_TARGET_SECONDS.min}-${RPO_TARGET_SECONDS.max})`,
-    );
+  // The self-test runs its own schedules; ordinary ones only when asked for.
+  if (o.selfTest && !argv.includes('--schedules') && !argv.includes('--schedule')) o.schedules = 0;
   return o as unknown as DrillOptions;
+}
+
+/** The readable table the drill prints: every figure with the compressed setting behind it. */
+export function renderTable(r: DrillReport): string {
+  const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);
+  const row = (what: string, value: string, target: string, ok: boolean, setting = '') =>
+    `  ${what.padEnd(46)}${value.padStart(14)}   ${target.padEnd(18)}${(ok ? 'ok' : 'MISSED').padEnd(8)}${setting}`;
+  const t = r.targets;
+  const c = r.settings.compressed as Record<string, number>;
+  const lines = [
+    `tap-dr DR drill on the emulator (${r.date}), seed ${r.settings.seed}, ${r.schedules.length} schedules, ${Math.round(r.wallMs / 1000)} s`,
+    `  compressed: heartbeat ${c.heartbeatMs} ms (deployed 60 s), alarm period ${c.alarmPeriodMs} ms (deployed 60 s), client deadline ${c.requestMs} ms (default 3 s), ${c.callers} callers, RPO target ${r.settings.rpoTargetSeconds} s`,
+    '',
+    '  schedule  mode           lag table/s3 (+jitter)      sent  acked  standby  lost  overwr  double  docMiss  failbk  p50/p99 recovery  verdict',
+    ...r.schedules.map(
+      (s) =>
+        `  ${`${s.seed}/${s.index}`.padEnd(9)} ${s.mode.padEnd(14)} ${`${s.settings.tableLagMs}+${s.settings.tableJitterMs}/${s.settings.s3LagMs}+${s.settings.s3JitterMs}`.padEnd(26)} ${String(s.ops.sent).padStart(5)} ${String(s.ops.acknowledged).padStart(6)} ${String(s.ops.byStandby).padStart(8)} ${String(s.counts.lostAcknowledged).padStart(5)} ${String(s.counts.overwrittenAcknowledged).padStart(7)} ${String(s.counts.doubleCommits).padStart(7)} ${String(s.counts.documentsMissing).padStart(8)} ${String(s.counts.failbackUnreplicated).padStart(7)}  ${`${ms(s.recoveryP50Ms)}/${ms(s.recoveryP99Ms)}`.padStart(17)}  ${s.failures.length ? 'FAILED' : 'passed'}`,
+    ),
+    '',
+    `  ${'measure'.padEnd(46)}${'value'.padStart(14)}   ${'target'.padEnd(18)}${''.padEnd(8)}what sets it`,
+    row('lostAcknowledged (region returned)', String(r.lostAcknowledged), '= 0', r.lostAcknowledged === 0),
+    row(
+      'lossIfNeverReturns: count, oldest age at cut',
+      r.lossIfNeverReturns ? `${r.lossIfNeverReturns.count}, ${r.lossIfNeverReturns.oldestAgeMs} ms` : 'not run',
+      `<= ${r.settings.rpoTargetSeconds} s`,
+      !r.lossIfNeverReturns || r.lossIfNeverReturns.oldestAgeMs <= (r.settings.rpoTargetSeconds as number) * 1000,
+      'rate x table lag (+jitter); production: about 1 s of writes',
+    ),
+    row(
+      'RPO exposure at the cut: count, oldest',
+      `${r.rpoExposureAtCut.count}, ${r.rpoExposureAtCut.oldestAgeMs} ms`,
+      'reported',
+      true,
+      "set by --lag-ms and the seed's jitter",
+    ),
+    row('overwrittenAcknowledged', String(r.overwrittenAcknowledged), '= 0', r.overwrittenAcknowledged === 0),
+    row('revertedToPending', String(r.revertedToPending), '= 0', r.revertedToPending === 0),
+    row(
+      'doubleCommits (more than one request committed)',
+      String(r.doubleCommits),
+      'reported',
+      true,
+      'no fencing: stream consumers dedupe (RUNBOOK)',
+    ),
+    row('documentsMissing', String(r.documentsMissing), '= 0', r.documentsMissing === 0),
+    row('documentsOrphaned', String(r.documentsOrphaned), 'reported', true),
+    row(
+      'failbackUnreplicated',
+      String(r.failbackUnreplicated),
+      '= 0',
+      r.failbackUnreplicated === 0,
+      `hold <= ${c.failbackHoldMs} ms; beat ${c.heartbeatMs} ms`,
+    ),
+    ...Object.entries(r.recoveryByMode).map(([m, v]) =>
+      row(
+        `recovery p50/p99: ${m}`,
+        `${ms(v.p50Ms)}/${ms(v.p99Ms)}`,
+        `p99 <= ${t.recoveryP99Ms} ms`,
+        v.p99Ms !== null && v.p99Ms <= t.recoveryP99Ms,
+        `2 x deadline ${c.requestMs} ms; production 2 x 3 s`,
+      ),
+    ),
+    row(
+      'falseAlarms in the healthy baseline',
+      String(r.falseAlarms),
+      '= 0',
+      r.falseAlarms === 0,
+      `period ${c.alarmPeriodMs} ms, 2 of 3, missing breaching`,
+    ),
+    row(
+      'stalenessDetectedAfterMs (alarm in ALARM)',
+      ms(r.stalenessDetectedAfterMs),
+      `<= ${t.stalenessDetectedWithinMs} ms`,
+      r.stalenessDetectedAfterMs !== null && r.stalenessDetectedAfterMs <= t.stalenessDetectedWithinMs,
+      `T + 2I + J + M·P = ${r.settings.rpoTargetSeconds} + 2x${c.heartbeatMs / 1000} + 1 + 2x${c.alarmPeriodMs / 1000} s`,
+    ),
+    row(
+      'replication-latency alarm after the pause',
+      ms(r.replicationLatencyDetectedAfterMs),
+      'reported',
+      true,
+      'AWS/DynamoDB alarms ignore missing data',
+    ),
+  ];
+  if (r.productionCadence)
+    lines.push(
+      row(
+        'production cadence (simulated): detection',
+        r.productionCadence.detectedAfterS === null ? 'never' : `${r.productionCadence.detectedAfterS} s`,
+        `<= ${r.productionCadence.boundS} s`,
+        r.productionCadence.detectedAfterS !== null && r.productionCadence.detectedAfterS <= r.productionCadence.boundS,
+        `${r.productionCadence.formula}, T = 60, I = 60, J = 5, P = 60; ${r.productionCadence.falseAlarmsPerSimulatedHour} false alarms/h healthy`,
+      ),
+    );
+  lines.push(`  alarms evaluated: ${r.alarmsEvaluated.join(', ')}`);
+  lines.push(`  not evaluated (metrics the emulator does not publish): ${r.alarmsNotEvaluated.join(', ')}`);
+  if (r.selfTest) {
+    lines.push(`  self-test: caught ${r.selfTest.caught}/${r.selfTest.total}`);
+    for (const d of r.selfTest.defects)
+      lines.push(`    ${d.caught ? 'caught' : 'MISSED'}  ${d.defect}: ${d.figure} = ${JSON.stringify(d.value)}`);
+  }
+  lines.push(r.passed ? '  PASSED' : `  FAILED: ${r.failures.join('; ')}`);
+  for (const s of r.schedules.filter((x) => x.failures.length)) lines.push(`  reproduce: ${s.reproduce}`);
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
@@ -289,13 +935,15 @@ async function main(): Promise<void> {
   const report = await runDrill(o);
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   fs.writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${renderTable(report)}\n  report: ${o.out}\n`);
+  process.stdout.write(
+    `${renderTable(report)}\n  report: ${o.out}; timelines: ${path.join(path.dirname(o.out), 'dr-drill')}/\n`,
+  );
   process.exitCode = report.passed ? 0 : 1;
 }
 
 if (require.main === module) {
   main().catch((e: unknown) => {
-    process.stderr.write(`dr:drill failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`dr:drill failed: ${e instanceof Error ? e.stack : String(e)}\n`);
     process.exitCode = 2;
   });
 }

@@ -1,6 +1,6 @@
 /**
- * What the drill reads from a region: its committed records and documents, and the heartbeat
- * staleness metric its canary publishes. Reads only; every call has a deadline.
+ * What the drill reads from a region: its transaction items and documents, metric datapoints, and
+ * the alarm definitions of the applied state. Reads only; every call has a deadline.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -8,13 +8,16 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { RECORD } from '../src/contract';
 import { HEARTBEAT } from '../src/heartbeat-contract';
 import type { RegionClients } from '../emulator/aws';
-import type { Held, RegionView } from './measure';
+import { GATEWAY_CREDENTIALS } from '../emulator/gateway-control';
+import type { StateResource } from '../harness/terraform';
+import type { AlarmDefinition, Point, TreatMissing } from './alarm-eval';
+import type { Item, RegionState } from './history';
 
 const deadline = () => ({ abortSignal: AbortSignal.timeout(15_000) });
 
-/** Committed records (claims and heartbeat items are not transactions) and the bucket's document keys. */
-export async function regionView(c: RegionClients, table: string, bucket: string): Promise<RegionView> {
-  const records = new Map<string, Held>();
+/** Transaction items (claims and heartbeats are not transactions), whatever their status, and the bucket's keys. */
+export async function regionState(c: RegionClients, table: string, bucket: string): Promise<RegionState> {
+  const records = new Map<string, Item>();
   let start: Record<string, any> | undefined;
   do {
     const page = await c.dynamodb.send(
@@ -22,9 +25,12 @@ export async function regionView(c: RegionClients, table: string, bucket: string
       deadline(),
     );
     for (const item of page.Items ?? []) {
-      if (item[RECORD.statusAttribute]?.S !== RECORD.committed) continue;
-      records.set(item[RECORD.partitionKey].S!, {
+      const id = item[RECORD.partitionKey].S!;
+      if (id.startsWith('#') || id.endsWith('#claim')) continue;
+      records.set(id, {
+        status: item[RECORD.statusAttribute]?.S ?? '',
         fingerprint: item.fingerprint?.S ?? '',
+        ...(item.requestId?.S ? { requestId: item.requestId.S } : {}),
         ...(item.documentKey?.S ? { documentKey: item.documentKey.S } : {}),
       });
     }
@@ -40,38 +46,37 @@ export async function regionView(c: RegionClients, table: string, bucket: string
   return { records, documents };
 }
 
-export interface Datapoint {
-  readonly at: number;
-  readonly value: number;
-}
+export const cloudwatch = (region: string, endpoint: string) =>
+  new CloudWatchClient({ region, endpoint, credentials: GATEWAY_CREDENTIALS, maxAttempts: 2 });
 
-/** The staleness the receiving region's canary published for the source's heartbeat since
- *  `startMs`, oldest first, one point per `periodSeconds` (Maximum). */
-export async function stalenessPoints(
+/** The datapoints of one metric between two times, one per second (its statistic), oldest first. */
+export async function metricPoints(
   cw: CloudWatchClient,
-  sourceRegion: string,
-  receivingRegion: string,
+  d: Pick<AlarmDefinition, 'namespace' | 'metricName' | 'dimensions' | 'statistic'>,
   startMs: number,
+  endMs: number,
   periodSeconds = 1,
-): Promise<Datapoint[]> {
+): Promise<Point[]> {
   const out = await cw.send(
     new GetMetricDataCommand({
-      StartTime: new Date(startMs),
-      EndTime: new Date(Date.now() + 60_000),
+      StartTime: new Date(Math.floor(startMs / 1000) * 1000), // periods on whole seconds
+      EndTime: new Date(endMs),
       MetricDataQueries: [
         {
-          Id: 'staleness',
+          Id: 'm',
           MetricStat: {
             Metric: {
-              Namespace: HEARTBEAT.namespace,
-              MetricName: HEARTBEAT.metricName,
-              Dimensions: [
-                { Name: HEARTBEAT.sourceDimension, Value: sourceRegion },
-                { Name: HEARTBEAT.receivingDimension, Value: receivingRegion },
-              ],
+              Namespace: d.namespace,
+              MetricName: d.metricName,
+              // In the order the publishers use (the heartbeat: SourceRegion first; the replicator:
+              // TableName first). moto 5.2 matches dimension lists with sorted() over a broken
+              // Dimension.__lt__, so the order given decides whether they match at all.
+              Dimensions: Object.entries(d.dimensions)
+                .sort(([a], [b]) => Number(a === 'ReceivingRegion') - Number(b === 'ReceivingRegion'))
+                .map(([Name, Value]) => ({ Name, Value })),
             },
             Period: periodSeconds,
-            Stat: 'Maximum',
+            Stat: d.statistic,
           },
         },
       ],
@@ -82,16 +87,49 @@ export async function stalenessPoints(
   return (r?.Timestamps ?? []).map((t, i) => ({ at: t.getTime(), value: r!.Values![i] })).sort((a, b) => a.at - b.at);
 }
 
-/** When the receiving region first saw the source's heartbeat older than `thresholdSeconds` after
- *  `since` (undefined: not yet), and the newest staleness it published. */
-export async function firstStaleDatapoint(
+/** The staleness the receiving region's canary published for the source's heartbeat since `startMs`. */
+export function stalenessPoints(
   cw: CloudWatchClient,
-  receivingRegion: string,
   sourceRegion: string,
-  thresholdSeconds: number,
-  since: number,
-): Promise<{ at?: number; latest?: number }> {
-  const points = await stalenessPoints(cw, sourceRegion, receivingRegion, since - 60_000);
-  const stale = points.filter((p) => p.at >= since && p.value > thresholdSeconds);
-  return { at: stale[0]?.at, latest: points.length ? Math.round(points[points.length - 1].value) : undefined };
+  receivingRegion: string,
+  startMs: number,
+  periodSeconds = 1,
+): Promise<Point[]> {
+  return metricPoints(
+    cw,
+    {
+      namespace: HEARTBEAT.namespace,
+      metricName: HEARTBEAT.metricName,
+      dimensions: { [HEARTBEAT.sourceDimension]: sourceRegion, [HEARTBEAT.receivingDimension]: receivingRegion },
+      statistic: 'Maximum',
+    },
+    startMs,
+    Date.now() + 60_000,
+    periodSeconds,
+  );
+}
+
+/** Every single-metric alarm of the applied state, as CloudWatch would evaluate it. */
+export function alarmDefinitions(resources: readonly StateResource[]): AlarmDefinition[] {
+  return resources
+    .filter((r) => r.type === 'aws_cloudwatch_metric_alarm' && r.values.metric_name)
+    .map((r) => {
+      const v = r.values;
+      return {
+        name: v.alarm_name,
+        region: r.region,
+        namespace: v.namespace,
+        metricName: v.metric_name,
+        dimensions: v.dimensions ?? {},
+        statistic: v.statistic || 'Average',
+        period: Number(v.period),
+        evaluationPeriods: Number(v.evaluation_periods),
+        datapointsToAlarm: Number(v.datapoints_to_alarm || v.evaluation_periods),
+        threshold: Number(v.threshold),
+        comparisonOperator: v.comparison_operator,
+        treatMissingData: (v.treat_missing_data || 'missing') as TreatMissing,
+        alarmActions: v.alarm_actions ?? [],
+        okActions: v.ok_actions ?? [],
+      };
+    });
 }

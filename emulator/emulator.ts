@@ -12,7 +12,7 @@ import * as path from 'path';
  *   await emu.region('us-east-1').slow(2000)          // every request waits 2 s
  *   await emu.replication.set({ lagMs: 500 })         // or { paused: true }
  *   await emu.replication.pending()                   // acknowledged, not yet replicated
- *   await emu.replication.drain()                     // wait until nothing is pending
+ *   await emu.replication.drain()                     // wait for what was committed before the call
  */
 export const EMULATOR_SERVER = path.join(__dirname, 'server.py');
 const PYTHON = process.env.MOTO_PYTHON ?? 'python3';
@@ -24,7 +24,31 @@ export interface RegionState {
   mode: 'up' | Outage;
   reachable: boolean;
   delayMs: number;
+  servicesDown: Service[];
 }
+
+/** A service a region's front can take down alone (its SigV4 scope names it). */
+export type Service = 'dynamodb' | 's3';
+
+export interface ReplicationSettings {
+  /** The base lag of both services. */
+  lagMs?: number;
+  paused?: boolean;
+  tableLagMs?: number;
+  s3LagMs?: number;
+  /** Each change waits its lag plus a uniform draw in [0, jitter). */
+  tableJitterMs?: number;
+  s3JitterMs?: number;
+  /** Seeds the jitter (and any drop) draws. */
+  seed?: number;
+  /** A planted defect: the fraction of non-heartbeat changes of each service never applied. */
+  drop?: Partial<Record<Service, number>>;
+}
+
+/** One entry of the replicator's journal of transaction records (never claims or heartbeats). */
+export type JournalEntry =
+  | { kind: 'commit'; region: string; id: string; at: number; requestId?: string; fingerprint?: string }
+  | { kind: 'replicated'; id: string; from: string; to: string; at: number };
 
 export interface PendingChange {
   kind: 'dynamodb' | 's3';
@@ -37,7 +61,7 @@ export interface PendingChange {
 
 export interface EmulatorState {
   regions: Record<string, RegionState>;
-  replication: { lagMs: number; paused: boolean; pending: number; applied: number };
+  replication: { lagMs: number; paused: boolean; pending: number; applied: number; dropped: number };
   patches: string[];
 }
 
@@ -46,7 +70,9 @@ export interface RegionControl {
   unreachable(how?: Outage): Promise<void>;
   /** Every request to this region waits `ms` first (0 = normal speed). */
   slow(ms: number): Promise<void>;
-  /** Reachable again at normal speed, on the same port. */
+  /** Only these services are gone in this region (connections reset); [] brings them back. */
+  servicesDown(services: Service[]): Promise<void>;
+  /** Reachable again at normal speed, every service, on the same port. */
   restore(): Promise<void>;
 }
 
@@ -58,10 +84,12 @@ export interface Emulator {
   endpointFor(region: string): string;
   region(region: string): RegionControl;
   readonly replication: {
-    set(settings: { lagMs?: number; paused?: boolean }): Promise<void>;
+    set(settings: ReplicationSettings): Promise<void>;
     pending(): Promise<PendingChange[]>;
-    /** Resolves when nothing is pending; rejects after `timeoutMs` with what still is. */
+    /** Resolves once every change committed before the call is applied; rejects after `timeoutMs` with what is pending. */
     drain(timeoutMs?: number): Promise<void>;
+    /** The journal of record commits and replicated copies, from entry `since`. */
+    journal(since?: number): Promise<{ next: number; entries: JournalEntry[] }>;
   };
   state(): Promise<EmulatorState>;
   /** The last lines the emulator wrote to stderr (for failure messages). */
@@ -122,7 +150,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       throw new Error(`emulator ${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  const setRegion = async (region: string, settings: { mode?: string; delayMs?: number }) => {
+  const setRegion = async (region: string, settings: { mode?: string; delayMs?: number; servicesDown?: Service[] }) => {
     await call('POST', `regions/${region}`, settings);
   };
 
@@ -138,11 +166,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     region: (region) => ({
       unreachable: (how = 'refuse') => setRegion(region, { mode: how }),
       slow: (ms) => setRegion(region, { delayMs: ms }),
-      restore: () => setRegion(region, { mode: 'up', delayMs: 0 }),
+      servicesDown: (services) => setRegion(region, { servicesDown: services }),
+      restore: () => setRegion(region, { mode: 'up', delayMs: 0, servicesDown: [] }),
     }),
     replication: {
       set: async (settings) => void (await call('POST', 'replication', settings)),
       pending: () => call<PendingChange[]>('GET', 'replication/pending'),
+      journal: (since = 0) => call('GET', `journal?since=${since}`),
       drain: async (timeoutMs = 10_000) => {
         const r = await call<{ drained: boolean; pending: PendingChange[] }>(
           'POST',

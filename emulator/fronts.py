@@ -5,7 +5,9 @@ A front is how a test makes a region fail without touching the others:
 - ``refuse``: the port stops listening (ECONNREFUSED) and open connections are reset;
 - ``reset``: connections are accepted and reset at once (ECONNRESET);
 - ``blackhole``: connections are accepted and never answered (the caller's timeout fires);
-- ``delay_ms``: every chunk a client sends waits this long before it is forwarded (a slow region).
+- ``delay_ms``: every chunk a client sends waits this long before it is forwarded (a slow region);
+- ``services_down``: one service only is gone (``dynamodb`` or ``s3``): a request signed for it
+  (its SigV4 credential scope names the service) has its connection reset; the others pass.
 
 ``up()`` restores the region on the same port. The moto server itself serves every region (the
 SigV4 credential scope names the region), so a front only decides *whether and how fast* a
@@ -40,6 +42,7 @@ class Front:
         self.upstream = (host, upstream_port)
         self.mode = "up"
         self.delay_ms = 0
+        self.services_down: frozenset[str] = frozenset()
         self.port = 0
         self.listener: socket.socket | None = None
         self.connections: set[socket.socket] = set()
@@ -48,11 +51,24 @@ class Front:
 
     # ---- control -------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        return {"port": self.port, "mode": self.mode, "reachable": self.mode == "up", "delayMs": self.delay_ms}
+        return {"port": self.port, "mode": self.mode, "reachable": self.mode == "up", "delayMs": self.delay_ms,
+                "servicesDown": sorted(self.services_down)}
 
-    def set(self, mode: str | None = None, delay_ms: int | None = None) -> None:
+    def service_down(self, service: str) -> bool:
+        """Whether this region cannot serve `service` ("dynamodb" or "s3") at all."""
+        return self.mode != "up" or service in self.services_down
+
+    def set(self, mode: str | None = None, delay_ms: int | None = None, services_down: list[str] | None = None) -> None:
         if delay_ms is not None:
             self.delay_ms = max(0, int(delay_ms))
+        if services_down is not None:
+            wanted = frozenset(services_down)
+            unknown = wanted - {"dynamodb", "s3"}
+            if unknown:
+                raise ValueError(f"servicesDown takes dynamodb and s3, got {sorted(unknown)}")
+            if wanted - self.services_down:
+                self.drop_connections()  # a kept-alive connection must not outlive the outage
+            self.services_down = wanted
         if mode is None or mode == self.mode:
             return
         if mode not in MODES:
@@ -125,6 +141,9 @@ class Front:
                 if from_client and self.delay_ms:
                     time.sleep(self.delay_ms / 1000)
                 if self.mode != "up":
+                    break
+                if from_client and any(f"/{svc}/aws4_request".encode() in data for svc in self.services_down):
+                    _reset(src)
                     break
                 dst.sendall(data)
         except OSError:

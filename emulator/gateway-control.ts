@@ -16,7 +16,19 @@ export interface Gateway {
   logTail(): string;
   down(): Promise<void>;
   up(): Promise<void>;
+  /** How the API misbehaves from now on (emulator/gateway.js); `{ mode: 'up', beats: true }` ends it. */
+  fault(f: GatewayFault): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface GatewayFault {
+  readonly mode: 'up' | 'blackhole' | 'reset' | '5xx' | 'ack-without-write';
+  /** Each request waits this long before it is handled (a slow region; it may still commit). */
+  readonly delayMs?: number;
+  /** Each answer waits this long after the handler returned (requests in flight at a cut). */
+  readonly responseDelayMs?: number;
+  /** false: the heartbeat stops; n: it stops after n more beats; true: it runs again. */
+  readonly beats?: boolean | number;
 }
 
 export const GATEWAY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -91,6 +103,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     up: async () => {
       child.stdin!.write('up\n');
       await next('GATEWAY ');
+    },
+    fault: async (f) => {
+      child.stdin!.write(`fault ${JSON.stringify(f)}\n`);
+      await next('FAULT');
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -9,7 +9,14 @@
 // Input: the JSON of GATEWAY_CONFIG = { bundle, region, endpoint, port, heartbeatMs,
 //   credentials: {accessKeyId, secretAccessKey}, functions: {processor, health, heartbeat} (env maps) }
 // Output: "GATEWAY <port>" once listening. Stdin lines "down" / "up" close and reopen the port
-// (connections refused meanwhile, as for a region that is gone).
+// (connections refused meanwhile, as for a region that is gone). A line "fault <json>" sets how
+// the region's API misbehaves, for the DR drill (answered "FAULT" once in force):
+//   {"mode": "up" | "blackhole" | "reset" | "5xx" | "ack-without-write",
+//    "delayMs": n (each request waits before it is handled), "responseDelayMs": n (each answer waits
+//    after it), "beats": false (the heartbeat stops) | n (it stops after n more beats) | true}
+// blackhole: accepted, never answered; reset: connections destroyed at the first byte; 5xx: POST
+// /transactions answers 503 without running the processor; ack-without-write: it answers 201 without
+// running it (a planted defect: a region that acknowledges what it never wrote).
 'use strict';
 const http = require('http');
 const { createHash, createHmac } = require('crypto');
@@ -106,8 +113,24 @@ function v2Event(req, body) {
   };
 }
 
+let fault = { mode: 'up', delayMs: 0, responseDelayMs: 0 };
+const held = new Set();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 async function route(req, body) {
   const event = v2Event(req, body);
+  if (fault.delayMs) await sleep(fault.delayMs);
+  if (event.routeKey === 'POST /transactions' && fault.mode === '5xx')
+    return { statusCode: 503, body: '{"message":"Service Unavailable"}' };
+  if (event.routeKey === 'POST /transactions' && fault.mode === 'ack-without-write') {
+    let id;
+    try {
+      id = JSON.parse(body).transactionId;
+    } catch {
+      // not JSON: the answer names no id, as it would for a malformed request
+    }
+    return { statusCode: 201, body: JSON.stringify({ transactionId: id, requestId: event.requestContext.requestId }) };
+  }
   if (event.routeKey === 'GET /health') return handlers.health(event, { awsRequestId: event.requestContext.requestId });
   if (event.routeKey !== 'POST /transactions') return { statusCode: 404, body: '{"message":"Not Found"}' };
   if (!(await authorized(req, body))) return { statusCode: 403, body: '{"message":"Forbidden"}' };
@@ -115,6 +138,8 @@ async function route(req, body) {
 }
 
 const server = http.createServer((req, res) => {
+  if (fault.mode === 'blackhole') return void held.add(req.socket);
+  if (fault.mode === 'reset') return void req.socket.destroy();
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
@@ -125,12 +150,14 @@ const server = http.createServer((req, res) => {
       // A function error: API Gateway answers 500 and the caller sees no detail.
       out = { statusCode: 500, body: '{"message":"Internal Server Error"}' };
     }
+    if (fault.responseDelayMs) await sleep(fault.responseDelayMs);
     res.writeHead(out.statusCode, { 'content-type': 'application/json', ...(out.headers ?? {}) });
     res.end(out.body ?? '');
   });
 });
 const sockets = new Set();
 server.on('connection', (s) => {
+  if (fault.mode === 'reset') return void s.destroy();
   sockets.add(s);
   s.on('close', () => sockets.delete(s));
 });
@@ -144,10 +171,13 @@ const listen = () =>
 listen();
 
 // A failed beat is what the staleness alarm exists to catch; say so on stderr, keep beating.
+let beatsLeft = Infinity;
 const beat = () =>
-  handlers
-    .heartbeat({}, { awsRequestId: `beat-${Date.now()}` })
-    .catch((e) => process.stderr.write(`heartbeat failed: ${e && e.message}\n`));
+  beatsLeft-- <= 0
+    ? undefined
+    : handlers
+        .heartbeat({}, { awsRequestId: `beat-${Date.now()}` })
+        .catch((e) => process.stderr.write(`heartbeat failed: ${e && e.message}\n`));
 let timer = cfg.heartbeatMs ? setInterval(beat, cfg.heartbeatMs) : undefined;
 if (cfg.heartbeatMs) beat();
 
@@ -162,7 +192,24 @@ require('readline')
       process.stdout.write('DOWN\n');
     } else if (line === 'up') {
       listen();
+      clearInterval(timer);
       if (cfg.heartbeatMs) timer = setInterval(beat, cfg.heartbeatMs);
+    } else if (line.startsWith('fault ')) {
+      const f = JSON.parse(line.slice('fault '.length));
+      const leaving = fault.mode;
+      fault = { mode: f.mode ?? 'up', delayMs: f.delayMs ?? 0, responseDelayMs: f.responseDelayMs ?? 0 };
+      if (leaving === 'blackhole' && fault.mode !== 'blackhole') {
+        for (const s of held) s.destroy();
+        held.clear();
+      }
+      if (f.beats === false) clearInterval(timer);
+      else if (typeof f.beats === 'number') beatsLeft = f.beats;
+      else if (f.beats === true) {
+        beatsLeft = Infinity;
+        clearInterval(timer);
+        if (cfg.heartbeatMs) timer = setInterval(beat, cfg.heartbeatMs);
+      }
+      process.stdout.write('FAULT\n');
     }
   });
 process.stdin.on('end', () => process.exit(0));

@@ -12,14 +12,26 @@
   The source version reports x-amz-replication-status PENDING then COMPLETED, the copy REPLICA
   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html).
 
-Each change waits ``lag_ms`` after its commit, and nothing moves while replication is paused or
-while either region is unreachable (fronts.py), as writes acknowledged by a region that goes dark
-stay there until it is back. ``pending()`` lists what has been acknowledged but not yet applied.
+Each change waits its service's lag (``lag_ms`` for both, or ``table_lag_ms`` / ``s3_lag_ms``) plus a
+jitter drawn uniformly from ``[0, jitter_ms)`` with a seeded generator, after its commit. Changes are
+delivered in order per service, source and destination (a change never overtakes an earlier one of
+the same lane), and nothing moves while replication is paused or while either region, or that
+service in either region, is unreachable (fronts.py): writes acknowledged by a region that goes dark
+stay there until it is back. ``pending()`` lists what has been acknowledged but not yet applied;
+``drain()`` waits for the changes committed before it was called, never for an empty queue (the
+heartbeat refills it faster than a long lag empties it).
+
+For the DR drill it also keeps a journal of the record commits it saw (each region's own writes of
+a committed transaction record, and when each replicated copy landed), publishes
+``ReplicationLatency`` into the source region's CloudWatch as DynamoDB does (namespace AWS/DynamoDB,
+dimensions TableName and ReceivingRegion, milliseconds), and can drop a fraction of the non-heartbeat
+changes of one service: a planted defect for the drill's self-test, never on by default.
 """
 from __future__ import annotations
 
 import copy
 import itertools
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,6 +50,9 @@ class Change:
     key: str
     committed: float
     apply: Callable[[], None] = field(repr=False)
+    due: float = 0.0
+    droppable: bool = False
+    record: str | None = None  # the transaction id, for a committed record's change
 
     def describe(self, now: float) -> dict[str, Any]:
         return {
@@ -47,12 +62,18 @@ class Change:
 
 
 class Replicator:
-    def __init__(self, lock: threading.Lock, region_down: Callable[[str], bool]):
+    def __init__(self, lock: threading.Lock, region_down: Callable[[str, str], bool]):
         self.lock = lock  # the request lock: changes are applied between requests
         self.region_down = region_down
-        self.lag_ms = 0
+        self.lag_ms = {"dynamodb": 0, "s3": 0}
+        self.jitter_ms = {"dynamodb": 0, "s3": 0}
+        self.drop = {"dynamodb": 0.0, "s3": 0.0}
+        self.dropped = 0
+        self.rng = random.Random(0)
+        self.publish_latency = True
         self.paused = False
         self.applied = 0
+        self.journal: list[dict[str, Any]] = []
         self.queue: list[Change] = []
         self.cv = threading.Condition()
         self.seq = itertools.count()
@@ -61,10 +82,21 @@ class Replicator:
         threading.Thread(target=self.run, name="replicator", daemon=True).start()
 
     # ---- control -------------------------------------------------------------------------
-    def configure(self, lag_ms: int | None = None, paused: bool | None = None) -> None:
+    def configure(self, lag_ms: int | None = None, paused: bool | None = None, **more: Any) -> None:
+        """lag_ms sets both services' base lag; table_lag_ms / s3_lag_ms, table_jitter_ms /
+        s3_jitter_ms, seed, and drop ({"dynamodb": fraction, "s3": fraction}) refine it."""
         with self.cv:
             if lag_ms is not None:
-                self.lag_ms = max(0, int(lag_ms))
+                self.lag_ms = {k: max(0, int(lag_ms)) for k in self.lag_ms}
+            for kind, name in (("dynamodb", "table"), ("s3", "s3")):
+                if more.get(f"{name}_lag_ms") is not None:
+                    self.lag_ms[kind] = max(0, int(more[f"{name}_lag_ms"]))
+                if more.get(f"{name}_jitter_ms") is not None:
+                    self.jitter_ms[kind] = max(0, int(more[f"{name}_jitter_ms"]))
+            if more.get("seed") is not None:
+                self.rng = random.Random(int(more["seed"]))
+            if more.get("drop") is not None:
+                self.drop = {k: min(1.0, max(0.0, float((more["drop"] or {}).get(k, 0)))) for k in self.drop}
             if paused is not None:
                 self.paused = bool(paused)
             self.cv.notify_all()
@@ -80,21 +112,34 @@ class Replicator:
 
     def state(self) -> dict[str, Any]:
         with self.cv:
-            return {"lagMs": self.lag_ms, "paused": self.paused, "pending": len(self.queue), "applied": self.applied}
+            return {
+                "lagMs": max(self.lag_ms.values()), "tableLagMs": self.lag_ms["dynamodb"], "s3LagMs": self.lag_ms["s3"],
+                "tableJitterMs": self.jitter_ms["dynamodb"], "s3JitterMs": self.jitter_ms["s3"],
+                "drop": dict(self.drop), "dropped": self.dropped,
+                "paused": self.paused, "pending": len(self.queue), "applied": self.applied,
+            }
 
     def drain(self, timeout_s: float) -> bool:
+        """True once every change committed before this call has been applied (or dropped);
+        changes committed meanwhile (heartbeats) are not waited for."""
         deadline = time.time() + timeout_s
         with self.cv:
-            while self.queue:
+            watermark = self.queue[-1].seq if self.queue else -1
+            while any(c.seq <= watermark for c in self.queue):
                 left = deadline - time.time()
                 if left <= 0:
                     return False
                 self.cv.wait(min(left, 0.05))
             return True
 
+    def journal_since(self, start: int) -> dict[str, Any]:
+        with self.cv:
+            return {"next": len(self.journal), "entries": self.journal[start:]}
+
     # ---- capture (request thread, request lock held) ------------------------------------
     def enqueue(self, change: Change) -> None:
         with self.cv:
+            change.due = change.committed + (self.lag_ms[change.kind] + self.rng.random() * self.jitter_ms[change.kind]) / 1000
             self.queue.append(change)
             self.cv.notify_all()
 
@@ -104,6 +149,11 @@ class Replicator:
 
         now = time.time()
         key_text = repr(sorted(key.items()))
+        ident = str(next(iter((key.get("transactionId") or {}).values()), ""))
+        record = _committed_record(ident, image)
+        if record is not None:
+            with self.cv:
+                self.journal.append({"kind": "commit", "region": table.region_name, "id": ident, "at": round(now * 1000), **record})
         for region in list(table.emulator_replicas):
             if region == table.region_name:
                 continue
@@ -125,7 +175,8 @@ class Replicator:
                     range_key = DynamoType(key[target.range_key_attr]) if target.range_key_attr else None
                     target.delete_item(hash_key, range_key)
 
-            self.enqueue(Change(next(self.seq), "dynamodb", table.region_name, region, name, key_text, now, apply))
+            self.enqueue(Change(next(self.seq), "dynamodb", table.region_name, region, name, key_text, now, apply,
+                                droppable=not ident.startswith("#"), record=ident if record is not None else None))
         table.__dict__.setdefault("emulator_write_times", {})[key_text] = now
 
     def on_object_put(self, backend: Any, bucket: Any, key: Any) -> None:
@@ -168,12 +219,29 @@ class Replicator:
                     source.emulator_replication_status = "FAILED"
 
             self.enqueue(Change(next(self.seq), "s3", bucket.region_name, target_bucket.region_name,
-                                target_name, key.name, time.time(), apply))
+                                target_name, key.name, time.time(), apply, droppable=True))
             break  # the highest-priority matching rule wins
 
     # ---- delivery --------------------------------------------------------------------------
     def deliverable(self, c: Change, now: float) -> bool:
-        return now >= c.committed + self.lag_ms / 1000 and not self.region_down(c.source) and not self.region_down(c.destination)
+        return now >= c.due and not self.region_down(c.source, c.kind) and not self.region_down(c.destination, c.kind)
+
+    def publish(self, c: Change, applied_at: float) -> None:
+        """ReplicationLatency as DynamoDB publishes it: in the source region, per receiving region."""
+        if c.kind != "dynamodb" or not self.publish_latency:
+            return
+        try:
+            from moto.cloudwatch.models import cloudwatch_backends
+            from moto.dynamodb.models import dynamodb_backends
+
+            account = next(a for a in dynamodb_backends if c.resource in dynamodb_backends[a][c.source].tables)
+            cloudwatch_backends[account][c.source].put_metric_data("AWS/DynamoDB", [{
+                "MetricName": "ReplicationLatency", "Unit": "Milliseconds",
+                "Value": round((applied_at - c.committed) * 1000, 1),
+                "Dimensions": [{"Name": "TableName", "Value": c.resource}, {"Name": "ReceivingRegion", "Value": c.destination}],
+            }])
+        except Exception:
+            pass  # a metric is an observation: it never stops replication
 
     def run(self) -> None:
         while True:
@@ -182,8 +250,8 @@ class Replicator:
                 ready = None
                 if not self.paused:
                     blocked: set[tuple[str, str]] = set()
-                    for c in self.queue:  # in order per (source, destination)
-                        pair = (c.source, c.destination)
+                    for c in self.queue:  # in order per (service, source, destination)
+                        pair = (c.kind, c.source, c.destination)
                         if pair in blocked:
                             continue
                         if self.deliverable(c, now):
@@ -191,19 +259,38 @@ class Replicator:
                             break
                         blocked.add(pair)
                 if ready is None:
-                    waits = [c.committed + self.lag_ms / 1000 - now for c in self.queue]
+                    waits = [c.due - now for c in self.queue]
                     self.cv.wait(max(0.01, min([w for w in waits if w > 0], default=0.2)))
                     continue
-            with self.lock:
-                patches.replicating.active = True
-                try:
-                    ready.apply()
-                finally:
-                    patches.replicating.active = False
+                dropped = ready.droppable and self.drop[ready.kind] > 0 and self.rng.random() < self.drop[ready.kind]
+            if not dropped:
+                with self.lock:
+                    patches.replicating.active = True
+                    try:
+                        ready.apply()
+                        applied_at = time.time()
+                        self.publish(ready, applied_at)
+                    finally:
+                        patches.replicating.active = False
             with self.cv:
                 self.queue.remove(ready)
-                self.applied += 1
+                if dropped:
+                    self.dropped += 1
+                else:
+                    self.applied += 1
+                    if ready.record is not None:
+                        self.journal.append({"kind": "replicated", "id": ready.record, "from": ready.source,
+                                             "to": ready.destination, "at": round(applied_at * 1000)})
                 self.cv.notify_all()
+
+
+def _committed_record(ident: str, image: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A transaction record written committed (not a claim, not a heartbeat): what the journal keeps."""
+    if image is None or not ident or ident.startswith("#") or ident.endswith("#claim"):
+        return None
+    if (image.get("status") or {}).get("S") != "committed":
+        return None
+    return {"requestId": (image.get("requestId") or {}).get("S"), "fingerprint": (image.get("fingerprint") or {}).get("S")}
 
 
 def _matches(rule: dict[str, Any], name: str) -> bool:

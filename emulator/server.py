@@ -12,10 +12,15 @@ conditional writes without a lock); the replicator applies its changes under the
 Control API (JSON, on the moto port):
 
     GET  /_emulator/state                      regions, replication, patches
-    POST /_emulator/regions/<region>           {"mode": "up"|"refuse"|"reset"|"blackhole", "delayMs": n}
-    POST /_emulator/replication                {"lagMs": n, "paused": true|false}
+    POST /_emulator/regions/<region>           {"mode": "up"|"refuse"|"reset"|"blackhole", "delayMs": n,
+                                                "servicesDown": ["dynamodb"|"s3", ...]}
+    POST /_emulator/replication                {"lagMs": n, "paused": true|false, "tableLagMs": n, "s3LagMs": n,
+                                                "tableJitterMs": n, "s3JitterMs": n, "seed": n,
+                                                "drop": {"dynamodb": f, "s3": f}}
     GET  /_emulator/replication/pending        changes acknowledged but not yet applied, with their age
-    POST /_emulator/replication/drain          {"timeoutMs": n} -> 200 when nothing is pending, else 504
+    POST /_emulator/replication/drain          {"timeoutMs": n} -> 200 once every change committed before
+                                               the call is applied, else 504
+    GET  /_emulator/journal?since=n            record commits and their replicated copies, from entry n
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import os
 import signal
 import sys
 from typing import Any
+from urllib.parse import parse_qs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -52,7 +58,8 @@ def control_app(app: Any, fronts: dict[str, Front], replicator: replication.Repl
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
-            status, result = route(method, path[len("/_emulator/"):].strip("/"), body)
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            status, result = route(method, path[len("/_emulator/"):].strip("/"), body, query)
         except (ValueError, KeyError) as e:
             status, result = 400, {"error": str(e)}
         payload = json.dumps(result).encode()
@@ -60,7 +67,7 @@ def control_app(app: Any, fronts: dict[str, Front], replicator: replication.Repl
                        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]
 
-    def route(method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    def route(method: str, path: str, body: dict[str, Any], query: dict[str, list[str]]) -> tuple[int, Any]:
         parts = path.split("/")
         if method == "GET" and path == "state":
             return 200, state()
@@ -68,12 +75,19 @@ def control_app(app: Any, fronts: dict[str, Front], replicator: replication.Repl
             front = fronts.get(parts[1])
             if front is None:
                 return 404, {"error": f"no region {parts[1]}; regions: {sorted(fronts)}"}
-            front.set(body.get("mode"), body.get("delayMs"))
+            front.set(body.get("mode"), body.get("delayMs"), body.get("servicesDown"))
             replicator.wake()
             return 200, state()
         if method == "POST" and path == "replication":
-            replicator.configure(body.get("lagMs"), body.get("paused"))
+            replicator.configure(
+                body.get("lagMs"), body.get("paused"),
+                table_lag_ms=body.get("tableLagMs"), s3_lag_ms=body.get("s3LagMs"),
+                table_jitter_ms=body.get("tableJitterMs"), s3_jitter_ms=body.get("s3JitterMs"),
+                seed=body.get("seed"), drop=body.get("drop"),
+            )
             return 200, state()
+        if method == "GET" and path == "journal":
+            return 200, replicator.journal_since(int(query.get("since", ["0"])[0]))
         if method == "GET" and path == "replication/pending":
             return 200, replicator.pending()
         if method == "POST" and path == "replication/drain":
@@ -101,7 +115,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     moto_app = DomainDispatcherApplication(create_backend_app)
     fronts: dict[str, Front] = {}
-    replicator = replication.Replicator(moto_linearizable._lock, lambda r: r in fronts and fronts[r].mode != "up")
+    replicator = replication.Replicator(moto_linearizable._lock, lambda r, kind: r in fronts and fronts[r].service_down(kind))
     app = control_app(moto_linearizable._serialized(moto_app), fronts, replicator, applied)
     server = make_server(args.host, args.port, app, threaded=True)
     port = server.server_port

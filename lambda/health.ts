@@ -16,10 +16,14 @@
  *   - GetBucketEncryption of the documents bucket: it exists, answers in this region, and its
  *     default encryption is still aws:kms (what every document is written with).
  *
- * The endpoint is unauthenticated, so the body is only the verdict: no item contents, ARNs or
+ * The body also says when the peer wrote its newest beat visible here (`peerBeatAtMs`): writes
+ * the peer acknowledged before then have replicated here, which is what failing back waits for.
+ *
+ * The endpoint is unauthenticated, so the body is only the verdict: no transaction contents, ARNs or
  * AWS error messages (those go to the log).
  */
 import { heartbeatKey, stalenessSeconds } from './heartbeat';
+import { HEARTBEAT } from '../src/heartbeat-contract';
 import { createRegionalPort, type RegionalPort } from './regional-aws';
 import { readHealthEnv, type HealthEnv } from './regional-env';
 
@@ -47,7 +51,14 @@ export interface HealthReport {
   /** Replication staleness in seconds (the peer's newest beat's age beyond one beat interval,
    *  as the heartbeat metric); null when unknown or there is no peer. */
   replicationLagSeconds: number | null;
+  /** When the peer wrote its newest beat visible here (epoch ms): its writes before then have
+   *  replicated here. What the failover client waits for before failing back; null when unknown. */
+  peerBeatAtMs: number | null;
 }
+
+/** The beat's write time, epoch ms (only read once stalenessSeconds has accepted it). */
+const beatAtMs = (item: Record<string, { N?: string }> | undefined): number =>
+  Number(item?.[HEARTBEAT.beatAttribute]?.N);
 
 const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
@@ -88,7 +99,13 @@ export function createHealth({ aws, settings, now = Date.now, log = console.log 
     else if (checks.documents === 'failed') line('error', 'documents check failed', { encryption: 'not aws:kms' });
     const serving = checks.table === 'ok' && checks.key === 'ok' && checks.documents === 'ok';
     const healthy = serving && ['ok', 'n/a'].includes(checks.replication);
-    const report: HealthReport = { status: healthy ? 'ok' : 'degraded', checks, replicationLagSeconds: lag ?? null };
+    const beatAt = lag === undefined || beat.status !== 'fulfilled' ? NaN : beatAtMs(beat.value.Item);
+    const report: HealthReport = {
+      status: healthy ? 'ok' : 'degraded',
+      checks,
+      replicationLagSeconds: lag ?? null,
+      peerBeatAtMs: Number.isFinite(beatAt) ? beatAt : null,
+    };
     // Only a degraded answer is logged: Route53's checkers call this several times a minute.
     if (!healthy) line('warn', 'degraded', report);
     return { statusCode: serving ? 200 : 503, headers: { ...HEADERS }, body: JSON.stringify(report) };

@@ -1,0 +1,235 @@
+/**
+ * The drill's history and its checker, in the manner of Jepsen and its Elle checker: every client
+ * operation is recorded as the client saw it, faults are injected, and afterwards the final state
+ * of both regions (and the emulator's journal of record commits) is checked against what was
+ * promised. Pure: __tests__/dr/history.test.ts runs it on hand-made histories, including the
+ * signature of each defect the self-test plants.
+ */
+import type { JournalEntry } from '../emulator/emulator';
+
+export type Role = 'primary' | 'standby';
+
+/** One submit() as a caller saw it. */
+export interface Op {
+  readonly caller: number;
+  readonly id: string;
+  readonly withDocument: boolean;
+  /** When submit() was called (epoch ms). */
+  readonly invokeAt: number;
+  /** 'ok': acknowledged (200/201); 'fail': refused (4xx); 'info': no final answer (may or may not be committed). */
+  readonly outcome: 'ok' | 'fail' | 'info';
+  readonly status?: number;
+  /** The region whose answer it was. */
+  readonly region?: Role;
+  /** When the acknowledgement arrived (epoch ms). */
+  readonly ackAt?: number;
+  /** The record's requestId in the answer: which commit the acknowledgement is about. */
+  readonly requestId?: string;
+  /** The attempts' regions and outcomes, in order. */
+  readonly attempts: ReadonlyArray<{ readonly region: Role; readonly outcome: string; readonly startedAt: number }>;
+}
+
+/** A transaction item as one region holds it at the end. */
+export interface Item {
+  readonly status: string;
+  readonly fingerprint: string;
+  readonly requestId?: string;
+  readonly documentKey?: string;
+}
+
+export interface RegionState {
+  readonly records: ReadonlyMap<string, Item>;
+  readonly documents: ReadonlySet<string>;
+}
+
+/** When a caller's client moved its new transactions back to the primary. */
+export interface Failback {
+  readonly caller: number;
+  readonly at: number;
+}
+
+export interface ScheduleObservation {
+  readonly history: readonly Op[];
+  readonly cutAt: number;
+  /** Whether the primary came back before the final state was read. */
+  readonly returned: boolean;
+  readonly final: Readonly<Record<Role, RegionState>>;
+  readonly journal: readonly JournalEntry[];
+  readonly regions: Readonly<Record<Role, string>>;
+  readonly failbacks: readonly Failback[];
+}
+
+export interface Counts {
+  /** Acknowledged, then missing (or not committed) in a region after the primary returned. */
+  readonly lostAcknowledged: number;
+  /** When the primary never returns: acknowledged by it, absent from the standby. */
+  readonly lossIfNeverReturns: { readonly count: number; readonly oldestAgeMs: number } | null;
+  /** An acknowledged commit whose content is not the final content. */
+  readonly overwrittenAcknowledged: number;
+  /** Acknowledged, and the final item is not committed. */
+  readonly revertedToPending: number;
+  /** Transactions committed by more than one request (the journal's local commits). */
+  readonly doubleCommits: number;
+  /** Documents a committed record names that a (surviving) bucket lacks. */
+  readonly documentsMissing: number;
+  /** Objects in a bucket that no committed record names. */
+  readonly documentsOrphaned: number;
+  /** The callers' own standby acknowledgements not in the primary when they failed back. */
+  readonly failbackUnreplicated: number;
+  /** At the cut: acknowledged by the primary, not yet replicated into the standby (the RPO exposure). */
+  readonly exposureAtCut: { readonly count: number; readonly oldestAgeMs: number };
+  /** Per caller: from the cut to its next acknowledged write (null: none). */
+  readonly recoveryMs: ReadonlyArray<number | null>;
+  readonly examples: readonly string[];
+}
+
+/** Each local commit of a record, by transaction id (replicated copies are not commits). */
+export function commitsById(journal: readonly JournalEntry[]) {
+  const out = new Map<string, Array<Extract<JournalEntry, { kind: 'commit' }>>>();
+  for (const e of journal) if (e.kind === 'commit') out.set(e.id, [...(out.get(e.id) ?? []), e]);
+  return out;
+}
+
+export function check(o: ScheduleObservation): Counts {
+  const examples: string[] = [];
+  const note = (s: string) => void (examples.length < 12 && examples.push(s));
+  const acked = o.history.filter((op) => op.outcome === 'ok');
+  const commits = commitsById(o.journal);
+  const survivors: Role[] = o.returned ? ['primary', 'standby'] : ['standby'];
+
+  let lost = 0;
+  let reverted = 0;
+  let overwritten = 0;
+  for (const op of acked) {
+    for (const r of survivors) {
+      const item = o.final[r].records.get(op.id);
+      if (!item) {
+        if (o.returned) {
+          lost++;
+          note(`${op.id}: acknowledged by the ${op.region}, missing in the ${r}`);
+        }
+        continue;
+      }
+      if (item.status !== 'committed') {
+        reverted++;
+        note(`${op.id}: acknowledged, ${item.status} in the ${r}`);
+        continue;
+      }
+      const ackedCommit = commits.get(op.id)?.find((c) => c.requestId === op.requestId);
+      if (ackedCommit?.fingerprint && ackedCommit.fingerprint !== item.fingerprint) {
+        overwritten++;
+        note(
+          `${op.id}: acknowledged content ${ackedCommit.fingerprint.slice(0, 10)}, final ${item.fingerprint.slice(0, 10)} in the ${r}`,
+        );
+      }
+    }
+  }
+
+  let lossIfNeverReturns: Counts['lossIfNeverReturns'] = null;
+  if (!o.returned) {
+    const gone = acked.filter((op) => op.region === 'primary' && !o.final.standby.records.has(op.id));
+    for (const op of gone.slice(0, 3)) note(`${op.id}: acknowledged by the primary, not in the standby`);
+    const ages = gone.map((op) => o.cutAt - (op.ackAt ?? o.cutAt));
+    lossIfNeverReturns = { count: gone.length, oldestAgeMs: ages.length ? Math.max(0, ...ages) : 0 };
+  }
+
+  let doubleCommits = 0;
+  for (const [id, cs] of commits) {
+    const requests = new Set(cs.map((c) => c.requestId));
+    if (requests.size > 1) {
+      doubleCommits++;
+      note(`${id}: committed by ${requests.size} requests (${cs.map((c) => c.region).join(', ')})`);
+    }
+  }
+
+  let documentsMissing = 0;
+  let documentsOrphaned = 0;
+  const named = new Set<string>();
+  for (const r of ['primary', 'standby'] as const)
+    for (const item of o.final[r].records.values())
+      if (item.status === 'committed' && item.documentKey) named.add(item.documentKey);
+  for (const key of named)
+    for (const r of survivors)
+      if (!o.final[r].documents.has(key)) {
+        documentsMissing++;
+        note(`${key}: missing in the ${r} bucket`);
+      }
+  for (const r of survivors) for (const key of o.final[r].documents) if (!named.has(key)) documentsOrphaned++;
+
+  const failbackUnreplicated = unreplicatedAtFailback(o, commits, note);
+  const inStandby = new Map<string, number>();
+  for (const e of o.journal)
+    if (
+      (e.kind === 'replicated' && e.to === o.regions.standby) ||
+      (e.kind === 'commit' && e.region === o.regions.standby)
+    )
+      inStandby.set(e.id, Math.min(e.at, inStandby.get(e.id) ?? Infinity));
+  const exposed = acked.filter(
+    (op) => op.region === 'primary' && op.ackAt! <= o.cutAt && !((inStandby.get(op.id) ?? Infinity) <= o.cutAt),
+  );
+  const exposureAtCut = {
+    count: exposed.length,
+    oldestAgeMs: exposed.length ? o.cutAt - Math.min(...exposed.map((op) => op.ackAt!)) : 0,
+  };
+
+  const callers = [...new Set(o.history.map((op) => op.caller))].sort((a, b) => a - b);
+  const recoveryMs = callers.map((c) => {
+    const next = acked
+      .filter((op) => op.caller === c && op.ackAt !== undefined && op.ackAt > o.cutAt)
+      .sort((a, b) => a.ackAt! - b.ackAt!)[0];
+    return next ? next.ackAt! - o.cutAt : null;
+  });
+
+  return {
+    lostAcknowledged: lost,
+    lossIfNeverReturns,
+    overwrittenAcknowledged: overwritten,
+    revertedToPending: reverted,
+    doubleCommits,
+    documentsMissing,
+    documentsOrphaned,
+    failbackUnreplicated,
+    exposureAtCut,
+    recoveryMs,
+    examples,
+  };
+}
+
+/**
+ * At each caller's failback: its standby-acknowledged transactions (acknowledged before then)
+ * that the primary did not hold yet, neither as a replicated copy nor as a commit of its own.
+ */
+function unreplicatedAtFailback(
+  o: ScheduleObservation,
+  commits: ReturnType<typeof commitsById>,
+  note: (s: string) => void,
+): number {
+  const primary = o.regions.primary;
+  const arrived = new Map<string, number>();
+  for (const e of o.journal) {
+    const at =
+      e.kind === 'replicated' ? (e.to === primary ? e.at : undefined) : e.region === primary ? e.at : undefined;
+    if (at !== undefined && !(arrived.get(e.id)! <= at)) arrived.set(e.id, at);
+  }
+  let count = 0;
+  for (const f of o.failbacks) {
+    for (const op of o.history) {
+      if (op.caller !== f.caller || op.outcome !== 'ok' || op.region !== 'standby' || op.ackAt! > f.at) continue;
+      if (!commits.has(op.id)) continue; // nothing committed to replicate (counted as lost, if so)
+      const at = arrived.get(op.id);
+      if (at === undefined || at > f.at) {
+        count++;
+        note(`${op.id}: acknowledged by the standby, not in the primary when caller ${f.caller} failed back`);
+      }
+    }
+  }
+  return count;
+}
+
+/** Nearest-rank percentile; a null (never recovered) counts as Infinity. */
+export function percentile(values: ReadonlyArray<number | null>, p: number): number | null {
+  if (!values.length) return null;
+  const xs = values.map((v) => (v === null ? Infinity : v)).sort((a, b) => a - b);
+  const v = xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))];
+  return Number.isFinite(v) ? Math.round(v) : null;
+}
