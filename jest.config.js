@@ -19,7 +19,8 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+      // docs/examples/: the synth test the README tells users to keep in their own CI runs here too.
+      testMatch: ['<rootDir>/__tests__/**/*.test.ts', '<rootDir>/docs/examples/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
     },
     {

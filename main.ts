@@ -8,11 +8,12 @@
  *   tsx main.ts --only terraform      Terraform stack only
  *   tsx main.ts --only cloudformation CloudFormation templates only (never loads cdktf)
  *
- * The configuration is validated before anything is built or written.
+ * The configuration is validated before anything is built or written. Progress goes to stdout
+ * and only failures to stderr: cdktf-cli labels everything its app writes to stderr "[ERROR]".
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, contextFrom, loadConfig, TapConfig } from './src/config';
+import { ConfigError, contextFrom, hclOutputRefusal, loadConfig, TapConfig } from './src/config';
 import { buildLambdaBundle, LambdaBundle, PROJECT_ROOT } from './src/lambda-bundle';
 
 type Target = 'terraform' | 'cloudformation';
@@ -41,7 +42,11 @@ function synthTerraform(config: TapConfig, bundle: LambdaBundle, outdir: string)
   const stackName = names.stack({ suffix: config.environmentSuffix });
   new TapStack(app, stackName, { config, lambdaArchive: bundle });
   app.synth();
-  return path.join(outdir, 'stacks', stackName);
+  const dir = path.join(outdir, 'stacks', stackName);
+  // A cdk.tf left by an earlier `cdktf synth --hcl` would sit beside cdk.tf.json, and Terraform
+  // would read both: every resource declared twice.
+  fs.rmSync(path.join(dir, 'cdk.tf'), { force: true });
+  return dir;
 }
 
 function synthCloudFormation(config: TapConfig, bundle: LambdaBundle, outdir: string): string[] {
@@ -50,11 +55,16 @@ function synthCloudFormation(config: TapConfig, bundle: LambdaBundle, outdir: st
 }
 
 async function main(): Promise<void> {
+  const hcl = hclOutputRefusal();
+  if (hcl) {
+    process.stderr.write(`${hcl}\n`);
+    process.exit(2);
+  }
   const targets = parseTargets(process.argv.slice(2));
   const config = loadConfig(process.env, contextFrom(cdktfJsonContext()));
   const outdir = process.env.CDKTF_OUTDIR ?? path.join(PROJECT_ROOT, 'cdktf.out');
   const bundle = buildLambdaBundle();
-  const log = (msg: string) => process.stderr.write(`${msg}\n`);
+  const log = (msg: string) => process.stdout.write(`${msg}\n`);
   log(`lambda bundle: ${bundle.bytes} bytes (${path.relative(process.cwd(), bundle.file)})`);
   if (targets.includes('terraform')) {
     log(`terraform stack: ${path.relative(process.cwd(), synthTerraform(config, bundle, outdir))}`);

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, contextFrom, loadConfig, SETTINGS } from '../src/config';
+import { ConfigError, contextFrom, hclOutputRefusal, loadConfig, SETTINGS } from '../src/config';
 
 function problemsFor(env: Record<string, string>): string[] {
   try {
@@ -55,8 +55,12 @@ describe('sources', () => {
   it.each(Object.values(SETTINGS).map((s) => s.env))(
     'refuses an explicitly empty %s, naming it, instead of reading it as the default',
     (name) => {
+      // Terraform's own variables are read (and so refused empty) only once STATE_BACKEND=cloud asks for them.
+      const cloud = /^TF_(CLOUD_|WORKSPACE$)/.test(name)
+        ? { STATE_BACKEND: 'cloud', TF_CLOUD_ORGANIZATION: 'acme' }
+        : {};
       for (const value of ['', ' ', '\t']) {
-        expect(() => loadConfig({ [name]: value }, {})).toThrow(
+        expect(() => loadConfig({ ...cloud, [name]: value }, {})).toThrow(
           `${name}=${JSON.stringify(value)} is invalid: expected a value; an empty setting never means the default (unset ${name} to use it)`,
         );
       }
@@ -127,13 +131,41 @@ describe('accepted values', () => {
     });
   });
 
-  it('builds a Terraform Cloud backend', () => {
-    expect(loadConfig({ TF_CLOUD_ORGANIZATION: 'acme', TF_CLOUD_WORKSPACE: 'dr' }, {}).stateBackend).toEqual({
+  it("builds a Terraform Cloud backend from Terraform's own variables, only with STATE_BACKEND=cloud", () => {
+    expect(
+      loadConfig(
+        {
+          STATE_BACKEND: 'cloud',
+          TF_CLOUD_ORGANIZATION: 'acme',
+          TF_WORKSPACE: 'dr',
+          TF_CLOUD_PROJECT: 'Payments DR',
+          TF_CLOUD_HOSTNAME: 'tfe.example.com',
+        },
+        {},
+      ).stateBackend,
+    ).toEqual({
       kind: 'cloud',
       organization: 'acme',
       workspace: 'dr',
+      project: 'Payments DR',
+      hostname: 'tfe.example.com',
+    });
+    expect(loadConfig({ STATE_BACKEND: 'cloud', TF_CLOUD_ORGANIZATION: 'acme' }, {}).stateBackend).toEqual({
+      kind: 'cloud',
+      organization: 'acme',
       hostname: 'app.terraform.io',
     });
+  });
+
+  it("leaves Terraform's own variables alone without STATE_BACKEND=cloud: no silent backend switch", () => {
+    const elsewhere = {
+      TF_CLOUD_ORGANIZATION: 'other-team',
+      TF_WORKSPACE: 'their-ws',
+      TF_CLOUD_PROJECT: 'x',
+      TF_CLOUD_HOSTNAME: '',
+    };
+    expect(loadConfig(elsewhere, {}).stateBackend).toEqual({ kind: 'local' });
+    expect(loadConfig({ ...elsewhere, TF_STATE_BUCKET: 'acme-state' }, {}).stateBackend.kind).toBe('s3');
   });
 });
 
@@ -198,16 +230,55 @@ describe('rejected values name the setting, the value and the accepted form', ()
     ]);
   });
 
-  it('rejects two state backends at once', () => {
-    expect(problemsFor({ TF_STATE_BUCKET: 'acme-state', TF_CLOUD_ORGANIZATION: 'acme' })[0]).toMatch(
-      /TF_STATE_BUCKET and TF_CLOUD_ORGANIZATION are both set/,
-    );
+  it('rejects settings of another state backend than the one chosen, and an unknown STATE_BACKEND', () => {
+    expect(
+      problemsFor({ STATE_BACKEND: 'cloud', TF_CLOUD_ORGANIZATION: 'acme', TF_STATE_BUCKET: 'acme-state' }),
+    ).toEqual([
+      'TF_STATE_BUCKET is set but STATE_BACKEND=cloud: expected S3 settings only with STATE_BACKEND=s3 (or STATE_BACKEND unset)',
+    ]);
+    expect(problemsFor({ STATE_BACKEND: 'remote' })).toEqual([
+      'STATE_BACKEND="remote" is invalid: expected one of "local", "s3", "cloud"',
+    ]);
+    expect(problemsFor({ STATE_BACKEND: 's3' })).toEqual([
+      'STATE_BACKEND=s3 needs TF_STATE_BUCKET: expected the name of the S3 bucket that holds the state',
+    ]);
+    expect(problemsFor({ STATE_BACKEND: 'cloud' })).toEqual([
+      'STATE_BACKEND=cloud needs TF_CLOUD_ORGANIZATION: expected the Terraform Cloud organization that holds the workspace',
+    ]);
   });
 
-  it('rejects a Terraform Cloud organization without a workspace, and orphan backend settings', () => {
-    expect(problemsFor({ TF_CLOUD_ORGANIZATION: 'acme' })[0]).toMatch(/TF_CLOUD_WORKSPACE is unset/);
+  it('reports an invalid TF_STATE_BUCKET and the backend conflict together', () => {
+    expect(problemsFor({ STATE_BACKEND: 'local', TF_STATE_BUCKET: 'Bad_Bucket' })).toEqual([
+      expect.stringMatching(/^TF_STATE_BUCKET="Bad_Bucket" is invalid: expected an S3 bucket name/),
+      'TF_STATE_BUCKET is set but STATE_BACKEND=local: expected S3 settings only with STATE_BACKEND=s3 (or STATE_BACKEND unset)',
+    ]);
+  });
+
+  it('refuses TF_CLOUD_WORKSPACE, pointing to TF_WORKSPACE; refuses cloud context keys without STATE_BACKEND=cloud', () => {
+    expect(problemsFor({ STATE_BACKEND: 'cloud', TF_CLOUD_ORGANIZATION: 'acme', TF_CLOUD_WORKSPACE: 'dr' })).toEqual([
+      "TF_CLOUD_WORKSPACE is refused: the workspace is Terraform's own TF_WORKSPACE (set TF_WORKSPACE, and STATE_BACKEND=cloud for Terraform Cloud state)",
+    ]);
+    expect(() => loadConfig({}, { cloudOrganization: 'acme' })).toThrow(
+      'cdktf context "cloudOrganization" is set but STATE_BACKEND is unset: expected it only with STATE_BACKEND=cloud',
+    );
     expect(problemsFor({ TF_STATE_KEY: 'x/y.tfstate' })[0]).toMatch(/TF_STATE_KEY is set but TF_STATE_BUCKET is not/);
-    expect(problemsFor({ TF_CLOUD_WORKSPACE: 'w' })[0]).toMatch(/TF_CLOUD_WORKSPACE is set but TF_CLOUD_ORGANIZATION/);
+  });
+
+  it('names a bad Terraform Cloud value once cloud is chosen, and an empty one', () => {
+    expect(problemsFor({ STATE_BACKEND: 'cloud', TF_CLOUD_ORGANIZATION: 'acme', TF_WORKSPACE: 'has space' })).toEqual([
+      'TF_WORKSPACE="has space" is invalid: expected a Terraform Cloud workspace name (1-90 letters, digits, _ or -)',
+    ]);
+    expect(problemsFor({ STATE_BACKEND: 'cloud', TF_CLOUD_ORGANIZATION: 'acme', TF_CLOUD_PROJECT: '' })).toEqual([
+      expect.stringMatching(/^TF_CLOUD_PROJECT="" is invalid: expected a value/),
+    ]);
+  });
+
+  it('refuses cdktf synth --hcl in one line', () => {
+    expect(hclOutputRefusal({ SYNTH_HCL_OUTPUT: 'false' })).toBeUndefined();
+    expect(hclOutputRefusal({})).toBeUndefined();
+    expect(hclOutputRefusal({ SYNTH_HCL_OUTPUT: 'true' })).toMatch(
+      /^cdktf synth --hcl \(SYNTH_HCL_OUTPUT="true"\) is refused: [^\n]+$/,
+    );
   });
 
   it('reports every bad setting at once, not just the first', () => {

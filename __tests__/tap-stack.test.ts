@@ -552,7 +552,13 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
 
   describe('state', () => {
     it('uses the local backend by default', () => {
-      expect(json.terraform.backend).toEqual({ local: { path: 'terraform.tap-dr-dev.tfstate' } });
+      // Beside cdktf.out/, never in it: cdktf-cli deletes stack directories (src/state-backend.ts).
+      expect(json.terraform.backend).toEqual({
+        local: {
+          path: '../../../terraform.tap-dr-dev.tfstate',
+          workspace_dir: '../../../terraform.tap-dr-dev.tfstate.d',
+        },
+      });
     });
 
     it('requires Terraform 1.10, which S3-native state locking needs', () => {
@@ -676,12 +682,17 @@ describe('configured stack', () => {
     });
   });
 
-  it('uses Terraform Cloud when an organization and workspace are set', () => {
-    const { json } = synthStack({ TF_CLOUD_ORGANIZATION: 'acme', TF_CLOUD_WORKSPACE: 'tap-dr-prod' });
+  it("uses Terraform Cloud with STATE_BACKEND=cloud, from Terraform's own variables", () => {
+    const { json } = synthStack({
+      STATE_BACKEND: 'cloud',
+      TF_CLOUD_ORGANIZATION: 'acme',
+      TF_WORKSPACE: 'tap-dr-prod',
+      TF_CLOUD_PROJECT: 'payments',
+    });
     expect(json.terraform.cloud).toEqual({
       hostname: 'app.terraform.io',
       organization: 'acme',
-      workspaces: { name: 'tap-dr-prod' },
+      workspaces: { name: 'tap-dr-prod', project: 'payments' },
     });
     expect(json.terraform.backend).toBeUndefined();
   });

@@ -68,3 +68,13 @@ export function offlineTerraform(): OfflineTerraform {
       }),
   };
 }
+
+/** The provider mirror to use: TF_PROVIDER_MIRROR, else the places our machines keep one; undefined if none. */
+export function findProviderMirror(): string | undefined {
+  const candidates = [
+    process.env.TF_PROVIDER_MIRROR,
+    '/opt/tf-plugins',
+    path.join(os.homedir(), '.terraform.d', 'plugins'),
+  ];
+  return candidates.find((c) => c && fs.existsSync(path.join(c, 'registry.terraform.io', 'hashicorp', 'aws')));
+}

@@ -59,10 +59,19 @@ export function servicesUsed(synthesized: any): string[] {
   return [...services].sort();
 }
 
-/** An override file: the same providers (merged by alias), each at its region's endpoint, with dummy credentials. */
-export function emulatorOverride(synthesized: any, endpointOf: (region: string) => string): object {
+/**
+ * An override file: the same providers (merged by alias), each at its region's endpoint, with dummy
+ * credentials. With `statePath`, also a local backend there, so emulated resources never share a
+ * state file with real ones.
+ */
+export function emulatorOverride(
+  synthesized: any,
+  endpointOf: (region: string) => string,
+  options: { statePath?: string } = {},
+): object {
   const services = servicesUsed(synthesized);
   return {
+    ...(options.statePath ? { terraform: { backend: { local: { path: options.statePath } } } } : {}),
     provider: {
       aws: (synthesized.provider.aws as Array<{ alias?: string; region: string }>).map((p) => ({
         ...(p.alias ? { alias: p.alias } : {}),
@@ -77,17 +86,21 @@ export function emulatorOverride(synthesized: any, endpointOf: (region: string) 
   };
 }
 
-/** Synthesizes one configuration into its own folder, as `npm run synth` would. */
+/**
+ * Synthesizes one configuration into its own folder, as `npm run synth` would: the stack under
+ * `<root>/cdktf.out/`, so its local state lands in `<root>` itself (beside the output directory).
+ */
 export function synthConfiguration(
   env: Record<string, string>,
   root: string,
 ): { config: TapConfig; dir: string; synthesized: any } {
   const config = loadConfig(env, {});
-  const app = new App({ outdir: root });
+  const outdir = path.join(root, 'cdktf.out');
+  const app = new App({ outdir });
   const stackName = names.stack({ suffix: config.environmentSuffix });
   new TapStack(app, stackName, { config, lambdaArchive: testBundle() });
   app.synth();
-  const dir = path.join(root, 'stacks', stackName);
+  const dir = path.join(outdir, 'stacks', stackName);
   return { config, dir, synthesized: JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) };
 }
 
@@ -198,6 +211,13 @@ export function stackRun(
   };
 }
 
+/** The local state file a synthesized stack's backend names, resolved against its stack directory. */
+export function localStateFile(stackDir: string, synthesized: any): string {
+  const local = synthesized.terraform?.backend?.local;
+  if (!local?.path) throw new Error(`the stack in ${stackDir} has no local backend`);
+  return path.resolve(stackDir, local.path);
+}
+
 /** `terraform output -json` as plain values. */
 export async function outputsOf(run: StackRun): Promise<Record<string, string>> {
   const out = await run.tf(['output', '-json'], { timeoutMs: 30_000 });
@@ -220,9 +240,9 @@ export interface StateResource {
  * same list, and on two cores that is seconds per configuration.
  */
 export function stateResources(run: StackRun): StateResource[] {
-  const file = fs.readdirSync(run.dir).find((f) => f.endsWith('.tfstate'));
-  if (!file) throw new Error(`no local state file in ${run.dir}`);
-  const state = JSON.parse(fs.readFileSync(path.join(run.dir, file), 'utf8'));
+  const file = localStateFile(run.dir, run.synthesized);
+  if (!fs.existsSync(file)) throw new Error(`no local state file at ${file}`);
+  const state = JSON.parse(fs.readFileSync(file, 'utf8'));
   const regionOfAlias = new Map<string | undefined, string>(
     (run.synthesized.provider.aws as Array<{ alias?: string; region: string }>).map((p) => [p.alias, p.region]),
   );

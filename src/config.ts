@@ -58,9 +58,15 @@ export type StateBackendConfig =
   | {
       readonly kind: 'cloud';
       readonly organization: string;
-      readonly workspace: string;
+      /** TF_WORKSPACE; unset: the stack's own name (tap-dr-<suffix>), chosen where the stack is named. */
+      readonly workspace?: string;
       readonly hostname: string;
+      /** TF_CLOUD_PROJECT: the project a new workspace is created in. */
+      readonly project?: string;
     };
+
+/** Where state lives, by STATE_BACKEND. */
+export const STATE_BACKENDS = ['local', 's3', 'cloud'] as const;
 
 export interface TapConfig {
   readonly environmentSuffix: string;
@@ -130,9 +136,12 @@ const ENV_VARS = {
   stateKey: 'TF_STATE_KEY',
   stateRegion: 'TF_STATE_REGION',
   stateLockTable: 'TF_STATE_LOCK_TABLE',
+  stateBackend: 'STATE_BACKEND',
+  // Terraform's own variables, with Terraform's meaning; read only with STATE_BACKEND=cloud.
   cloudOrganization: 'TF_CLOUD_ORGANIZATION',
-  cloudWorkspace: 'TF_CLOUD_WORKSPACE',
+  cloudWorkspace: 'TF_WORKSPACE',
   cloudHostname: 'TF_CLOUD_HOSTNAME',
+  cloudProject: 'TF_CLOUD_PROJECT',
 } as const;
 
 const S = Object.fromEntries(Object.entries(ENV_VARS).map(([context, env]) => [context, { env, context }])) as Record<
@@ -142,6 +151,18 @@ const S = Object.fromEntries(Object.entries(ENV_VARS).map(([context, env]) => [c
 
 /** The settings table; a test checks the README's configuration table against it. */
 export const SETTINGS: Readonly<Record<keyof typeof ENV_VARS, Setting>> = S;
+
+/**
+ * Terraform's own variables (Terraform reads them for any `cloud` block). A user may export them
+ * for other work, so tap-dr reads them only when STATE_BACKEND=cloud asks for Terraform Cloud, and
+ * otherwise leaves them alone: no backend switch, no error, not even for an empty one.
+ */
+const TERRAFORM_OWNED: ReadonlySet<string> = new Set([
+  ENV_VARS.cloudOrganization,
+  ENV_VARS.cloudWorkspace,
+  ENV_VARS.cloudHostname,
+  ENV_VARS.cloudProject,
+]);
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Context = Readonly<Record<string, unknown>>;
@@ -173,6 +194,12 @@ const RETIRED: Readonly<Record<string, string>> = {
   // An enforcing code-signing config made Lambda refuse the very bundle tap-dr deploys.
   codeSigningProfileVersionArn:
     'is refused: nothing in tap-dr signs the Lambda bundle with AWS Signer, so an enforcing code-signing config would make Lambda refuse every deploy (CodeVerificationFailedException); unset it (docs/SECURITY.md, "Code signing")',
+};
+
+/** Environment variables that existed once under another name. */
+const RETIRED_ENV: Readonly<Record<string, string>> = {
+  TF_CLOUD_WORKSPACE:
+    "is refused: the workspace is Terraform's own TF_WORKSPACE (set TF_WORKSPACE, and STATE_BACKEND=cloud for Terraform Cloud state)",
 };
 
 class Reader {
@@ -244,9 +271,10 @@ class Reader {
    * never read as the default: a production pipeline missing a variable must not plan against
    * the defaults. Unsetting the variable is how a user asks for the default.
    */
-  emptySettings(): void {
+  emptySettings(cloud: boolean): void {
     for (const s of Object.values(S)) {
       const fromEnv = this.env[s.env];
+      if (!cloud && TERRAFORM_OWNED.has(s.env)) continue;
       if (fromEnv !== undefined && fromEnv.trim() === '') {
         this.problems.push(
           `${s.env}=${JSON.stringify(fromEnv)} is invalid: expected a value; an empty setting never means the default (unset ${s.env} to use it)`,
@@ -280,6 +308,15 @@ class Reader {
       const envName = key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
       if ((this.env[envName] ?? '').trim() !== '') this.problems.push(`${envName} ${why}`);
     }
+    for (const [envName, why] of Object.entries(RETIRED_ENV)) {
+      if ((this.env[envName] ?? '').trim() !== '') this.problems.push(`${envName} ${why}`);
+    }
+  }
+
+  /** True when the setting's value comes from cdktf context (tap-dr's own keys), not the environment. */
+  inContext(s: Setting): boolean {
+    const v = this.context[s.context];
+    return Object.hasOwn(this.context, s.context) && v !== undefined && v !== null && v !== '';
   }
 
   /** A whole number from a fixed list, such as the retention periods a service accepts. */
@@ -347,59 +384,113 @@ function parseTags(r: Reader): Record<string, string> {
   return Object.fromEntries(entries) as Record<string, string>;
 }
 
-function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): StateBackendConfig {
-  const bucket = r.matching(
-    S.stateBucket,
-    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-    'an S3 bucket name (3-63 lowercase letters, digits, dots or hyphens)',
-  );
-  const org = r.matching(
-    S.cloudOrganization,
-    /^[A-Za-z0-9_-]{1,128}$/,
-    'a Terraform Cloud organization name (letters, digits, _ or -)',
-  );
-  if (bucket !== undefined && org !== undefined) {
-    r.problems.push(
-      `${S.stateBucket.env} and ${S.cloudOrganization.env} are both set: expected at most one state backend (S3 or Terraform Cloud)`,
-    );
-    return { kind: 'local' };
-  }
-  if (bucket !== undefined) {
-    const key =
-      r.matching(S.stateKey, /^[^\s/][^\s]{0,1023}$/, 'an S3 object key with no spaces, not starting with "/"') ??
-      `tap-dr/${suffix}/terraform.tfstate`;
-    const region = r.matching(S.stateRegion, REGION, 'an AWS region name such as us-east-1') ?? primaryRegion;
-    const lockTable = r.matching(
+const S3_SETTINGS = [S.stateBucket, S.stateKey, S.stateRegion, S.stateLockTable] as const;
+const CLOUD_SETTINGS = [S.cloudOrganization, S.cloudWorkspace, S.cloudHostname, S.cloudProject] as const;
+
+/** STATE_BACKEND, or what it defaults to: s3 when TF_STATE_BUCKET names a bucket, else local. */
+function stateBackendKind(r: Reader): (typeof STATE_BACKENDS)[number] {
+  const given = r.raw(S.stateBackend);
+  const fallback = r.raw(S.stateBucket) !== undefined ? 's3' : 'local';
+  if (given === undefined) return fallback;
+  if ((STATE_BACKENDS as readonly string[]).includes(given)) return given as (typeof STATE_BACKENDS)[number];
+  r.fail(S.stateBackend, given, `one of ${STATE_BACKENDS.map((b) => `"${b}"`).join(', ')}`);
+  return fallback;
+}
+
+/** The S3 settings, each checked whether or not it can be used, so every bad value is reported at once. */
+function parseS3Settings(r: Reader) {
+  return {
+    bucket: r.matching(
+      S.stateBucket,
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'an S3 bucket name (3-63 lowercase letters, digits, dots or hyphens)',
+    ),
+    key: r.matching(S.stateKey, /^[^\s/][^\s]{0,1023}$/, 'an S3 object key with no spaces, not starting with "/"'),
+    region: r.matching(S.stateRegion, REGION, 'an AWS region name such as us-east-1'),
+    lockTable: r.matching(
       S.stateLockTable,
       /^[A-Za-z0-9_.-]{3,255}$/,
       'a DynamoDB table name (3-255 letters, digits, _ . or -)',
-    );
-    return { kind: 's3', bucket, key, region, ...(lockTable ? { lockTable } : {}) };
-  }
-  if (org !== undefined) {
-    const workspace = r.matching(
+    ),
+  };
+}
+
+/** Terraform Cloud: read only with STATE_BACKEND=cloud (see TERRAFORM_OWNED). */
+function parseCloudSettings(r: Reader) {
+  return {
+    organization: r.matching(
+      S.cloudOrganization,
+      /^[A-Za-z0-9_-]{1,128}$/,
+      'a Terraform Cloud organization name (letters, digits, _ or -)',
+    ),
+    workspace: r.matching(
       S.cloudWorkspace,
       /^[A-Za-z0-9_-]{1,90}$/,
       'a Terraform Cloud workspace name (1-90 letters, digits, _ or -)',
-    );
-    const hostname =
-      r.matching(S.cloudHostname, /^[a-z0-9.-]+$/, 'a hostname such as app.terraform.io') ?? 'app.terraform.io';
-    if (workspace === undefined) {
-      if (r.raw(S.cloudWorkspace) === undefined) {
-        r.problems.push(
-          `${S.cloudWorkspace.env} is unset: expected a workspace name when ${S.cloudOrganization.env} is set`,
-        );
-      }
-      return { kind: 'local' };
+    ),
+    hostname:
+      r.matching(
+        S.cloudHostname,
+        /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/,
+        'a hostname such as app.terraform.io or tfe.example.com',
+      ) ?? 'app.terraform.io',
+    project: r.matching(
+      S.cloudProject,
+      /^[A-Za-z0-9 _-]{3,40}$/,
+      'a Terraform Cloud project name (3-40 letters, digits, spaces, _ or -)',
+    ),
+  };
+}
+
+function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): StateBackendConfig {
+  const kind = stateBackendKind(r);
+  const chosen = r.raw(S.stateBackend) !== undefined ? `${r.where(S.stateBackend)}=${kind}` : undefined;
+  const s3 = parseS3Settings(r);
+  // Settings that cannot apply to the chosen backend are refused, never silently dropped.
+  if (kind !== 's3') {
+    for (const s of S3_SETTINGS.filter((x) => r.raw(x) !== undefined)) {
+      r.problems.push(
+        chosen
+          ? `${r.where(s)} is set but ${chosen}: expected S3 settings only with STATE_BACKEND=s3 (or STATE_BACKEND unset)`
+          : `${r.where(s)} is set but ${S.stateBucket.env} is not: expected both`,
+      );
     }
-    return { kind: 'cloud', organization: org, workspace, hostname };
   }
-  for (const orphan of [S.stateKey, S.stateRegion, S.stateLockTable]) {
-    if (r.raw(orphan) !== undefined)
-      r.problems.push(`${orphan.env} is set but ${S.stateBucket.env} is not: expected both`);
+  if (kind !== 'cloud') {
+    for (const s of CLOUD_SETTINGS.filter((x) => r.inContext(x))) {
+      r.problems.push(
+        `cdktf context "${s.context}" is set but ${chosen ?? `${S.stateBackend.env} is unset`}: expected it only with STATE_BACKEND=cloud`,
+      );
+    }
   }
-  if (r.raw(S.cloudWorkspace) !== undefined) {
-    r.problems.push(`${S.cloudWorkspace.env} is set but ${S.cloudOrganization.env} is not: expected both`);
+  if (kind === 's3') {
+    if (r.raw(S.stateBucket) === undefined) {
+      r.problems.push(`${chosen} needs ${S.stateBucket.env}: expected the name of the S3 bucket that holds the state`);
+    }
+    if (s3.bucket === undefined) return { kind: 'local' };
+    return {
+      kind: 's3',
+      bucket: s3.bucket,
+      key: s3.key ?? `tap-dr/${suffix}/terraform.tfstate`,
+      region: s3.region ?? primaryRegion,
+      ...(s3.lockTable ? { lockTable: s3.lockTable } : {}),
+    };
+  }
+  if (kind === 'cloud') {
+    const cloud = parseCloudSettings(r);
+    if (r.raw(S.cloudOrganization) === undefined) {
+      r.problems.push(
+        `${chosen} needs ${S.cloudOrganization.env}: expected the Terraform Cloud organization that holds the workspace`,
+      );
+    }
+    if (cloud.organization === undefined) return { kind: 'local' };
+    return {
+      kind: 'cloud',
+      organization: cloud.organization,
+      hostname: cloud.hostname,
+      ...(cloud.workspace ? { workspace: cloud.workspace } : {}),
+      ...(cloud.project ? { project: cloud.project } : {}),
+    };
   }
   return { kind: 'local' };
 }
@@ -527,7 +618,7 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
   const recovery = parseRecovery(r);
   needsStandby(r, standbyProcessor, recovery);
   const stateBackend = parseStateBackend(r, environmentSuffix, primaryRegion ?? 'us-east-1');
-  r.emptySettings();
+  r.emptySettings(stateBackend.kind === 'cloud' || r.raw(S.stateBackend) === 'cloud');
   r.unknownContextKeys();
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -547,6 +638,17 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     extraTags: Object.freeze({ ...extraTags }),
     stateBackend: Object.freeze(stateBackend),
   });
+}
+
+/**
+ * `cdktf synth --hcl` (cdktf-cli passes SYNTH_HCL_OUTPUT=true): cdktf 0.21 renders this stack's
+ * HCL wrongly (`0 = "required_version"`, policies as unquoted JSON), so it is refused in one line
+ * before anything is written. Returns that line, or undefined.
+ */
+export function hclOutputRefusal(env: Env = process.env): string | undefined {
+  const v = env.SYNTH_HCL_OUTPUT;
+  if (v !== 'true' && v !== '1') return undefined;
+  return `cdktf synth --hcl (SYNTH_HCL_OUTPUT=${JSON.stringify(v)}) is refused: expected JSON output; cdktf 0.21 writes invalid HCL for this stack, and Terraform reads cdk.tf.json as it is (run cdktf synth without --hcl)`;
 }
 
 /** Context as cdktf-cli passes it (CDKTF_CONTEXT_JSON), merged over cdktf.json's "context". */

@@ -2,14 +2,29 @@ import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformSt
 import { StateBackendConfig } from './config';
 
 /**
- * Chooses where Terraform state lives. Local by default (cdktf's embedded default), S3
+ * Where local state lives, relative to the stack directory (`<outdir>/stacks/<stack>/`, where
+ * Terraform runs): beside the output directory, so `<project>/terraform.<stack>.tfstate` for
+ * `cdktf.out/`. Never inside it: cdktf-cli deletes every stack directory the current synth did
+ * not produce, and state there would go with it. This is where cdktf's own default LocalBackend
+ * puts it (the project directory), written relative so cdk.tf.json names no machine's path.
+ */
+export function localStatePath(stackName: string): string {
+  return `../../../terraform.${stackName}.tfstate`;
+}
+
+/**
+ * Chooses where Terraform state lives. Local by default (outside the output directory), S3
  * with locking, or Terraform Cloud. State can hold secrets, so the S3 backend always
  * encrypts and never shares a lock-free path.
  */
 export function configureStateBackend(stack: TerraformStack, state: StateBackendConfig, stackName: string): void {
   switch (state.kind) {
     case 'local':
-      new LocalBackend(stack, { path: `terraform.${stackName}.tfstate` });
+      new LocalBackend(stack, {
+        path: localStatePath(stackName),
+        // Non-default workspaces (TF_WORKSPACE) keep their state beside the default one, not under cdktf.out/.
+        workspaceDir: `${localStatePath(stackName)}.d`,
+      });
       return;
     case 's3': {
       const backend = new S3Backend(stack, {
@@ -24,10 +39,12 @@ export function configureStateBackend(stack: TerraformStack, state: StateBackend
       return;
     }
     case 'cloud':
+      // The values Terraform would read from TF_CLOUD_* and TF_WORKSPACE at init, written down at
+      // synth so the stack directory is complete for an uploaded (remote) run.
       new CloudBackend(stack, {
         hostname: state.hostname,
         organization: state.organization,
-        workspaces: new NamedCloudWorkspace(state.workspace),
+        workspaces: new NamedCloudWorkspace(state.workspace ?? stackName, state.project),
       });
       return;
   }
