@@ -442,11 +442,8 @@ function parseCloudSettings(r: Reader) {
   };
 }
 
-function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): StateBackendConfig {
-  const kind = stateBackendKind(r);
-  const chosen = r.raw(S.stateBackend) !== undefined ? `${r.where(S.stateBackend)}=${kind}` : undefined;
-  const s3 = parseS3Settings(r);
-  // Settings that cannot apply to the chosen backend are refused, never silently dropped.
+/** Settings that cannot apply to the chosen backend are refused, never silently dropped. */
+function refuseForeignBackendSettings(r: Reader, kind: string, chosen: string | undefined): void {
   if (kind !== 's3') {
     for (const s of S3_SETTINGS.filter((x) => r.raw(x) !== undefined)) {
       r.problems.push(
@@ -463,35 +460,52 @@ function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): St
       );
     }
   }
-  if (kind === 's3') {
-    if (r.raw(S.stateBucket) === undefined) {
-      r.problems.push(`${chosen} needs ${S.stateBucket.env}: expected the name of the S3 bucket that holds the state`);
-    }
-    if (s3.bucket === undefined) return { kind: 'local' };
-    return {
-      kind: 's3',
-      bucket: s3.bucket,
-      key: s3.key ?? `tap-dr/${suffix}/terraform.tfstate`,
-      region: s3.region ?? primaryRegion,
-      ...(s3.lockTable ? { lockTable: s3.lockTable } : {}),
-    };
+}
+
+function s3Backend(
+  r: Reader,
+  s3: ReturnType<typeof parseS3Settings>,
+  chosen: string | undefined,
+  suffix: string,
+  primaryRegion: string,
+): StateBackendConfig {
+  if (r.raw(S.stateBucket) === undefined) {
+    r.problems.push(`${chosen} needs ${S.stateBucket.env}: expected the name of the S3 bucket that holds the state`);
   }
-  if (kind === 'cloud') {
-    const cloud = parseCloudSettings(r);
-    if (r.raw(S.cloudOrganization) === undefined) {
-      r.problems.push(
-        `${chosen} needs ${S.cloudOrganization.env}: expected the Terraform Cloud organization that holds the workspace`,
-      );
-    }
-    if (cloud.organization === undefined) return { kind: 'local' };
-    return {
-      kind: 'cloud',
-      organization: cloud.organization,
-      hostname: cloud.hostname,
-      ...(cloud.workspace ? { workspace: cloud.workspace } : {}),
-      ...(cloud.project ? { project: cloud.project } : {}),
-    };
+  if (s3.bucket === undefined) return { kind: 'local' };
+  return {
+    kind: 's3',
+    bucket: s3.bucket,
+    key: s3.key ?? `tap-dr/${suffix}/terraform.tfstate`,
+    region: s3.region ?? primaryRegion,
+    ...(s3.lockTable ? { lockTable: s3.lockTable } : {}),
+  };
+}
+
+function cloudBackend(r: Reader, chosen: string | undefined): StateBackendConfig {
+  const cloud = parseCloudSettings(r);
+  if (r.raw(S.cloudOrganization) === undefined) {
+    r.problems.push(
+      `${chosen} needs ${S.cloudOrganization.env}: expected the Terraform Cloud organization that holds the workspace`,
+    );
   }
+  if (cloud.organization === undefined) return { kind: 'local' };
+  return {
+    kind: 'cloud',
+    organization: cloud.organization,
+    hostname: cloud.hostname,
+    ...(cloud.workspace ? { workspace: cloud.workspace } : {}),
+    ...(cloud.project ? { project: cloud.project } : {}),
+  };
+}
+
+function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): StateBackendConfig {
+  const kind = stateBackendKind(r);
+  const chosen = r.raw(S.stateBackend) !== undefined ? `${r.where(S.stateBackend)}=${kind}` : undefined;
+  const s3 = parseS3Settings(r);
+  refuseForeignBackendSettings(r, kind, chosen);
+  if (kind === 's3') return s3Backend(r, s3, chosen, suffix, primaryRegion);
+  if (kind === 'cloud') return cloudBackend(r, chosen);
   return { kind: 'local' };
 }
 
