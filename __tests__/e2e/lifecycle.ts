@@ -192,7 +192,7 @@ export async function runLifecycle(
     // Keep the folder (state, override, DEBUG logs) only when something failed.
     if (Object.keys(result.errors).length) {
       fs.rmSync(path.join(synth.dir, '.terraform'), { recursive: true, force: true });
-      result.notes.push(`logs kept in ${synth.dir}, state one level up in its run folder`);
+      result.notes.push(`logs kept in ${synth.dir}, state in the run folder above cdktf.out/`);
     } else fs.rmSync(root, { recursive: true, force: true });
   }
 }
