@@ -575,19 +575,12 @@ export function productionCadence(d: AlarmDefinition, rpoTargetSeconds: number, 
   };
 }
 
-export interface DrillReport {
+/** The history checker's counts over all schedules, and what the drill adds to them. */
+export interface DrillReport extends Omit<Counts, 'exposureAtCut' | 'recoveryMs' | 'examples'> {
   readonly date: string;
   readonly wallMs: number;
   readonly schedules: readonly ScheduleResult[];
   readonly faultModes: readonly FaultMode[];
-  readonly lostAcknowledged: number;
-  readonly lossIfNeverReturns: { readonly count: number; readonly oldestAgeMs: number } | null;
-  readonly overwrittenAcknowledged: number;
-  readonly revertedToPending: number;
-  readonly doubleCommits: number;
-  readonly documentsMissing: number;
-  readonly documentsOrphaned: number;
-  readonly failbackUnreplicated: number;
   readonly rpoExposureAtCut: { readonly count: number; readonly oldestAgeMs: number };
   readonly recoveryByMode: Readonly<Record<string, { readonly p50Ms: number | null; readonly p99Ms: number | null }>>;
   readonly recoveryP99Ms: number | null;
