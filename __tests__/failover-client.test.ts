@@ -135,8 +135,11 @@ class FakeRegion {
     const body = await readBody(req);
     const id = String(JSON.parse(body).transactionId);
     enter(this.name, id);
-    // 'close' comes when the answer is sent or the client tears the connection down.
-    res.on('close', () => leave(this.name, id));
+    // 'close' comes when the answer is sent or the client tears the connection down. On a loaded
+    // machine the client may have torn it down while the body was still being read: then 'close'
+    // has already fired, and the request is no longer in flight here.
+    if (res.closed || req.socket.destroyed) leave(this.name, id);
+    else res.on('close', () => leave(this.name, id));
     this.posts.push({ id, path: req.url!, body, signature: await verify(req, body, this.region) });
     const b = this.behaviour;
     if (b.kind === 'hang') return;
