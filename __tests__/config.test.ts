@@ -365,9 +365,9 @@ describe('context sources', () => {
   });
 });
 
-describe('the README', () => {
+describe('docs/CONFIGURATION.md', () => {
   it('documents every setting, with its environment variable and context key, in the configuration table', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'docs', 'CONFIGURATION.md'), 'utf8');
     const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `(\w+)` \|/gm)].map(([, env, context]) => ({
       env,
       context,

@@ -149,7 +149,7 @@ const S = Object.fromEntries(Object.entries(ENV_VARS).map(([context, env]) => [c
   Setting
 >;
 
-/** The settings table; a test checks the README's configuration table against it. */
+/** The settings table; __tests__/docs/configuration-table.test.ts checks docs/CONFIGURATION.md's table against it. */
 export const SETTINGS: Readonly<Record<keyof typeof ENV_VARS, Setting>> = S;
 
 /**
