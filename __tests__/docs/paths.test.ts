@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { commentLines, missingIn, pathsNamedIn, tokensOf } from './repo-paths';
+import { anchorsMissingIn, commentLines, missingIn, pathsNamedIn, slug, tokensOf } from './repo-paths';
 
 /**
  * Every repository path named in README.md, DEVELOPERS.md, docs/ and the code comments exists
@@ -89,6 +89,12 @@ describe('every repository path the docs and code comments name exists', () => {
       .filter((m) => !pending(m.file, m.token))
       .map((m) => `${m.file}:${m.line}: ${m.token}`);
     expect(missing).toEqual([]);
+  });
+
+  it('and every #anchor a Markdown link names is a heading of its page', () => {
+    expect(slug('`npm run dr:check`: verify a deployment')).toBe('npm-run-drcheck-verify-a-deployment');
+    const broken = docs.flatMap((f) => anchorsMissingIn(ROOT, f)).map((m) => `${m.file}:${m.line}: ${m.token}`);
+    expect(broken).toEqual([]);
   });
 
   it.each(Object.keys(PENDING))('%s is still pending (remove it from PENDING once it exists)', (file) => {

@@ -115,3 +115,42 @@ export function missingIn(root: string, file: string): Named[] {
   const dir = path.dirname(path.join(root, file));
   return pathsNamedIn(root, file).filter((n) => !exists(root, dir, n.token));
 }
+
+/** GitHub's anchor for a heading: lowercase, punctuation dropped, spaces to hyphens. */
+export function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+function anchorsOf(file: string): Set<string> {
+  let fenced = false;
+  const found = new Set<string>();
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (line.trimStart().startsWith('```')) fenced = !fenced;
+    const h = !fenced && /^#{1,6} (.+)$/.exec(line);
+    if (h) found.add(slug(h[1]));
+  }
+  return found;
+}
+
+/** Links into a Markdown file whose `#anchor` names no heading there (missing files are missingIn's). */
+export function anchorsMissingIn(root: string, file: string): Named[] {
+  const dir = path.dirname(path.join(root, file));
+  return fs
+    .readFileSync(path.join(root, file), 'utf8')
+    .split('\n')
+    .flatMap((text, i) =>
+      [...text.matchAll(LINK)]
+        .map((m) => m[1])
+        .filter((t) => !/^[a-z][a-z+.-]*:/i.test(t) && /^[^#]*\.md#|^#/.test(t))
+        .filter((t) => {
+          const [target, anchor] = t.split('#');
+          const abs = target ? path.resolve(dir, target) : path.join(root, file);
+          return fs.existsSync(abs) && !anchorsOf(abs).has(anchor);
+        })
+        .map((token) => ({ file, line: i + 1, token })),
+    );
+}
