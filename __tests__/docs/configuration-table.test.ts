@@ -203,6 +203,16 @@ describe(`${DOC}: the settings table against src/config.ts`, () => {
       expect(accepts(key, example)).toBe(example);
       expect(refuses(key, '/ !')).toBe(true);
     }
+    // "1-20 lowercase letters", "3-40 letters": the length bounds, with a name of letters only.
+    const length = /(\d+)-(\d+) (?:lowercase )?letters/.exec(form);
+    if (length) {
+      const [min, max] = [Number(length[1]), Number(length[2])];
+      expect([accepts(key, 'a'.repeat(min)), accepts(key, 'a'.repeat(max))]).toEqual([
+        'a'.repeat(min),
+        'a'.repeat(max),
+      ]);
+      expect([min < 2 || refuses(key, 'a'.repeat(min - 1)), refuses(key, 'a'.repeat(max + 1))]).toEqual([true, true]);
+    }
     const most = /at most (\d+)/.exec(form);
     if (most && PROBES[key].many) {
       const n = Number(most[1]);
