@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { ConfigError, contextFrom, hclOutputRefusal, loadConfig, SETTINGS } from '../src/config';
 
 function problemsFor(env: Record<string, string>): string[] {
@@ -362,17 +360,5 @@ describe('context sources', () => {
     for (const bad of ['[1]', '"x"', '7', 'null']) {
       expect(() => contextFrom({}, { CDKTF_CONTEXT_JSON: bad })).toThrow(/CDKTF_CONTEXT_JSON .*expected a JSON object/);
     }
-  });
-});
-
-describe('the README', () => {
-  it('documents every setting, with its environment variable and context key, in the configuration table', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    const rows = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `(\w+)` \|/gm)].map(([, env, context]) => ({
-      env,
-      context,
-    }));
-    const byEnv = (a: { env: string }, b: { env: string }) => a.env.localeCompare(b.env);
-    expect(rows.sort(byEnv)).toEqual(Object.values(SETTINGS).sort(byEnv));
   });
 });

@@ -468,7 +468,7 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
 
   /**
    * The emulator cannot apply DNS failover (it needs a real hosted zone and ACM validation), so
-   * these create the health check the stack would (src/dns-failover.ts) directly in Route 53.
+   * these create the health check the stack would (src/failover/dns-failover.ts) directly in Route 53.
    */
   describe('DNS failover, timed from the deployed health check', () => {
     const createHealthCheck = async (interval: number, threshold: number): Promise<string> => {

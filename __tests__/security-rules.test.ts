@@ -97,7 +97,7 @@ const TYPES = {
 } as const;
 type Kind = keyof (typeof TYPES)['terraform'];
 
-/** What only the Terraform stack creates (README: "Terraform-only": DNS failover and the FIS drill).
+/** What only the Terraform stack creates (docs/CLOUDFORMATION.md: "Terraform-only": DNS failover and the FIS drill).
  *  The rules about them walk the Terraform output, and check that CloudFormation still has none:
  *  when it gains one, take its kind out of this list so that the rule walks it there too. */
 const TERRAFORM_ONLY: Kind[] = ['domain', 'certificate', 'dnsRecord', 'healthCheck', 'experiment'];

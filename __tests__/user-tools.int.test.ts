@@ -8,7 +8,7 @@ import { DEAD_ENDPOINT, Finished, runUnderDeadline } from '../harness/terraform'
 import { describeWithTerraform } from './helpers/terraform';
 
 /**
- * The users' own tools, as the README tells them to run: the emulator commands and cdktf-cli
+ * The users' own tools, as the README and docs/EMULATOR.md tell them to run: the emulator commands and cdktf-cli
  * 0.21 (a pinned devDependency), in a scratch copy of the project (cdktf-cli deletes stack
  * directories under cdktf.out/, and local state lands beside it: neither may touch this checkout).
  *
@@ -48,7 +48,7 @@ describeWithTerraform('cdktf-cli and the emulator commands, as a user runs them'
       HOME: process.env.HOME,
       TF_PROVIDER_MIRROR: process.env.TF_PROVIDER_MIRROR,
       ...(process.env.MOTO_PYTHON ? { MOTO_PYTHON: process.env.MOTO_PYTHON } : {}),
-      // What the README tells a cdktf-cli user to export: the mirror-only CLI config, no telemetry,
+      // What docs/CDKTF-CLI.md tells a cdktf-cli user to export: the mirror-only CLI config, no telemetry,
       // and every endpoint the override does not name at a dead loopback port.
       TF_CLI_CONFIG_FILE: offlineCliConfig(process.env.TF_PROVIDER_MIRROR!),
       CHECKPOINT_DISABLE: '1',

@@ -11,7 +11,8 @@ import { synthStack } from './helpers/synth';
  */
 
 const ROOT = path.resolve(__dirname, '..');
-const readme = () => fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const doc = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+const readme = () => doc('README.md');
 
 function runMain(env: Record<string, string>, args: string[] = [], outdir?: string) {
   const out = outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-tools-'));
@@ -153,22 +154,38 @@ describe('package.json', () => {
     for (const s of ['emulator', 'emulator:override', 'emulator:apply', 'emulator:plan', 'emulator:destroy']) {
       expect(pkg.scripts[s]).toMatch(/harness\/emulator-cli\.ts/);
       expect(readme()).toContain(`npm run ${s}`);
+      expect(doc('docs/EMULATOR.md')).toContain(`npm run ${s}`);
     }
   });
 });
 
-describe('what the README tells cdktf-cli and CI users', () => {
-  it('says --skip-provider-lock and why, CHECKPOINT_DISABLE=1, and how cdktf-cli behaves without a TTY', () => {
-    const text = readme();
-    expect(text).toMatch(/cdktf deploy --skip-provider-lock/);
-    expect(text).toMatch(/`terraform providers lock`[^.]*ignores/);
-    expect(text).toContain('CHECKPOINT_DISABLE=1');
-    expect(text).toMatch(/without a TTY/i);
+describe('what the README and the pages it links tell cdktf-cli and CI users', () => {
+  it.each(['README.md', 'docs/CDKTF-CLI.md'])(
+    '%s says --skip-provider-lock and why, CHECKPOINT_DISABLE=1, and how cdktf-cli behaves without a TTY',
+    (file) => {
+      const text = doc(file);
+      expect(text).toMatch(/cdktf deploy --skip-provider-lock/);
+      expect(text).toMatch(/`terraform providers lock`[^.]*ignores/);
+      expect(text).toContain('CHECKPOINT_DISABLE=1');
+      expect(text).toMatch(/without a TTY[^.]*--auto-approve/i);
+      expect(text).toMatch(/--hcl`? is refused/);
+    },
+  );
+
+  it('docs/CDKTF-CLI.md says what a non-TTY deploy prints, and where the app output goes', () => {
+    const text = doc('docs/CDKTF-CLI.md');
+    expect(text).toMatch(/status line[\s\S]*repeated a few hundred\s+times/);
+    expect(text).toMatch(/stderr as\s+`\[ERROR\]`/);
   });
 
-  it('tells an existing user how to move a state file out of cdktf.out/', () => {
-    expect(readme()).toMatch(/mv cdktf\.out\/stacks\/tap-dr-<suffix>\/terraform\.tap-dr-<suffix>\.tfstate/);
-  });
+  it.each(['README.md', 'docs/TERRAFORM.md'])(
+    '%s tells an existing user how to move a state file out of cdktf.out/',
+    (file) => {
+      const text = doc(file);
+      expect(text).toMatch(/mv cdktf\.out\/stacks\/tap-dr-<suffix>\/terraform\.tap-dr-<suffix>\.tfstate/);
+      expect(text).toMatch(/terraform init -reconfigure && terraform plan/);
+    },
+  );
 
   it('has a "Keep these tests in your CI" section pointing to the synth test it runs', () => {
     const text = readme();

@@ -72,7 +72,7 @@ export interface FailoverClientOptions {
 
 export type FailoverOutcome = Extract<Outcome, 'server-error' | 'timeout' | 'network-error'>;
 
-/** What submit() sends: the processor's transaction (README, "The transaction processor"). */
+/** What submit() sends: the processor's transaction (docs/PROCESSOR.md). */
 export interface TransactionInput {
   readonly transactionId: string;
   readonly [field: string]: unknown;

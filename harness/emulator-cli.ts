@@ -1,5 +1,5 @@
 /**
- * The emulator in one command each (README, "Trying it without an AWS account"):
+ * The emulator in one command each (README, "Trying it without an AWS account"; docs/EMULATOR.md):
  *
  *   npm run emulator [-- --regions a,b]     start the emulated two-region AWS; Ctrl-C stops it
  *   npm run emulator:override               synth, then write emulator_override.tf.json into the stack directory

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm run deploy:cloudformation`: the CloudFormation deliverable's deploy order (README,
-# "Deploying with CloudFormation"), with the AWS CLI. Each template takes what the other
+# `npm run deploy:cloudformation`: the CloudFormation deliverable's deploy order (docs/CLOUDFORMATION.md),
+# with the AWS CLI. Each template takes what the other
 # exports, so the secondary stack is deployed first and updated last:
 #
 #   1. synth         validates the configuration (nothing is deployed on a bad value) and writes

@@ -1,6 +1,6 @@
 /**
  * What each region measures: the alarm specifications, independent of how they are
- * rendered (src/dr-alarms.ts for Terraform, alarmResource() in src/cloudformation.ts).
+ * rendered (src/alerts/dr-alarms.ts for Terraform, alarmResource() in src/cloudformation/tier-alarms.ts).
  * No cdktf imports: the CloudFormation emitter loads this.
  */
 import { HEARTBEAT, SCHEDULE_JITTER_SECONDS } from './heartbeat-contract';

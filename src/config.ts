@@ -149,7 +149,7 @@ const S = Object.fromEntries(Object.entries(ENV_VARS).map(([context, env]) => [c
   Setting
 >;
 
-/** The settings table; a test checks the README's configuration table against it. */
+/** The settings table; __tests__/docs/configuration-table.test.ts checks docs/CONFIGURATION.md's table against it. */
 export const SETTINGS: Readonly<Record<keyof typeof ENV_VARS, Setting>> = S;
 
 /**
@@ -188,7 +188,7 @@ function nearest(key: string, known: readonly string[]): string | undefined {
 const CDKTF_CONTEXT_KEY = /^(cdktf[A-Za-z]*|excludeStackIdFromLogicalIds|allowSepCharsInLogicalIds)$/;
 
 /** Settings that existed once: a clear word beats "unknown key". */
-const RETIRED: Readonly<Record<string, string>> = {
+export const RETIRED: Readonly<Record<string, string>> = {
   crossRegionExternalId:
     'is no longer used: the cross-region role trusts only the roles listed in CROSS_REGION_TRUSTED_PRINCIPALS (context "crossRegionTrustedPrincipals")',
   // An enforcing code-signing config made Lambda refuse the very bundle tap-dr deploys.
@@ -197,7 +197,7 @@ const RETIRED: Readonly<Record<string, string>> = {
 };
 
 /** Environment variables that existed once under another name. */
-const RETIRED_ENV: Readonly<Record<string, string>> = {
+export const RETIRED_ENV: Readonly<Record<string, string>> = {
   TF_CLOUD_WORKSPACE:
     "is refused: the workspace is Terraform's own TF_WORKSPACE (set TF_WORKSPACE, and STATE_BACKEND=cloud for Terraform Cloud state)",
 };

@@ -102,7 +102,7 @@ export function keyWithAlias(
   };
 }
 
-/** The same hardening as src/hardened-bucket.ts: private, versioned, SSE-KMS with a bucket key. */
+/** The same hardening as src/documents/hardened-bucket.ts: private, versioned, SSE-KMS with a bucket key. */
 export function hardenedBucket(
   config: TapConfig,
   bucketName: string,

@@ -1,4 +1,4 @@
-/** The tier's heartbeat canary, /health and HTTP API, as src/regional-tier.ts and src/regional-api.ts build them. */
+/** The tier's heartbeat canary, /health and HTTP API, as src/regional/regional-tier.ts and src/regional/regional-api.ts build them. */
 import {
   API,
   apiAccessLogFormat,

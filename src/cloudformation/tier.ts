@@ -2,7 +2,7 @@
  * One regional tier as a CloudFormation fragment: documents bucket and its access trail,
  * alert topic, processor, heartbeat canary, /health, HTTP API and alarms, all under the
  * region's key. TapStack.json renders it for the primary, TapStack-secondary.json for the
- * standby: one tier, switched by role, as src/regional-tier.ts is for Terraform.
+ * standby: one tier, switched by role, as src/regional/regional-tier.ts is for Terraform.
  */
 import { bucketArnOf } from '../dialect';
 import {
@@ -57,7 +57,7 @@ function documents(ctx: TierContext): Fragment {
   };
 }
 
-/** One rule, as src/document-replication.ts writes it: re-encrypted with the peer's key, with RTC. */
+/** One rule, as src/documents/document-replication.ts writes it: re-encrypted with the peer's key, with RTC. */
 function replicationConfiguration(ctx: TierContext) {
   const f = REPLICATION;
   return {
@@ -110,7 +110,7 @@ function replicationRole(ctx: TierContext): CfnResource {
   };
 }
 
-/** The region's document-access trail, as src/audit-trail.ts builds it. */
+/** The region's document-access trail, as src/documents/audit-trail.ts builds it. */
 function auditTrail(ctx: TierContext): Fragment {
   const { config, ids, keyArn } = ctx;
   return {
