@@ -22,7 +22,6 @@ const SIZE_BURN_DOWN = [
   'dr/observe.ts',
   'dr/timeline.ts',
   'emulator/aws.ts',
-  'emulator/emulator.ts',
   'emulator/gateway-control.ts',
   'harness/aws-fixture.ts',
   'lambda/health.ts',
