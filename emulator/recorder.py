@@ -13,7 +13,8 @@ the context keys are those the calls here carry:
   TransactWriteItems is authorized item by item, each with its own action
   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
 - S3: the SSE headers, as ``s3:x-amz-server-side-encryption`` and
-  ``s3:x-amz-server-side-encryption-aws-kms-key-id``; HeadObject is authorized as s3:GetObject
+  ``s3:x-amz-server-side-encryption-aws-kms-key-id``, and a conditional write's ``s3:if-none-match``
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html); HeadObject is authorized as s3:GetObject
   (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
 - KMS: ``kms:EncryptionContext:<key>`` for each pair of the request's EncryptionContext.
 - CloudWatch: ``cloudwatch:namespace`` of PutMetricData.
@@ -140,7 +141,8 @@ def _s3(environ: dict[str, Any]) -> dict[str, Any]:
             method, "s3:GetObjectVersion" if versioned else "s3:GetObject")
         context = {
             f"s3:{h}": environ[f"HTTP_{h.upper().replace('-', '_')}"]
-            for h in ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-acl")
+            for h in ("x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-acl",
+                      "if-none-match")
             if f"HTTP_{h.upper().replace('-', '_')}" in environ
         } if method == "PUT" else {}
         return {"operation": f"s3:{method} object", "action": action, "resource": f"arn:aws:s3:::{bucket}/{key}",

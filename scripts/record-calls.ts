@@ -251,8 +251,10 @@ export async function recordCalls(): Promise<{ calls: CorpusCall[]; results: Rec
 
 if (require.main === module) {
   recordCalls().then(
-    ({ calls, results }) => {
-      fs.writeFileSync(CORPUS, JSON.stringify(calls, null, 2) + '\n');
+    async ({ calls, results }) => {
+      // In the layout `npm run lint` checks (prettier is a devDependency, like this script's emulator).
+      const { format } = await import('prettier');
+      fs.writeFileSync(CORPUS, await format(JSON.stringify(calls), { parser: 'json', filepath: CORPUS }));
       console.log(`${calls.length} distinct calls -> ${path.relative(process.cwd(), CORPUS)}`);
       console.log(JSON.stringify(results, null, 1).slice(0, 4000));
     },
