@@ -21,8 +21,6 @@ const SIZE_BURN_DOWN = [
   'dr/history.ts',
   'dr/observe.ts',
   'dr/timeline.ts',
-  'emulator/aws.ts',
-  'emulator/gateway-control.ts',
   'harness/aws-fixture.ts',
   'lambda/health.ts',
   'lambda/json-scan.ts',
