@@ -160,8 +160,9 @@ describeEach('%s', (_label, w) => {
   it('cites an AWS page for every service path, and each path makes calls', () => {
     for (const p of SERVICE_PATHS) {
       expect(p.source).toMatch(/https:\/\/docs\.aws\.amazon\.com\//);
-      if (!(w.label === 'cloudformation' && /FIS/.test(p.name)))
-        expect(`${p.name}: ${p.calls(w).length}`).not.toMatch(/: 0$/);
+      // FIS is Terraform-only; EventBridge -> SNS comes with the recovery-control rules.
+      const absent = (w.label === 'cloudformation' && /FIS/.test(p.name)) || /none until/.test(p.name);
+      if (!absent) expect(`${p.name}: ${p.calls(w).length}`).not.toMatch(/: 0$/);
     }
   });
 
@@ -244,6 +245,19 @@ describeEach('%s: the check can fail', (_label, w) => {
       expect(await decisionOf(w, c)).toBe('Allowed');
       expect(`${c.name}: ${await decisionOf(w, c, policies)}`).toMatch(/Denied$/);
     }
+  });
+
+  it('a pending entry fails once its fix lands: with a LeadingKeys condition, the heartbeat row is refused', async () => {
+    const row = DENY_MATRIX.find((r) => r.id === "processor writes the heartbeat's item")!;
+    const fixed = mutated(w, { kind: 'identity', whose: /processor/, sid: 'TransactionsTable' }, (s) => ({
+      ...s,
+      Condition: { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['#*'] } },
+    }));
+    for (const c of row.calls(w)) expect(`${c.name}: ${await decisionOf(w, c, fixed)}`).toMatch(/Denied$/);
+    // ... while the processor's own items stay writable.
+    const own = mustAllow(w).filter((c) => /^processor\/primary dynamodb:PutItem dynamodb:PutItem /.test(c.name));
+    expect(own.length).toBeGreaterThan(0);
+    for (const c of own) expect(await decisionOf(w, c, fixed)).toBe('Allowed');
   });
 
   it.each([

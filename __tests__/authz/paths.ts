@@ -253,13 +253,43 @@ const invokers: ServicePath[] = [
     name: 'The EventBridge schedule invokes the heartbeat',
     source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-lambda-permissions',
     calls: (w) =>
-      w.facts.schedules.map((s) => ({
-        name: `${s.rule} invokes ${s.function}`,
-        principal: 'events.amazonaws.com',
-        action: 'lambda:InvokeFunction',
-        resource: s.function,
-        context: { 'aws:SourceArn': s.rule, 'aws:SourceAccount': ACCOUNT },
-      })),
+      w.facts.schedules
+        .filter((s) => s.function.startsWith('arn:aws:lambda:'))
+        .map((s) => ({
+          name: `${s.rule} invokes ${s.function}`,
+          principal: 'events.amazonaws.com',
+          action: 'lambda:InvokeFunction',
+          resource: s.function,
+          context: { 'aws:SourceArn': s.rule, 'aws:SourceAccount': ACCOUNT },
+        })),
+  },
+  {
+    name: 'EventBridge rules publish to the encrypted alert topic (none until the recovery-control rules land)',
+    source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions',
+    calls: (w) =>
+      w.facts.schedules
+        .filter((s) => s.function.startsWith('arn:aws:sns:'))
+        .flatMap((s) => {
+          const key = w.facts.topics.find((t) => t.arn === s.function)?.key ?? `no topic ${s.function}`;
+          const context = { 'aws:SourceArn': s.rule, 'aws:SourceAccount': ACCOUNT, 'aws:SourceOwner': ACCOUNT };
+          // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+          return [
+            {
+              name: `${s.rule} -> sns:Publish`,
+              principal: 'events.amazonaws.com',
+              action: 'sns:Publish',
+              resource: s.function,
+              context,
+            },
+            ...['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({
+              name: `${s.rule} -> ${action}`,
+              principal: 'events.amazonaws.com',
+              action,
+              resource: key,
+              context,
+            })),
+          ];
+        }),
   },
   {
     name: 'API Gateway invokes the processor (POST /transactions) and /health (GET /health)',
