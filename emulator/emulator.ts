@@ -103,7 +103,7 @@ export interface EmulatorOptions {
   regions: string[];
   /** Leave these AWS behaviours unrestored (names from emulator/patches.py); for tests that prove a patch is needed. */
   withoutPatches?: string[];
-  /** Record every AWS call (EMULATOR_RECORD_CALLS=1): who, the IAM action, the resource and the request context. */
+  /** Record every AWS call: who, the IAM action, the resource and the request context (default: EMULATOR_RECORD_CALLS=1 in the environment). */
   recordCalls?: boolean;
 }
 
@@ -130,7 +130,9 @@ type Ready = { port: number; regions: Record<string, number> };
 function spawnServer(options: EmulatorOptions): { child: ChildProcess; stderr: () => string } {
   const args = [EMULATOR_SERVER, '--regions', options.regions.join(',')];
   for (const p of options.withoutPatches ?? []) args.push('--without-patch', p);
-  const env = { ...process.env, EMULATOR_RECORD_CALLS: options.recordCalls ? '1' : '0' };
+  // EMULATOR_RECORD_CALLS=1 in the caller's environment turns recording on for any run (e2e, drill).
+  const record = options.recordCalls ?? process.env.EMULATOR_RECORD_CALLS === '1';
+  const env = { ...process.env, EMULATOR_RECORD_CALLS: record ? '1' : '0' };
   const child: ChildProcess = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
