@@ -72,3 +72,35 @@ describe('product code and the emulator modules never import from __tests__/', (
     expect(offenders).toEqual([]);
   });
 });
+
+/**
+ * The authorization check's policy engine (@cloud-copilot/iam-simulate and its AGPL-3.0-or-later
+ * siblings) is a devDependency used by __tests__/authz/ alone: nothing users deploy, bundle or copy
+ * into their CI may load it (docs/SECURITY.md, "Authorization check").
+ */
+describe('the AGPL policy engine stays in the tests', () => {
+  const AGPL = /^@cloud-copilot\/iam-(simulate|policy|utils)(\/|$)/;
+  const SHIPPED = ['main.ts', 'src', 'lambda', 'client', 'docs/examples'];
+
+  it('is a devDependency, never a dependency', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.dependencies).filter((d) => AGPL.test(d))).toEqual([]);
+    expect(pkg.devDependencies['@cloud-copilot/iam-simulate']).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('is imported by nothing in src/, lambda/, client/, main.ts or docs/examples/', () => {
+    const files = SHIPPED.flatMap(sourceFiles);
+    expect(files.map((f) => path.relative(ROOT, f))).toContain('src/tap-stack.ts');
+    const offenders = files.flatMap((file) =>
+      specifiers(fs.readFileSync(file, 'utf8'))
+        .filter((spec) => AGPL.test(spec))
+        .map((spec) => `${path.relative(ROOT, file)} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('is not in the Lambda bundle', () => {
+    const { testBundle } = require('../harness/bundle');
+    expect(testBundle().code).not.toMatch(/cloud-copilot|iam-simulate/);
+  });
+});

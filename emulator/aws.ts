@@ -28,22 +28,18 @@ export interface RegionClients {
   rest(service: string, method: string, path: string, body?: object): Promise<{ status: number; json: any }>;
 }
 
-export function regionClients(region: string, endpoint: string): RegionClients {
-  const config = {
-    region,
-    endpoint,
-    credentials,
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
-  };
-  const send = async (
-    service: string,
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body: string,
-    query: Record<string, string> = {},
-  ) => {
+type Send = (
+  service: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  query?: Record<string, string>,
+) => Promise<{ status: number; text: string }>;
+
+/** A SigV4-signed HTTP call to one region's endpoint. */
+function signedSender(region: string, endpoint: string): Send {
+  return async (service, method, path, headers, body, query = {}) => {
     const url = new URL(endpoint);
     const signer = new SignatureV4({ credentials, region, service, sha256: Sha256 });
     const signed = await signer.sign({
@@ -65,13 +61,11 @@ export function regionClients(region: string, endpoint: string): RegionClients {
     });
     return { status: res.status, text: await res.text() };
   };
+}
+
+/** The JSON, query and REST protocols over the signed sender. */
+function protocols(region: string, send: Send): Pick<RegionClients, 'json' | 'query' | 'rest'> {
   return {
-    region,
-    endpoint,
-    dynamodb: new DynamoDBClient(config),
-    s3: new S3Client({ ...config, forcePathStyle: true }),
-    sns: new SNSClient(config),
-    kms: new KMSClient(config),
     json: async (service, target, body) => {
       const r = await send(
         service,
@@ -105,6 +99,25 @@ export function regionClients(region: string, endpoint: string): RegionClients {
       );
       return { status: r.status, json: r.text ? JSON.parse(r.text) : undefined };
     },
+  };
+}
+
+export function regionClients(region: string, endpoint: string): RegionClients {
+  const config = {
+    region,
+    endpoint,
+    credentials,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+  };
+  return {
+    region,
+    endpoint,
+    dynamodb: new DynamoDBClient(config),
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    sns: new SNSClient(config),
+    kms: new KMSClient(config),
+    ...protocols(region, signedSender(region, endpoint)),
   };
 }
 

@@ -92,6 +92,8 @@ export interface Emulator {
     journal(since?: number): Promise<{ next: number; entries: JournalEntry[] }>;
   };
   state(): Promise<EmulatorState>;
+  /** The AWS calls recorded from entry `since` (only with `recordCalls`; emulator/recorder.py). */
+  calls(since?: number): Promise<{ enabled: boolean; next: number; calls: RecordedCall[] }>;
   /** The last lines the emulator wrote to stderr (for failure messages). */
   logTail(): string;
   stop(): Promise<void>;
@@ -101,6 +103,19 @@ export interface EmulatorOptions {
   regions: string[];
   /** Leave these AWS behaviours unrestored (names from emulator/patches.py); for tests that prove a patch is needed. */
   withoutPatches?: string[];
+  /** Record every AWS call: who, the IAM action, the resource and the request context (default: EMULATOR_RECORD_CALLS=1 in the environment). */
+  recordCalls?: boolean;
+}
+
+/** One AWS call as IAM sees it; `action` is null for a call the recorder cannot name. */
+export interface RecordedCall {
+  readonly accessKeyId: string;
+  readonly region: string;
+  readonly status: number;
+  readonly operation: string;
+  readonly action: string | null;
+  readonly resource?: string;
+  readonly context?: Record<string, string | string[]>;
 }
 
 export const EMULATOR_INSTALL_HINT =
@@ -110,20 +125,29 @@ export function emulatorAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import moto.server, werkzeug'], { stdio: 'ignore' }).status === 0;
 }
 
-export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+type Ready = { port: number; regions: Record<string, number> };
+
+function spawnServer(options: EmulatorOptions): { child: ChildProcess; stderr: () => string } {
   const args = [EMULATOR_SERVER, '--regions', options.regions.join(',')];
   for (const p of options.withoutPatches ?? []) args.push('--without-patch', p);
-  const child: ChildProcess = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // EMULATOR_RECORD_CALLS=1 in the caller's environment turns recording on for any run (e2e, drill).
+  const record = options.recordCalls ?? process.env.EMULATOR_RECORD_CALLS === '1';
+  const env = { ...process.env, EMULATOR_RECORD_CALLS: record ? '1' : '0' };
+  const child: ChildProcess = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-8000)));
+  return { child, stderr: () => stderr };
+}
 
-  const ready = await new Promise<{ port: number; regions: Record<string, number> }>((resolve, reject) => {
+/** The one line server.py prints once it serves. */
+function readyLine(child: ChildProcess, stderr: () => string): Promise<Ready> {
+  return new Promise<Ready>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error('emulator did not start within 30 s')), 30_000);
     const fail = (e: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`${e.message}\n${stderr}`));
+      reject(new Error(`${e.message}\n${stderr()}`));
     };
     child.once('exit', (code) => fail(new Error(`emulator exited with ${code}`)));
     child.stdout!.on('data', (d) => {
@@ -136,9 +160,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       }
     });
   });
+}
 
-  const endpoint = `http://127.0.0.1:${ready.port}`;
-  const call = async <T>(method: 'GET' | 'POST', route: string, body?: object, okStatuses = [200]): Promise<T> => {
+type ControlCall = <T>(method: 'GET' | 'POST', route: string, body?: object, okStatuses?: number[]) => Promise<T>;
+
+function controlApi(endpoint: string): ControlCall {
+  return async <T>(method: 'GET' | 'POST', route: string, body?: object, okStatuses = [200]): Promise<T> => {
     const res = await fetch(`${endpoint}/_emulator/${route}`, {
       method,
       headers: { 'content-type': 'application/json' },
@@ -150,10 +177,52 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       throw new Error(`emulator ${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  const setRegion = async (region: string, settings: { mode?: string; delayMs?: number; servicesDown?: Service[] }) => {
+}
+
+function regionControl(call: ControlCall, region: string): RegionControl {
+  const setRegion = async (settings: { mode?: string; delayMs?: number; servicesDown?: Service[] }) => {
     await call('POST', `regions/${region}`, settings);
   };
+  return {
+    unreachable: (how = 'refuse') => setRegion({ mode: how }),
+    slow: (ms) => setRegion({ delayMs: ms }),
+    servicesDown: (services) => setRegion({ servicesDown: services }),
+    restore: () => setRegion({ mode: 'up', delayMs: 0, servicesDown: [] }),
+  };
+}
 
+function replicationControl(call: ControlCall): Emulator['replication'] {
+  return {
+    set: async (settings) => void (await call('POST', 'replication', settings)),
+    pending: () => call<PendingChange[]>('GET', 'replication/pending'),
+    journal: (since = 0) => call('GET', `journal?since=${since}`),
+    drain: async (timeoutMs = 10_000) => {
+      const r = await call<{ drained: boolean; pending: PendingChange[] }>(
+        'POST',
+        'replication/drain',
+        { timeoutMs },
+        [200, 504],
+      );
+      if (!r.drained) throw new Error(`replication still pending after ${timeoutMs} ms: ${JSON.stringify(r.pending)}`);
+    },
+  };
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const { child, stderr } = spawnServer(options);
+  const ready = await readyLine(child, stderr);
+  const endpoint = `http://127.0.0.1:${ready.port}`;
+  const call = controlApi(endpoint);
   return {
     endpoint,
     regions: Object.keys(ready.regions),
@@ -163,35 +232,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         throw new Error(`the emulator has no region ${region} (it has ${Object.keys(ready.regions).join(', ')})`);
       return `http://127.0.0.1:${port}`;
     },
-    region: (region) => ({
-      unreachable: (how = 'refuse') => setRegion(region, { mode: how }),
-      slow: (ms) => setRegion(region, { delayMs: ms }),
-      servicesDown: (services) => setRegion(region, { servicesDown: services }),
-      restore: () => setRegion(region, { mode: 'up', delayMs: 0, servicesDown: [] }),
-    }),
-    replication: {
-      set: async (settings) => void (await call('POST', 'replication', settings)),
-      pending: () => call<PendingChange[]>('GET', 'replication/pending'),
-      journal: (since = 0) => call('GET', `journal?since=${since}`),
-      drain: async (timeoutMs = 10_000) => {
-        const r = await call<{ drained: boolean; pending: PendingChange[] }>(
-          'POST',
-          'replication/drain',
-          { timeoutMs },
-          [200, 504],
-        );
-        if (!r.drained)
-          throw new Error(`replication still pending after ${timeoutMs} ms: ${JSON.stringify(r.pending)}`);
-      },
-    },
+    region: (region) => regionControl(call, region),
+    replication: replicationControl(call),
     state: () => call<EmulatorState>('GET', 'state'),
-    logTail: () => stderr,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    calls: (since = 0) => call('GET', `calls?since=${since}`),
+    logTail: stderr,
+    stop: stopper(child),
   };
 }

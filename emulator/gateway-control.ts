@@ -49,7 +49,8 @@ export interface GatewayOptions {
   readonly heartbeatMs: number;
 }
 
-export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+/** What gateway.js is started with: each function's deployed environment, the region's endpoint. */
+async function gatewayConfig(o: GatewayOptions): Promise<object> {
   const { clients: c } = o;
   // The timer stands in for EventBridge: staleness is measured against its cadence, not the minute.
   const cadence = o.heartbeatMs ? { [REGIONAL_ENV.beatIntervalSeconds]: String(o.heartbeatMs / 1000) } : {};
@@ -58,7 +59,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     health: { ...(await deployedEnv(c, o.functions.health)), ...cadence },
     heartbeat: { ...(await deployedEnv(c, o.functions.heartbeat)), ...cadence },
   };
-  const config = {
+  return {
     bundle: o.bundle,
     region: c.region,
     endpoint: c.endpoint,
@@ -66,6 +67,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     credentials: GATEWAY_CREDENTIALS,
     functions,
   };
+}
+
+export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+  const { clients: c } = o;
+  const config = await gatewayConfig(o);
   const child: ChildProcess = spawn(process.execPath, [SCRIPT], {
     env: { PATH: process.env.PATH!, GATEWAY_CONFIG: JSON.stringify(config) },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -21,6 +21,8 @@ Control API (JSON, on the moto port):
     POST /_emulator/replication/drain          {"timeoutMs": n} -> 200 once every change committed before
                                                the call is applied, else 504
     GET  /_emulator/journal?since=n            record commits and their replicated copies, from entry n
+    GET  /_emulator/calls?since=n              the AWS calls recorded from entry n (EMULATOR_RECORD_CALLS=1;
+                                               recorder.py)
 """
 from __future__ import annotations
 
@@ -38,11 +40,13 @@ sys.path.insert(0, HERE)
 
 import moto_linearizable  # noqa: E402  (the request lock and its WSGI wrapper)
 import patches  # noqa: E402
+import recorder  # noqa: E402
 import replication  # noqa: E402
 from fronts import Front  # noqa: E402
 
 
-def control_app(app: Any, fronts: dict[str, Front], replicator: replication.Replicator, applied: list[str]) -> Any:
+def control_app(app: Any, fronts: dict[str, Front], replicator: replication.Replicator, applied: list[str],
+                calls: recorder.Recorder) -> Any:
     def state() -> dict[str, Any]:
         return {
             "regions": {r: f.state() for r, f in fronts.items()},
@@ -88,6 +92,8 @@ def control_app(app: Any, fronts: dict[str, Front], replicator: replication.Repl
             return 200, state()
         if method == "GET" and path == "journal":
             return 200, replicator.journal_since(int(query.get("since", ["0"])[0]))
+        if method == "GET" and path == "calls":
+            return 200, calls.since(int(query.get("since", ["0"])[0]))
         if method == "GET" and path == "replication/pending":
             return 200, replicator.pending()
         if method == "POST" and path == "replication/drain":
@@ -116,7 +122,8 @@ def main() -> None:
     moto_app = DomainDispatcherApplication(create_backend_app)
     fronts: dict[str, Front] = {}
     replicator = replication.Replicator(moto_linearizable._lock, lambda r, kind: r in fronts and fronts[r].service_down(kind))
-    app = control_app(moto_linearizable._serialized(moto_app), fronts, replicator, applied)
+    calls = recorder.Recorder()
+    app = control_app(calls.wrap(moto_linearizable._serialized(moto_app)), fronts, replicator, applied, calls)
     server = make_server(args.host, args.port, app, threaded=True)
     port = server.server_port
     os.environ.setdefault("MOTO_PORT", str(port))
