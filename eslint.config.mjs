@@ -24,7 +24,6 @@ const SIZE_BURN_DOWN = [
   'emulator/aws.ts',
   'emulator/emulator.ts',
   'emulator/gateway-control.ts',
-  'harness/aws-fixture.ts',
   'lambda/health.ts',
   'lambda/json-scan.ts',
   'lambda/processor.ts',
