@@ -35,7 +35,7 @@ function freshClone(): string {
 }
 
 /** One timed `npm run <script>` in a fresh clone; its output goes to a log kept when it fails. */
-function timeScript(script: string): Run {
+export function timeScript(script: string): Run {
   const dir = freshClone();
   const log = path.join(os.tmpdir(), `tap-bench-${script.replace(':', '-')}-${Date.now()}.log`);
   const out = fs.openSync(log, 'w');
@@ -65,9 +65,19 @@ function row(name: string, runs: Run[], targetMs?: number): { line: string; ok: 
   };
 }
 
+/** A run count from the environment: a whole number from `min`, else a clear error before anything runs. */
+function runCount(name: string, min: number): number {
+  const value = process.env[name] ?? '1';
+  if (!/^\d+$/.test(value) || Number(value) < min) {
+    process.stderr.write(`bench: ${name}=${value} is invalid: expected a whole number from ${min} (default 1)\n`);
+    process.exit(2);
+  }
+  return Number(value);
+}
+
 export function benchTests(): boolean {
-  const testRuns = Number(process.env.BENCH_TEST_RUNS ?? 1);
-  const slowRuns = Number(process.env.BENCH_SLOW_RUNS ?? 1);
+  const testRuns = runCount('BENCH_TEST_RUNS', 1);
+  const slowRuns = runCount('BENCH_SLOW_RUNS', 0);
   const cores = os.availableParallelism();
   const load = os.loadavg()[0].toFixed(1);
   process.stdout.write(`test suites from a fresh clone of HEAD on ${cores} cores (load average ${load} at start)\n`);
