@@ -29,6 +29,8 @@ const SLOW = [
   '__tests__/user-tools.int.test.ts',
   // A full apply, then every fault dr:check detects.
   '__tests__/dr-check.int.test.ts',
+  // Two targeted applies (the API stage and what it needs: keys, roles, functions, routes).
+  '__tests__/e2e/stage-order.int.test.ts',
 ];
 for (const file of SLOW) {
   if (!fs.existsSync(path.join(__dirname, file)))
