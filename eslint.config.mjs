@@ -21,7 +21,6 @@ const SIZE_BURN_DOWN = [
   'dr/history.ts',
   'dr/observe.ts',
   'dr/timeline.ts',
-  'harness/aws-fixture.ts',
   'lambda/health.ts',
   'lambda/json-scan.ts',
   'lambda/processor.ts',

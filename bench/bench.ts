@@ -3,8 +3,9 @@
  *  - synth of the whole Terraform stack (what `npm run synth:terraform` runs),
  *  - emitting the CloudFormation templates alone (CLI, and the emitter in-process),
  *  - the unit test suite;
- * then apply/destroy on the emulator (bench-apply.ts) and the DR drill (bench-drill.ts).
- * Exits 1 when a target is missed.
+ * then apply/destroy on the emulator (bench-apply.ts), the DR drill (bench-drill.ts), and the wall
+ * time of `npm test` and `npm run test:slow` from a fresh clone (bench-tests.ts).
+ * `npm run bench -- --only tests` runs the last alone. Exits 1 when a target is missed.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,6 +13,14 @@ import * as path from 'path';
 import { loadConfig } from '../src/config';
 import { buildLambdaBundle } from '../src/lambda-bundle';
 import { median, report, runOnce, Sample, summarize } from './measure';
+import { benchTests } from './bench-tests';
+
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'tests') {
+  process.stderr.write(`bench: --only takes "tests", not ${JSON.stringify(only)}\n`);
+  process.exit(2);
+}
+if (only === 'tests') process.exit(benchTests() ? 0 : 1);
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = path.resolve(__dirname, '..');
@@ -69,4 +78,6 @@ const drillBench = require('child_process').spawnSync(
   ['--require', 'tsx/cjs', path.join(__dirname, 'bench-drill.ts')],
   { cwd: ROOT, stdio: 'inherit' },
 );
-process.exit(ok && applyBench.status === 0 && drillBench.status === 0 ? 0 : 1);
+// Last, and longest: npm test and npm run test:slow from a fresh clone (BENCH_TEST_RUNS, BENCH_SLOW_RUNS).
+const testsOk = benchTests();
+process.exit(ok && applyBench.status === 0 && drillBench.status === 0 && testsOk ? 0 : 1);

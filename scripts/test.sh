@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, lint, then every jest project (unit + integration, the e2e apply included).
+# `npm test`: type-check and lint, alongside the unit and integration jest projects (the default
+# configuration's e2e apply included). `npm run test:slow` (--slow): the slow project only, the
+# suites whose floor is the provider's fixed waits (SLOW in jest.config.js). `.ci/run` runs both.
+# `npm run test:e2e` (--e2e): every e2e configuration and the emulator's own tests, from both projects.
 # Checks the external tools first and says exactly how to get a missing one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+mode=test
+case "${1:-}" in
+  --slow | --e2e)
+    mode=${1#--}
+    shift
+    ;;
+esac
 
 # Python test tools (cfn-lint, moto_server): use the machine's, else a project-local venv.
 if [ -x .venv/bin/cfn-lint ]; then export PATH="$PWD/.venv/bin:$PATH"; fi
@@ -35,12 +46,34 @@ if [ -z "${TF_PROVIDER_MIRROR:-}" ]; then
   echo "test: WARNING no provider mirror found; the offline terraform validate test will be skipped (set TF_PROVIDER_MIRROR)" >&2
 fi
 
-npm run --silent typecheck
-npm run --silent lint
 results=$(mktemp --suffix=.json)
 status=0
-# Two workers even on two cores: the e2e apply (mostly waiting on the provider) runs alongside the rest.
-npx jest --ci --maxWorkers=2 --json --outputFile="$results" "$@" || status=$?
+if [ "$mode" = slow ]; then
+  npx jest --ci --selectProjects slow --json --outputFile="$results" "$@" || status=$?
+elif [ "$mode" = e2e ]; then
+  npx jest --ci --selectProjects integration slow --json --outputFile="$results" "$@" __tests__/e2e __tests__/emulator ||
+    status=$?
+else
+  # tsc and eslint run beside jest, not before it: the e2e apply, which mostly waits on the
+  # provider, starts at once, and the two cores stay busy while it waits.
+  checks=$(mktemp -d)
+  npm run --silent typecheck >"$checks/typecheck" 2>&1 &
+  typecheck=$!
+  npm run --silent lint >"$checks/lint" 2>&1 &
+  lint=$!
+  # One more worker than cores: a worker holding the e2e apply mostly waits.
+  workers=$(($(nproc) + 1))
+  npx jest --ci --selectProjects unit integration --maxWorkers="$workers" --json --outputFile="$results" "$@" ||
+    status=$?
+  for check in typecheck lint; do
+    if ! wait "${!check}"; then
+      echo "test: npm run $check failed:" >&2
+      cat "$checks/$check" >&2
+      status=1
+    fi
+  done
+  rm -rf "$checks"
+fi
 # One plain closing line, whatever reads the log: "N passed, N failed".
 node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)' "$results" || status=1
 rm -f "$results"

@@ -35,7 +35,7 @@ it('moto cannot read back an FIS experiment template, so the e2e apply leaves FI
   const id = created.json.experimentTemplate.id as string;
   // AWS answers 200 with the template; moto 5.2 answers a 500 (an HTML error page, hence the
   // parse failure). If this fails, moto can do it now: add FIS_DRILL=true to an e2e
-  // configuration (__tests__/e2e/e2e.int.test.ts) and drop this test.
+  // configuration (__tests__/e2e/configurations.ts) and drop this test.
   const read = await fis
     .rest('fis', 'GET', `/experimentTemplates/${id}`)
     .catch(() => ({ status: 500, json: undefined }));

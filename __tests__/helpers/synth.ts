@@ -25,15 +25,28 @@ export interface TerraformJson {
   terraform: Record<string, any>;
 }
 
+/** Synths already made in this test file (jest gives each file its own module registry), by setting. */
+const synthesized = new Map<string, Omit<Synthesized, 'json'>>();
+
+/**
+ * The stack for these settings. A file asks for the same settings many times and a synth costs about
+ * a second, so each is made once per file; `json` is parsed afresh on every call, so a test that
+ * edits it (to plant a defect) cannot change what the next one reads.
+ */
 export function synthStack(env: Record<string, string> = {}): Synthesized {
-  const config = configFor(env);
-  const app = Testing.app();
-  const stack = new TapStack(app, names.stack({ suffix: config.environmentSuffix }), {
-    config,
-    lambdaArchive: testBundle(),
-  });
-  const synth = Testing.synth(stack);
-  return { stack, synth, json: JSON.parse(synth) as TerraformJson, config };
+  const key = JSON.stringify(Object.entries(env).sort(([a], [b]) => a.localeCompare(b)));
+  let made = synthesized.get(key);
+  if (!made) {
+    const config = configFor(env);
+    const app = Testing.app();
+    const stack = new TapStack(app, names.stack({ suffix: config.environmentSuffix }), {
+      config,
+      lambdaArchive: testBundle(),
+    });
+    made = { stack, synth: Testing.synth(stack), config };
+    synthesized.set(key, made);
+  }
+  return { ...made, json: JSON.parse(made.synth) as TerraformJson };
 }
 
 /** All resources of one type, by their Terraform name. */
