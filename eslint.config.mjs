@@ -16,7 +16,6 @@ const SIZE_RULES = {
  */
 const SIZE_BURN_DOWN = [
   'client/failover-client.ts',
-  'dr/check-aws.ts',
   'dr/drill.ts',
   'dr/history.ts',
   'dr/observe.ts',
@@ -27,7 +26,6 @@ const SIZE_BURN_DOWN = [
   'harness/aws-fixture.ts',
   'lambda/health.ts',
   'lambda/json-scan.ts',
-  'lambda/processor.ts',
   'lambda/validate.ts',
 ];
 

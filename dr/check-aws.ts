@@ -94,11 +94,12 @@ interface Observable {
   };
 }
 
-export function awsAccess(o: AccessOptions = {}): AwsAccess {
-  const callTimeoutMs = o.callTimeoutMs ?? 10_000;
-  const credentials = o.credentials ?? defaultProvider();
+type Credentials = AwsCredentialIdentity | (() => Promise<AwsCredentialIdentity>);
+
+/** One SDK client per service and region, made on first use, each call seen by `o.observe`. */
+function clientCache(o: AccessOptions, credentials: Credentials) {
   const cache = new Map<string, unknown>();
-  const client = <T>(service: Service, region: string, make: (config: object) => T): T => {
+  return <T>(service: Service, region: string, make: (config: object) => T): T => {
     const id = `${service}@${region}`;
     if (!cache.has(id)) {
       const endpoint = o.endpointFor?.(service, region);
@@ -122,6 +123,61 @@ export function awsAccess(o: AccessOptions = {}): AwsAccess {
     }
     return cache.get(id) as T;
   };
+}
+
+/** The body of a signed request and its content type: a form, an XML document, or nothing. */
+function requestBody(req: SignedRequest): { body: string; contentType?: string } {
+  if (req.form)
+    return {
+      body: new URLSearchParams(req.form).toString(),
+      contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+    };
+  if (req.xml) return { body: req.xml, contentType: 'application/xml' };
+  return { body: '' };
+}
+
+/** One SigV4-signed request to Route 53 or CloudFormation; the status and body text. */
+function signedRequests(o: AccessOptions, credentials: Credentials, callTimeoutMs: number) {
+  return async (req: SignedRequest): Promise<{ status: number; text: string }> => {
+    o.observe?.({
+      service: req.service,
+      region: req.region,
+      operation: req.form?.Action ?? route53Operation(req),
+      input: { ...req.form, path: req.path },
+    });
+    const signingRegion = req.service === 'route53' ? route53Home(req.region).signingRegion : req.region;
+    const base = new URL(o.endpointFor?.(req.service, signingRegion) ?? realEndpoint(req.service, req.region));
+    const { body, contentType } = requestBody(req);
+    const headers: Record<string, string> = {
+      host: base.host,
+      ...(contentType ? { 'content-type': contentType } : {}),
+    };
+    const signer = new SignatureV4({ credentials, region: signingRegion, service: req.service, sha256: Sha256 });
+    const signed = await signer.sign({
+      method: req.method,
+      protocol: base.protocol,
+      hostname: base.hostname,
+      ...(base.port ? { port: Number(base.port) } : {}),
+      path: req.path,
+      query: req.query ?? {},
+      headers,
+      body,
+    });
+    const qs = new URLSearchParams(req.query ?? {}).toString();
+    const res = await fetch(`${base.origin}${req.path}${qs ? `?${qs}` : ''}`, {
+      method: req.method,
+      headers: signed.headers as Record<string, string>,
+      body: req.method === 'POST' ? body : undefined,
+      signal: AbortSignal.timeout(callTimeoutMs),
+    });
+    return { status: res.status, text: await res.text() };
+  };
+}
+
+export function awsAccess(o: AccessOptions = {}): AwsAccess {
+  const callTimeoutMs = o.callTimeoutMs ?? 10_000;
+  const credentials = o.credentials ?? defaultProvider();
+  const client = clientCache(o, credentials);
   const deadline = () => ({ abortSignal: AbortSignal.timeout(callTimeoutMs) });
   return {
     callTimeoutMs,
@@ -132,50 +188,7 @@ export function awsAccess(o: AccessOptions = {}): AwsAccess {
     kms: (r) => client('kms', r, (c) => new KMSClient(c)),
     cloudwatch: (r) => client('monitoring', r, (c) => new CloudWatchClient(c)),
     httpUrlFor: o.httpUrlFor ?? ((e) => e),
-    signed: async (req) => {
-      o.observe?.({
-        service: req.service,
-        region: req.region,
-        operation: req.form?.Action ?? route53Operation(req),
-        input: { ...req.form, path: req.path },
-      });
-      const signingRegion = req.service === 'route53' ? route53Home(req.region).signingRegion : req.region;
-      const base = new URL(o.endpointFor?.(req.service, signingRegion) ?? realEndpoint(req.service, req.region));
-      const body = req.form ? new URLSearchParams(req.form).toString() : (req.xml ?? '');
-      const contentType = req.form
-        ? 'application/x-www-form-urlencoded; charset=utf-8'
-        : req.xml
-          ? 'application/xml'
-          : undefined;
-      const headers: Record<string, string> = {
-        host: base.host,
-        ...(contentType ? { 'content-type': contentType } : {}),
-      };
-      const signer = new SignatureV4({
-        credentials,
-        region: signingRegion,
-        service: req.service,
-        sha256: Sha256,
-      });
-      const signed = await signer.sign({
-        method: req.method,
-        protocol: base.protocol,
-        hostname: base.hostname,
-        ...(base.port ? { port: Number(base.port) } : {}),
-        path: req.path,
-        query: req.query ?? {},
-        headers,
-        body,
-      });
-      const qs = new URLSearchParams(req.query ?? {}).toString();
-      const res = await fetch(`${base.origin}${req.path}${qs ? `?${qs}` : ''}`, {
-        method: req.method,
-        headers: signed.headers as Record<string, string>,
-        body: req.method === 'POST' ? body : undefined,
-        signal: AbortSignal.timeout(callTimeoutMs),
-      });
-      return { status: res.status, text: await res.text() };
-    },
+    signed: signedRequests(o, credentials, callTimeoutMs),
   };
 }
 
