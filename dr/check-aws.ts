@@ -1,5 +1,5 @@
 /**
- * How dr:check reaches AWS: SDK clients per region for DynamoDB, S3, KMS and CloudWatch, and
+ * How dr:check reaches AWS: SDK clients per region for DynamoDB, S3, KMS, CloudWatch and SNS, and
  * SigV4-signed requests for the two services it calls once or twice and the lockfile has no
  * client for (Route 53, CloudFormation). By default everything goes to the real regional
  * endpoints with the standard credential chain; the tests pass endpoint overrides (the emulator's
@@ -10,11 +10,12 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 
-export type Service = 'dynamodb' | 's3' | 'kms' | 'monitoring' | 'route53' | 'cloudformation';
+export type Service = 'dynamodb' | 's3' | 'kms' | 'monitoring' | 'sns' | 'route53' | 'cloudformation';
 
 export interface AccessOptions {
   /** Where a service's requests for a region go; the real endpoint when absent. */
@@ -53,6 +54,7 @@ export interface AwsAccess {
   s3(region: string): S3Client;
   kms(region: string): KMSClient;
   cloudwatch(region: string): CloudWatchClient;
+  sns(region: string): SNSClient;
   /** One signed request; resolves with the status and body text (XML for these two services). */
   signed(req: SignedRequest): Promise<{ status: number; text: string }>;
   httpUrlFor(apiEndpoint: string): string;
@@ -187,6 +189,7 @@ export function awsAccess(o: AccessOptions = {}): AwsAccess {
     s3: (r) => client('s3', r, (c) => new S3Client({ ...c, forcePathStyle: !!o.endpointFor })),
     kms: (r) => client('kms', r, (c) => new KMSClient(c)),
     cloudwatch: (r) => client('monitoring', r, (c) => new CloudWatchClient(c)),
+    sns: (r) => client('sns', r, (c) => new SNSClient(c)),
     httpUrlFor: o.httpUrlFor ?? ((e) => e),
     signed: signedRequests(o, credentials, callTimeoutMs),
   };

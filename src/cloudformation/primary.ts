@@ -82,7 +82,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
       [C.replicatesToStandby]: isSet(P.secondaryBucketName),
     },
     Resources: resources as Template['Resources'],
-    Outputs: primaryOutputs(),
+    Outputs: primaryOutputs(config),
   };
 }
 
@@ -197,7 +197,7 @@ function parameters(config: TapConfig): Template['Parameters'] {
   };
 }
 
-function primaryOutputs(): Record<string, CfnOutput> {
+function primaryOutputs(config: TapConfig): Record<string, CfnOutput> {
   const values: Record<OutputId, CfnValue> = {
     KMSKeyId: ref('TransactionKMSKey'),
     KMSKeyArn: keyArn,
@@ -215,6 +215,7 @@ function primaryOutputs(): Record<string, CfnOutput> {
     SecondaryKMSKeyArn: ref(P.secondaryKeyArn),
     ReplicationLatencyAlarmName: ref(ids.alarm('ReplicationLatencyAlarm')),
     PrimaryApiEndpoint: getAtt(ids.api, 'ApiEndpoint'),
+    RpoTargetSeconds: String(config.rpoTargetSeconds),
   };
   return Object.fromEntries(
     outputs.map((o) => [
