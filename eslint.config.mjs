@@ -16,14 +16,12 @@ const SIZE_RULES = {
  */
 const SIZE_BURN_DOWN = [
   'client/failover-client.ts',
-  'dr/check-aws.ts',
   'dr/drill.ts',
   'dr/history.ts',
   'dr/observe.ts',
   'dr/timeline.ts',
   'lambda/health.ts',
   'lambda/json-scan.ts',
-  'lambda/processor.ts',
   'lambda/validate.ts',
 ];
 

@@ -123,8 +123,10 @@ describe('every renamed resource moves in state instead of being replaced', () =
     const json = synthStack(env).json;
     const declared = new Set(addressesOf(json));
     const to = moves(json).map((m) => m.to);
-    // Every resource had a hashed or an older readable address before.
-    for (const address of declared) expect(to).toContain(address);
+    // Every resource had a hashed or an older readable address before, except those added since,
+    // which never had another address (the key statements split off each role policy, issue 19).
+    const addedSince = (address: string) => /^aws_iam_role_policy\.[a-z0-9_]+_key_policy$/.test(address);
+    for (const address of declared) if (!addedSince(address)) expect(to).toContain(address);
     // Chained moves (first version -> pinned -> readable) end at a declared address.
     for (const m of moves(json))
       expect(declared.has(m.to) || to.includes(m.to) || moves(json).some((n) => n.from === m.to)).toBe(true);

@@ -370,13 +370,15 @@ describe('TapStack.json (primary region)', () => {
     );
   });
 
-  it("exports the seed's 13 outputs (and three more) under names that carry the suffix", () => {
+  it("exports the seed's 13 outputs (and four more) under names that carry the suffix", () => {
     for (const id of SEED_OUTPUTS) expect(primary.Outputs[id]).toBeDefined();
     expect(
       Object.keys(primary.Outputs)
         .filter((id) => !SEED_OUTPUTS.includes(id))
         .sort(),
-    ).toEqual(['PrimaryApiEndpoint', 'ReplicationLatencyAlarmName', 'SecondaryKMSKeyArn']);
+    ).toEqual(['PrimaryApiEndpoint', 'ReplicationLatencyAlarmName', 'RpoTargetSeconds', 'SecondaryKMSKeyArn']);
+    // dr:check reads its RPO target here, never from the alarm it judges.
+    expect(primary.Outputs.RpoTargetSeconds.Value).toBe('60');
     for (const [id, o] of Object.entries(primary.Outputs)) {
       expect(o.Description.length).toBeGreaterThan(15);
       expect(o.Export.Name).toEqual({ 'Fn::Sub': `tap-dr-\${EnvironmentSuffix}-${id}` });

@@ -3,6 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { ScanCommand, UpdateContinuousBackupsCommand } from '@aws-sdk/client-dynamodb';
+import { SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DisableKeyCommand, EnableKeyCommand } from '@aws-sdk/client-kms';
 import {
   DeleteBucketReplicationCommand,
@@ -18,6 +20,7 @@ import { CANARY } from '../dr/check-canary';
 import { main, runCheck } from '../dr/check';
 import { Deployment, deploymentFrom, parseOutputsJson } from '../dr/check-input';
 import { Row } from '../dr/check-report';
+import { alertTopicArn } from '../dr/check-signals';
 import { regionClients, RegionClients } from '../emulator/aws';
 import { emulatorOverride, stackRun, StackRun, synthConfiguration } from '../harness/terraform';
 import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../emulator/emulator';
@@ -146,7 +149,8 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     );
     run = stackRun('dr-check', synth, process.env.TF_PROVIDER_MIRROR!);
     await run.tf(['init', '-input=false'], { timeoutMs: 60_000 });
-    await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: 150_000 });
+    // The provider waits on each bucket's lifecycle configuration; on a loaded 2-core machine that is minutes.
+    await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: 420_000 });
     outputsFile = path.join(root, 'outputs.json');
     fs.writeFileSync(outputsFile, (await run.tf(['output', '-json'], { timeoutMs: 30_000 })).stdout);
     d = deploymentFrom(parseOutputsJson(fs.readFileSync(outputsFile, 'utf8'), outputsFile), outputsFile);
@@ -180,6 +184,10 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     // The test's own setup calls (stand-in stacks, canary cleanup) are not what dr:check is timed
     // on: a loaded machine must not fail them at dr:check's 5 s deadline.
     testAccess = { ...access, observe: undefined, callTimeoutMs: 30_000 };
+    // An operator subscribes the alert topics (the stack adds an email subscription only with
+    // ALERT_EMAIL): an SQS queue each, which SNS confirms at once.
+    for (const region of [regions.primary, regions.standby])
+      subscriptions[region] = await subscribeQueue(region, alertTopicArn(d, region));
     // /health needs each region's first heartbeat to have replicated into the other.
     await waitFor(
       async () =>
@@ -187,7 +195,7 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
         (await fetch(`${gateways.primary.url}/health`)).status === 200,
       15_000,
     );
-  }, 240_000);
+  }, 540_000);
 
   afterAll(async () => {
     await Promise.allSettled([gateways?.primary.stop(), gateways?.standby.stop()]);
@@ -195,6 +203,19 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     if (root) fs.rmSync(root, { recursive: true, force: true });
     if (notes.length) console.log(`dr:check test notes:\n  ${notes.join('\n  ')}`);
   }, 30_000);
+
+  const subscriptions: Record<string, string> = {};
+  const sns = (region: string) =>
+    new SNSClient({ region, endpoint: emu.endpointFor(region), credentials: GATEWAY_CREDENTIALS });
+  async function subscribeQueue(region: string, TopicArn: string): Promise<string> {
+    const sqs = new SQSClient({ region, endpoint: emu.endpointFor(region), credentials: GATEWAY_CREDENTIALS });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `drcheck-alerts-${region}` }));
+    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const out = await sns(region).send(
+      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes!.QueueArn }),
+    );
+    return out.SubscriptionArn!;
+  }
 
   async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const end = Date.now() + timeoutMs;
@@ -275,11 +296,26 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
         'pitr',
         'key',
         'alarms',
+        'alarm-actions',
+        'alert-subscriptions',
+        'heartbeat',
         'health',
         'canaries-removed',
       ]),
     );
+    // The RPO target is the deployment's own (its RpoTargetSeconds output), not an alarm threshold.
+    expect(d.rpoTargetSeconds).toBe(60);
+    expect(printed).toMatch(/RPO 60 s \(from the RpoTargetSeconds output\)/);
     await expectNoCanaries();
+  }, 60_000);
+
+  it("no confirmed subscriber on the standby's alert topic: only that region's subscription check fails", async () => {
+    await sns(regions.standby).send(new UnsubscribeCommand({ SubscriptionArn: subscriptions[regions.standby] }));
+    try {
+      expect(failures(await checkNow())).toEqual([`alert-subscriptions@${regions.standby}`]);
+    } finally {
+      subscriptions[regions.standby] = await subscribeQueue(regions.standby, alertTopicArn(d, regions.standby));
+    }
   }, 60_000);
 
   it('replication paused: the canary transaction (and document) do not arrive, and both replication checks fail', async () => {
@@ -342,7 +378,7 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       expect(rows.find((r) => r.id === 'pitr' && r.region === d.secondaryRegion)!.measured).toMatch(/^DISABLED/);
       let printed = '';
       expect(await main(['--terraform-outputs', outputsFile, ...FAST], access, (t) => void (printed += t))).toBe(1);
-      expect(printed).toContain('dr:check: 1 of 12 checks FAILED');
+      expect(printed).toContain('dr:check: 1 of 18 checks FAILED');
       await expectNoCanaries();
     } finally {
       await clients.standby.dynamodb.send(pitr(true));
@@ -637,6 +673,10 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
               context: {},
             },
           ];
+        case 'sns:ListSubscriptionsByTopic':
+          return [{ action: 'sns:ListSubscriptionsByTopic', resource: i.TopicArn, context: {} }];
+        case 'monitoring:GetMetricStatistics':
+          return [{ action: 'cloudwatch:GetMetricStatistics', resource: '*', context: {} }];
         case 'route53:ListHealthChecks':
           return [{ action: 'route53:ListHealthChecks', resource: '*', context: {} }];
         case 'cloudformation:DescribeStacks':

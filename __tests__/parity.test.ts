@@ -144,8 +144,22 @@ const fromTf = tfNormalizer(TF_VARS);
 // --- Accessors -------------------------------------------------------------------------
 // Terraform: the primary region's resources (onlyResource), as the CloudFormation deliverable has no standby.
 const tfRole = (name: string) => resourcesOf(tf, 'aws_iam_role').find((r) => r.name === name)!;
+/** A role's inline policies as one document: each is split into its key statements and the rest (issue 19). */
+const merged = (docs: Array<{ Statement: Array<Record<string, unknown>> }>) => ({
+  Statement: docs.flatMap((d) => d.Statement),
+});
+const cfnPolicies = (props: Record<string, any>) =>
+  merged(
+    props.Policies.map((p: { PolicyDocument: { Statement: Array<Record<string, unknown>> } }) => p.PolicyDocument),
+  );
+/** The first (the primary tier's) policy of that name, with its key statements. */
 const tfPolicy = (name: string) =>
-  JSON.parse(resourcesOf(tf, 'aws_iam_role_policy').find((p) => p.name === name)!.policy);
+  merged(
+    [name, `${name}-keys`].flatMap((n) => {
+      const found = resourcesOf(tf, 'aws_iam_role_policy').find((p) => p.name === n);
+      return found ? [JSON.parse(found.policy)] : [];
+    }),
+  );
 const cfnProps = (t: Template, id: string) => t.Resources[id].Properties as Record<string, any>;
 const tfAlarm = (suffix: string) =>
   resourcesOf(tf, 'aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity.${suffix}`)!;
@@ -440,7 +454,7 @@ const PAIRS: Row[] = [
   [
     'processor permissions',
     () => fromTf(statements(tfPolicy('transaction-processor'))),
-    () => fromCfn(statements(cfnProps(cfn, 'LambdaExecutionRole').Policies[0].PolicyDocument)),
+    () => fromCfn(statements(cfnPolicies(cfnProps(cfn, 'LambdaExecutionRole')))),
   ],
   // SNS
   ['topic name', () => onlyResource(tf, 'aws_sns_topic').name, () => fromCfn(cfnProps(cfn, 'AlertSNSTopic').TopicName)],
@@ -484,7 +498,7 @@ const PAIRS: Row[] = [
   [
     'cross-region permissions',
     () => fromTf(statements(tfPolicy('cross-region-access'))),
-    () => fromCfn(statements(cfnProps(cfn, 'CrossRegionAssumeRole').Policies[0].PolicyDocument)),
+    () => fromCfn(statements(cfnPolicies(cfnProps(cfn, 'CrossRegionAssumeRole')))),
   ],
   // Outputs
   [
@@ -553,9 +567,10 @@ function tfTierOf(role: Role) {
     fn: (name: string) => inRegion('aws_lambda_function').find((f) => f.function_name === name)!,
     role: (name: string) => roleNamed(name)[1],
     policyOf: (name: string) =>
-      JSON.parse(
-        resourcesOf(tf, 'aws_iam_role_policy').find((p) => p.role === `\${aws_iam_role.${roleNamed(name)[0]}.id}`)!
-          .policy,
+      merged(
+        resourcesOf(tf, 'aws_iam_role_policy')
+          .filter((p) => p.role === `\${aws_iam_role.${roleNamed(name)[0]}.id}`)
+          .map((p) => JSON.parse(p.policy)),
       ),
     alarm: (suffix: string) =>
       inRegion('aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === `tap-dr-parity.${suffix}${tier.qualifier}`)!,
@@ -649,7 +664,7 @@ function replicationRows(role: Role): Row[] {
     [
       'document replication permissions',
       () => T.n(statements(T.policyOf(roleName))),
-      () => C.n(statements(C.p('DocumentReplicationRole').Policies[0].PolicyDocument)),
+      () => C.n(statements(cfnPolicies(C.p('DocumentReplicationRole')))),
     ],
   ];
 }
@@ -771,7 +786,7 @@ function processorRows(role: Role): Row[] {
     [
       'processor permissions',
       () => T.n(statements(T.policyOf(roleName))),
-      () => C.n(statements(C.p('LambdaExecutionRole').Policies[0].PolicyDocument)),
+      () => C.n(statements(cfnPolicies(C.p('LambdaExecutionRole')))),
     ],
     [
       'processor log group',
@@ -803,7 +818,7 @@ function regionalFunctionRows(role: Role): Row[] {
       [
         `${what} permissions`,
         () => T.n(statements(T.policyOf(roleName))),
-        () => C.n(statements(C.p(`${id}Role`).Policies[0].PolicyDocument)),
+        () => C.n(statements(cfnPolicies(C.p(`${id}Role`)))),
       ],
       [
         `${what} log group`,

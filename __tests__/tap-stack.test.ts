@@ -38,6 +38,14 @@ const ACCOUNT_ID = '${data.aws_caller_identity.account.account_id}';
 /** Policies spell the documents bucket's ARN from its name, so they read in full in a first plan. */
 const DOCS_ARN = `arn:${PARTITION}:s3:::tap-docs-dev-${ACCOUNT_ID}-us-east-1`;
 
+/** A role's permissions: its policy `name` and the key statements split off into `name`-keys (issue 19). */
+function rolePolicy(stack: any, name: string, where: (p: any) => boolean = (p) => !p.role.includes('secondary')) {
+  const parts = resourcesOf(stack, 'aws_iam_role_policy').filter(
+    (p) => (p.name === name || p.name === `${name}-keys`) && where(p),
+  );
+  return { Statement: parts.flatMap((p) => JSON.parse(p.policy).Statement) };
+}
+
 describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
   const { synth, json } = synthStack();
 
@@ -120,8 +128,12 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       const alarms = policy.Statement.find((s: any) => s.Sid === 'CloudWatchAlarmsPublishToEncryptedTopic');
       expect(alarms.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
       // Confused deputy: only this account's alarms of this stack.
+      // ...and only for this region's alert topic (SNS's encryption context).
       expect(alarms.Condition).toEqual({
-        StringEquals: { 'aws:SourceAccount': '${data.aws_caller_identity.account.account_id}' },
+        StringEquals: {
+          'aws:SourceAccount': '${data.aws_caller_identity.account.account_id}',
+          'kms:EncryptionContext:aws:sns:topicArn': `arn:${PARTITION}:sns:us-east-1:${ACCOUNT_ID}:tap-dr-alerts-dev`,
+        },
         ArnLike: {
           'aws:SourceArn': expect.stringMatching(
             /:cloudwatch:us-east-1:\$\{data\.aws_caller_identity\.account\.account_id\}:alarm:tap-dr-dev\.\*$/,
@@ -252,7 +264,9 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
     });
 
     it('denies a put under any key but ours, including aws:kms without a key id (the aws/s3 key)', () => {
-      const deny = docsPolicy().Statement.filter((st: any) => st.Effect === 'Deny' && st.Action[0] === 's3:PutObject');
+      const deny = docsPolicy().Statement.filter(
+        (st: any) => st.Effect === 'Deny' && st.Action[0] === 's3:PutObject' && st.Sid !== 'DocumentsOnlyIfNoneMatch',
+      );
       expect(Object.fromEntries(deny.map((st: any) => [st.Sid, st.Condition]))).toEqual({
         DenyOtherEncryption: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
         DenyOtherKmsKey: {
@@ -386,9 +400,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       expect(JSON.parse(lambdaRole!.assume_role_policy).Statement[0].Principal).toEqual({
         Service: 'lambda.amazonaws.com',
       });
-      const policy = JSON.parse(
-        resourcesOf(json, 'aws_iam_role_policy').find((p) => p.name === 'transaction-processor')!.policy,
-      );
+      const policy = rolePolicy(json, 'transaction-processor');
       for (const s of policy.Statement) {
         for (const a of s.Action) expect(a).not.toMatch(/\*/);
         if (s.Resource === '*') expect(s.Action.every((a: string) => a.startsWith('xray:'))).toBe(true);
@@ -410,7 +422,11 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
         },
       });
       expect(st.TableKeyThroughDynamoDB.Condition).toEqual({
-        StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' },
+        StringEquals: {
+          'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com',
+          'kms:EncryptionContext:aws:dynamodb:tableName': 'transactions-dev',
+          'kms:EncryptionContext:aws:dynamodb:subscriberId': ACCOUNT_ID,
+        },
       });
       // Exactly these actions: no GetItem (never called), no sns:Publish (the Errors alarm is the pager);
       // ConditionCheckItem for the claim's transaction, GetObject only for HeadObject after a 412.
@@ -485,9 +501,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       ];
       const configured = synthStack({ CROSS_REGION_TRUSTED_PRINCIPALS: principals.join(',') }).json;
       const role = resourcesOf(configured, 'aws_iam_role').find((r) => r.name === 'tap-dr-cross-region-dev')!;
-      const policy = JSON.parse(
-        resourcesOf(configured, 'aws_iam_role_policy').find((p) => p.name === 'cross-region-access')!.policy,
-      );
+      const policy = rolePolicy(configured, 'cross-region-access');
       const bySid = Object.fromEntries(policy.Statement.map((st: any) => [st.Sid, st]));
 
       it('trusts exactly those roles, with no external id to guess', () => {
@@ -524,13 +538,25 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
         expect(bySid.PrimaryKeyThroughDynamoDB).toEqual(
           expect.objectContaining({
             Resource: '${aws_kms_key.keys_primary.arn}',
-            Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } },
+            Condition: {
+              StringEquals: {
+                'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com',
+                'kms:EncryptionContext:aws:dynamodb:tableName': 'transactions-dev',
+                'kms:EncryptionContext:aws:dynamodb:subscriberId': ACCOUNT_ID,
+              },
+            },
           }),
         );
         expect(bySid.SecondaryKeyThroughDynamoDB).toEqual(
           expect.objectContaining({
             Resource: '${aws_kms_replica_key.keys_secondary.arn}',
-            Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-west-2.amazonaws.com' } },
+            Condition: {
+              StringEquals: {
+                'kms:ViaService': 'dynamodb.us-west-2.amazonaws.com',
+                'kms:EncryptionContext:aws:dynamodb:tableName': 'transactions-dev',
+                'kms:EncryptionContext:aws:dynamodb:subscriberId': ACCOUNT_ID,
+              },
+            },
           }),
         );
       });
@@ -726,11 +752,7 @@ describe('warm standby in the secondary region', () => {
     expect(fn.role).toBe(
       `\${aws_iam_role.${Object.entries(json.resource.aws_iam_role).find(([, r]) => r === role)![0]}.arn}`,
     );
-    const policy = JSON.parse(
-      resourcesOf(json, 'aws_iam_role_policy').find(
-        (p) => p.role.includes('secondary') && p.name === 'transaction-processor',
-      )!.policy,
-    );
+    const policy = rolePolicy(json, 'transaction-processor', (p) => p.role.includes('secondary'));
     const bySid = Object.fromEntries(policy.Statement.map((st: any) => [st.Sid, st.Resource]));
     expect(bySid.TransactionsTable).toMatch(/:dynamodb:us-west-2:.*:table\/transactions-dev$/);
     expect(bySid.FunctionEnvironment).toBe(replicaKey);

@@ -62,6 +62,8 @@ interface Plan {
   providerRegion: Record<string, string>;
   stackDir: string;
   declared: number;
+  /** Addresses whose `policy` (or `assume_role_policy`) is `(known after apply)` in this first plan. */
+  unknownPolicies: string[];
 }
 
 const scenarios: Array<[string, Record<string, string>]> = [
@@ -131,6 +133,15 @@ describeWithTerraform('terraform plan of the synthesized stack against a local A
       ),
       stackDir,
       declared,
+      // Only policies the stack writes: a bucket's or a topic's computed `policy` is not one of them.
+      unknownPolicies: json.resource_changes
+        .filter((c: any) =>
+          ['policy', 'assume_role_policy'].some(
+            (field) => c.change.after_unknown?.[field] === true && synthesized.resource[c.type]?.[c.name]?.[field],
+          ),
+        )
+        .map((c: any) => c.address)
+        .sort(),
     };
   }
 
@@ -150,6 +161,22 @@ describeWithTerraform('terraform plan of the synthesized stack against a local A
       expect(p.resources).toHaveLength(p.declared);
       expect(p.actions.every((a) => a.length === 1 && a[0] === 'create')).toBe(true);
       expect(p.declared).toBeGreaterThanOrEqual(30);
+    });
+
+    // Issue 19: only what names a key's ARN (a random key id) waits for the apply: each role's
+    // `*_key_policy` and the documents bucket policies (docs/SECURITY.md, "Reading the policies in a
+    // first plan"). Every other role policy, trust policy and bucket policy reads in full.
+    it('leaves only the key statements and the documents bucket policies (known after apply)', () => {
+      const tierWords = ['primary', 'secondary'];
+      expect(p.unknownPolicies).toEqual(
+        [
+          ...['document_failback_key_policy', 'document_replication_key_policy'].map((a) => `aws_iam_role_policy.${a}`),
+          ...tierWords.flatMap((t) =>
+            ['health', 'heartbeat', 'processor'].map((f) => `aws_iam_role_policy.${t}_${f}_key_policy`),
+          ),
+          ...tierWords.map((t) => `aws_s3_bucket_policy.${t}_documents_policy`),
+        ].sort(),
+      );
     });
 
     it('binds the two providers to the configured regions', () => {

@@ -40,7 +40,7 @@ SOURCE, exactly one of:
 
 OPTIONS:
   --rto-target-seconds N        30-86400; default RTO_TARGET_SECONDS' default (300)
-  --rpo-target-seconds N        10-3600; default the deployed replication-latency alarm's threshold
+  --rpo-target-seconds N        10-3600; default the deployment's RpoTargetSeconds output
   --document-timeout-seconds N  1-3600; how long to wait for the canary document (default 900, RTC's 15 minutes)
   --canary-timeout-seconds N    1-3600; how long to wait for the canary transaction (default 2 x the RPO target)`;
 

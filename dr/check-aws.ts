@@ -1,5 +1,5 @@
 /**
- * How dr:check reaches AWS: SDK clients per region for DynamoDB, S3, KMS and CloudWatch, and
+ * How dr:check reaches AWS: SDK clients per region for DynamoDB, S3, KMS, CloudWatch and SNS, and
  * SigV4-signed requests for the two services it calls once or twice and the lockfile has no
  * client for (Route 53, CloudFormation). By default everything goes to the real regional
  * endpoints with the standard credential chain; the tests pass endpoint overrides (the emulator's
@@ -10,11 +10,12 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 
-export type Service = 'dynamodb' | 's3' | 'kms' | 'monitoring' | 'route53' | 'cloudformation';
+export type Service = 'dynamodb' | 's3' | 'kms' | 'monitoring' | 'sns' | 'route53' | 'cloudformation';
 
 export interface AccessOptions {
   /** Where a service's requests for a region go; the real endpoint when absent. */
@@ -53,6 +54,7 @@ export interface AwsAccess {
   s3(region: string): S3Client;
   kms(region: string): KMSClient;
   cloudwatch(region: string): CloudWatchClient;
+  sns(region: string): SNSClient;
   /** One signed request; resolves with the status and body text (XML for these two services). */
   signed(req: SignedRequest): Promise<{ status: number; text: string }>;
   httpUrlFor(apiEndpoint: string): string;
@@ -94,11 +96,12 @@ interface Observable {
   };
 }
 
-export function awsAccess(o: AccessOptions = {}): AwsAccess {
-  const callTimeoutMs = o.callTimeoutMs ?? 10_000;
-  const credentials = o.credentials ?? defaultProvider();
+type Credentials = AwsCredentialIdentity | (() => Promise<AwsCredentialIdentity>);
+
+/** One SDK client per service and region, made on first use, each call seen by `o.observe`. */
+function clientCache(o: AccessOptions, credentials: Credentials) {
   const cache = new Map<string, unknown>();
-  const client = <T>(service: Service, region: string, make: (config: object) => T): T => {
+  return <T>(service: Service, region: string, make: (config: object) => T): T => {
     const id = `${service}@${region}`;
     if (!cache.has(id)) {
       const endpoint = o.endpointFor?.(service, region);
@@ -122,6 +125,61 @@ export function awsAccess(o: AccessOptions = {}): AwsAccess {
     }
     return cache.get(id) as T;
   };
+}
+
+/** The body of a signed request and its content type: a form, an XML document, or nothing. */
+function requestBody(req: SignedRequest): { body: string; contentType?: string } {
+  if (req.form)
+    return {
+      body: new URLSearchParams(req.form).toString(),
+      contentType: 'application/x-www-form-urlencoded; charset=utf-8',
+    };
+  if (req.xml) return { body: req.xml, contentType: 'application/xml' };
+  return { body: '' };
+}
+
+/** One SigV4-signed request to Route 53 or CloudFormation; the status and body text. */
+function signedRequests(o: AccessOptions, credentials: Credentials, callTimeoutMs: number) {
+  return async (req: SignedRequest): Promise<{ status: number; text: string }> => {
+    o.observe?.({
+      service: req.service,
+      region: req.region,
+      operation: req.form?.Action ?? route53Operation(req),
+      input: { ...req.form, path: req.path },
+    });
+    const signingRegion = req.service === 'route53' ? route53Home(req.region).signingRegion : req.region;
+    const base = new URL(o.endpointFor?.(req.service, signingRegion) ?? realEndpoint(req.service, req.region));
+    const { body, contentType } = requestBody(req);
+    const headers: Record<string, string> = {
+      host: base.host,
+      ...(contentType ? { 'content-type': contentType } : {}),
+    };
+    const signer = new SignatureV4({ credentials, region: signingRegion, service: req.service, sha256: Sha256 });
+    const signed = await signer.sign({
+      method: req.method,
+      protocol: base.protocol,
+      hostname: base.hostname,
+      ...(base.port ? { port: Number(base.port) } : {}),
+      path: req.path,
+      query: req.query ?? {},
+      headers,
+      body,
+    });
+    const qs = new URLSearchParams(req.query ?? {}).toString();
+    const res = await fetch(`${base.origin}${req.path}${qs ? `?${qs}` : ''}`, {
+      method: req.method,
+      headers: signed.headers as Record<string, string>,
+      body: req.method === 'POST' ? body : undefined,
+      signal: AbortSignal.timeout(callTimeoutMs),
+    });
+    return { status: res.status, text: await res.text() };
+  };
+}
+
+export function awsAccess(o: AccessOptions = {}): AwsAccess {
+  const callTimeoutMs = o.callTimeoutMs ?? 10_000;
+  const credentials = o.credentials ?? defaultProvider();
+  const client = clientCache(o, credentials);
   const deadline = () => ({ abortSignal: AbortSignal.timeout(callTimeoutMs) });
   return {
     callTimeoutMs,
@@ -131,51 +189,9 @@ export function awsAccess(o: AccessOptions = {}): AwsAccess {
     s3: (r) => client('s3', r, (c) => new S3Client({ ...c, forcePathStyle: !!o.endpointFor })),
     kms: (r) => client('kms', r, (c) => new KMSClient(c)),
     cloudwatch: (r) => client('monitoring', r, (c) => new CloudWatchClient(c)),
+    sns: (r) => client('sns', r, (c) => new SNSClient(c)),
     httpUrlFor: o.httpUrlFor ?? ((e) => e),
-    signed: async (req) => {
-      o.observe?.({
-        service: req.service,
-        region: req.region,
-        operation: req.form?.Action ?? route53Operation(req),
-        input: { ...req.form, path: req.path },
-      });
-      const signingRegion = req.service === 'route53' ? route53Home(req.region).signingRegion : req.region;
-      const base = new URL(o.endpointFor?.(req.service, signingRegion) ?? realEndpoint(req.service, req.region));
-      const body = req.form ? new URLSearchParams(req.form).toString() : (req.xml ?? '');
-      const contentType = req.form
-        ? 'application/x-www-form-urlencoded; charset=utf-8'
-        : req.xml
-          ? 'application/xml'
-          : undefined;
-      const headers: Record<string, string> = {
-        host: base.host,
-        ...(contentType ? { 'content-type': contentType } : {}),
-      };
-      const signer = new SignatureV4({
-        credentials,
-        region: signingRegion,
-        service: req.service,
-        sha256: Sha256,
-      });
-      const signed = await signer.sign({
-        method: req.method,
-        protocol: base.protocol,
-        hostname: base.hostname,
-        ...(base.port ? { port: Number(base.port) } : {}),
-        path: req.path,
-        query: req.query ?? {},
-        headers,
-        body,
-      });
-      const qs = new URLSearchParams(req.query ?? {}).toString();
-      const res = await fetch(`${base.origin}${req.path}${qs ? `?${qs}` : ''}`, {
-        method: req.method,
-        headers: signed.headers as Record<string, string>,
-        body: req.method === 'POST' ? body : undefined,
-        signal: AbortSignal.timeout(callTimeoutMs),
-      });
-      return { status: res.status, text: await res.text() };
-    },
+    signed: signedRequests(o, credentials, callTimeoutMs),
   };
 }
 

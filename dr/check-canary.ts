@@ -15,12 +15,12 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { RTC_MINUTES } from '../src/alarms';
-import { RECORD } from '../src/contract';
+import { DR_CHECK_ITEM_PREFIX, RECORD } from '../src/contract';
 import type { AwsAccess } from './check-aws';
 import type { Deployment } from './check-input';
 import { errorRow, fail, pass, Row, skip, verdict } from './check-report';
 
-export const CANARY = { itemPrefix: '#dr-check#', objectPrefix: 'dr-check/' } as const;
+export const CANARY = { itemPrefix: DR_CHECK_ITEM_PREFIX, objectPrefix: 'dr-check/' } as const;
 
 export interface Canary {
   readonly stamp: string;

@@ -29,6 +29,8 @@ export interface Deployment {
   readonly outputAlarmNames: readonly string[];
   /** The Route 53 health check of DNS failover, when an output names it (`DnsHealthCheckId`). */
   readonly dnsHealthCheckId?: string;
+  /** The configured RPO target (`RpoTargetSeconds`); absent from deployments that predate the output. */
+  readonly rpoTargetSeconds?: number;
 }
 
 export class InputError extends Error {
@@ -79,7 +81,17 @@ export function deploymentFrom(outputs: Record<string, string>, source: string):
       .filter(([k, v]) => k.endsWith('AlarmName') && v)
       .map(([, v]) => v),
     ...(outputs.DnsHealthCheckId ? { dnsHealthCheckId: outputs.DnsHealthCheckId } : {}),
+    ...rpoTargetOf(outputs),
   };
+}
+
+/** `RpoTargetSeconds`, when the deployment has it: a positive whole number of seconds. */
+function rpoTargetOf(outputs: Record<string, string>): { rpoTargetSeconds?: number } {
+  const text = outputs.RpoTargetSeconds;
+  if (text === undefined || text === '') return {};
+  if (!/^[1-9]\d{0,5}$/.test(text))
+    throw new InputError(`output RpoTargetSeconds is ${JSON.stringify(text)}: expected a whole number of seconds`);
+  return { rpoTargetSeconds: Number(text) };
 }
 
 /** `terraform output -json` ({name: {value, ...}}) or a plain {name: value} map, as strings. */

@@ -13,6 +13,9 @@ export type CheckId =
   | 'pitr'
   | 'key'
   | 'alarms'
+  | 'alarm-actions'
+  | 'alert-subscriptions'
+  | 'heartbeat'
   | 'health'
   | 'dns-failover'
   | 'canaries-removed';

@@ -12,6 +12,7 @@ import { names } from '../src/naming';
 import type { AwsAccess } from './check-aws';
 import type { Deployment } from './check-input';
 import { errorRow, Row, verdict } from './check-report';
+import { alarmActionRow } from './check-signals';
 
 /** The standby tier's alarm-name qualifier ('-standby'), as both deliverables name its alarms. */
 export const STANDBY_ALARM_QUALIFIER = TIER.standby.alarmQualifier;
@@ -70,8 +71,6 @@ export function expectedAlarms(d: Deployment): Array<{ region: string; names: st
 
 export interface AlarmFindings {
   readonly rows: Row[];
-  /** The RPO target the deployed replication-latency alarm enforces (its threshold), if found. */
-  readonly deployedRpoTargetSeconds?: number;
 }
 
 async function describe(aws: AwsAccess, region: string, alarmNames: string[]): Promise<MetricAlarm[]> {
@@ -93,9 +92,8 @@ async function describe(aws: AwsAccess, region: string, alarmNames: string[]): P
 }
 
 export async function alarmRows(d: Deployment, aws: AwsAccess): Promise<AlarmFindings> {
-  let deployedRpoTargetSeconds: number | undefined;
   const rows = await Promise.all(
-    expectedAlarms(d).map(async ({ region, names: expected }) => {
+    expectedAlarms(d).map(async ({ region, names: expected }): Promise<Row[]> => {
       const base = {
         id: 'alarms',
         check: 'alarms exist, none in ALARM',
@@ -104,8 +102,6 @@ export async function alarmRows(d: Deployment, aws: AwsAccess): Promise<AlarmFin
       } as const;
       try {
         const found = await describe(aws, region, expected);
-        const latency = found.find((a) => a.AlarmName === names.alarm({ suffix: d.suffix }, 'replication-latency'));
-        if (latency?.Threshold !== undefined) deployedRpoTargetSeconds = latency.Threshold / 1000;
         const missing = expected.filter((n) => !found.some((a) => a.AlarmName === n));
         const firing = found.filter((a) => a.StateValue === 'ALARM').map((a) => a.AlarmName!);
         const insufficient = found.filter((a) => a.StateValue === 'INSUFFICIENT_DATA').length;
@@ -115,11 +111,14 @@ export async function alarmRows(d: Deployment, aws: AwsAccess): Promise<AlarmFin
           ...(missing.length ? [`missing: ${missing.join(', ')}`] : []),
           ...(firing.length ? [`ALARM: ${firing.join(', ')}`] : []),
         ].join('; ');
-        return verdict(missing.length === 0 && firing.length === 0, { ...base, measured });
+        return [
+          verdict(missing.length === 0 && firing.length === 0, { ...base, measured }),
+          alarmActionRow(d, region, found),
+        ];
       } catch (e) {
-        return errorRow(base, e);
+        return [errorRow(base, e)];
       }
     }),
   );
-  return { rows, ...(deployedRpoTargetSeconds !== undefined ? { deployedRpoTargetSeconds } : {}) };
+  return { rows: rows.flat() };
 }

@@ -7,7 +7,9 @@
  * Checks (one table row each, per region where it applies): a canary transaction replicates
  * within the RPO target; a canary document replicates within RTC's 15 minutes, re-encrypted
  * under the secondary key; PITR is on for both replicas; both keys are Enabled; every alarm
- * exists and none is in ALARM; both /health endpoints answer 200 {"status":"ok"}; with DNS
+ * exists and none is in ALARM, each notifies its region's alert topic, and each topic has a
+ * confirmed subscriber; the heartbeat's staleness metric is recent in both regions; both /health
+ * endpoints answer 200 {"status":"ok"}; with DNS
  * failover, the deployed health check's worst case is within the RTO target. The canaries are
  * removed afterwards, whatever happened (also on Ctrl-C). Exit: 0 all passed, 1 a check failed,
  * 2 bad arguments or unreadable outputs (nothing checked). docs/DR-CHECK.md has the IAM policy it needs.
@@ -20,6 +22,7 @@ import { dnsFailoverRow, healthRows } from './check-endpoints';
 import { Deployment, InputError, loadDeployment } from './check-input';
 import { failed, renderTable, Row } from './check-report';
 import { alarmRows, keyRows, pitrRows } from './check-state';
+import { heartbeatRows, subscriptionRows } from './check-signals';
 
 export interface CheckOptions {
   readonly rtoTargetSeconds?: number;
@@ -42,6 +45,16 @@ export interface CheckResult {
 /** RTO_TARGET_SECONDS and RPO_TARGET_SECONDS defaults, from the one place that defines them. */
 const DEFAULTS = loadConfig({}, {});
 
+/** The RPO target: --rpo-target-seconds, else the deployment's RpoTargetSeconds output (the configured
+ *  target, never one read back from an alarm the check is meant to judge), else the default. */
+function rpoTarget(d: Deployment, o: CheckOptions): Partial<CheckResult['targets']> {
+  if (o.rpoTargetSeconds !== undefined)
+    return { rpoTargetSeconds: o.rpoTargetSeconds, rpoFrom: '--rpo-target-seconds' };
+  if (d.rpoTargetSeconds !== undefined)
+    return { rpoTargetSeconds: d.rpoTargetSeconds, rpoFrom: 'the RpoTargetSeconds output' };
+  return { rpoFrom: 'RPO_TARGET_SECONDS default (the deployment has no RpoTargetSeconds output)' };
+}
+
 export async function runCheck(d: Deployment, aws: AwsAccess, o: CheckOptions): Promise<CheckResult> {
   const canary = o.canary ?? newCanary();
   const rows: Row[] = [];
@@ -51,17 +64,8 @@ export async function runCheck(d: Deployment, aws: AwsAccess, o: CheckOptions): 
     rpoFrom: 'RPO_TARGET_SECONDS default',
   };
   try {
-    // The alarms first: the deployed replication-latency threshold is the default RPO target.
+    targets = { ...targets, ...rpoTarget(d, o) };
     const alarms = await alarmRows(d, aws);
-    const deployed = alarms.deployedRpoTargetSeconds;
-    targets = {
-      ...targets,
-      ...(o.rpoTargetSeconds !== undefined
-        ? { rpoTargetSeconds: o.rpoTargetSeconds, rpoFrom: '--rpo-target-seconds' }
-        : deployed !== undefined
-          ? { rpoTargetSeconds: deployed, rpoFrom: 'the deployed replication-latency alarm' }
-          : {}),
-    };
     const { rpoTargetSeconds, rtoTargetSeconds } = targets;
     const groups = await Promise.all([
       transactionCanary(d, aws, canary, {
@@ -73,6 +77,8 @@ export async function runCheck(d: Deployment, aws: AwsAccess, o: CheckOptions): 
       pitrRows(d, aws),
       keyRows(d, aws),
       Promise.resolve(alarms.rows),
+      subscriptionRows(d, aws),
+      heartbeatRows(d, aws),
       healthRows(d, aws),
       dnsFailoverRow(d, aws, rtoTargetSeconds).then((r) => [r]),
     ]);

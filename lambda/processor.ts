@@ -218,174 +218,201 @@ const CONFLICT = { error: 'Conflict', message: 'transactionId was used with diff
 /** S3's conditional-write conflict and DynamoDB's transaction conflict: both say "retry". */
 const BACKOFF = { baseMs: 20, capMs: 250 } as const;
 
-export function createProcessor(deps: ProcessorDeps) {
-  const { aws, tableName, bucketName, region, now, log = console.log, callTimeoutMs } = deps;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const random = deps.random ?? Math.random;
+/** What every step of one processor needs: its dependencies, with the defaults filled in. */
+interface Ctx {
+  readonly deps: ProcessorDeps;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
 
-  /**
-   * Runs `attempt` until it settles or `retryable` says no, with full-jitter exponential backoff;
-   * a new attempt starts only while it still begins inside one call deadline of the first.
-   */
-  async function withBackoff<T>(attempt: () => Promise<T>, retryable: (e: unknown) => boolean): Promise<T> {
-    const until = Date.now() + callTimeoutMs;
-    for (let n = 0; ; n++) {
-      try {
-        return await attempt();
-      } catch (e) {
-        const wait = Math.floor(random() * Math.min(BACKOFF.capMs, BACKOFF.baseMs * 2 ** n));
-        if (!retryable(e) || Date.now() + wait >= until) throw e;
-        await sleep(wait);
-      }
-    }
-  }
-
-  /** Conditional PutItem; the item that failed the condition, or undefined when written. */
-  async function put(Item: Item, condition: Omit<PutItemCommandInput, 'TableName' | 'Item'>) {
+/**
+ * Runs `attempt` until it settles or `retryable` says no, with full-jitter exponential backoff;
+ * a new attempt starts only while it still begins inside one call deadline of the first.
+ */
+async function withBackoff<T>(ctx: Ctx, attempt: () => Promise<T>, retryable: (e: unknown) => boolean): Promise<T> {
+  const until = Date.now() + ctx.deps.callTimeoutMs;
+  for (let n = 0; ; n++) {
     try {
-      await aws.putItem({ TableName: tableName, Item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
-      return undefined;
-    } catch (e: any) {
-      if (e?.name !== 'ConditionalCheckFailedException') throw e;
-      if (!e.Item) throw new Error('ConditionalCheckFailedException without the stored item');
-      return e.Item as Item;
-    }
-  }
-  // A copy of this request inside its claim transaction makes DynamoDB refuse the record's PutItem
-  // with TransactionConflictException (the transaction checks the record's key): back off, as for 409.
-  const putNew = (item: Item) =>
-    withBackoff(
-      () => put(item, { ConditionExpression: `attribute_not_exists(${RECORD.partitionKey})` }),
-      (e: any) => e?.name === 'TransactionConflictException',
-    );
-
-  function settle(t: Transaction, stored: Item): Response {
-    if (decide(stored, t.fingerprint) === 'replay') return respond(200, { ...fromItem(stored), replayed: true });
-    // Nothing of the stored item: the id may be another caller's.
-    return respond(409, CONFLICT);
-  }
-
-  /**
-   * The claim, in one transaction with a check that the record does not exist yet: a request whose
-   * record exists, or whose id another fingerprint has claimed, writes nothing. Undefined when
-   * claimed; else the answer.
-   */
-  async function claim(t: Transaction, item: Item): Promise<Response | undefined> {
-    const id = item[RECORD.partitionKey];
-    const claimItem: Item = {
-      [RECORD.partitionKey]: { S: claimKey(t.transactionId) },
-      fingerprint: item.fingerprint,
-      [RECORD.statusAttribute]: { S: RECORD.pending },
-      requestId: item.requestId,
-      documentKey: item.documentKey,
-    };
-    const input = {
-      TransactItems: [
-        {
-          ConditionCheck: {
-            TableName: tableName,
-            Key: { [RECORD.partitionKey]: id },
-            ConditionExpression: `attribute_not_exists(${RECORD.partitionKey})`,
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-          },
-        },
-        {
-          Put: {
-            TableName: tableName,
-            Item: claimItem,
-            ConditionExpression: `attribute_not_exists(${RECORD.partitionKey}) OR fingerprint = :fingerprint`,
-            ExpressionAttributeValues: { ':fingerprint': item.fingerprint },
-          },
-        },
-      ],
-    };
-    const reasons = (e: any): Array<{ Code?: string; Item?: Item }> =>
-      e?.name === 'TransactionCanceledException' && Array.isArray(e.CancellationReasons) ? e.CancellationReasons : [];
-    try {
-      await withBackoff(
-        () => aws.transactWriteItems(input),
-        // Another transaction on these items was in flight (concurrent copies of this request).
-        (e) => reasons(e).some((r) => r?.Code === 'TransactionConflict'),
-      );
-      return undefined;
+      return await attempt();
     } catch (e) {
-      const [record, claimed] = reasons(e);
-      if (record?.Code === 'ConditionalCheckFailed') {
-        if (!record.Item) throw new Error('the record check failed without the stored item');
-        return settle(t, record.Item);
-      }
-      if (claimed?.Code === 'ConditionalCheckFailed') return respond(409, CONFLICT);
-      throw e;
+      const wait = Math.floor(ctx.random() * Math.min(BACKOFF.capMs, BACKOFF.baseMs * 2 ** n));
+      if (!retryable(e) || Date.now() + wait >= until) throw e;
+      await ctx.sleep(wait);
     }
   }
+}
 
-  /**
-   * S3's own SHA-256 of a stored object (HeadObject, checksum mode), or, where S3 keeps none (AWS
-   * does not say that replication copies the checksum to a replica), the hash of its bytes.
-   */
-  async function storedSha256(key: string): Promise<string> {
-    const head: any = await aws.headObject({ Bucket: bucketName, Key: key, ChecksumMode: 'ENABLED' });
-    if (typeof head?.ChecksumSHA256 === 'string') return Buffer.from(head.ChecksumSHA256, 'base64').toString('hex');
-    const bytes = await aws.getObjectBytes({ Bucket: bucketName, Key: key });
-    return createHash('sha256').update(bytes).digest('hex');
-  }
-
-  /** `If-None-Match: *`; 409 backs off inside the deadline; 412 must be this very document. */
-  async function storeDocument(key: string, doc: TransactionDocument) {
-    const checksum = Buffer.from(doc.sha256, 'hex').toString('base64');
-    const input = {
-      Bucket: bucketName,
-      Key: key,
-      Body: doc.body,
-      ContentType: doc.contentType,
-      // The algorithm named too, so S3 keeps this SHA-256 as the object's checksum (HeadObject shows it).
-      ChecksumAlgorithm: 'SHA256' as const,
-      ChecksumSHA256: checksum,
-      ServerSideEncryption: 'aws:kms' as const,
-      SSEKMSKeyId: deps.kmsKeyArn,
-      // Explicit, so the KMS encryption context is always the bucket ARN, whatever the bucket's default.
-      BucketKeyEnabled: true,
-      IfNoneMatch: '*',
-    };
-    try {
-      await withBackoff(
-        () => aws.putObject(input),
-        (e) => httpStatus(e) === 409,
-      );
-    } catch (e) {
-      if (httpStatus(e) !== 412) throw e;
-      // The key exists: it is ours only if the stored object's SHA-256 is this document's.
-      if ((await storedSha256(key)) !== doc.sha256)
-        throw new Error(`the object at ${key} exists and its SHA-256 is not this document's`);
-    }
-  }
-
-  async function record(
-    t: Transaction,
-    doc: TransactionDocument | undefined,
-    caller: Caller,
-    requestId: string,
-  ): Promise<Response> {
-    const key = doc && documentKey(t, doc);
-    const item = toItem({
-      ...t,
-      ...caller,
-      createdAt: t.createdAt ?? (now?.() ?? new Date()).toISOString(),
-      processedRegion: region,
-      requestId,
-      documentKey: key,
-      documentSha256: doc?.sha256,
-      documentContentType: doc?.contentType,
+/** Conditional PutItem; the item that failed the condition, or undefined when written. */
+async function put(ctx: Ctx, Item: Item, condition: Omit<PutItemCommandInput, 'TableName' | 'Item'>) {
+  try {
+    await ctx.deps.aws.putItem({
+      TableName: ctx.deps.tableName,
+      Item,
+      ...condition,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    if (doc) {
-      const answer = await claim(t, item);
-      if (answer) return answer;
-      await storeDocument(key!, doc);
-    }
-    const old = await putNew(item);
-    return old ? settle(t, old) : respond(201, fromItem(item));
+    return undefined;
+  } catch (e: any) {
+    if (e?.name !== 'ConditionalCheckFailedException') throw e;
+    if (!e.Item) throw new Error('ConditionalCheckFailedException without the stored item');
+    return e.Item as Item;
   }
+}
 
+// A copy of this request inside its claim transaction makes DynamoDB refuse the record's PutItem
+// with TransactionConflictException (the transaction checks the record's key): back off, as for 409.
+const putNew = (ctx: Ctx, item: Item) =>
+  withBackoff(
+    ctx,
+    () => put(ctx, item, { ConditionExpression: `attribute_not_exists(${RECORD.partitionKey})` }),
+    (e: any) => e?.name === 'TransactionConflictException',
+  );
+
+function settle(t: Transaction, stored: Item): Response {
+  if (decide(stored, t.fingerprint) === 'replay') return respond(200, { ...fromItem(stored), replayed: true });
+  // Nothing of the stored item: the id may be another caller's.
+  return respond(409, CONFLICT);
+}
+
+/** The claim's transaction: the record must not exist yet, and the claim is absent or ours. */
+function claimTransaction(tableName: string, t: Transaction, item: Item) {
+  const claimItem: Item = {
+    [RECORD.partitionKey]: { S: claimKey(t.transactionId) },
+    fingerprint: item.fingerprint,
+    [RECORD.statusAttribute]: { S: RECORD.pending },
+    requestId: item.requestId,
+    documentKey: item.documentKey,
+  };
+  return {
+    TransactItems: [
+      {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: { [RECORD.partitionKey]: item[RECORD.partitionKey] },
+          ConditionExpression: `attribute_not_exists(${RECORD.partitionKey})`,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        },
+      },
+      {
+        Put: {
+          TableName: tableName,
+          Item: claimItem,
+          ConditionExpression: `attribute_not_exists(${RECORD.partitionKey}) OR fingerprint = :fingerprint`,
+          ExpressionAttributeValues: { ':fingerprint': item.fingerprint },
+        },
+      },
+    ],
+  };
+}
+
+const cancellationReasons = (e: any): Array<{ Code?: string; Item?: Item }> =>
+  e?.name === 'TransactionCanceledException' && Array.isArray(e.CancellationReasons) ? e.CancellationReasons : [];
+
+/**
+ * The claim, in one transaction with a check that the record does not exist yet: a request whose
+ * record exists, or whose id another fingerprint has claimed, writes nothing. Undefined when
+ * claimed; else the answer.
+ */
+async function claim(ctx: Ctx, t: Transaction, item: Item): Promise<Response | undefined> {
+  const input = claimTransaction(ctx.deps.tableName, t, item);
+  try {
+    await withBackoff(
+      ctx,
+      () => ctx.deps.aws.transactWriteItems(input),
+      // Another transaction on these items was in flight (concurrent copies of this request).
+      (e) => cancellationReasons(e).some((r) => r?.Code === 'TransactionConflict'),
+    );
+    return undefined;
+  } catch (e) {
+    const [record, claimed] = cancellationReasons(e);
+    if (record?.Code === 'ConditionalCheckFailed') {
+      if (!record.Item) throw new Error('the record check failed without the stored item');
+      return settle(t, record.Item);
+    }
+    if (claimed?.Code === 'ConditionalCheckFailed') return respond(409, CONFLICT);
+    throw e;
+  }
+}
+
+/**
+ * S3's own SHA-256 of a stored object (HeadObject, checksum mode), or, where S3 keeps none (AWS
+ * does not say that replication copies the checksum to a replica), the hash of its bytes.
+ */
+async function storedSha256(ctx: Ctx, key: string): Promise<string> {
+  const { aws, bucketName } = ctx.deps;
+  const head: any = await aws.headObject({ Bucket: bucketName, Key: key, ChecksumMode: 'ENABLED' });
+  if (typeof head?.ChecksumSHA256 === 'string') return Buffer.from(head.ChecksumSHA256, 'base64').toString('hex');
+  const bytes = await aws.getObjectBytes({ Bucket: bucketName, Key: key });
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `If-None-Match: *`; 409 backs off inside the deadline; 412 must be this very document. */
+async function storeDocument(ctx: Ctx, key: string, doc: TransactionDocument) {
+  const checksum = Buffer.from(doc.sha256, 'hex').toString('base64');
+  const input = {
+    Bucket: ctx.deps.bucketName,
+    Key: key,
+    Body: doc.body,
+    ContentType: doc.contentType,
+    // The algorithm named too, so S3 keeps this SHA-256 as the object's checksum (HeadObject shows it).
+    ChecksumAlgorithm: 'SHA256' as const,
+    ChecksumSHA256: checksum,
+    ServerSideEncryption: 'aws:kms' as const,
+    SSEKMSKeyId: ctx.deps.kmsKeyArn,
+    // Explicit, so the KMS encryption context is always the bucket ARN, whatever the bucket's default.
+    BucketKeyEnabled: true,
+    // Never replace a stored document: the bucket policy refuses a function's put without it.
+    IfNoneMatch: '*',
+  };
+  try {
+    await withBackoff(
+      ctx,
+      () => ctx.deps.aws.putObject(input),
+      (e) => httpStatus(e) === 409,
+    );
+  } catch (e) {
+    if (httpStatus(e) !== 412) throw e;
+    // The key exists: it is ours only if the stored object's SHA-256 is this document's.
+    if ((await storedSha256(ctx, key)) !== doc.sha256)
+      throw new Error(`the object at ${key} exists and its SHA-256 is not this document's`);
+  }
+}
+
+async function record(
+  ctx: Ctx,
+  t: Transaction,
+  doc: TransactionDocument | undefined,
+  caller: Caller,
+  requestId: string,
+): Promise<Response> {
+  const { now, region } = ctx.deps;
+  const key = doc && documentKey(t, doc);
+  const item = toItem({
+    ...t,
+    ...caller,
+    createdAt: t.createdAt ?? (now?.() ?? new Date()).toISOString(),
+    processedRegion: region,
+    requestId,
+    documentKey: key,
+    documentSha256: doc?.sha256,
+    documentContentType: doc?.contentType,
+  });
+  if (doc) {
+    const answer = await claim(ctx, t, item);
+    if (answer) return answer;
+    await storeDocument(ctx, key!, doc);
+  }
+  const old = await putNew(ctx, item);
+  return old ? settle(t, old) : respond(201, fromItem(item));
+}
+
+export function createProcessor(deps: ProcessorDeps) {
+  const log = deps.log ?? console.log;
+  const ctx: Ctx = {
+    deps,
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    random: deps.random ?? Math.random,
+  };
   return async (event: unknown, requestId: string): Promise<Response> => {
     let transactionId: string | undefined;
     // Structured log lines: ids and outcome only, never the document or the amount.
@@ -395,7 +422,7 @@ export function createProcessor(deps: ProcessorDeps) {
       const { input, numbers, caller } = unwrap(event);
       const { transaction, document } = validate(input, { numbers, caller: callerIdentity(caller) });
       transactionId = transaction.transactionId;
-      const res = await record(transaction, document, caller, requestId);
+      const res = await record(ctx, transaction, document, caller, requestId);
       line('info', 'processed', { statusCode: res.statusCode, apiRequestId: caller.apiRequestId });
       return res;
     } catch (e: any) {

@@ -72,3 +72,11 @@ export const RECORD = {
   claimSuffix: '#claim',
   accountIndex: { partitionKey: 'accountId', sortKey: 'createdAt' },
 } as const;
+
+/**
+ * The partition-key prefix of dr:check's direct canaries (dr/check-canary.ts). No transactionId
+ * can spell it (`#` is outside its form), and the processor's role is denied every write whose key
+ * starts with it or with the heartbeat's prefix (src/processor/spec.ts): neither a bug nor a
+ * compromised processor can fake a canary or a beat and so mask a stalled replication.
+ */
+export const DR_CHECK_ITEM_PREFIX = '#dr-check#';

@@ -24,6 +24,10 @@ export const outputs = [
     id: 'PrimaryApiEndpoint',
     description: 'HTTPS entry point of the primary region: POST /transactions (SigV4) and GET /health',
   },
+  {
+    id: 'RpoTargetSeconds',
+    description: 'The RPO target this deployment was configured with (RPO_TARGET_SECONDS), in seconds',
+  },
 ] as const;
 
 export type OutputId = (typeof outputs)[number]['id'];

@@ -173,6 +173,8 @@ export class TapStack extends TerraformStack {
       SecondaryKMSKeyArn: keys.secondaryKey.arn,
       ReplicationLatencyAlarmName: primary.alarms.ReplicationLatencyAlarm!.alarmName,
       PrimaryApiEndpoint: primary.api.stage.invokeUrl,
+      // What dr:check measures against: the configured target, not one derived from an alarm.
+      RpoTargetSeconds: String(c.config.rpoTargetSeconds),
     };
     for (const o of outputs) {
       const value = values[o.id];

@@ -83,7 +83,10 @@ async function main(): Promise<number> {
     const applied = await old.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: 420_000 });
     console.log(`applied ${commit} in ${Math.round(applied.ms / 1000)} s`);
     const state = `terraform.${names.stack({ suffix: config.environmentSuffix })}.tfstate`;
-    fs.copyFileSync(path.join(before.dir, state), path.join(after.dir, state));
+    // Commits before 14b8b80 keep state in the stack folder; later ones beside the output folder
+    // (src/state-backend.ts), which both synths here share, so there is nothing to copy.
+    const inStack = path.join(before.dir, state);
+    if (fs.existsSync(inStack)) fs.copyFileSync(inStack, path.join(after.dir, state));
     const now = run('after', after);
     await now.tf(['init', '-input=false'], { timeoutMs: 120_000 });
     await now.tf(['plan', '-input=false', '-lock=false', '-out=upgrade.plan'], { timeoutMs: 240_000 });

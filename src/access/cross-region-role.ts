@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import {
   CROSS_REGION_ROLE,
   CROSS_REGION_ROLE_DESCRIPTION,
@@ -9,6 +8,7 @@ import {
   crossRegionTrustPolicy,
 } from './spec';
 import { Env } from '../dialect';
+import { splitRolePolicy } from '../keys/role-policies';
 import { names, NameParts } from '../naming';
 import { policyJson, tfDialect } from '../tf-support';
 
@@ -31,10 +31,11 @@ export class CrossRegionRole extends Construct {
       assumeRolePolicy: policyJson(crossRegionTrustPolicy(props.trustedPrincipals)),
       maxSessionDuration: CROSS_REGION_ROLE.maxSessionDuration,
     });
-    new IamRolePolicy(this, 'policy', {
+    splitRolePolicy(this, {
       name: CROSS_REGION_ROLE.policyName,
       role: this.role.id,
-      policy: policyJson(crossRegionPolicy(tfDialect, props.env, props.names, props)),
+      policy: crossRegionPolicy(tfDialect, props.env, props.names, props),
+      keyArns: [props.primaryKeyArn, props.secondaryKeyArn],
     });
   }
 }

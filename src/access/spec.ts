@@ -1,5 +1,6 @@
 /** The access component's spec: the cross-region role for failover automation and break-glass operators. */
 import { Dialect, Env, PolicyDocument, PolicyStatement, regionalArn } from '../dialect';
+import { dynamodbKeyCondition } from '../keys/spec';
 import { names, NameParts } from '../naming';
 import { table } from '../table/spec';
 import { tableArnIn } from '../table/spec';
@@ -34,7 +35,7 @@ export interface CrossRegionRefs<T> {
  * What the cross-region role serves: failover automation and break-glass operators. They
  * read the table in either region (verification, reconciliation) and write only through
  * the processor, so every write is validated and idempotent. The keys are usable only
- * through DynamoDB in their own region.
+ * through DynamoDB in their own region, for the stack's table.
  */
 export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: CrossRegionRefs<T>): PolicyDocument<T> {
   const tables = [e.region, e.secondaryRegion].map((region) => tableArnIn(d, e, region, names.table(p)));
@@ -43,7 +44,7 @@ export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: 
     Effect: 'Allow',
     Action: ['kms:Decrypt', 'kms:DescribeKey'],
     Resource: keyArn,
-    Condition: { StringEquals: { 'kms:ViaService': d.join('dynamodb.', region, '.amazonaws.com') } },
+    Condition: dynamodbKeyCondition(d, e, region, names.table(p)),
   });
   return {
     Version: '2012-10-17',

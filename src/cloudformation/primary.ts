@@ -26,7 +26,7 @@ import {
 import { C, P, TIER_IDS } from './ids';
 import { CfnExpr, CfnOutput, CfnValue, cfnDialect, Fragment, getAtt, isSet, ref, sub, Template } from './intrinsics';
 import { CROSS_REGION_ROLE } from '../access/spec';
-import { KEY_DESCRIPTIONS } from '../keys/spec';
+import { KEY_DESCRIPTIONS, rolePolicyParts } from '../keys/spec';
 import { regionalTier } from './tier';
 
 const env = cfnEnv(P.secondaryRegion);
@@ -82,7 +82,7 @@ export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Te
       [C.replicatesToStandby]: isSet(P.secondaryBucketName),
     },
     Resources: resources as Template['Resources'],
-    Outputs: primaryOutputs(),
+    Outputs: primaryOutputs(config),
   };
 }
 
@@ -147,15 +147,15 @@ function crossRegionRole(config: TapConfig) {
       Description: CROSS_REGION_ROLE_DESCRIPTION,
       AssumeRolePolicyDocument: crossRegionTrustPolicy<CfnExpr>(ref(P.trustedPrincipals)),
       MaxSessionDuration: CROSS_REGION_ROLE.maxSessionDuration,
-      Policies: [
-        {
-          PolicyName: CROSS_REGION_ROLE.policyName,
-          PolicyDocument: crossRegionPolicy(cfnDialect, env, cfnNames, {
-            primaryKeyArn: keyArn,
-            secondaryKeyArn: ref(P.secondaryKeyArn),
-          }),
-        },
-      ],
+      Policies: rolePolicyParts(
+        CROSS_REGION_ROLE.policyName,
+        cfnDialect,
+        crossRegionPolicy(cfnDialect, env, cfnNames, {
+          primaryKeyArn: keyArn,
+          secondaryKeyArn: ref(P.secondaryKeyArn),
+        }),
+        [keyArn, ref(P.secondaryKeyArn)],
+      ),
       Tags: tags(config),
     },
   };
@@ -197,7 +197,7 @@ function parameters(config: TapConfig): Template['Parameters'] {
   };
 }
 
-function primaryOutputs(): Record<string, CfnOutput> {
+function primaryOutputs(config: TapConfig): Record<string, CfnOutput> {
   const values: Record<OutputId, CfnValue> = {
     KMSKeyId: ref('TransactionKMSKey'),
     KMSKeyArn: keyArn,
@@ -215,6 +215,7 @@ function primaryOutputs(): Record<string, CfnOutput> {
     SecondaryKMSKeyArn: ref(P.secondaryKeyArn),
     ReplicationLatencyAlarmName: ref(ids.alarm('ReplicationLatencyAlarm')),
     PrimaryApiEndpoint: getAtt(ids.api, 'ApiEndpoint'),
+    RpoTargetSeconds: String(config.rpoTargetSeconds),
   };
   return Object.fromEntries(
     outputs.map((o) => [

@@ -9,6 +9,7 @@ import {
   serviceTrustPolicy,
 } from '../design';
 import { HEARTBEAT } from '../heartbeat-contract';
+import { rolePolicyParts } from '../keys/spec';
 import { names } from '../naming';
 import { cfnNames, lambdaCode, retained, tags } from './common';
 import { cfnDialect, Fragment, fnIf, getAtt, ref, sub } from './intrinsics';
@@ -43,16 +44,16 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
         RoleName: sub(names.regionalRole(cfnNames, what, ctx.role === 'standby')),
         Description: f.description,
         AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
-        Policies: [
-          {
-            PolicyName: sub(f.functionName(cfnNames)),
-            PolicyDocument: f.policy(cfnDialect, ctx.env, cfnNames, {
-              tableArn: ctx.table.arn,
-              keyArn,
-              bucketArn: getAtt(ids.documentsBucket, 'Arn'),
-            }),
-          },
-        ],
+        Policies: rolePolicyParts(
+          sub(f.functionName(cfnNames)),
+          cfnDialect,
+          f.policy(cfnDialect, ctx.env, cfnNames, {
+            tableArn: ctx.table.arn,
+            keyArn,
+            bucketArn: getAtt(ids.documentsBucket, 'Arn'),
+          }),
+          [keyArn],
+        ),
         Tags: tags(config),
       },
     },

@@ -20,6 +20,7 @@ import { C } from './ids';
 import { CfnResource, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, ref, sub, subText } from './intrinsics';
 import { REPLICATION } from '../documents/spec';
 import { TIER } from '../regional/spec';
+import { rolePolicyParts } from '../keys/spec';
 import { TierContext } from './tier-context';
 import { apiFragment, regionalFunctions } from './tier-functions';
 import { alarmsFragment } from './tier-alarms';
@@ -50,7 +51,13 @@ function documents(ctx: TierContext): Fragment {
       Type: 'AWS::S3::BucketPolicy',
       Properties: {
         Bucket: ref(ids.documentsBucket),
-        PolicyDocument: documentsBucketPolicy(cfnDialect, getAtt(ids.documentsBucket, 'Arn'), keyArn),
+        PolicyDocument: documentsBucketPolicy(
+          cfnDialect,
+          ctx.env,
+          cfnNames,
+          getAtt(ids.documentsBucket, 'Arn'),
+          keyArn,
+        ),
       },
     },
     [ids.replicationRole]: replicationRole(ctx),
@@ -94,17 +101,17 @@ function replicationRole(ctx: TierContext): CfnResource {
       RoleName: sub(TIER[ctx.role].replicationRole(cfnNames)),
       Description: sub(REPLICATION.description(subText(env.region), subText(env.secondaryRegion))),
       AssumeRolePolicyDocument: serviceTrustPolicy('s3.amazonaws.com', { e: env, sourceArn: sourceBucketArn }),
-      Policies: [
-        {
-          PolicyName: REPLICATION.policyName,
-          PolicyDocument: documentReplicationPolicy(cfnDialect, env, {
-            sourceBucketArn,
-            sourceKeyArn: ctx.keyArn,
-            destinationBucketArn: bucketArnOf(cfnDialect, env, peer.bucketName),
-            destinationKeyArn: peer.keyArn,
-          }),
-        },
-      ],
+      Policies: rolePolicyParts(
+        REPLICATION.policyName,
+        cfnDialect,
+        documentReplicationPolicy(cfnDialect, env, {
+          sourceBucketArn,
+          sourceKeyArn: ctx.keyArn,
+          destinationBucketArn: bucketArnOf(cfnDialect, env, peer.bucketName),
+          destinationKeyArn: peer.keyArn,
+        }),
+        [ctx.keyArn, peer.keyArn],
+      ),
       Tags: tags(ctx.config),
     },
   };
@@ -178,17 +185,12 @@ function processorRole(ctx: TierContext) {
       RoleName: sub(TIER[ctx.role].processorRole(cfnNames)),
       Description: processor.roleDescription,
       AssumeRolePolicyDocument: serviceTrustPolicy('lambda.amazonaws.com'),
-      Policies: [
-        {
-          PolicyName: processor.policyName,
-          PolicyDocument: processorPolicy(cfnDialect, ctx.env, cfnNames, {
-            tableArn: ctx.table.arn,
-            bucketArn,
-            keyArn,
-            topicArn,
-          }),
-        },
-      ],
+      Policies: rolePolicyParts(
+        processor.policyName,
+        cfnDialect,
+        processorPolicy(cfnDialect, ctx.env, cfnNames, { tableArn: ctx.table.arn, bucketArn, keyArn, topicArn }),
+        [keyArn],
+      ),
       Tags: tags(config),
     },
   };

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { S3BucketReplicationConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-replication-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Env, serviceTrustPolicy } from '../dialect';
+import { splitRolePolicy } from '../keys/role-policies';
 import { documentReplicationPolicy, REPLICATION } from './spec';
 import { policyJson, tfDialect } from '../tf-support';
 
@@ -53,17 +53,16 @@ export class DocumentReplication extends Construct {
         serviceTrustPolicy('s3.amazonaws.com', { e: props.env, sourceArn: props.source.bucketArn }),
       ),
     });
-    const policy = new IamRolePolicy(this, 'policy', {
+    const policies = splitRolePolicy(this, {
       name: REPLICATION.policyName,
       role: this.role.id,
-      policy: policyJson(
-        documentReplicationPolicy(tfDialect, props.env, {
-          sourceBucketArn: props.source.bucketArn,
-          sourceKeyArn: props.source.keyArn,
-          destinationBucketArn: props.destination.arnByName,
-          destinationKeyArn: props.destination.keyArn,
-        }),
-      ),
+      policy: documentReplicationPolicy(tfDialect, props.env, {
+        sourceBucketArn: props.source.bucketArn,
+        sourceKeyArn: props.source.keyArn,
+        destinationBucketArn: props.destination.arnByName,
+        destinationKeyArn: props.destination.keyArn,
+      }),
+      keyArns: [props.source.keyArn, props.destination.keyArn],
     });
     new S3BucketReplicationConfigurationA(this, 'rule', {
       provider: props.provider,
@@ -86,7 +85,7 @@ export class DocumentReplication extends Construct {
           },
         },
       ],
-      dependsOn: [policy, props.source.versioning, props.destination.versioning],
+      dependsOn: [...policies, props.source.versioning, props.destination.versioning],
     });
   }
 }

@@ -1,8 +1,9 @@
 /** The documents component's spec: replication, the documents bucket policy and the trail bucket policy. */
+import { DOCUMENT_PREFIX } from '../contract';
 import { denyInsecureTransport, Dialect, Env, PolicyDocument, PolicyStatement } from '../dialect';
 import { RTC_MINUTES } from '../alarms';
 import { trailArn } from '../keys/spec';
-import { NameParts } from '../naming';
+import { names, NameParts } from '../naming';
 
 export interface ReplicationRefs<T> {
   readonly sourceBucketArn: string | T;
@@ -66,14 +67,68 @@ export function documentReplicationPolicy<T>(d: Dialect<T>, e: Env<T>, r: Replic
   };
 }
 
+/** Every role a function of the stack runs as, in both tiers, as ARNs known from names. */
+export function functionRoleArns<T>(d: Dialect<T>, e: Env<T>, p: NameParts): Array<string | T> {
+  const roles = [
+    names.processorRole(p),
+    names.standbyProcessorRole(p),
+    ...(['heartbeat', 'health'] as const).flatMap((what) => [false, true].map((s) => names.regionalRole(p, what, s))),
+  ];
+  return roles.map((role) => d.join('arn:', e.partition, ':iam::', e.account, ':role/', role));
+}
+
+/** Bucket settings a function must never change: replication, versioning, lifecycle, this policy. */
+export const BUCKET_CONFIGURATION_ACTIONS = [
+  's3:PutReplicationConfiguration',
+  's3:PutBucketVersioning',
+  's3:PutLifecycleConfiguration',
+  's3:PutEncryptionConfiguration',
+  's3:PutBucketPolicy',
+  's3:DeleteBucketPolicy',
+  's3:PutBucketObjectLockConfiguration',
+] as const;
+
 /**
- * Documents bucket policy: TLS only, and every object under the stack's key. S3 encrypts a
- * PutObject that says `aws:kms` without a key id under the AWS-managed aws/s3 key, not the
- * bucket default, so such a put is refused, as is any other key or algorithm. A put with
- * no encryption headers gets the bucket default (our key). Replication writes replicas
- * with s3:ReplicateObject, which these statements do not touch.
+ * Documents are written once. S3 lets a bucket policy require If-None-Match on a put (the
+ * s3:if-none-match condition key, S3 User Guide, "Enforce conditional writes on Amazon S3
+ * buckets"): without it a put could replace a stored document, and the original would survive
+ * only as a noncurrent version until it expires. The function roles may never delete a version
+ * or change the bucket's replication, versioning, lifecycle or policy. A bucket policy rather
+ * than S3 Object Lock: docs/SECURITY.md, "Documents written once", says why.
  */
-export function documentsBucketPolicy<T>(d: Dialect<T>, bucketArn: string | T, keyArn: string | T): PolicyDocument<T> {
+function writtenOnce<T>(d: Dialect<T>, e: Env<T>, p: NameParts, bucketArn: string | T): PolicyStatement<T>[] {
+  const byFunctions = { ArnLike: { 'aws:PrincipalArn': functionRoleArns(d, e, p) } };
+  const deny = (Sid: string, Action: string[], Resource: string | T, extra = {}): PolicyStatement<T> => ({
+    Sid,
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action,
+    Resource,
+    Condition: { ...byFunctions, ...extra },
+  });
+  return [
+    deny('DocumentsOnlyIfNoneMatch', ['s3:PutObject'], d.join(bucketArn, '/', DOCUMENT_PREFIX, '*'), {
+      Null: { 's3:if-none-match': 'true' },
+    }),
+    deny('FunctionsNeverDelete', ['s3:DeleteObject', 's3:DeleteObjectVersion'], d.join(bucketArn, '/*')),
+    deny('FunctionsNeverReconfigure', [...BUCKET_CONFIGURATION_ACTIONS], bucketArn),
+  ];
+}
+
+/**
+ * Documents bucket policy: TLS only, every object under the stack's key, and documents written
+ * once (writtenOnce above). S3 encrypts a PutObject that says `aws:kms` without a key id under the
+ * AWS-managed aws/s3 key, not the bucket default, so such a put is refused, as is any other key
+ * or algorithm. A put with no encryption headers gets the bucket default (our key). Replication
+ * writes replicas with s3:ReplicateObject, which these statements do not touch.
+ */
+export function documentsBucketPolicy<T>(
+  d: Dialect<T>,
+  e: Env<T>,
+  p: NameParts,
+  bucketArn: string | T,
+  keyArn: string | T,
+): PolicyDocument<T> {
   const objects = d.join(bucketArn, '/*');
   const denyPut = (Sid: string, Condition: PolicyStatement<T>['Condition']): PolicyStatement<T> => ({
     Sid,
@@ -95,6 +150,7 @@ export function documentsBucketPolicy<T>(d: Dialect<T>, bucketArn: string | T, k
         StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
         Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
       }),
+      ...writtenOnce(d, e, p, bucketArn),
     ],
   };
 }

@@ -90,9 +90,26 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
-        Condition: fromThisAccount(e, regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarmPattern(p)}`)),
+        Condition: alarmsToTopic(d, e, p),
       },
     ],
+  };
+}
+
+/** This stack's alarms, for the region's alert topic only: SNS sends the topic's ARN as the encryption
+ *  context (aws:sns:topicArn, SNS Developer Guide, "Key management"). No kms:ViaService: SNS's page for
+ *  CloudWatch alarms on an encrypted topic documents none for the service principal. */
+function alarmsToTopic<T>(d: Dialect<T>, e: Env<T>, p: NameParts): NonNullable<PolicyStatement<T>['Condition']> {
+  const { StringEquals, ArnLike } = fromThisAccount(
+    e,
+    regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarmPattern(p)}`),
+  )!;
+  return {
+    StringEquals: {
+      ...StringEquals,
+      'kms:EncryptionContext:aws:sns:topicArn': regionalArn(d, e, 'sns', e.region, names.alertTopic(p)),
+    },
+    ArnLike,
   };
 }
 
@@ -101,3 +118,104 @@ export const KEY_DESCRIPTIONS = {
   primary: (p: NameParts) => `tap-dr ${p.suffix}: transactions, documents, logs and alerts (primary)`,
   secondary: (p: NameParts) => `tap-dr ${p.suffix}: transactions replica and standby (secondary)`,
 } as const;
+
+/*
+ * Encryption contexts, as each service documents the context it sends with every KMS call it makes
+ * on a caller's behalf; a grant conditioned on it cannot be used for anything else with the key.
+ *  - DynamoDB: aws:dynamodb:tableName and aws:dynamodb:subscriberId (the account), KMS Developer
+ *    Guide, "How Amazon DynamoDB uses AWS KMS", Encryption context. A global table's replica has
+ *    the table's name in its own region.
+ *  - S3 SSE-KMS: aws:s3:arn, the object's ARN, or the bucket's ARN with an S3 Bucket Key (S3 User
+ *    Guide, "Using server-side encryption with AWS KMS keys", Encryption context; our buckets and
+ *    every put name a bucket key).
+ *  - CloudWatch Logs: aws:logs:arn, the log group's ARN (CloudWatch Logs User Guide, "Encrypt log
+ *    data in CloudWatch Logs using AWS KMS").
+ *  - Lambda environment variables: aws:lambda:FunctionArn, the function's ARN (Lambda Developer
+ *    Guide, "Securing Lambda environment variables" and the Decrypt event in "Data encryption at
+ *    rest for AWS Lambda").
+ */
+
+/** Through DynamoDB in `region`, for the stack's table only. */
+export function dynamodbKeyCondition<T>(
+  d: Dialect<T>,
+  e: Env<T>,
+  region: string | T,
+  tableName: string,
+): NonNullable<PolicyStatement<T>['Condition']> {
+  return {
+    StringEquals: {
+      'kms:ViaService': d.join('dynamodb.', region, '.amazonaws.com'),
+      // Joined: in CloudFormation a name from src/naming.ts is a ${EnvironmentSuffix} substitution.
+      'kms:EncryptionContext:aws:dynamodb:tableName': d.join(tableName),
+      'kms:EncryptionContext:aws:dynamodb:subscriberId': e.account,
+    },
+  };
+}
+
+/** Decrypting one function's own environment (the functions use the region's key for it). */
+export function functionEnvironmentKey<T>(
+  d: Dialect<T>,
+  e: Env<T>,
+  keyArn: string | T,
+  functionName: string,
+): PolicyStatement<T> {
+  return {
+    Sid: 'FunctionEnvironment',
+    Effect: 'Allow',
+    Action: ['kms:Decrypt'],
+    Resource: keyArn,
+    Condition: {
+      StringEquals: {
+        'kms:EncryptionContext:aws:lambda:FunctionArn': regionalArn(
+          d,
+          e,
+          'lambda',
+          e.region,
+          `function:${functionName}`,
+        ),
+      },
+    },
+  };
+}
+
+/**
+ * A role policy in two: the statements on a key, and the rest. A key's ARN holds a random key id,
+ * known only once the key exists, so a policy naming it is "(known after apply)" in a first plan;
+ * split, every other statement reads in full (issue 19, docs/SECURITY.md). Key statements are those
+ * whose only resource is one of `keyArns` (compared as rendered, so for either dialect).
+ */
+export function splitKeyStatements<T>(
+  doc: PolicyDocument<T>,
+  keyArns: ReadonlyArray<string | T>,
+): { rest: PolicyDocument<T>; keys: PolicyDocument<T> } {
+  const rendered = new Set(keyArns.map((k) => JSON.stringify(k)));
+  const onKey = (s: PolicyStatement<T>) => rendered.has(JSON.stringify(s.Resource));
+  return {
+    rest: { Version: doc.Version, Statement: doc.Statement.filter((s) => !onKey(s)) },
+    keys: { Version: doc.Version, Statement: doc.Statement.filter(onKey) },
+  };
+}
+
+/** A role's key-statement policy is named after its main policy, with this suffix. */
+export const KEY_POLICY_SUFFIX = '-keys';
+
+/** A role's inline policies as CloudFormation and Terraform both render them: `name`, then `name`-keys. */
+export function rolePolicyParts<T>(
+  name: string | T,
+  d: Dialect<T>,
+  doc: PolicyDocument<T>,
+  keyArns: ReadonlyArray<string | T>,
+): Array<{ PolicyName: string | T; PolicyDocument: PolicyDocument<T> }> {
+  const { rest, keys } = splitKeyStatements(doc, keyArns);
+  return [
+    { PolicyName: name, PolicyDocument: rest },
+    ...(keys.Statement.length
+      ? [
+          {
+            PolicyName: typeof name === 'string' ? `${name}${KEY_POLICY_SUFFIX}` : d.join(name, KEY_POLICY_SUFFIX),
+            PolicyDocument: keys,
+          },
+        ]
+      : []),
+  ];
+}

@@ -1,7 +1,14 @@
 /** The transaction processor's spec: function settings, its environment, its least-privilege policy. */
-import { DEFAULT_CALL_TIMEOUT_MS, DOCUMENT_PREFIX, PROCESSOR_ENV, processorTimeoutSeconds } from '../contract';
-import { Dialect, Env, ownLogGroup, PolicyDocument, xrayTracing } from '../dialect';
-import { HANDLERS } from '../heartbeat-contract';
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DOCUMENT_PREFIX,
+  DR_CHECK_ITEM_PREFIX,
+  PROCESSOR_ENV,
+  processorTimeoutSeconds,
+} from '../contract';
+import { Dialect, Env, ownLogGroup, PolicyDocument, PolicyStatement, xrayTracing } from '../dialect';
+import { HANDLERS, HEARTBEAT } from '../heartbeat-contract';
+import { dynamodbKeyCondition, functionEnvironmentKey } from '../keys/spec';
 import { names, NameParts } from '../naming';
 
 export const processor = {
@@ -45,8 +52,35 @@ export interface ProcessorRefs<T> {
   readonly topicArn?: string | T;
 }
 
-/** Least privilege for the processor: this table, this bucket's document prefix, this key
- *  and its own log group. */
+/** Every DynamoDB action that writes an item: the ones a Deny on reserved keys must cover. */
+export const ITEM_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+/** Partition-key prefixes of the items the processor never writes: the beats and dr:check's canaries. */
+export const RESERVED_KEY_PREFIXES = [HEARTBEAT.idPrefix, DR_CHECK_ITEM_PREFIX] as const;
+
+/**
+ * A Deny, not only a narrower Allow: it holds whatever else the role is ever granted. For PutItem
+ * (also inside TransactWriteItems) dynamodb:LeadingKeys is the item's partition key (DynamoDB
+ * Developer Guide, "Using IAM policy conditions for fine-grained access control").
+ */
+function neverReservedItems<T>(tableArn: string | T): PolicyStatement<T> {
+  return {
+    Sid: 'NeverHeartbeatOrCanaryItems',
+    Effect: 'Deny',
+    Action: [...ITEM_WRITE_ACTIONS],
+    Resource: tableArn,
+    Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': RESERVED_KEY_PREFIXES.map((k) => `${k}*`) } },
+  };
+}
+
+/** Least privilege for the processor: this table (never the beats' or canaries' items), this
+ *  bucket's document prefix, this key in this table's, this bucket's and its own function's
+ *  encryption context, and its own log group. */
 export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: ProcessorRefs<T>): PolicyDocument<T> {
   return {
     Version: '2012-10-17',
@@ -60,6 +94,7 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         Action: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
         Resource: r.tableArn,
       },
+      neverReservedItems(r.tableArn),
       {
         Sid: 'TransactionDocuments',
         Effect: 'Allow',
@@ -68,13 +103,7 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         Action: ['s3:GetObject', 's3:PutObject'],
         Resource: d.join(r.bucketArn, '/', processor.documentPrefix, '*'),
       },
-      {
-        // The function's environment. Lambda documents no kms:ViaService for it, so unconditioned.
-        Sid: 'FunctionEnvironment',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt'],
-        Resource: r.keyArn,
-      },
+      functionEnvironmentKey(d, e, r.keyArn, names.processorFunction(p)),
       {
         // SSE-KMS puts under our key, through S3 and for this bucket only (with bucket keys the
         // encryption context is the bucket ARN). Decrypt: HeadObject's checksum mode and the
@@ -91,12 +120,12 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         },
       },
       {
-        // Writing to the table, through DynamoDB only.
+        // Writing to the table, through DynamoDB only, in this table's encryption context.
         Sid: 'TableKeyThroughDynamoDB',
         Effect: 'Allow',
         Action: ['kms:GenerateDataKey'],
         Resource: r.keyArn,
-        Condition: { StringEquals: { 'kms:ViaService': d.join('dynamodb.', e.region, '.amazonaws.com') } },
+        Condition: dynamodbKeyCondition(d, e, e.region, names.table(p)),
       },
       ownLogGroup(d, e, names.processorLogGroup(p)),
       xrayTracing(),

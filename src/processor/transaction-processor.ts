@@ -2,11 +2,11 @@ import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env, serviceTrustPolicy } from '../dialect';
 import { processor, processorPolicy, ProcessorRefs, processorVariables } from './spec';
+import { splitRolePolicy } from '../keys/role-policies';
 import { names, NameParts } from '../naming';
 import { policyJson, retainLifecycle, tfDialect } from '../tf-support';
 
@@ -56,10 +56,11 @@ export class TransactionProcessor extends Construct {
       description: processor.roleDescription,
       assumeRolePolicy: policyJson(serviceTrustPolicy('lambda.amazonaws.com')),
     });
-    const policy = new IamRolePolicy(this, 'policy', {
+    const policies = splitRolePolicy(this, {
       name: processor.policyName,
       role: this.role.id,
-      policy: policyJson(processorPolicy(tfDialect, props.env, props.names, props)),
+      policy: processorPolicy(tfDialect, props.env, props.names, props),
+      keyArns: [props.keyArn],
     });
 
     const bundle = new TerraformAsset(this, 'bundle', { path: props.archive.zipFile, type: AssetType.FILE });
@@ -82,7 +83,7 @@ export class TransactionProcessor extends Construct {
       environment: { variables: processorVariables(props) },
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       // The role's permissions and the log group must exist before the first invocation.
-      dependsOn: [policy, this.logGroup],
+      dependsOn: [...policies, this.logGroup],
     });
   }
 }

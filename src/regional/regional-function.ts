@@ -2,12 +2,12 @@ import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { PolicyDocument, serviceTrustPolicy } from '../dialect';
 import { processor } from '../processor/spec';
 import { regionalFunction } from './spec';
+import { splitRolePolicy } from '../keys/role-policies';
 import { names } from '../naming';
 import { policyJson, retainLifecycle } from '../tf-support';
 
@@ -50,10 +50,11 @@ export class RegionalFunction extends Construct {
       description: props.description,
       assumeRolePolicy: policyJson(serviceTrustPolicy('lambda.amazonaws.com')),
     });
-    const policy = new IamRolePolicy(this, 'policy', {
+    const policies = splitRolePolicy(this, {
       name: props.functionName,
       role: role.id,
-      policy: policyJson(props.policy),
+      policy: props.policy,
+      keyArns: [props.keyArn],
     });
     const bundle = new TerraformAsset(this, 'bundle', { path: props.archive.zipFile, type: AssetType.FILE });
     this.function = new LambdaFunction(this, 'function', {
@@ -70,7 +71,7 @@ export class RegionalFunction extends Construct {
       kmsKeyArn: props.keyArn,
       tracingConfig: { mode: processor.tracingMode },
       environment: { variables: props.environment },
-      dependsOn: [policy, logGroup],
+      dependsOn: [...policies, logGroup],
     });
   }
 }

@@ -106,7 +106,7 @@ export class RegionalTier extends Construct {
       partition: env.partition as string,
       bucketName: names.documentsBucket({ ...props.names, account: env.account, region: env.region as string }),
       kmsKeyArn: keyArn,
-      policy: (arn) => documentsBucketPolicy(tfDialect, arn, keyArn),
+      policy: (arn) => documentsBucketPolicy(tfDialect, env, props.names, arn, keyArn),
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
       retainOnDelete: config.retainOnDelete,
     });

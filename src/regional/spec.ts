@@ -2,6 +2,7 @@
 import { regionalTimeoutSeconds } from '../contract';
 import { Dialect, Env, ownLogGroup, PolicyDocument, PolicyStatement, xrayTracing } from '../dialect';
 import { HANDLERS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../heartbeat-contract';
+import { dynamodbKeyCondition, functionEnvironmentKey } from '../keys/spec';
 import { names, NameParts } from '../naming';
 
 /** The heartbeat canary and /health: small, quick, and bounded well inside a health checker's timeout. */
@@ -87,14 +88,20 @@ function heartbeatItems<T>(d: Dialect<T>, ...regions: Array<string | T>) {
   return { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': regions.map((r) => d.join(heartbeatId(''), r)) } };
 }
 
-/** The region key, only as DynamoDB uses it on the caller's behalf. */
-function keyThroughDynamoDB<T>(d: Dialect<T>, e: Env<T>, keyArn: string | T, actions: string[]): PolicyStatement<T> {
+/** The region key, only as DynamoDB uses it on the caller's behalf, for the stack's table. */
+function keyThroughDynamoDB<T>(
+  d: Dialect<T>,
+  e: Env<T>,
+  p: NameParts,
+  keyArn: string | T,
+  actions: string[],
+): PolicyStatement<T> {
   return {
     Sid: 'RegionKeyThroughDynamoDB',
     Effect: 'Allow',
     Action: actions,
     Resource: keyArn,
-    Condition: { StringEquals: { 'kms:ViaService': d.join('dynamodb.', e.region, '.amazonaws.com') } },
+    Condition: dynamodbKeyCondition(d, e, e.region, names.table(p)),
   };
 }
 
@@ -125,8 +132,8 @@ export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Re
         Resource: r.tableArn,
         Condition: heartbeatItems(d, e.secondaryRegion),
       },
-      keyThroughDynamoDB(d, e, r.keyArn, ['kms:Decrypt', 'kms:GenerateDataKey']),
-      { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
+      keyThroughDynamoDB(d, e, p, r.keyArn, ['kms:Decrypt', 'kms:GenerateDataKey']),
+      functionEnvironmentKey(d, e, r.keyArn, names.heartbeatFunction(p)),
       {
         // PutMetricData has no resource-level permissions; the namespace condition is its scope.
         Sid: 'StalenessMetricOnly',
@@ -154,8 +161,8 @@ export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Regio
         Resource: r.tableArn,
         Condition: heartbeatItems(d, e.secondaryRegion, e.region),
       },
-      keyThroughDynamoDB(d, e, r.keyArn, ['kms:Decrypt']),
-      { Sid: 'FunctionEnvironment', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: r.keyArn },
+      keyThroughDynamoDB(d, e, p, r.keyArn, ['kms:Decrypt']),
+      functionEnvironmentKey(d, e, r.keyArn, names.healthFunction(p)),
       { Sid: 'RegionKeyState', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: r.keyArn },
       {
         // GetBucketEncryption: the bucket exists, answers in this region and still encrypts with KMS.
