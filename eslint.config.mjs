@@ -26,9 +26,7 @@ const SIZE_BURN_DOWN = [
   'emulator/gateway-control.ts',
   'harness/aws-fixture.ts',
   'lambda/health.ts',
-  'lambda/json-scan.ts',
   'lambda/processor.ts',
-  'lambda/validate.ts',
 ];
 
 export default tseslint.config(
