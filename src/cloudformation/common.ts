@@ -1,6 +1,7 @@
 /** Building blocks every fragment shares: names, tags, removal policy, hardened buckets, code. */
 import { ALERT_EMAIL_PATTERN, ENVIRONMENT_SUFFIX_DESCRIPTION, ENVIRONMENT_SUFFIX_PATTERN, TapConfig } from '../config';
-import { keyPolicy, kmsDeletionWindowDays, standardTags } from '../design';
+import { keyPolicy, standardTags } from '../design';
+import { retention } from '../retention';
 import { names, NameParts } from '../naming';
 import type { Env } from '../design';
 import { CfnExpr, CfnResource, CfnValue, cfnDialect, Fragment, ref, sub } from './intrinsics';
@@ -23,6 +24,9 @@ export function cfnEnv(peerRegion: ParameterId): Env<CfnExpr> {
     secondaryRegion: ref(peerRegion),
   };
 }
+
+/** The switch's values for a disposable stack: where the template lays a property out that retainStateful sets. */
+export const DISPOSABLE = retention(false);
 
 /** CloudFormation's limit for inline Lambda code (Code.ZipFile). */
 export const ZIPFILE_MAX_CHARS = 4096;
@@ -66,35 +70,28 @@ export function alertEmailParameter(config: TapConfig) {
   };
 }
 
-/** Stateful resources always state their policy (cfn-lint I3011): Delete by default so test
- *  stacks tear down (seed fix 1), Retain when the environment retains data on delete. */
-export function retained(config: TapConfig, resource: CfnResource): CfnResource {
-  const policy = config.retainOnDelete ? 'Retain' : 'Delete';
-  return { ...resource, DeletionPolicy: policy, UpdateReplacePolicy: policy };
-}
-
 export function tags(config: TapConfig): Array<{ Key: string; Value: CfnValue }> {
   return Object.entries(standardTags(config, ref(P.suffix), 'cloudformation')).map(([Key, Value]) => ({ Key, Value }));
 }
 
 /** A rotating customer-managed key and its suffixed alias (seed fix 7), as two resources. */
 export function keyWithAlias(
-  config: TapConfig,
   ids: { key: GlobalId; alias: GlobalId },
   description: CfnValue,
   env: Env<CfnExpr>,
 ): Fragment {
   return {
-    [ids.key]: retained(config, {
+    [ids.key]: {
       Type: 'AWS::KMS::Key',
       Properties: {
         Description: description,
         EnableKeyRotation: true,
-        PendingWindowInDays: kmsDeletionWindowDays(config.retainOnDelete),
+        // Laid out here, in AWS's order; retainStateful (./retention.ts) sets it.
+        PendingWindowInDays: DISPOSABLE.kmsDeletionWindowDays,
         // Both keys serve a tier (the standby's only once it is switched on): logs, trail, alarms.
         KeyPolicy: keyPolicy(cfnDialect, env, cfnNames, true),
       },
-    }),
+    },
     [ids.alias]: {
       Type: 'AWS::KMS::Alias',
       Properties: { AliasName: sub(names.kmsAlias(cfnNames)), TargetKeyId: ref(ids.key) },
@@ -109,7 +106,7 @@ export function hardenedBucket(
   keyArn: CfnValue,
   expirationDays?: number,
 ): CfnResource {
-  return retained(config, {
+  return {
     Type: 'AWS::S3::Bucket',
     Properties: {
       BucketName: sub(bucketName),
@@ -142,7 +139,15 @@ export function hardenedBucket(
       },
       Tags: tags(config),
     },
-  });
+  };
+}
+
+/** A log group under the region's key, for the tier's functions and its API (retained by kind). */
+export function logGroup(config: TapConfig, logGroupName: string, keyArn: CfnValue): CfnResource {
+  return {
+    Type: 'AWS::Logs::LogGroup',
+    Properties: { LogGroupName: sub(logGroupName), RetentionInDays: config.logRetentionDays, KmsKeyId: keyArn },
+  };
 }
 
 /** An export name that carries the suffix: unique per region and environment. */

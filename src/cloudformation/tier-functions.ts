@@ -10,7 +10,7 @@ import {
 } from '../design';
 import { HEARTBEAT } from '../heartbeat-contract';
 import { names } from '../naming';
-import { cfnNames, lambdaCode, retained, tags } from './common';
+import { cfnNames, lambdaCode, logGroup, tags } from './common';
 import { cfnDialect, Fragment, fnIf, getAtt, ref, sub } from './intrinsics';
 import { HEARTBEAT_SCHEDULE, HEALTH_ROUTE_THROTTLE } from '../regional/spec';
 import { TierContext } from './tier-context';
@@ -26,16 +26,9 @@ export function regionalFunctions(ctx: TierContext): Fragment {
 function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
   const { config, ids, keyArn } = ctx;
   const f = REGIONAL_FUNCTIONS[what];
-  const [id, logGroup, role] = [ids[`${what}Function`], ids[`${what}LogGroup`], ids[`${what}Role`]];
+  const [id, logGroupId, role] = [ids[`${what}Function`], ids[`${what}LogGroup`], ids[`${what}Role`]];
   return {
-    [logGroup]: retained(config, {
-      Type: 'AWS::Logs::LogGroup',
-      Properties: {
-        LogGroupName: sub(names.functionLogGroup(f.functionName(cfnNames))),
-        RetentionInDays: config.logRetentionDays,
-        KmsKeyId: keyArn,
-      },
-    }),
+    [logGroupId]: logGroup(config, names.functionLogGroup(f.functionName(cfnNames)), keyArn),
     [role]: {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -58,7 +51,7 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
     },
     [id]: {
       Type: 'AWS::Lambda::Function',
-      DependsOn: [logGroup],
+      DependsOn: [logGroupId],
       Properties: {
         FunctionName: sub(f.functionName(cfnNames)),
         Description: f.description,
@@ -127,14 +120,7 @@ export function apiFragment(ctx: TierContext): Fragment {
       Type: 'AWS::ApiGatewayV2::Api',
       Properties: { Name: sub(names.api(cfnNames)), ProtocolType: 'HTTP', Description: API.description },
     },
-    [ids.apiLogGroup]: retained(config, {
-      Type: 'AWS::Logs::LogGroup',
-      Properties: {
-        LogGroupName: sub(names.apiAccessLogGroup(cfnNames)),
-        RetentionInDays: config.logRetentionDays,
-        KmsKeyId: ctx.keyArn,
-      },
-    }),
+    [ids.apiLogGroup]: logGroup(config, names.apiAccessLogGroup(cfnNames), ctx.keyArn),
     [ids.apiStage]: {
       Type: 'AWS::ApiGatewayV2::Stage',
       // CreateStage refuses RouteSettings naming a route that does not exist yet (NotFoundException).

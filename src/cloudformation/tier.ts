@@ -15,7 +15,7 @@ import {
   trailBucketPolicy,
 } from '../design';
 import { names } from '../naming';
-import { cfnNames, hardenedBucket, lambdaCode, regionAccount, retained, tags } from './common';
+import { cfnNames, hardenedBucket, lambdaCode, logGroup, regionAccount, tags } from './common';
 import { C } from './ids';
 import { CfnResource, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, ref, sub, subText } from './intrinsics';
 import { REPLICATION } from '../documents/spec';
@@ -201,14 +201,7 @@ function processorFragment(ctx: TierContext): Fragment {
   return {
     [ids.processorRole]: processorRole(ctx),
     // Processing logs are an audit trail: stateful like the data they describe.
-    [ids.processorLogGroup]: retained(config, {
-      Type: 'AWS::Logs::LogGroup',
-      Properties: {
-        LogGroupName: sub(names.processorLogGroup(cfnNames)),
-        RetentionInDays: config.logRetentionDays,
-        KmsKeyId: keyArn,
-      },
-    }),
+    [ids.processorLogGroup]: logGroup(config, names.processorLogGroup(cfnNames), keyArn),
     [ids.processor]: {
       Type: 'AWS::Lambda::Function',
       // The log group must exist (encrypted, with retention) before the first invocation writes to it.

@@ -19,7 +19,6 @@ export interface AuditTrailProps {
   /** How long log files are kept (the stack's log retention, 365 days by default). */
   readonly retentionDays: number;
   readonly noncurrentVersionExpirationDays: number;
-  readonly retainOnDelete: boolean;
 }
 
 /**
@@ -44,7 +43,6 @@ export class AuditTrail extends Construct {
       policy: (arn) => trailBucketPolicy(tfDialect, env, props.names, arn),
       expirationDays: props.retentionDays,
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
-      retainOnDelete: props.retainOnDelete,
     });
     this.trail = new Cloudtrail(this, 'trail', {
       provider,

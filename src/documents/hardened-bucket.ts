@@ -8,7 +8,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { bucketArnOf, PolicyDocument } from '../dialect';
-import { policyJson, retainLifecycle, tfDialect } from '../tf-support';
+import { policyJson, tfDialect } from '../tf-support';
 
 export interface HardenedBucketProps {
   readonly bucketName: string;
@@ -20,7 +20,6 @@ export interface HardenedBucketProps {
   readonly noncurrentVersionExpirationDays: number;
   /** Current objects expire after this many days; kept forever when absent. */
   readonly expirationDays?: number;
-  readonly retainOnDelete: boolean;
   /** The region's provider; the default (primary) provider when absent. */
   readonly provider?: AwsProvider;
 }
@@ -45,9 +44,6 @@ export class HardenedBucket extends Construct {
     this.bucket = new S3Bucket(this, 'bucket', {
       provider,
       bucket: props.bucketName,
-      // Test stacks must be destroyable even with versioned objects in them.
-      forceDestroy: !props.retainOnDelete,
-      lifecycle: retainLifecycle(props.retainOnDelete),
     });
     const bucket = this.bucket.id;
 

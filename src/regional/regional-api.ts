@@ -3,13 +3,12 @@ import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
 import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { API, apiAccessLogFormat, HEALTH_ROUTE_THROTTLE } from './spec';
 import { names, NameParts } from '../naming';
-import { retainLifecycle } from '../tf-support';
+import { encryptedLogGroup } from '../logs/encrypted-log-group';
 
 export interface RegionalApiProps {
   readonly provider?: AwsProvider;
@@ -18,7 +17,6 @@ export interface RegionalApiProps {
   readonly health: LambdaFunction;
   readonly keyArn: string;
   readonly logRetentionDays: number;
-  readonly retainOnDelete: boolean;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
@@ -81,12 +79,11 @@ export class RegionalApi extends Construct {
   /** The throttled $default stage, logging each request to its own encrypted group. */
   private stageOver(routes: Map<string, Apigatewayv2Route>, props: RegionalApiProps): Apigatewayv2Stage {
     const { provider } = props;
-    const logs = new CloudwatchLogGroup(this, 'access-logs', {
+    const logs = encryptedLogGroup(this, 'access-logs', {
       provider,
       name: names.apiAccessLogGroup(props.names),
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.keyArn,
-      lifecycle: retainLifecycle(props.retainOnDelete),
     });
     return new Apigatewayv2Stage(this, 'stage', {
       provider,

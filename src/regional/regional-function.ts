@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -9,7 +8,8 @@ import { PolicyDocument, serviceTrustPolicy } from '../dialect';
 import { processor } from '../processor/spec';
 import { regionalFunction } from './spec';
 import { names } from '../naming';
-import { policyJson, retainLifecycle } from '../tf-support';
+import { encryptedLogGroup } from '../logs/encrypted-log-group';
+import { policyJson } from '../tf-support';
 
 export interface RegionalFunctionProps {
   readonly provider?: AwsProvider;
@@ -24,7 +24,6 @@ export interface RegionalFunctionProps {
   readonly keyArn: string;
   readonly archive: { readonly zipFile: string; readonly codeSha256: string };
   readonly logRetentionDays: number;
-  readonly retainOnDelete: boolean;
 }
 
 /**
@@ -38,12 +37,11 @@ export class RegionalFunction extends Construct {
   constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
     super(scope, id);
     const { provider } = props;
-    const logGroup = new CloudwatchLogGroup(this, 'logs', {
+    const logGroup = encryptedLogGroup(this, 'logs', {
       provider,
       name: names.functionLogGroup(props.functionName),
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.keyArn,
-      lifecycle: retainLifecycle(props.retainOnDelete),
     });
     const role = new IamRole(this, 'role', {
       name: props.roleName,

@@ -72,7 +72,6 @@ export class RegionalTier extends Construct {
       kmsKeyArn: keyArn,
       retentionDays: config.logRetentionDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
-      retainOnDelete: config.retainOnDelete,
     });
     this.topic = new AlertTopic(this, 'alerts', {
       provider,
@@ -92,7 +91,6 @@ export class RegionalTier extends Construct {
       health: this.health,
       keyArn,
       logRetentionDays: config.logRetentionDays,
-      retainOnDelete: config.retainOnDelete,
       throttle: config.apiThrottle,
     });
     this.alarms = this.regionAlarms(props);
@@ -108,7 +106,6 @@ export class RegionalTier extends Construct {
       kmsKeyArn: keyArn,
       policy: (arn) => documentsBucketPolicy(tfDialect, arn, keyArn),
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
-      retainOnDelete: config.retainOnDelete,
     });
   }
 
@@ -128,7 +125,6 @@ export class RegionalTier extends Construct {
       topicArn: this.topic.arn,
       archive: props.archive,
       logRetentionDays: config.logRetentionDays,
-      retainOnDelete: config.retainOnDelete,
       reservedConcurrency: config.lambdaReservedConcurrency,
     });
   }
@@ -174,7 +170,6 @@ export class RegionalTier extends Construct {
         keyArn,
         archive: props.archive,
         logRetentionDays: config.logRetentionDays,
-        retainOnDelete: config.retainOnDelete,
         functionName: f.functionName(props.names),
         description: f.description,
         handler: f.handler,
