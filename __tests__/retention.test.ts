@@ -16,7 +16,7 @@ import type { Template } from '../src/cloudformation';
 import { templatesFor } from './helpers/cfn';
 import { synthStack } from './helpers/synth';
 
-const TF_STATEFUL = Object.values(STATEFUL_KINDS).flatMap((k) => [...k.terraform]);
+const TF_STATEFUL: string[] = Object.values(STATEFUL_KINDS).flatMap((k) => [...k.terraform]);
 
 describe('the switch, said once', () => {
   it('keeps, protects and waits 30 days when retaining; destroys, unprotected, after 7 days otherwise', () => {

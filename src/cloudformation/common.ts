@@ -2,9 +2,10 @@
 import { ALERT_EMAIL_PATTERN, ENVIRONMENT_SUFFIX_DESCRIPTION, ENVIRONMENT_SUFFIX_PATTERN, TapConfig } from '../config';
 import { keyPolicy, standardTags } from '../design';
 import { retention } from '../retention';
+import { BUCKET_DEFAULTS as D } from '../documents/s3-defaults';
 import { names, NameParts } from '../naming';
 import type { Env } from '../design';
-import { CfnExpr, CfnResource, CfnValue, cfnDialect, Fragment, ref, sub } from './intrinsics';
+import { CfnExpr, CfnResource, CfnValue, cfnDialect, Fragment, pascalKeys, ref, sub } from './intrinsics';
 import { GlobalId, P, ParameterId } from './ids';
 
 export const TEMPLATE_FILES = { primary: 'TapStack.json', secondary: 'TapStack-secondary.json' } as const;
@@ -99,7 +100,7 @@ export function keyWithAlias(
   };
 }
 
-/** The same hardening as src/hardened-bucket.ts: private, versioned, SSE-KMS with a bucket key. */
+/** A bucket hardened as src/documents/s3-defaults.ts says (as src/documents/hardened-bucket.ts renders it for Terraform). */
 export function hardenedBucket(
   config: TapConfig,
   bucketName: string,
@@ -110,29 +111,24 @@ export function hardenedBucket(
     Type: 'AWS::S3::Bucket',
     Properties: {
       BucketName: sub(bucketName),
-      VersioningConfiguration: { Status: 'Enabled' },
+      VersioningConfiguration: { Status: D.versioning },
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
           {
-            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
-            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: D.encryption.sseAlgorithm, KMSMasterKeyID: keyArn },
+            BucketKeyEnabled: D.encryption.bucketKeyEnabled,
           },
         ],
       },
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
-      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      PublicAccessBlockConfiguration: pascalKeys(D.publicAccessBlock),
+      OwnershipControls: { Rules: [{ ObjectOwnership: D.objectOwnership }] },
       LifecycleConfiguration: {
         Rules: [
           {
-            Id: 'expire-noncurrent-versions',
-            Status: 'Enabled',
+            Id: D.lifecycleRule.id,
+            Status: D.lifecycleRule.status,
             NoncurrentVersionExpiration: { NoncurrentDays: config.noncurrentVersionExpirationDays },
-            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: D.lifecycleRule.abortIncompleteMultipartUploadDays },
             ...(expirationDays ? { ExpirationInDays: expirationDays } : {}),
           },
         ],

@@ -12,7 +12,8 @@ import { HEARTBEAT } from '../heartbeat-contract';
 import { names } from '../naming';
 import { cfnNames, lambdaCode, logGroup, tags } from './common';
 import { cfnDialect, Fragment, fnIf, getAtt, ref, sub } from './intrinsics';
-import { HEARTBEAT_SCHEDULE, HEALTH_ROUTE_THROTTLE } from '../regional/spec';
+import { HEARTBEAT_SCHEDULE } from '../regional/spec';
+import { HEALTH_ROUTE_THROTTLE, STAGE_DEFAULTS } from '../regional/apigateway-defaults';
 import { TierContext } from './tier-context';
 
 type RegionalFunction = keyof typeof REGIONAL_FUNCTIONS;
@@ -118,7 +119,7 @@ export function apiFragment(ctx: TierContext): Fragment {
   const out: Fragment = {
     [ids.api]: {
       Type: 'AWS::ApiGatewayV2::Api',
-      Properties: { Name: sub(names.api(cfnNames)), ProtocolType: 'HTTP', Description: API.description },
+      Properties: { Name: sub(names.api(cfnNames)), ProtocolType: API.protocolType, Description: API.description },
     },
     [ids.apiLogGroup]: logGroup(config, names.apiAccessLogGroup(cfnNames), ctx.keyArn),
     [ids.apiStage]: {
@@ -129,12 +130,12 @@ export function apiFragment(ctx: TierContext): Fragment {
         .map((r) => ids[`${r.id}Route`]),
       Properties: {
         ApiId: ref(ids.api),
-        StageName: '$default',
-        AutoDeploy: true,
+        StageName: STAGE_DEFAULTS.name,
+        AutoDeploy: STAGE_DEFAULTS.autoDeploy,
         DefaultRouteSettings: {
           ThrottlingRateLimit: config.apiThrottle.rateLimit,
           ThrottlingBurstLimit: config.apiThrottle.burstLimit,
-          DetailedMetricsEnabled: true,
+          DetailedMetricsEnabled: STAGE_DEFAULTS.detailedMetricsEnabled,
         },
         RouteSettings: {
           [HEALTH_ROUTE_THROTTLE.routeKey]: {
@@ -163,7 +164,7 @@ function apiRoute(ctx: TierContext, route: (typeof API.routes)[number]): Fragmen
       Type: 'AWS::ApiGatewayV2::Integration',
       Properties: {
         ApiId: ref(ids.api),
-        IntegrationType: 'AWS_PROXY',
+        IntegrationType: API.integrationType,
         IntegrationUri: getAtt(fn, 'Arn'),
         PayloadFormatVersion: API.payloadFormatVersion,
         TimeoutInMillis: API.integrationTimeoutMs,

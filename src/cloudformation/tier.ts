@@ -17,7 +17,8 @@ import {
 import { names } from '../naming';
 import { cfnNames, hardenedBucket, lambdaCode, logGroup, regionAccount, tags } from './common';
 import { C } from './ids';
-import { CfnResource, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, ref, sub, subText } from './intrinsics';
+import { CfnResource, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, pascalKeys, ref, sub, subText } from './intrinsics';
+import { TRAIL_DEFAULTS } from '../documents/cloudtrail-defaults';
 import { REPLICATION } from '../documents/spec';
 import { TIER } from '../regional/spec';
 import { TierContext } from './tier-context';
@@ -132,12 +133,11 @@ function auditTrail(ctx: TierContext): Fragment {
       DependsOn: [ids.trailBucketPolicy],
       Properties: {
         TrailName: sub(names.auditTrail(cfnNames)),
+        // Required here; Terraform's enable_logging defaults to true.
         IsLogging: true,
         S3BucketName: ref(ids.trailBucket),
         KMSKeyId: keyArn,
-        EnableLogFileValidation: true,
-        IsMultiRegionTrail: false,
-        IncludeGlobalServiceEvents: false,
+        ...pascalKeys(TRAIL_DEFAULTS),
         EventSelectors: [
           {
             ReadWriteType: 'All',

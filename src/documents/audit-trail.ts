@@ -4,6 +4,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env } from '../dialect';
 import { trailBucketPolicy } from './spec';
 import { HardenedBucket } from './hardened-bucket';
+import { TRAIL_DEFAULTS } from './cloudtrail-defaults';
 import { names, NameParts } from '../naming';
 import { tfDialect } from '../tf-support';
 
@@ -49,9 +50,7 @@ export class AuditTrail extends Construct {
       name: names.auditTrail(props.names),
       s3BucketName: this.bucket.bucket.id,
       kmsKeyId: props.kmsKeyArn,
-      enableLogFileValidation: true,
-      isMultiRegionTrail: false,
-      includeGlobalServiceEvents: false,
+      ...TRAIL_DEFAULTS,
       eventSelector: [
         {
           readWriteType: 'All',

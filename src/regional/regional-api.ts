@@ -6,7 +6,8 @@ import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { API, apiAccessLogFormat, HEALTH_ROUTE_THROTTLE } from './spec';
+import { API } from './spec';
+import { apiAccessLogFormat, HEALTH_ROUTE_THROTTLE, STAGE_DEFAULTS } from './apigateway-defaults';
 import { names, NameParts } from '../naming';
 import { encryptedLogGroup } from '../logs/encrypted-log-group';
 
@@ -35,7 +36,7 @@ export class RegionalApi extends Construct {
     this.api = new Apigatewayv2Api(this, 'api', {
       provider,
       name: names.api(props.names),
-      protocolType: 'HTTP',
+      protocolType: API.protocolType,
       description: API.description,
     });
     this.stage = this.stageOver(this.routes(props), props);
@@ -50,7 +51,7 @@ export class RegionalApi extends Construct {
       const integration = new Apigatewayv2Integration(this, `${route.id}-integration`, {
         provider,
         apiId: this.api.id,
-        integrationType: 'AWS_PROXY',
+        integrationType: API.integrationType,
         integrationUri: fn.invokeArn,
         payloadFormatVersion: API.payloadFormatVersion,
         timeoutMilliseconds: API.integrationTimeoutMs,
@@ -88,12 +89,12 @@ export class RegionalApi extends Construct {
     return new Apigatewayv2Stage(this, 'stage', {
       provider,
       apiId: this.api.id,
-      name: '$default',
-      autoDeploy: true,
+      name: STAGE_DEFAULTS.name,
+      autoDeploy: STAGE_DEFAULTS.autoDeploy,
       defaultRouteSettings: {
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
-        detailedMetricsEnabled: true,
+        detailedMetricsEnabled: STAGE_DEFAULTS.detailedMetricsEnabled,
       },
       routeSettings: [
         {

@@ -52,6 +52,9 @@ export function regionalVariables<T>(r: {
 /** Each region's HTTP API: what it routes where, and how it is protected. */
 export const API = {
   description: 'tap-dr regional entry point: POST /transactions (IAM auth) and GET /health',
+  protocolType: 'HTTP',
+  /** Lambda proxy integrations: the function sees the whole request. */
+  integrationType: 'AWS_PROXY',
   payloadFormatVersion: '2.0',
   /** Above the processor's own worst case would be pointless: HTTP APIs cap integrations at 30 s. */
   integrationTimeoutMs: 29_000,
@@ -63,24 +66,7 @@ export const API = {
   ],
 } as const;
 
-/** GET /health's own limits, well above Route 53's checkers (a few requests a second) and far
- *  below the stage's: a flood of the open route cannot take the processor's share. */
-export const HEALTH_ROUTE_THROTTLE = { routeKey: 'GET /health', rateLimit: 10, burstLimit: 20 } as const;
-
-/** One JSON line per request: who, what, when and how it ended; no bodies. */
-export function apiAccessLogFormat(): string {
-  return JSON.stringify({
-    requestId: '$context.requestId',
-    ip: '$context.identity.sourceIp',
-    caller: '$context.identity.caller',
-    userArn: '$context.identity.userArn',
-    requestTime: '$context.requestTime',
-    routeKey: '$context.routeKey',
-    status: '$context.status',
-    latencyMs: '$context.responseLatency',
-    integrationError: '$context.integrationErrorMessage',
-  });
-}
+export { apiAccessLogFormat, HEALTH_ROUTE_THROTTLE, STAGE_DEFAULTS } from './apigateway-defaults';
 
 /** Only the named heartbeat items: DynamoDB's LeadingKeys condition pins the partition key. */
 function heartbeatItems<T>(d: Dialect<T>, ...regions: Array<string | T>) {
