@@ -94,9 +94,9 @@ export class TapStack extends TerraformStack {
       partition: new DataAwsPartition(this, 'partition').partition,
       account,
       region: config.primaryRegion,
-      secondaryRegion: config.secondaryRegion,
+      peerRegion: config.secondaryRegion,
     };
-    const standbyEnv: Env<string> = { ...env, region: config.secondaryRegion, secondaryRegion: config.primaryRegion };
+    const standbyEnv: Env<string> = { ...env, region: config.secondaryRegion, peerRegion: config.primaryRegion };
     const keys = new TransactionKeys(this, 'keys', {
       names: p,
       env,
@@ -135,7 +135,7 @@ export class TapStack extends TerraformStack {
             destinationBucket: names.documentsBucket({
               ...p,
               account: c.account,
-              region: tierEnv.secondaryRegion as string,
+              region: tierEnv.peerRegion as string,
             }),
           }
         : undefined,
@@ -196,7 +196,7 @@ export class TapStack extends TerraformStack {
         env: e,
         roleName: TIER[from === primary ? 'primary' : 'standby'].replicationRole(p),
         ruleId: TIER[from === primary ? 'primary' : 'standby'].replicationRuleId,
-        description: REPLICATION.description(e.region as string, e.secondaryRegion as string),
+        description: REPLICATION.description(e.region as string, e.peerRegion as string),
         source: {
           bucketId: from.documents.bucket.id,
           bucketArn: from.documents.arnByName,

@@ -22,7 +22,7 @@ export function cfnEnv(peerRegion: ParameterId): Env<CfnExpr> {
     partition: ref('AWS::Partition'),
     account: ref('AWS::AccountId'),
     region: ref('AWS::Region'),
-    secondaryRegion: ref(peerRegion),
+    peerRegion: ref(peerRegion),
   };
 }
 

@@ -53,7 +53,7 @@ function metricOf(ctx: TierContext, spec: AlarmSpec) {
       tableName: ctx.table.name,
       functionName: ref(ctx.ids.processor),
       region: ctx.env.region,
-      peerRegion: ctx.env.secondaryRegion,
+      peerRegion: ctx.env.peerRegion,
       documentReplication: {
         sourceBucket: ref(ctx.ids.documentsBucket),
         destinationBucket: ctx.peer.bucketName,

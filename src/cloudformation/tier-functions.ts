@@ -68,7 +68,7 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
           Variables: regionalVariables({
             tableName: ctx.table.name,
             // Nothing to watch until the peer's outputs are given (an empty peer: none).
-            peerRegion: fnIf(ctx.peer.condition, ctx.env.secondaryRegion, ''),
+            peerRegion: fnIf(ctx.peer.condition, ctx.env.peerRegion, ''),
             keyArn,
             bucketName: ref(ids.documentsBucket),
             rpoTargetSeconds: config.rpoTargetSeconds,

@@ -93,7 +93,7 @@ function replicationRole(ctx: TierContext): CfnResource {
     Condition: peer.condition,
     Properties: {
       RoleName: sub(TIER[ctx.role].replicationRole(cfnNames)),
-      Description: sub(REPLICATION.description(subText(env.region), subText(env.secondaryRegion))),
+      Description: sub(REPLICATION.description(subText(env.region), subText(env.peerRegion))),
       AssumeRolePolicyDocument: serviceTrustPolicy('s3.amazonaws.com', { e: env, sourceArn: sourceBucketArn }),
       Policies: [
         {

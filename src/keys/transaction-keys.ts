@@ -45,7 +45,7 @@ export class TransactionKeys extends Construct {
       description: KEY_DESCRIPTIONS.secondary(props.names),
       primaryKeyArn: this.primaryKey.arn,
       policy: policyJson(
-        keyPolicy(tfDialect, { ...props.env, region: props.env.secondaryRegion }, props.names, props.standby),
+        keyPolicy(tfDialect, { ...props.env, region: props.env.peerRegion }, props.names, props.standby),
       ),
     });
     new KmsAlias(this, 'secondary-alias', {

@@ -29,7 +29,7 @@ export interface RegionalTierProps {
   readonly role: TierRole;
   readonly config: TapConfig;
   readonly names: NameParts;
-  /** Partition/account, this tier's region, and the other region as `secondaryRegion`. */
+  /** Partition/account, this tier's region, and the other region as `peerRegion`. */
   readonly env: Env<string>;
   /** This region's provider; the default (primary) provider when absent. */
   readonly provider?: AwsProvider;
@@ -145,7 +145,7 @@ export class RegionalTier extends Construct {
         tableName: props.tableName,
         functionName: this.processor.functionName,
         region: props.env.region as string,
-        peerRegion: props.env.secondaryRegion as string,
+        peerRegion: props.env.peerRegion as string,
         ...(replication ? { documentReplication: { sourceBucket: this.documents.bucket.bucket, ...replication } } : {}),
       },
       topicArn: this.topic.arn,
@@ -157,7 +157,7 @@ export class RegionalTier extends Construct {
     const { config, env, provider, keyArn } = props;
     const environment = regionalVariables({
       tableName: props.tableName,
-      peerRegion: props.watchesPeer ? (env.secondaryRegion as string) : '',
+      peerRegion: props.watchesPeer ? (env.peerRegion as string) : '',
       keyArn,
       bucketName: this.documents.bucket.bucket,
       rpoTargetSeconds: config.rpoTargetSeconds,
