@@ -65,7 +65,7 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
         KmsKeyArn: keyArn,
         TracingConfig: { Mode: processor.tracingMode },
         Environment: {
-          Variables: regionalVariables({
+          Variables: regionalVariables(what, {
             tableName: ctx.table.name,
             // Nothing to watch until the peer's outputs are given (an empty peer: none).
             peerRegion: fnIf(ctx.peer.condition, ctx.env.peerRegion, ''),

@@ -155,18 +155,18 @@ export class RegionalTier extends Construct {
   /** The heartbeat canary (every minute, from EventBridge) and the /health function. */
   private regionalFunctions(props: RegionalTierProps) {
     const { config, env, provider, keyArn } = props;
-    const environment = regionalVariables({
+    const refs = {
       tableName: props.tableName,
       peerRegion: props.watchesPeer ? (env.peerRegion as string) : '',
       keyArn,
       bucketName: this.documents.bucket.bucket,
       rpoTargetSeconds: config.rpoTargetSeconds,
-    });
+    };
     const build = (what: keyof typeof REGIONAL_FUNCTIONS) => {
       const f = REGIONAL_FUNCTIONS[what];
       return new RegionalFunction(this, what, {
         provider,
-        environment,
+        environment: regionalVariables(what, refs),
         keyArn,
         archive: props.archive,
         logRetentionDays: config.logRetentionDays,

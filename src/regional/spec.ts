@@ -20,6 +20,8 @@ export const REGIONAL_FUNCTIONS = {
     functionName: names.heartbeatFunction,
     description: "Replication heartbeat: writes this region's beat, publishes the age of the other region's",
     policy: heartbeatPolicy,
+    /** What lambda/regional-env.ts readHeartbeatEnv reads, and all the function is given. */
+    environment: ['tableName', 'peerRegion', 'callTimeoutMs', 'beatIntervalSeconds'],
   },
   health: {
     handler: HANDLERS.health,
@@ -27,26 +29,45 @@ export const REGIONAL_FUNCTIONS = {
     description:
       'GET /health: table reachable, key enabled, documents bucket usable, replication within the RPO target',
     policy: healthPolicy,
+    /** What lambda/regional-env.ts readHealthEnv reads. */
+    environment: [
+      'tableName',
+      'bucketName',
+      'peerRegion',
+      'rpoTargetSeconds',
+      'kmsKeyArn',
+      'callTimeoutMs',
+      'beatIntervalSeconds',
+    ],
   },
 } as const;
 
-/** Their environment. An empty peer region: nothing to watch (no standby tier). */
-export function regionalVariables<T>(r: {
-  tableName: string | T;
-  peerRegion: string | T;
-  keyArn: string | T;
-  bucketName: string | T;
-  rpoTargetSeconds: number;
-}): Record<string, string | T> {
-  return {
-    [REGIONAL_ENV.tableName]: r.tableName,
-    [REGIONAL_ENV.bucketName]: r.bucketName,
-    [REGIONAL_ENV.peerRegion]: r.peerRegion,
-    [REGIONAL_ENV.rpoTargetSeconds]: String(r.rpoTargetSeconds),
-    [REGIONAL_ENV.kmsKeyArn]: r.keyArn,
-    [REGIONAL_ENV.callTimeoutMs]: String(regionalFunction.callTimeoutMs),
-    [REGIONAL_ENV.beatIntervalSeconds]: String(HEARTBEAT.intervalSeconds),
+/** One function's environment: only what its handler reads. An empty peer region: nothing to watch (no standby tier). */
+export function regionalVariables<T>(
+  what: keyof typeof REGIONAL_FUNCTIONS,
+  r: {
+    tableName: string | T;
+    peerRegion: string | T;
+    keyArn: string | T;
+    bucketName: string | T;
+    rpoTargetSeconds: number;
+  },
+): Record<string, string | T> {
+  const all: Record<keyof typeof REGIONAL_ENV, string | T> = {
+    tableName: r.tableName,
+    bucketName: r.bucketName,
+    peerRegion: r.peerRegion,
+    rpoTargetSeconds: String(r.rpoTargetSeconds),
+    kmsKeyArn: r.keyArn,
+    callTimeoutMs: String(regionalFunction.callTimeoutMs),
+    beatIntervalSeconds: String(HEARTBEAT.intervalSeconds),
   };
+  const given = new Set<string>(REGIONAL_FUNCTIONS[what].environment);
+  return Object.fromEntries(
+    (Object.keys(all) as Array<keyof typeof REGIONAL_ENV>)
+      .filter((k) => given.has(k))
+      .map((k) => [REGIONAL_ENV[k], all[k]]),
+  );
 }
 
 /** Each region's HTTP API: what it routes where, and how it is protected. */
