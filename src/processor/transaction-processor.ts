@@ -7,6 +7,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env, serviceTrustPolicy } from '../dialect';
 import { processor, processorPolicy, ProcessorRefs, processorVariables } from './spec';
+import type { TapConfig } from '../config';
 import { names, NameParts } from '../naming';
 import { encryptedLogGroup } from '../logs/encrypted-log-group';
 import { policyJson, tfDialect } from '../tf-support';
@@ -23,9 +24,8 @@ export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly bucketName: string;
   /** The deployment package (src/lambda-bundle.ts) and its base64 SHA-256. */
   readonly archive: { readonly zipFile: string; readonly codeSha256: string };
-  readonly logRetentionDays: number;
-  /** Unset by default (seed fix 6: a fixed reservation can exceed the account quota). */
-  readonly reservedConcurrency?: number;
+  /** The tier settings it renders: a new one is added here and in src/config.ts, nowhere between. */
+  readonly settings: Pick<TapConfig, 'logRetentionDays' | 'lambdaReservedConcurrency'>;
 }
 
 /**
@@ -45,7 +45,7 @@ export class TransactionProcessor extends Construct {
     this.logGroup = encryptedLogGroup(this, 'logs', {
       provider,
       name: names.processorLogGroup(props.names),
-      retentionInDays: props.logRetentionDays,
+      retentionInDays: props.settings.logRetentionDays,
       kmsKeyId: props.keyArn,
     });
 
@@ -78,7 +78,10 @@ export class TransactionProcessor extends Construct {
       kmsKeyArn: props.keyArn,
       tracingConfig: { mode: processor.tracingMode },
       environment: { variables: processorVariables(props) },
-      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      // Unset by default (seed fix 6: a fixed reservation can exceed the account quota).
+      ...(props.settings.lambdaReservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.settings.lambdaReservedConcurrency }
+        : {}),
       // The role's permissions and the log group must exist before the first invocation.
       dependsOn: [policy, this.logGroup],
     });

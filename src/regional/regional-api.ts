@@ -8,6 +8,7 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { API } from './spec';
 import { apiAccessLogFormat, HEALTH_ROUTE_THROTTLE, STAGE_DEFAULTS } from './apigateway-defaults';
+import type { TapConfig } from '../config';
 import { names, NameParts } from '../naming';
 import { encryptedLogGroup } from '../logs/encrypted-log-group';
 
@@ -17,8 +18,8 @@ export interface RegionalApiProps {
   readonly processor: LambdaFunction;
   readonly health: LambdaFunction;
   readonly keyArn: string;
-  readonly logRetentionDays: number;
-  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** The tier settings it renders: a new one is added here and in src/config.ts, nowhere between. */
+  readonly settings: Pick<TapConfig, 'logRetentionDays' | 'apiThrottle'>;
 }
 
 /**
@@ -83,7 +84,7 @@ export class RegionalApi extends Construct {
     const logs = encryptedLogGroup(this, 'access-logs', {
       provider,
       name: names.apiAccessLogGroup(props.names),
-      retentionInDays: props.logRetentionDays,
+      retentionInDays: props.settings.logRetentionDays,
       kmsKeyId: props.keyArn,
     });
     return new Apigatewayv2Stage(this, 'stage', {
@@ -92,8 +93,8 @@ export class RegionalApi extends Construct {
       name: STAGE_DEFAULTS.name,
       autoDeploy: STAGE_DEFAULTS.autoDeploy,
       defaultRouteSettings: {
-        throttlingRateLimit: props.throttle.rateLimit,
-        throttlingBurstLimit: props.throttle.burstLimit,
+        throttlingRateLimit: props.settings.apiThrottle.rateLimit,
+        throttlingBurstLimit: props.settings.apiThrottle.burstLimit,
         detailedMetricsEnabled: STAGE_DEFAULTS.detailedMetricsEnabled,
       },
       routeSettings: [

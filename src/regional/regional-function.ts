@@ -7,6 +7,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { PolicyDocument, serviceTrustPolicy } from '../dialect';
 import { processor } from '../processor/spec';
 import { regionalFunction } from './spec';
+import type { TapConfig } from '../config';
 import { names } from '../naming';
 import { encryptedLogGroup } from '../logs/encrypted-log-group';
 import { policyJson } from '../tf-support';
@@ -23,7 +24,8 @@ export interface RegionalFunctionProps {
   /** The region's key: the function's environment and its log group. */
   readonly keyArn: string;
   readonly archive: { readonly zipFile: string; readonly codeSha256: string };
-  readonly logRetentionDays: number;
+  /** The tier settings it renders: a new one is added here and in src/config.ts, nowhere between. */
+  readonly settings: Pick<TapConfig, 'logRetentionDays'>;
 }
 
 /**
@@ -40,7 +42,7 @@ export class RegionalFunction extends Construct {
     const logGroup = encryptedLogGroup(this, 'logs', {
       provider,
       name: names.functionLogGroup(props.functionName),
-      retentionInDays: props.logRetentionDays,
+      retentionInDays: props.settings.logRetentionDays,
       kmsKeyId: props.keyArn,
     });
     const role = new IamRole(this, 'role', {

@@ -90,8 +90,7 @@ export class RegionalTier extends Construct {
       processor: this.processor,
       health: this.health,
       keyArn,
-      logRetentionDays: config.logRetentionDays,
-      throttle: config.apiThrottle,
+      settings: config,
     });
     this.alarms = this.regionAlarms(props);
   }
@@ -124,8 +123,7 @@ export class RegionalTier extends Construct {
       keyArn,
       topicArn: this.topic.arn,
       archive: props.archive,
-      logRetentionDays: config.logRetentionDays,
-      reservedConcurrency: config.lambdaReservedConcurrency,
+      settings: config,
     });
   }
 
@@ -169,7 +167,7 @@ export class RegionalTier extends Construct {
         environment: regionalVariables(what, refs),
         keyArn,
         archive: props.archive,
-        logRetentionDays: config.logRetentionDays,
+        settings: config,
         functionName: f.functionName(props.names),
         description: f.description,
         handler: f.handler,
