@@ -21,8 +21,6 @@ const SIZE_BURN_DOWN = [
   'dr/observe.ts',
   'dr/timeline.ts',
   'lambda/health.ts',
-  'lambda/json-scan.ts',
-  'lambda/validate.ts',
 ];
 
 export default tseslint.config(

@@ -1,4 +1,15 @@
-import { ConfigError, contextFrom, hclOutputRefusal, loadConfig, SETTINGS } from '../src/config';
+import {
+  ConfigError,
+  contextFrom,
+  DEFAULTS,
+  hclOutputRefusal,
+  loadConfig,
+  Range,
+  RANGES,
+  SETTINGS,
+  TapConfig,
+} from '../src/config';
+import { RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
 
 function problemsFor(env: Record<string, string>): string[] {
   try {
@@ -360,5 +371,37 @@ describe('context sources', () => {
     for (const bad of ['[1]', '"x"', '7', 'null']) {
       expect(() => contextFrom({}, { CDKTF_CONTEXT_JSON: bad })).toThrow(/CDKTF_CONTEXT_JSON .*expected a JSON object/);
     }
+  });
+});
+describe('each range and default is said once (RANGES, RTO_TARGET_SECONDS, RPO_TARGET_SECONDS)', () => {
+  /** Where each ranged setting lands in the config. */
+  const read: Record<keyof typeof RANGES, (c: TapConfig) => number | undefined> = {
+    rtoTargetSeconds: (c) => c.rtoTargetSeconds,
+    rpoTargetSeconds: (c) => c.rpoTargetSeconds,
+    apiThrottleRateLimit: (c) => c.apiThrottle.rateLimit,
+    apiThrottleBurstLimit: (c) => c.apiThrottle.burstLimit,
+    noncurrentVersionExpirationDays: (c) => c.noncurrentVersionExpirationDays,
+    lambdaReservedConcurrency: (c) => c.lambdaReservedConcurrency,
+  };
+  it.each(Object.keys(RANGES) as Array<keyof typeof RANGES>)('%s', (key) => {
+    const range: Range = RANGES[key];
+    const env = SETTINGS[key].env;
+    expect(read[key](loadConfig({}, {}))).toBe(range.default);
+    expect(read[key](loadConfig({ [env]: String(range.min) }, {}))).toBe(range.min);
+    expect(read[key](loadConfig({ [env]: String(range.max) }, {}))).toBe(range.max);
+    for (const bad of [range.min - 1, range.max + 1]) {
+      expect(() => loadConfig({ [env]: String(bad) }, {})).toThrow(`from ${range.min} to ${range.max}`);
+    }
+  });
+
+  it("the RPO bounds are the heartbeat contract's, and the other defaults are DEFAULTS", () => {
+    expect(RANGES.rpoTargetSeconds).toBe(RPO_TARGET_SECONDS);
+    const c = loadConfig({}, {});
+    expect([c.environmentSuffix, c.primaryRegion, c.secondaryRegion, c.logRetentionDays]).toEqual([
+      DEFAULTS.environmentSuffix,
+      DEFAULTS.primaryRegion,
+      DEFAULTS.secondaryRegion,
+      DEFAULTS.logRetentionDays,
+    ]);
   });
 });

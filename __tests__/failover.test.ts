@@ -140,7 +140,9 @@ describe('the replication heartbeat', () => {
   ])('runs every minute in %s and watches %s', (region, peer) => {
     const fn = fnIn(json, 'tap-dr-heartbeat-dev', region);
     expect(fn.handler).toBe('index.heartbeat');
-    expect(fn.environment.variables).toMatchObject({ PEER_REGION: peer, RPO_TARGET_SECONDS: '45' });
+    expect(fn.environment.variables).toMatchObject({ PEER_REGION: peer });
+    // The RPO target is /health's and the alarm's, never read by the canary (__tests__/regional/spec.test.ts).
+    expect(fn.environment.variables).not.toHaveProperty('RPO_TARGET_SECONDS');
     const rule = resourcesOf(json, 'aws_cloudwatch_event_rule').find((r) => inRegion(r, region))!;
     expect(rule.schedule_expression).toBe('rate(1 minute)');
     const ruleRef = `\${aws_cloudwatch_event_rule.${addressOf(json, 'aws_cloudwatch_event_rule', rule)}`;

@@ -17,7 +17,7 @@ import { globMatch } from './helpers/policy';
 import { resourcesOf, synthStack } from './helpers/synth';
 
 const d: Dialect<string> = { join: (...parts) => parts.join('') };
-const e: Env<string> = { partition: 'aws', account: '111122223333', region: 'us-east-1', secondaryRegion: 'us-west-2' };
+const e: Env<string> = { partition: 'aws', account: '111122223333', region: 'us-east-1', peerRegion: 'us-west-2' };
 const p = { suffix: 'dev' };
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/mrk-primary';
 const PEER_KEY = 'arn:aws:kms:us-west-2:111122223333:key/mrk-primary';

@@ -2,7 +2,8 @@
  * dr:check's command line. A bad argument is an ArgError naming the argument, the value given
  * and the accepted form; dr/check.ts prints it and exits 2.
  */
-import { REGION_PATTERN } from '../src/config';
+import { REGION_PATTERN, RTO_TARGET_SECONDS } from '../src/config';
+import { RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
 
 export type Source =
   | { readonly kind: 'terraform-dir'; readonly dir: string }
@@ -39,14 +40,14 @@ SOURCE, exactly one of:
                                           and NAME (TapStack-secondary.json, default STACK-secondary) in R2
 
 OPTIONS:
-  --rto-target-seconds N        30-86400; default RTO_TARGET_SECONDS' default (300)
-  --rpo-target-seconds N        10-3600; default the deployment's RpoTargetSeconds output
+  --rto-target-seconds N        ${RTO_TARGET_SECONDS.min}-${RTO_TARGET_SECONDS.max}; default RTO_TARGET_SECONDS' default (${RTO_TARGET_SECONDS.default})
+  --rpo-target-seconds N        ${RPO_TARGET_SECONDS.min}-${RPO_TARGET_SECONDS.max}; default the deployment's RpoTargetSeconds output
   --document-timeout-seconds N  1-3600; how long to wait for the canary document (default 900, RTC's 15 minutes)
   --canary-timeout-seconds N    1-3600; how long to wait for the canary transaction (default 2 x the RPO target)`;
 
 const INTEGER_OPTIONS = {
-  '--rto-target-seconds': ['rtoTargetSeconds', 30, 86400],
-  '--rpo-target-seconds': ['rpoTargetSeconds', 10, 3600],
+  '--rto-target-seconds': ['rtoTargetSeconds', RTO_TARGET_SECONDS.min, RTO_TARGET_SECONDS.max],
+  '--rpo-target-seconds': ['rpoTargetSeconds', RPO_TARGET_SECONDS.min, RPO_TARGET_SECONDS.max],
   '--document-timeout-seconds': ['documentTimeoutSeconds', 1, 3600],
   '--canary-timeout-seconds': ['canaryTimeoutSeconds', 1, 3600],
 } as const;

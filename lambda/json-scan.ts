@@ -29,29 +29,13 @@ export function scanJson(text: string): void {
   for (let m = STRUCTURE.exec(text); m; m = STRUCTURE.exec(text)) {
     const top = stack[stack.length - 1];
     switch (m[0]) {
-      case '"': {
-        const end = stringEnd(text, m.index);
-        if (end < 0) return; // unterminated: not JSON
-        STRUCTURE.lastIndex = end + 1;
-        if (!top?.keys || !top.expectKey) break;
-        const raw = text.slice(m.index + 1, end);
-        const key = raw.includes('\\') ? unescape(raw) : raw;
-        if (key === undefined) return; // a bad escape: not JSON
-        const path = top.path ? `${top.path}.${key}` : key;
-        if (top.keys.has(key)) throw new ValidationError(path, 'each key at most once in an object');
-        top.keys.add(key);
-        top.key = key;
-        top.expectKey = false;
+      case '"':
+        if (!readString(text, m.index, top)) return; // not JSON: left for JSON.parse to refuse
         break;
-      }
       case '{':
-      case '[': {
-        if (stack.length >= MAX_DEPTH)
-          throw new ValidationError('body', `JSON nested at most ${MAX_DEPTH} levels deep`);
-        const path = !top ? '' : top.keys ? (top.path ? `${top.path}.${top.key}` : top.key) : `${top.path}[]`;
-        stack.push({ keys: m[0] === '{' ? new Set() : undefined, path, expectKey: m[0] === '{', key: '' });
+      case '[':
+        stack.push(open(m[0], stack.length, top));
         break;
-      }
       case '}':
       case ']':
         stack.pop();
@@ -62,6 +46,33 @@ export function scanJson(text: string): void {
       // ':' needs nothing: the key was read
     }
   }
+}
+
+/**
+ * Skips the string opening at `start` (STRUCTURE resumes after it) and, when it is a key, records
+ * it in its object, refusing a duplicate. False when the text is not JSON (unterminated, bad escape).
+ */
+function readString(text: string, start: number, top: Frame | undefined): boolean {
+  const end = stringEnd(text, start);
+  if (end < 0) return false;
+  STRUCTURE.lastIndex = end + 1;
+  if (!top?.keys || !top.expectKey) return true;
+  const raw = text.slice(start + 1, end);
+  const key = raw.includes('\\') ? unescape(raw) : raw;
+  if (key === undefined) return false;
+  const path = top.path ? `${top.path}.${key}` : key;
+  if (top.keys.has(key)) throw new ValidationError(path, 'each key at most once in an object');
+  top.keys.add(key);
+  top.key = key;
+  top.expectKey = false;
+  return true;
+}
+
+/** The frame of an object or array opening at depth `depth`, inside `top`. */
+function open(bracket: string, depth: number, top: Frame | undefined): Frame {
+  if (depth >= MAX_DEPTH) throw new ValidationError('body', `JSON nested at most ${MAX_DEPTH} levels deep`);
+  const path = !top ? '' : top.keys ? (top.path ? `${top.path}.${top.key}` : top.key) : `${top.path}[]`;
+  return { keys: bracket === '{' ? new Set() : undefined, path, expectKey: bracket === '{', key: '' };
 }
 
 /** The index of the quote closing the string opening at `start`, or -1. */

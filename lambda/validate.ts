@@ -208,13 +208,7 @@ export interface ValidateOptions {
 }
 
 export function validate(input: unknown, { numbers = 'exact', caller = '' }: ValidateOptions = {}): Validated {
-  if (!isObject(input)) throw new ValidationError('event', 'a JSON object');
-  for (const k of Object.keys(input)) if (!RULES.has(k)) throw new ValidationError(k, 'no such field');
-  for (const [k, [ok, expected]] of RULES) if (!ok(own(input, k))) throw new ValidationError(k, expected);
-  // Only here: when the event is otherwise valid, the amount is the only number the JSON text can hold.
-  if (typeof own(input, 'amount') === 'number' && numbers !== 'exact')
-    throw new ValidationError('amount', numbers === 'parsed' ? PARSED_AMOUNT_FORM : AMOUNT_FORM);
-
+  checkFields(input, numbers);
   const [transactionId, accountId, currency, type, timestamp] = [
     'transactionId',
     'accountId',
@@ -224,18 +218,12 @@ export function validate(input: unknown, { numbers = 'exact', caller = '' }: Val
   ].map((k) => own(input, k) as string);
   const metadata = own(input, 'metadata') as Record<string, string> | undefined;
   const document = own(input, 'document') as { contentType: string; content: string } | undefined;
-  const [, units, places = ''] = AMOUNT.exec(amountText(own(input, 'amount'))!)!;
-  const exponent = CURRENCY_EXPONENTS.get(currency)!;
-  if (places.length > exponent) throw new ValidationError('amount', placesForm(currency, exponent));
-  const minor = places.padEnd(exponent, '0');
   const body = document && Buffer.from(document.content, 'base64');
   const doc = document && body && { contentType: document.contentType, body, sha256: hash(body) };
   const t = {
     transactionId,
     accountId,
-    amount: exponent ? `${units}.${minor}` : units,
-    amountMinor: (units + minor).replace(/^0+/, ''),
-    amountExponent: exponent,
+    ...minorUnits(own(input, 'amount'), currency),
     currency,
     type,
     createdAt: timestamp && new Date(timestamp).toISOString(),
@@ -248,6 +236,29 @@ export function validate(input: unknown, { numbers = 'exact', caller = '' }: Val
       .map((k) => [k, metadata[k]]);
   const identity = [...Object.values(t), sortedMetadata, doc && [doc.contentType, doc.sha256], caller];
   return { transaction: { ...t, metadata, fingerprint: hash(JSON.stringify(identity)) }, document: doc };
+}
+
+/** Every field against its rule, and no other field; throws the first ValidationError. */
+function checkFields(input: unknown, numbers: NumberSource): asserts input is Record<string, unknown> {
+  if (!isObject(input)) throw new ValidationError('event', 'a JSON object');
+  for (const k of Object.keys(input)) if (!RULES.has(k)) throw new ValidationError(k, 'no such field');
+  for (const [k, [ok, expected]] of RULES) if (!ok(own(input, k))) throw new ValidationError(k, expected);
+  // Only here: when the event is otherwise valid, the amount is the only number the JSON text can hold.
+  if (typeof own(input, 'amount') === 'number' && numbers !== 'exact')
+    throw new ValidationError('amount', numbers === 'parsed' ? PARSED_AMOUNT_FORM : AMOUNT_FORM);
+}
+
+/** The amount in the currency's minor unit (amount, amountMinor, amountExponent, in that order). */
+function minorUnits(amount: unknown, currency: string) {
+  const [, units, places = ''] = AMOUNT.exec(amountText(amount)!)!;
+  const exponent = CURRENCY_EXPONENTS.get(currency)!;
+  if (places.length > exponent) throw new ValidationError('amount', placesForm(currency, exponent));
+  const minor = places.padEnd(exponent, '0');
+  return {
+    amount: exponent ? `${units}.${minor}` : units,
+    amountMinor: (units + minor).replace(/^0+/, ''),
+    amountExponent: exponent,
+  };
 }
 
 /** A decimal's exact value as sign, digits and exponent ("10.50" and "1.05e1" are both "105e-1"). */

@@ -163,7 +163,7 @@ function variablesOf(fn: FunctionName, tier: Tier, d: Deployed): Record<string, 
   if (fn === 'processor')
     return processorVariables({ tableName: d.tableName, bucketName: d.bucket[tier], keyArn: d.keyArn[tier] });
   const peer = tier === 'primary' ? REGIONS.secondary : REGIONS.primary;
-  return regionalVariables({
+  return regionalVariables(fn, {
     tableName: d.tableName,
     peerRegion: peer,
     keyArn: d.keyArn[tier],

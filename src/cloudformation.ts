@@ -20,15 +20,24 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { TapConfig } from './config';
 import { lambdaCode, PACKAGED_CODE_DIR, TEMPLATE_FILES } from './cloudformation/common';
-import { buildPrimaryTemplate } from './cloudformation/primary';
-import { buildSecondaryTemplate } from './cloudformation/secondary';
+import { buildPrimaryTemplate as primaryTemplate } from './cloudformation/primary';
+import { retainStateful } from './cloudformation/retention';
+import { buildSecondaryTemplate as secondaryTemplate } from './cloudformation/secondary';
 import type { Template } from './cloudformation/intrinsics';
 
 export { lambdaCode, PACKAGED_CODE_DIR, TEMPLATE_FILES, ZIPFILE_MAX_CHARS } from './cloudformation/common';
 export { cfnDialect, getAtt, ref, sub } from './cloudformation/intrinsics';
 export type { CfnExpr, CfnResource, CfnValue, Template } from './cloudformation/intrinsics';
 export type { LogicalId, ParameterId, ConditionId } from './cloudformation/ids';
-export { buildPrimaryTemplate, buildSecondaryTemplate };
+/** TapStack.json: the primary fragments, then RETAIN_ON_DELETE applied by kind (the one place). */
+export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Template {
+  return retainStateful(primaryTemplate(config, handlerCode), config.retainOnDelete);
+}
+
+/** TapStack-secondary.json, the same way. */
+export function buildSecondaryTemplate(config: TapConfig, handlerCode: string): Template {
+  return retainStateful(secondaryTemplate(config, handlerCode), config.retainOnDelete);
+}
 
 export interface CloudFormationTemplates {
   readonly primary: Template;

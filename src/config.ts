@@ -40,6 +40,39 @@ export const RESERVED_TAG_KEYS = ['Project', 'Environment', 'ManagedBy'] as cons
 /** Deliberately loose: a local part, an @ and a dotted domain; SNS confirms the address anyway. */
 export const ALERT_EMAIL_PATTERN = '^[^\\s@]{1,64}@[^\\s@]+\\.[^\\s@]{2,}$';
 
+/** A whole-number setting's accepted range and its default (none: unset by default). */
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+  readonly default?: number;
+}
+
+/**
+ * RTO_TARGET_SECONDS: the one source of its bounds and default (configuration, dr:check and the
+ * docs read them here). RPO_TARGET_SECONDS's are src/heartbeat-contract.ts's.
+ */
+export const RTO_TARGET_SECONDS = { min: 30, max: 86400, default: 300 } as const;
+
+/** The other whole-number settings: each range and default, said once. */
+export const RANGES = {
+  rtoTargetSeconds: RTO_TARGET_SECONDS,
+  rpoTargetSeconds: RPO_TARGET_SECONDS,
+  apiThrottleRateLimit: { min: 1, max: 10000, default: 100 },
+  apiThrottleBurstLimit: { min: 1, max: 5000, default: 200 },
+  noncurrentVersionExpirationDays: { min: 1, max: 3650, default: 90 },
+  // Unset by default: the seed's fix 6 (reserved concurrency can exceed the account quota).
+  lambdaReservedConcurrency: { min: 1, max: 10000 },
+} as const satisfies Record<string, Range>;
+
+/** Defaults of the settings that are not numbers. */
+export const DEFAULTS = {
+  environmentSuffix: 'dev',
+  primaryRegion: 'us-east-1',
+  secondaryRegion: 'us-west-2',
+  // 365: PCI DSS 10.7 keeps audit trail history for at least a year.
+  logRetentionDays: 365,
+} as const;
+
 /** Retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS_ALLOWED = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -328,6 +361,11 @@ class Reader {
     return fallback;
   }
 
+  /** A whole number in its range; the default when unset, and (with a problem noted) when invalid. */
+  inRange(s: Setting, range: Range & { readonly default: number }): number {
+    return this.integer(s, range.min, range.max, range.default) ?? range.default;
+  }
+
   boolean(s: Setting, fallback: boolean): boolean {
     const v = this.raw(s);
     if (v === undefined) return fallback;
@@ -511,11 +549,10 @@ function parseStateBackend(r: Reader, suffix: string, primaryRegion: string): St
 
 /** Recovery targets, the regional APIs' throttling, DNS failover and the FIS drill. */
 function parseRecovery(r: Reader) {
-  const { min, max, default: rpoDefault } = RPO_TARGET_SECONDS;
-  const rpoTargetSeconds = r.integer(S.rpoTargetSeconds, min, max, rpoDefault) ?? rpoDefault;
-  const rtoTargetSeconds = r.integer(S.rtoTargetSeconds, 30, 86400, 300) ?? 300;
-  const rateLimit = r.integer(S.apiThrottleRateLimit, 1, 10000, 100) ?? 100;
-  const burstLimit = r.integer(S.apiThrottleBurstLimit, 1, 5000, 200) ?? 200;
+  const rpoTargetSeconds = r.inRange(S.rpoTargetSeconds, RANGES.rpoTargetSeconds);
+  const rtoTargetSeconds = r.inRange(S.rtoTargetSeconds, RANGES.rtoTargetSeconds);
+  const rateLimit = r.inRange(S.apiThrottleRateLimit, RANGES.apiThrottleRateLimit);
+  const burstLimit = r.inRange(S.apiThrottleBurstLimit, RANGES.apiThrottleBurstLimit);
   const hostedZoneId = r.matching(
     S.hostedZoneId,
     new RegExp(HOSTED_ZONE_ID_PATTERN),
@@ -567,13 +604,11 @@ function needsStandby(r: Reader, standby: boolean, recovery: ReturnType<typeof p
   }
 }
 
-const DEFAULT_REGIONS = { primary: 'us-east-1', secondary: 'us-west-2' } as const;
-
 /** Both regions; when they collide, says which one was defaulted and how to set it. */
 function parseRegions(r: Reader): { primaryRegion?: string; secondaryRegion?: string } {
   const expected = 'an AWS region name such as us-east-1 or eu-west-2';
-  const primaryRegion = r.matching(S.primaryRegion, REGION, expected, DEFAULT_REGIONS.primary);
-  const secondaryRegion = r.matching(S.secondaryRegion, REGION, expected, DEFAULT_REGIONS.secondary);
+  const primaryRegion = r.matching(S.primaryRegion, REGION, expected, DEFAULTS.primaryRegion);
+  const secondaryRegion = r.matching(S.secondaryRegion, REGION, expected, DEFAULTS.secondaryRegion);
   if (primaryRegion === undefined || primaryRegion !== secondaryRegion) return { primaryRegion, secondaryRegion };
   const defaulted =
     r.raw(S.secondaryRegion) === undefined
@@ -602,8 +637,12 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
   const r = new Reader(env, context);
 
   const environmentSuffix =
-    r.matching(S.environmentSuffix, new RegExp(ENVIRONMENT_SUFFIX_PATTERN), ENVIRONMENT_SUFFIX_DESCRIPTION, 'dev') ??
-    'dev';
+    r.matching(
+      S.environmentSuffix,
+      new RegExp(ENVIRONMENT_SUFFIX_PATTERN),
+      ENVIRONMENT_SUFFIX_DESCRIPTION,
+      DEFAULTS.environmentSuffix,
+    ) ?? DEFAULTS.environmentSuffix;
   const { primaryRegion, secondaryRegion } = parseRegions(r);
   const alertEmail = r.matching(
     S.alertEmail,
@@ -612,26 +651,28 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
   );
   const retainOnDelete = r.boolean(S.retainOnDelete, false);
   const standbyProcessor = r.boolean(S.standbyProcessor, true);
-  // Unset by default: the seed's fix 6 (reserved concurrency can exceed the account quota).
-  const lambdaReservedConcurrency = r.integer(S.lambdaReservedConcurrency, 1, 10000);
+  const { min, max } = RANGES.lambdaReservedConcurrency;
+  const lambdaReservedConcurrency = r.integer(S.lambdaReservedConcurrency, min, max);
   const crossRegionTrustedPrincipals = r.list(
     S.crossRegionTrustedPrincipals,
     new RegExp(ROLE_ARN_PATTERN),
     ROLE_ARN_DESCRIPTION,
   );
 
-  // 365: PCI DSS 10.7 keeps audit trail history for at least a year.
   const logRetentionDays = r.oneOf(
     S.logRetentionDays,
     LOG_RETENTION_DAYS_ALLOWED,
     "CloudWatch's retention periods",
-    365,
+    DEFAULTS.logRetentionDays,
   );
-  const noncurrentVersionExpirationDays = r.integer(S.noncurrentVersionExpirationDays, 1, 3650, 90) ?? 90;
+  const noncurrentVersionExpirationDays = r.inRange(
+    S.noncurrentVersionExpirationDays,
+    RANGES.noncurrentVersionExpirationDays,
+  );
   const extraTags = parseTags(r);
   const recovery = parseRecovery(r);
   needsStandby(r, standbyProcessor, recovery);
-  const stateBackend = parseStateBackend(r, environmentSuffix, primaryRegion ?? 'us-east-1');
+  const stateBackend = parseStateBackend(r, environmentSuffix, primaryRegion ?? DEFAULTS.primaryRegion);
   r.emptySettings(stateBackend.kind === 'cloud' || r.raw(S.stateBackend) === 'cloud');
   r.unknownContextKeys();
 

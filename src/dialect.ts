@@ -27,12 +27,12 @@ export interface PolicyDocument<T> {
   Statement: PolicyStatement<T>[];
 }
 
-/** Account, region and partition as expressions of the dialect. */
+/** Account, this region, the other region (the peer) and partition as expressions of the dialect. */
 export interface Env<T> {
   readonly partition: string | T;
   readonly account: string | T;
   readonly region: string | T;
-  readonly secondaryRegion: string | T;
+  readonly peerRegion: string | T;
 }
 
 /** arn:<partition>:<service>:<region>:<account>:<resource>, for ARNs known before the resource exists. */

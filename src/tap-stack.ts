@@ -1,5 +1,5 @@
 import { Construct, Node } from 'constructs';
-import { TerraformElement, TerraformOutput, TerraformStack } from 'cdktf';
+import { Aspects, TerraformElement, TerraformOutput, TerraformStack } from 'cdktf';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -15,6 +15,7 @@ import { TransactionKeys } from './keys/transaction-keys';
 import { DnsFailover } from './failover/dns-failover';
 import { FisDrill } from './failover/fis-drill';
 import { RegionalTier } from './regional/regional-tier';
+import { RetainOnDelete } from './retention-aspect';
 import { TIER, TierRole } from './regional/spec';
 import { REPLICATION } from './documents/spec';
 import { TransactionTable } from './table/transaction-table';
@@ -62,6 +63,8 @@ export class TapStack extends TerraformStack {
       this.standbyOutputs(standby);
     }
     movedFromEarlierAddresses(this);
+    // RETAIN_ON_DELETE, applied to every stateful resource by kind: components never see it.
+    Aspects.of(this).add(new RetainOnDelete(c.config.retainOnDelete));
   }
 
   /** Every resource's Terraform address follows one readable rule (src/tf-support.ts, addressOf). */
@@ -91,15 +94,13 @@ export class TapStack extends TerraformStack {
       partition: new DataAwsPartition(this, 'partition').partition,
       account,
       region: config.primaryRegion,
-      secondaryRegion: config.secondaryRegion,
+      peerRegion: config.secondaryRegion,
     };
-    const standbyEnv: Env<string> = { ...env, region: config.secondaryRegion, secondaryRegion: config.primaryRegion };
-    const retainOnDelete = config.retainOnDelete;
+    const standbyEnv: Env<string> = { ...env, region: config.secondaryRegion, peerRegion: config.primaryRegion };
     const keys = new TransactionKeys(this, 'keys', {
       names: p,
       env,
       secondaryProvider: secondary,
-      retainOnDelete,
       standby: config.standbyProcessor,
     });
     const transactions = new TransactionTable(this, 'transactions', {
@@ -107,7 +108,6 @@ export class TapStack extends TerraformStack {
       secondaryProvider: secondary,
       primaryKeyArn: keys.primaryKey.arn,
       secondaryKeyArn: keys.secondaryKey.arn,
-      retainOnDelete,
     });
     const table = { name: transactions.table.name, arn: transactions.table.arn, replicaArn: transactions.replica.arn };
     return { config, p, account, env, standbyEnv, secondary, keys, table, archive: props.lambdaArchive };
@@ -135,7 +135,7 @@ export class TapStack extends TerraformStack {
             destinationBucket: names.documentsBucket({
               ...p,
               account: c.account,
-              region: tierEnv.secondaryRegion as string,
+              region: tierEnv.peerRegion as string,
             }),
           }
         : undefined,
@@ -198,7 +198,7 @@ export class TapStack extends TerraformStack {
         env: e,
         roleName: TIER[from === primary ? 'primary' : 'standby'].replicationRole(p),
         ruleId: TIER[from === primary ? 'primary' : 'standby'].replicationRuleId,
-        description: REPLICATION.description(e.region as string, e.secondaryRegion as string),
+        description: REPLICATION.description(e.region as string, e.peerRegion as string),
         source: {
           bucketId: from.documents.bucket.id,
           bucketArn: from.documents.arnByName,

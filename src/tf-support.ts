@@ -2,7 +2,7 @@
  * Small helpers for rendering the shared design (src/design.ts) into Terraform.
  */
 import { Construct } from 'constructs';
-import { TerraformElement, TerraformResource, TerraformResourceLifecycle, TerraformStack } from 'cdktf';
+import { TerraformElement, TerraformResource, TerraformStack } from 'cdktf';
 import { Dialect, PolicyDocument } from './dialect';
 
 /** In Terraform every reference is a string token, so joining is plain concatenation. */
@@ -12,11 +12,6 @@ export const tfDialect: Dialect<string> = { join: (...parts) => parts.join('') }
  *  inside the JSON string, which Terraform resolves and tests can still JSON.parse. */
 export function policyJson(doc: PolicyDocument<string>): string {
   return JSON.stringify(doc);
-}
-
-/** prevent_destroy on stateful resources when the environment retains data on delete. */
-export function retainLifecycle(retainOnDelete: boolean): TerraformResourceLifecycle | undefined {
-  return retainOnDelete ? { preventDestroy: true } : undefined;
 }
 
 /**

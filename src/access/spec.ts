@@ -38,7 +38,7 @@ export interface CrossRegionRefs<T> {
  * through DynamoDB in their own region, for the stack's table.
  */
 export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: CrossRegionRefs<T>): PolicyDocument<T> {
-  const tables = [e.region, e.secondaryRegion].map((region) => tableArnIn(d, e, region, names.table(p)));
+  const tables = [e.region, e.peerRegion].map((region) => tableArnIn(d, e, region, names.table(p)));
   const keyVia = (sid: string, keyArn: string | T, region: string | T): PolicyStatement<T> => ({
     Sid: sid,
     Effect: 'Allow',
@@ -60,12 +60,12 @@ export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: 
         Sid: 'ProcessorInBothRegions',
         Effect: 'Allow',
         Action: ['lambda:InvokeFunction'],
-        Resource: [e.region, e.secondaryRegion].map((region) =>
+        Resource: [e.region, e.peerRegion].map((region) =>
           regionalArn(d, e, 'lambda', region, `function:${names.processorFunction(p)}`),
         ),
       },
       keyVia('PrimaryKeyThroughDynamoDB', r.primaryKeyArn, e.region),
-      keyVia('SecondaryKeyThroughDynamoDB', r.secondaryKeyArn, e.secondaryRegion),
+      keyVia('SecondaryKeyThroughDynamoDB', r.secondaryKeyArn, e.peerRegion),
     ],
   };
 }

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AlarmId, alarmDimensions, AlarmScope, AlarmSpec } from '../alarms';
+import { alarmMetricLayout } from './cloudwatch-defaults';
 import { names, NameParts } from '../naming';
 
 export interface DrAlarmsProps {
@@ -43,19 +44,12 @@ export class DrAlarms extends Construct {
   }
 }
 
+/** The spec's metric layout (./cloudwatch-defaults.ts) in the provider's arguments. */
 function metricOf(spec: AlarmSpec, dimensions: Record<string, string>) {
-  if (!spec.expression) {
-    const [m] = spec.metrics;
-    return { namespace: spec.namespace, metricName: m.metricName, statistic: m.stat, period: spec.period, dimensions };
+  const layout = alarmMetricLayout(spec, dimensions);
+  if (layout.kind === 'single') {
+    const { stat, ...m } = layout.metric;
+    return { ...m, statistic: stat };
   }
-  return {
-    metricQuery: [
-      { id: 'total', expression: spec.expression, label: spec.description, returnData: true },
-      ...spec.metrics.map((m) => ({
-        id: m.id,
-        returnData: false,
-        metric: { namespace: spec.namespace, metricName: m.metricName, stat: m.stat, period: spec.period, dimensions },
-      })),
-    ],
-  };
+  return { metricQuery: layout.queries.map((q) => ({ ...q })) };
 }

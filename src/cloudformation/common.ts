@@ -1,9 +1,11 @@
 /** Building blocks every fragment shares: names, tags, removal policy, hardened buckets, code. */
 import { ALERT_EMAIL_PATTERN, ENVIRONMENT_SUFFIX_DESCRIPTION, ENVIRONMENT_SUFFIX_PATTERN, TapConfig } from '../config';
-import { keyPolicy, kmsDeletionWindowDays, standardTags } from '../design';
+import { keyPolicy, standardTags } from '../design';
+import { retention } from '../retention';
+import { BUCKET_DEFAULTS as D } from '../documents/s3-defaults';
 import { names, NameParts } from '../naming';
 import type { Env } from '../design';
-import { CfnExpr, CfnResource, CfnValue, cfnDialect, Fragment, ref, sub } from './intrinsics';
+import { CfnExpr, CfnResource, CfnValue, cfnDialect, Fragment, pascalKeys, ref, sub } from './intrinsics';
 import { GlobalId, P, ParameterId } from './ids';
 
 export const TEMPLATE_FILES = { primary: 'TapStack.json', secondary: 'TapStack-secondary.json' } as const;
@@ -20,9 +22,12 @@ export function cfnEnv(peerRegion: ParameterId): Env<CfnExpr> {
     partition: ref('AWS::Partition'),
     account: ref('AWS::AccountId'),
     region: ref('AWS::Region'),
-    secondaryRegion: ref(peerRegion),
+    peerRegion: ref(peerRegion),
   };
 }
+
+/** The switch's values for a disposable stack: where the template lays a property out that retainStateful sets. */
+export const DISPOSABLE = retention(false);
 
 /** CloudFormation's limit for inline Lambda code (Code.ZipFile). */
 export const ZIPFILE_MAX_CHARS = 4096;
@@ -66,35 +71,28 @@ export function alertEmailParameter(config: TapConfig) {
   };
 }
 
-/** Stateful resources always state their policy (cfn-lint I3011): Delete by default so test
- *  stacks tear down (seed fix 1), Retain when the environment retains data on delete. */
-export function retained(config: TapConfig, resource: CfnResource): CfnResource {
-  const policy = config.retainOnDelete ? 'Retain' : 'Delete';
-  return { ...resource, DeletionPolicy: policy, UpdateReplacePolicy: policy };
-}
-
 export function tags(config: TapConfig): Array<{ Key: string; Value: CfnValue }> {
   return Object.entries(standardTags(config, ref(P.suffix), 'cloudformation')).map(([Key, Value]) => ({ Key, Value }));
 }
 
 /** A rotating customer-managed key and its suffixed alias (seed fix 7), as two resources. */
 export function keyWithAlias(
-  config: TapConfig,
   ids: { key: GlobalId; alias: GlobalId },
   description: CfnValue,
   env: Env<CfnExpr>,
 ): Fragment {
   return {
-    [ids.key]: retained(config, {
+    [ids.key]: {
       Type: 'AWS::KMS::Key',
       Properties: {
         Description: description,
         EnableKeyRotation: true,
-        PendingWindowInDays: kmsDeletionWindowDays(config.retainOnDelete),
+        // Laid out here, in AWS's order; retainStateful (./retention.ts) sets it.
+        PendingWindowInDays: DISPOSABLE.kmsDeletionWindowDays,
         // Both keys serve a tier (the standby's only once it is switched on): logs, trail, alarms.
         KeyPolicy: keyPolicy(cfnDialect, env, cfnNames, true),
       },
-    }),
+    },
     [ids.alias]: {
       Type: 'AWS::KMS::Alias',
       Properties: { AliasName: sub(names.kmsAlias(cfnNames)), TargetKeyId: ref(ids.key) },
@@ -102,47 +100,50 @@ export function keyWithAlias(
   };
 }
 
-/** The same hardening as src/documents/hardened-bucket.ts: private, versioned, SSE-KMS with a bucket key. */
+/** A bucket hardened as src/documents/s3-defaults.ts says (as src/documents/hardened-bucket.ts renders it for Terraform). */
 export function hardenedBucket(
   config: TapConfig,
   bucketName: string,
   keyArn: CfnValue,
   expirationDays?: number,
 ): CfnResource {
-  return retained(config, {
+  return {
     Type: 'AWS::S3::Bucket',
     Properties: {
       BucketName: sub(bucketName),
-      VersioningConfiguration: { Status: 'Enabled' },
+      VersioningConfiguration: { Status: D.versioning },
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
           {
-            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
-            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: D.encryption.sseAlgorithm, KMSMasterKeyID: keyArn },
+            BucketKeyEnabled: D.encryption.bucketKeyEnabled,
           },
         ],
       },
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
-      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      PublicAccessBlockConfiguration: pascalKeys(D.publicAccessBlock),
+      OwnershipControls: { Rules: [{ ObjectOwnership: D.objectOwnership }] },
       LifecycleConfiguration: {
         Rules: [
           {
-            Id: 'expire-noncurrent-versions',
-            Status: 'Enabled',
+            Id: D.lifecycleRule.id,
+            Status: D.lifecycleRule.status,
             NoncurrentVersionExpiration: { NoncurrentDays: config.noncurrentVersionExpirationDays },
-            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: D.lifecycleRule.abortIncompleteMultipartUploadDays },
             ...(expirationDays ? { ExpirationInDays: expirationDays } : {}),
           },
         ],
       },
       Tags: tags(config),
     },
-  });
+  };
+}
+
+/** A log group under the region's key, for the tier's functions and its API (retained by kind). */
+export function logGroup(config: TapConfig, logGroupName: string, keyArn: CfnValue): CfnResource {
+  return {
+    Type: 'AWS::Logs::LogGroup',
+    Properties: { LogGroupName: sub(logGroupName), RetentionInDays: config.logRetentionDays, KmsKeyId: keyArn },
+  };
 }
 
 /** An export name that carries the suffix: unique per region and environment. */

@@ -53,6 +53,11 @@ export const fnIf = (condition: ConditionId, whenTrue: unknown, whenFalse: unkno
 });
 export const NO_VALUE = ref('AWS::NoValue');
 
+/** A flat settings object with CloudFormation's property names: where they are Terraform's, capitalised. */
+export function pascalKeys<V>(o: Readonly<Record<string, V>>): Record<string, V> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k[0].toUpperCase() + k.slice(1), v]));
+}
+
 /** A string with ${...} placeholders becomes Fn::Sub; a plain string stays a string. */
 export function sub(s: string): CfnValue {
   return s.includes('${') ? { 'Fn::Sub': s } : s;

@@ -18,7 +18,7 @@ import {
   keyWithAlias,
   KMS_KEY_ARN_PATTERN,
   OPTIONAL_BUCKET_NAME_PATTERN,
-  retained,
+  DISPOSABLE,
   suffixParameter,
   tags,
   TEMPLATE_FILES,
@@ -37,7 +37,6 @@ const ids = TIER_IDS.primary;
 export function buildPrimaryTemplate(config: TapConfig, handlerCode: string): Template {
   const resources: Fragment = {
     ...keyWithAlias(
-      config,
       { key: 'TransactionKMSKey', alias: 'TransactionKMSAlias' },
       sub(KEY_DESCRIPTIONS.primary(cfnNames)),
       env,
@@ -121,10 +120,11 @@ function globalTable(config: TapConfig) {
     Region: region,
     PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     SSESpecification: { KMSMasterKeyId: kmsKeyId },
-    DeletionProtectionEnabled: config.retainOnDelete,
+    // Laid out here, in AWS's order; retainStateful (./retention.ts) sets it.
+    DeletionProtectionEnabled: DISPOSABLE.deletionProtection,
     Tags: tags(config),
   });
-  return retained(config, {
+  return {
     Type: 'AWS::DynamoDB::GlobalTable',
     Properties: {
       TableName: sub(names.table(cfnNames)),
@@ -134,7 +134,7 @@ function globalTable(config: TapConfig) {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
       Replicas: [replica(ref('AWS::Region'), keyArn), replica(ref(P.secondaryRegion), ref(P.secondaryKeyArn))],
     },
-  });
+  };
 }
 
 /** Only when someone is named: nothing trusts the account root by default. */

@@ -55,7 +55,6 @@ export function buildSecondaryTemplate(config: TapConfig, handlerCode: string): 
     },
     Resources: {
       ...keyWithAlias(
-        config,
         { key: 'SecondaryKMSKey', alias: 'SecondaryKMSAlias' },
         sub(KEY_DESCRIPTIONS.secondary(cfnNames)),
         env,

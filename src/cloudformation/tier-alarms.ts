@@ -5,6 +5,7 @@ import { cfnNames } from './common';
 import { CfnResource, Fragment, ref, sub } from './intrinsics';
 import { TIER } from '../regional/spec';
 import { TierContext } from './tier-context';
+import { alarmMetricLayout } from '../alerts/cloudwatch-defaults';
 
 /**
  * Every alarm a tier with a peer runs. The ones that need the peer (its heartbeat, the
@@ -45,14 +46,14 @@ function alarmResource(ctx: TierContext, spec: AlarmSpec): CfnResource {
   };
 }
 
-/** One metric, or several combined by the spec's metric-math expression. */
+/** The spec's metric layout (src/alerts/cloudwatch-defaults.ts) in CloudFormation's properties. */
 function metricOf(ctx: TierContext, spec: AlarmSpec) {
   const dims = Object.entries(
     alarmDimensions(spec, {
       tableName: ctx.table.name,
       functionName: ref(ctx.ids.processor),
       region: ctx.env.region,
-      peerRegion: ctx.env.secondaryRegion,
+      peerRegion: ctx.env.peerRegion,
       documentReplication: {
         sourceBucket: ref(ctx.ids.documentsBucket),
         destinationBucket: ctx.peer.bucketName,
@@ -60,28 +61,34 @@ function metricOf(ctx: TierContext, spec: AlarmSpec) {
       },
     }),
   ).map(([Name, Value]) => ({ Name, Value }));
-  if (!spec.expression) {
-    const [m] = spec.metrics;
+  const layout = alarmMetricLayout(spec, dims);
+  if (layout.kind === 'single') {
+    const m = layout.metric;
     return {
-      Namespace: spec.namespace,
+      Namespace: m.namespace,
       MetricName: m.metricName,
       Statistic: m.stat,
-      Period: spec.period,
-      Dimensions: dims,
+      Period: m.period,
+      Dimensions: m.dimensions,
     };
   }
   return {
-    Metrics: [
-      { Id: 'total', Expression: spec.expression, Label: spec.description, ReturnData: true },
-      ...spec.metrics.map((m) => ({
-        Id: m.id,
-        ReturnData: false,
-        MetricStat: {
-          Metric: { Namespace: spec.namespace, MetricName: m.metricName, Dimensions: dims },
-          Period: spec.period,
-          Stat: m.stat,
-        },
-      })),
-    ],
+    Metrics: layout.queries.map((q) =>
+      'metric' in q
+        ? {
+            Id: q.id,
+            ReturnData: q.returnData,
+            MetricStat: {
+              Metric: {
+                Namespace: q.metric.namespace,
+                MetricName: q.metric.metricName,
+                Dimensions: q.metric.dimensions,
+              },
+              Period: q.metric.period,
+              Stat: q.metric.stat,
+            },
+          }
+        : { Id: q.id, Expression: q.expression, Label: q.label, ReturnData: q.returnData },
+    ),
   };
 }

@@ -18,7 +18,7 @@ export interface TierContext {
   readonly role: TierRole;
   readonly ids: TierIds;
   readonly handlerCode: string;
-  /** This template's region as `region`, the peer's as `secondaryRegion` (as Terraform's tier env). */
+  /** This template's region as `region`, the other region as `peerRegion` (as Terraform's tier env). */
   readonly env: Env<CfnExpr>;
   readonly keyArn: CfnValue;
   /** The global table's name, and its ARN in this region. */

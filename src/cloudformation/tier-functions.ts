@@ -11,9 +11,10 @@ import {
 import { HEARTBEAT } from '../heartbeat-contract';
 import { rolePolicyParts } from '../keys/spec';
 import { names } from '../naming';
-import { cfnNames, lambdaCode, retained, tags } from './common';
+import { cfnNames, lambdaCode, logGroup, tags } from './common';
 import { cfnDialect, Fragment, fnIf, getAtt, ref, sub } from './intrinsics';
-import { HEARTBEAT_SCHEDULE, HEALTH_ROUTE_THROTTLE } from '../regional/spec';
+import { HEARTBEAT_SCHEDULE } from '../regional/spec';
+import { HEALTH_ROUTE_THROTTLE, STAGE_DEFAULTS } from '../regional/apigateway-defaults';
 import { TierContext } from './tier-context';
 
 type RegionalFunction = keyof typeof REGIONAL_FUNCTIONS;
@@ -27,16 +28,9 @@ export function regionalFunctions(ctx: TierContext): Fragment {
 function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
   const { config, ids, keyArn } = ctx;
   const f = REGIONAL_FUNCTIONS[what];
-  const [id, logGroup, role] = [ids[`${what}Function`], ids[`${what}LogGroup`], ids[`${what}Role`]];
+  const [id, logGroupId, role] = [ids[`${what}Function`], ids[`${what}LogGroup`], ids[`${what}Role`]];
   return {
-    [logGroup]: retained(config, {
-      Type: 'AWS::Logs::LogGroup',
-      Properties: {
-        LogGroupName: sub(names.functionLogGroup(f.functionName(cfnNames))),
-        RetentionInDays: config.logRetentionDays,
-        KmsKeyId: keyArn,
-      },
-    }),
+    [logGroupId]: logGroup(config, names.functionLogGroup(f.functionName(cfnNames)), keyArn),
     [role]: {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -59,7 +53,7 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
     },
     [id]: {
       Type: 'AWS::Lambda::Function',
-      DependsOn: [logGroup],
+      DependsOn: [logGroupId],
       Properties: {
         FunctionName: sub(f.functionName(cfnNames)),
         Description: f.description,
@@ -72,10 +66,10 @@ function smallFunction(ctx: TierContext, what: RegionalFunction): Fragment {
         KmsKeyArn: keyArn,
         TracingConfig: { Mode: processor.tracingMode },
         Environment: {
-          Variables: regionalVariables({
+          Variables: regionalVariables(what, {
             tableName: ctx.table.name,
             // Nothing to watch until the peer's outputs are given (an empty peer: none).
-            peerRegion: fnIf(ctx.peer.condition, ctx.env.secondaryRegion, ''),
+            peerRegion: fnIf(ctx.peer.condition, ctx.env.peerRegion, ''),
             keyArn,
             bucketName: ref(ids.documentsBucket),
             rpoTargetSeconds: config.rpoTargetSeconds,
@@ -126,16 +120,9 @@ export function apiFragment(ctx: TierContext): Fragment {
   const out: Fragment = {
     [ids.api]: {
       Type: 'AWS::ApiGatewayV2::Api',
-      Properties: { Name: sub(names.api(cfnNames)), ProtocolType: 'HTTP', Description: API.description },
+      Properties: { Name: sub(names.api(cfnNames)), ProtocolType: API.protocolType, Description: API.description },
     },
-    [ids.apiLogGroup]: retained(config, {
-      Type: 'AWS::Logs::LogGroup',
-      Properties: {
-        LogGroupName: sub(names.apiAccessLogGroup(cfnNames)),
-        RetentionInDays: config.logRetentionDays,
-        KmsKeyId: ctx.keyArn,
-      },
-    }),
+    [ids.apiLogGroup]: logGroup(config, names.apiAccessLogGroup(cfnNames), ctx.keyArn),
     [ids.apiStage]: {
       Type: 'AWS::ApiGatewayV2::Stage',
       // CreateStage refuses RouteSettings naming a route that does not exist yet (NotFoundException).
@@ -144,12 +131,12 @@ export function apiFragment(ctx: TierContext): Fragment {
         .map((r) => ids[`${r.id}Route`]),
       Properties: {
         ApiId: ref(ids.api),
-        StageName: '$default',
-        AutoDeploy: true,
+        StageName: STAGE_DEFAULTS.name,
+        AutoDeploy: STAGE_DEFAULTS.autoDeploy,
         DefaultRouteSettings: {
           ThrottlingRateLimit: config.apiThrottle.rateLimit,
           ThrottlingBurstLimit: config.apiThrottle.burstLimit,
-          DetailedMetricsEnabled: true,
+          DetailedMetricsEnabled: STAGE_DEFAULTS.detailedMetricsEnabled,
         },
         RouteSettings: {
           [HEALTH_ROUTE_THROTTLE.routeKey]: {
@@ -178,7 +165,7 @@ function apiRoute(ctx: TierContext, route: (typeof API.routes)[number]): Fragmen
       Type: 'AWS::ApiGatewayV2::Integration',
       Properties: {
         ApiId: ref(ids.api),
-        IntegrationType: 'AWS_PROXY',
+        IntegrationType: API.integrationType,
         IntegrationUri: getAtt(fn, 'Arn'),
         PayloadFormatVersion: API.payloadFormatVersion,
         TimeoutInMillis: API.integrationTimeoutMs,

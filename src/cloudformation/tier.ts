@@ -15,9 +15,10 @@ import {
   trailBucketPolicy,
 } from '../design';
 import { names } from '../naming';
-import { cfnNames, hardenedBucket, lambdaCode, regionAccount, retained, tags } from './common';
+import { cfnNames, hardenedBucket, lambdaCode, logGroup, regionAccount, tags } from './common';
 import { C } from './ids';
-import { CfnResource, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, ref, sub, subText } from './intrinsics';
+import { CfnResource, cfnDialect, fnIf, Fragment, getAtt, NO_VALUE, pascalKeys, ref, sub, subText } from './intrinsics';
+import { TRAIL_DEFAULTS } from '../documents/cloudtrail-defaults';
 import { REPLICATION } from '../documents/spec';
 import { TIER } from '../regional/spec';
 import { rolePolicyParts } from '../keys/spec';
@@ -99,7 +100,7 @@ function replicationRole(ctx: TierContext): CfnResource {
     Condition: peer.condition,
     Properties: {
       RoleName: sub(TIER[ctx.role].replicationRole(cfnNames)),
-      Description: sub(REPLICATION.description(subText(env.region), subText(env.secondaryRegion))),
+      Description: sub(REPLICATION.description(subText(env.region), subText(env.peerRegion))),
       AssumeRolePolicyDocument: serviceTrustPolicy('s3.amazonaws.com', { e: env, sourceArn: sourceBucketArn }),
       Policies: rolePolicyParts(
         REPLICATION.policyName,
@@ -139,12 +140,11 @@ function auditTrail(ctx: TierContext): Fragment {
       DependsOn: [ids.trailBucketPolicy],
       Properties: {
         TrailName: sub(names.auditTrail(cfnNames)),
+        // Required here; Terraform's enable_logging defaults to true.
         IsLogging: true,
         S3BucketName: ref(ids.trailBucket),
         KMSKeyId: keyArn,
-        EnableLogFileValidation: true,
-        IsMultiRegionTrail: false,
-        IncludeGlobalServiceEvents: false,
+        ...pascalKeys(TRAIL_DEFAULTS),
         EventSelectors: [
           {
             ReadWriteType: 'All',
@@ -203,14 +203,7 @@ function processorFragment(ctx: TierContext): Fragment {
   return {
     [ids.processorRole]: processorRole(ctx),
     // Processing logs are an audit trail: stateful like the data they describe.
-    [ids.processorLogGroup]: retained(config, {
-      Type: 'AWS::Logs::LogGroup',
-      Properties: {
-        LogGroupName: sub(names.processorLogGroup(cfnNames)),
-        RetentionInDays: config.logRetentionDays,
-        KmsKeyId: keyArn,
-      },
-    }),
+    [ids.processorLogGroup]: logGroup(config, names.processorLogGroup(cfnNames), keyArn),
     [ids.processor]: {
       Type: 'AWS::Lambda::Function',
       // The log group must exist (encrypted, with retention) before the first invocation writes to it.

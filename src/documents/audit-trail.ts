@@ -4,6 +4,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env } from '../dialect';
 import { trailBucketPolicy } from './spec';
 import { HardenedBucket } from './hardened-bucket';
+import { TRAIL_DEFAULTS } from './cloudtrail-defaults';
 import { names, NameParts } from '../naming';
 import { tfDialect } from '../tf-support';
 
@@ -19,7 +20,6 @@ export interface AuditTrailProps {
   /** How long log files are kept (the stack's log retention, 365 days by default). */
   readonly retentionDays: number;
   readonly noncurrentVersionExpirationDays: number;
-  readonly retainOnDelete: boolean;
 }
 
 /**
@@ -44,16 +44,13 @@ export class AuditTrail extends Construct {
       policy: (arn) => trailBucketPolicy(tfDialect, env, props.names, arn),
       expirationDays: props.retentionDays,
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
-      retainOnDelete: props.retainOnDelete,
     });
     this.trail = new Cloudtrail(this, 'trail', {
       provider,
       name: names.auditTrail(props.names),
       s3BucketName: this.bucket.bucket.id,
       kmsKeyId: props.kmsKeyArn,
-      enableLogFileValidation: true,
-      isMultiRegionTrail: false,
-      includeGlobalServiceEvents: false,
+      ...TRAIL_DEFAULTS,
       eventSelector: [
         {
           readWriteType: 'All',

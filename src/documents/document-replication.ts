@@ -10,7 +10,7 @@ import { policyJson, tfDialect } from '../tf-support';
 
 export interface DocumentReplicationProps {
   readonly roleName: string;
-  /** The source bucket's region as `region`, the destination's as `secondaryRegion`. */
+  /** The source bucket's region as `region`, the destination's as `peerRegion`. */
   readonly env: Env<string>;
   /** The source bucket's region's provider; the default (primary) provider when absent. */
   readonly provider?: AwsProvider;

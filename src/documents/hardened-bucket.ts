@@ -8,7 +8,8 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { bucketArnOf, PolicyDocument } from '../dialect';
-import { policyJson, retainLifecycle, tfDialect } from '../tf-support';
+import { policyJson, tfDialect } from '../tf-support';
+import { BUCKET_DEFAULTS as D } from './s3-defaults';
 
 export interface HardenedBucketProps {
   readonly bucketName: string;
@@ -20,14 +21,13 @@ export interface HardenedBucketProps {
   readonly noncurrentVersionExpirationDays: number;
   /** Current objects expire after this many days; kept forever when absent. */
   readonly expirationDays?: number;
-  readonly retainOnDelete: boolean;
   /** The region's provider; the default (primary) provider when absent. */
   readonly provider?: AwsProvider;
 }
 
 /**
- * A private, versioned bucket under our key: SSE-KMS with a bucket key, all four public
- * access blocks, ACLs disabled, and the policy it is given (which must refuse plain HTTP).
+ * A private, versioned bucket under our key, hardened as ./s3-defaults.ts says, with the policy
+ * it is given (which must refuse plain HTTP).
  * The documents buckets and the trail buckets are both built from it.
  */
 export class HardenedBucket extends Construct {
@@ -45,38 +45,30 @@ export class HardenedBucket extends Construct {
     this.bucket = new S3Bucket(this, 'bucket', {
       provider,
       bucket: props.bucketName,
-      // Test stacks must be destroyable even with versioned objects in them.
-      forceDestroy: !props.retainOnDelete,
-      lifecycle: retainLifecycle(props.retainOnDelete),
     });
     const bucket = this.bucket.id;
 
-    new S3BucketPublicAccessBlock(this, 'public-access-block', {
-      provider,
-      bucket,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
+    new S3BucketPublicAccessBlock(this, 'public-access-block', { provider, bucket, ...D.publicAccessBlock });
     new S3BucketOwnershipControls(this, 'ownership', {
       provider,
       bucket,
-      rule: { objectOwnership: 'BucketOwnerEnforced' },
+      rule: { objectOwnership: D.objectOwnership },
     });
     this.versioning = new S3BucketVersioningA(this, 'versioning', {
       provider,
       bucket,
-      versioningConfiguration: { status: 'Enabled' },
+      versioningConfiguration: { status: D.versioning },
     });
     new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
       provider,
       bucket,
       rule: [
         {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.kmsKeyArn },
-          // Bucket keys cut KMS request costs per object by ~99%.
-          bucketKeyEnabled: true,
+          applyServerSideEncryptionByDefault: {
+            sseAlgorithm: D.encryption.sseAlgorithm,
+            kmsMasterKeyId: props.kmsKeyArn,
+          },
+          bucketKeyEnabled: D.encryption.bucketKeyEnabled,
         },
       ],
     });
@@ -90,11 +82,12 @@ export class HardenedBucket extends Construct {
       bucket,
       rule: [
         {
-          id: 'expire-noncurrent-versions',
-          status: 'Enabled',
+          id: D.lifecycleRule.id,
+          status: D.lifecycleRule.status,
+          // The provider wants a filter: the empty prefix is every object, as CloudFormation's rule without one.
           filter: [{ prefix: '' }],
           noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: D.lifecycleRule.abortIncompleteMultipartUploadDays }],
           ...(props.expirationDays ? { expiration: [{ days: props.expirationDays }] } : {}),
         },
       ],

@@ -58,7 +58,7 @@ export function documentReplicationPolicy<T>(d: Dialect<T>, e: Env<T>, r: Replic
         Resource: r.destinationKeyArn,
         Condition: {
           StringEquals: {
-            'kms:ViaService': d.join('s3.', e.secondaryRegion, '.amazonaws.com'),
+            'kms:ViaService': d.join('s3.', e.peerRegion, '.amazonaws.com'),
             'kms:EncryptionContext:aws:s3:arn': r.destinationBucketArn,
           },
         },

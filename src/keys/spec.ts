@@ -1,4 +1,4 @@
-/** The keys component's spec: deletion window, which log groups a region's key serves, the key policy. */
+/** The keys component's spec: which log groups a region's key serves, the key policy. */
 import {
   accountRoot,
   Dialect,
@@ -10,11 +10,6 @@ import {
   regionalArn,
 } from '../dialect';
 import { names, NameParts } from '../naming';
-
-/** KMS waiting period: the 7-day minimum keeps test stacks cheap; retained stacks get the 30-day maximum. */
-export function kmsDeletionWindowDays(retainOnDelete: boolean): number {
-  return retainOnDelete ? 30 : 7;
-}
 
 /** Every log group a region's key encrypts: the three functions' and the API's access logs. */
 export function regionalLogGroups(p: NameParts): string[] {

@@ -4,9 +4,9 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env } from '../dialect';
-import { KEY_DESCRIPTIONS, keyPolicy, kmsDeletionWindowDays } from './spec';
+import { KEY_DESCRIPTIONS, keyPolicy } from './spec';
 import { names, NameParts } from '../naming';
-import { policyJson, retainLifecycle, tfDialect } from '../tf-support';
+import { policyJson, tfDialect } from '../tf-support';
 
 export interface TransactionKeysProps {
   readonly names: NameParts;
@@ -14,7 +14,6 @@ export interface TransactionKeysProps {
   readonly env: Env<string>;
   /** The aliased provider for the secondary region. */
   readonly secondaryProvider: AwsProvider;
-  readonly retainOnDelete: boolean;
   /** The secondary region runs a standby processor, so its key serves logs and alarms too. */
   readonly standby: boolean;
 }
@@ -30,16 +29,11 @@ export class TransactionKeys extends Construct {
 
   constructor(scope: Construct, id: string, props: TransactionKeysProps) {
     super(scope, id);
-    const deletionWindowInDays = kmsDeletionWindowDays(props.retainOnDelete);
-    const lifecycle = retainLifecycle(props.retainOnDelete);
-
     this.primaryKey = new KmsKey(this, 'primary', {
       description: KEY_DESCRIPTIONS.primary(props.names),
       multiRegion: true,
       enableKeyRotation: true,
-      deletionWindowInDays,
       policy: policyJson(keyPolicy(tfDialect, props.env, props.names, true)),
-      lifecycle,
     });
     new KmsAlias(this, 'primary-alias', {
       name: names.kmsAlias(props.names),
@@ -50,11 +44,9 @@ export class TransactionKeys extends Construct {
       provider: props.secondaryProvider,
       description: KEY_DESCRIPTIONS.secondary(props.names),
       primaryKeyArn: this.primaryKey.arn,
-      deletionWindowInDays,
       policy: policyJson(
-        keyPolicy(tfDialect, { ...props.env, region: props.env.secondaryRegion }, props.names, props.standby),
+        keyPolicy(tfDialect, { ...props.env, region: props.env.peerRegion }, props.names, props.standby),
       ),
-      lifecycle,
     });
     new KmsAlias(this, 'secondary-alias', {
       provider: props.secondaryProvider,

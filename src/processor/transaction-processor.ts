@@ -6,9 +6,11 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Env, serviceTrustPolicy } from '../dialect';
 import { processor, processorPolicy, ProcessorRefs, processorVariables } from './spec';
+import type { TapConfig } from '../config';
 import { splitRolePolicy } from '../keys/role-policies';
 import { names, NameParts } from '../naming';
-import { policyJson, retainLifecycle, tfDialect } from '../tf-support';
+import { encryptedLogGroup } from '../logs/encrypted-log-group';
+import { policyJson, tfDialect } from '../tf-support';
 
 export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly names: NameParts;
@@ -22,11 +24,8 @@ export interface TransactionProcessorProps extends ProcessorRefs<string> {
   readonly bucketName: string;
   /** The deployment package (src/lambda-bundle.ts) and its base64 SHA-256. */
   readonly archive: { readonly zipFile: string; readonly codeSha256: string };
-  readonly logRetentionDays: number;
-  /** Processing logs are an audit trail: prevent_destroy when the environment retains data. */
-  readonly retainOnDelete: boolean;
-  /** Unset by default (seed fix 6: a fixed reservation can exceed the account quota). */
-  readonly reservedConcurrency?: number;
+  /** The tier settings it renders: a new one is added here and in src/config.ts, nowhere between. */
+  readonly settings: Pick<TapConfig, 'logRetentionDays' | 'lambdaReservedConcurrency'>;
 }
 
 /**
@@ -41,14 +40,13 @@ export class TransactionProcessor extends Construct {
   constructor(scope: Construct, id: string, props: TransactionProcessorProps) {
     super(scope, id);
 
-    // Created up front (not by Lambda on first write) so it is encrypted and retained as configured.
+    // Processing logs are an audit trail: stateful like the data they describe.
     const { provider } = props;
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+    this.logGroup = encryptedLogGroup(this, 'logs', {
       provider,
       name: names.processorLogGroup(props.names),
-      retentionInDays: props.logRetentionDays,
+      retentionInDays: props.settings.logRetentionDays,
       kmsKeyId: props.keyArn,
-      lifecycle: retainLifecycle(props.retainOnDelete),
     });
 
     this.role = new IamRole(this, 'role', {
@@ -81,7 +79,10 @@ export class TransactionProcessor extends Construct {
       kmsKeyArn: props.keyArn,
       tracingConfig: { mode: processor.tracingMode },
       environment: { variables: processorVariables(props) },
-      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      // Unset by default (seed fix 6: a fixed reservation can exceed the account quota).
+      ...(props.settings.lambdaReservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.settings.lambdaReservedConcurrency }
+        : {}),
       // The role's permissions and the log group must exist before the first invocation.
       dependsOn: [...policies, this.logGroup],
     });

@@ -3,13 +3,14 @@ import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
 import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { API, apiAccessLogFormat, HEALTH_ROUTE_THROTTLE } from './spec';
+import { API } from './spec';
+import { apiAccessLogFormat, HEALTH_ROUTE_THROTTLE, STAGE_DEFAULTS } from './apigateway-defaults';
+import type { TapConfig } from '../config';
 import { names, NameParts } from '../naming';
-import { retainLifecycle } from '../tf-support';
+import { encryptedLogGroup } from '../logs/encrypted-log-group';
 
 export interface RegionalApiProps {
   readonly provider?: AwsProvider;
@@ -17,9 +18,8 @@ export interface RegionalApiProps {
   readonly processor: LambdaFunction;
   readonly health: LambdaFunction;
   readonly keyArn: string;
-  readonly logRetentionDays: number;
-  readonly retainOnDelete: boolean;
-  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** The tier settings it renders: a new one is added here and in src/config.ts, nowhere between. */
+  readonly settings: Pick<TapConfig, 'logRetentionDays' | 'apiThrottle'>;
 }
 
 /**
@@ -37,7 +37,7 @@ export class RegionalApi extends Construct {
     this.api = new Apigatewayv2Api(this, 'api', {
       provider,
       name: names.api(props.names),
-      protocolType: 'HTTP',
+      protocolType: API.protocolType,
       description: API.description,
     });
     this.stage = this.stageOver(this.routes(props), props);
@@ -52,7 +52,7 @@ export class RegionalApi extends Construct {
       const integration = new Apigatewayv2Integration(this, `${route.id}-integration`, {
         provider,
         apiId: this.api.id,
-        integrationType: 'AWS_PROXY',
+        integrationType: API.integrationType,
         integrationUri: fn.invokeArn,
         payloadFormatVersion: API.payloadFormatVersion,
         timeoutMilliseconds: API.integrationTimeoutMs,
@@ -81,22 +81,21 @@ export class RegionalApi extends Construct {
   /** The throttled $default stage, logging each request to its own encrypted group. */
   private stageOver(routes: Map<string, Apigatewayv2Route>, props: RegionalApiProps): Apigatewayv2Stage {
     const { provider } = props;
-    const logs = new CloudwatchLogGroup(this, 'access-logs', {
+    const logs = encryptedLogGroup(this, 'access-logs', {
       provider,
       name: names.apiAccessLogGroup(props.names),
-      retentionInDays: props.logRetentionDays,
+      retentionInDays: props.settings.logRetentionDays,
       kmsKeyId: props.keyArn,
-      lifecycle: retainLifecycle(props.retainOnDelete),
     });
     return new Apigatewayv2Stage(this, 'stage', {
       provider,
       apiId: this.api.id,
-      name: '$default',
-      autoDeploy: true,
+      name: STAGE_DEFAULTS.name,
+      autoDeploy: STAGE_DEFAULTS.autoDeploy,
       defaultRouteSettings: {
-        throttlingRateLimit: props.throttle.rateLimit,
-        throttlingBurstLimit: props.throttle.burstLimit,
-        detailedMetricsEnabled: true,
+        throttlingRateLimit: props.settings.apiThrottle.rateLimit,
+        throttlingBurstLimit: props.settings.apiThrottle.burstLimit,
+        detailedMetricsEnabled: STAGE_DEFAULTS.detailedMetricsEnabled,
       },
       routeSettings: [
         {

@@ -1,15 +1,16 @@
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { PolicyDocument, serviceTrustPolicy } from '../dialect';
 import { processor } from '../processor/spec';
 import { regionalFunction } from './spec';
+import type { TapConfig } from '../config';
 import { splitRolePolicy } from '../keys/role-policies';
 import { names } from '../naming';
-import { policyJson, retainLifecycle } from '../tf-support';
+import { encryptedLogGroup } from '../logs/encrypted-log-group';
+import { policyJson } from '../tf-support';
 
 export interface RegionalFunctionProps {
   readonly provider?: AwsProvider;
@@ -23,8 +24,8 @@ export interface RegionalFunctionProps {
   /** The region's key: the function's environment and its log group. */
   readonly keyArn: string;
   readonly archive: { readonly zipFile: string; readonly codeSha256: string };
-  readonly logRetentionDays: number;
-  readonly retainOnDelete: boolean;
+  /** The tier settings it renders: a new one is added here and in src/config.ts, nowhere between. */
+  readonly settings: Pick<TapConfig, 'logRetentionDays'>;
 }
 
 /**
@@ -38,12 +39,11 @@ export class RegionalFunction extends Construct {
   constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
     super(scope, id);
     const { provider } = props;
-    const logGroup = new CloudwatchLogGroup(this, 'logs', {
+    const logGroup = encryptedLogGroup(this, 'logs', {
       provider,
       name: names.functionLogGroup(props.functionName),
-      retentionInDays: props.logRetentionDays,
+      retentionInDays: props.settings.logRetentionDays,
       kmsKeyId: props.keyArn,
-      lifecycle: retainLifecycle(props.retainOnDelete),
     });
     const role = new IamRole(this, 'role', {
       name: props.roleName,

@@ -29,7 +29,7 @@ export interface RegionalTierProps {
   readonly role: TierRole;
   readonly config: TapConfig;
   readonly names: NameParts;
-  /** Partition/account, this tier's region, and the other region as `secondaryRegion`. */
+  /** Partition/account, this tier's region, and the other region as `peerRegion`. */
   readonly env: Env<string>;
   /** This region's provider; the default (primary) provider when absent. */
   readonly provider?: AwsProvider;
@@ -72,7 +72,6 @@ export class RegionalTier extends Construct {
       kmsKeyArn: keyArn,
       retentionDays: config.logRetentionDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
-      retainOnDelete: config.retainOnDelete,
     });
     this.topic = new AlertTopic(this, 'alerts', {
       provider,
@@ -91,9 +90,7 @@ export class RegionalTier extends Construct {
       processor: this.processor,
       health: this.health,
       keyArn,
-      logRetentionDays: config.logRetentionDays,
-      retainOnDelete: config.retainOnDelete,
-      throttle: config.apiThrottle,
+      settings: config,
     });
     this.alarms = this.regionAlarms(props);
   }
@@ -108,7 +105,6 @@ export class RegionalTier extends Construct {
       kmsKeyArn: keyArn,
       policy: (arn) => documentsBucketPolicy(tfDialect, env, props.names, arn, keyArn),
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
-      retainOnDelete: config.retainOnDelete,
     });
   }
 
@@ -127,9 +123,7 @@ export class RegionalTier extends Construct {
       keyArn,
       topicArn: this.topic.arn,
       archive: props.archive,
-      logRetentionDays: config.logRetentionDays,
-      retainOnDelete: config.retainOnDelete,
-      reservedConcurrency: config.lambdaReservedConcurrency,
+      settings: config,
     });
   }
 
@@ -149,7 +143,7 @@ export class RegionalTier extends Construct {
         tableName: props.tableName,
         functionName: this.processor.functionName,
         region: props.env.region as string,
-        peerRegion: props.env.secondaryRegion as string,
+        peerRegion: props.env.peerRegion as string,
         ...(replication ? { documentReplication: { sourceBucket: this.documents.bucket.bucket, ...replication } } : {}),
       },
       topicArn: this.topic.arn,
@@ -159,22 +153,21 @@ export class RegionalTier extends Construct {
   /** The heartbeat canary (every minute, from EventBridge) and the /health function. */
   private regionalFunctions(props: RegionalTierProps) {
     const { config, env, provider, keyArn } = props;
-    const environment = regionalVariables({
+    const refs = {
       tableName: props.tableName,
-      peerRegion: props.watchesPeer ? (env.secondaryRegion as string) : '',
+      peerRegion: props.watchesPeer ? (env.peerRegion as string) : '',
       keyArn,
       bucketName: this.documents.bucket.bucket,
       rpoTargetSeconds: config.rpoTargetSeconds,
-    });
+    };
     const build = (what: keyof typeof REGIONAL_FUNCTIONS) => {
       const f = REGIONAL_FUNCTIONS[what];
       return new RegionalFunction(this, what, {
         provider,
-        environment,
+        environment: regionalVariables(what, refs),
         keyArn,
         archive: props.archive,
-        logRetentionDays: config.logRetentionDays,
-        retainOnDelete: config.retainOnDelete,
+        settings: config,
         functionName: f.functionName(props.names),
         description: f.description,
         handler: f.handler,

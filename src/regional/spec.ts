@@ -21,6 +21,8 @@ export const REGIONAL_FUNCTIONS = {
     functionName: names.heartbeatFunction,
     description: "Replication heartbeat: writes this region's beat, publishes the age of the other region's",
     policy: heartbeatPolicy,
+    /** What lambda/regional-env.ts readHeartbeatEnv reads, and all the function is given. */
+    environment: ['tableName', 'peerRegion', 'callTimeoutMs', 'beatIntervalSeconds'],
   },
   health: {
     handler: HANDLERS.health,
@@ -28,31 +30,53 @@ export const REGIONAL_FUNCTIONS = {
     description:
       'GET /health: table reachable, key enabled, documents bucket usable, replication within the RPO target',
     policy: healthPolicy,
+    /** What lambda/regional-env.ts readHealthEnv reads. */
+    environment: [
+      'tableName',
+      'bucketName',
+      'peerRegion',
+      'rpoTargetSeconds',
+      'kmsKeyArn',
+      'callTimeoutMs',
+      'beatIntervalSeconds',
+    ],
   },
 } as const;
 
-/** Their environment. An empty peer region: nothing to watch (no standby tier). */
-export function regionalVariables<T>(r: {
-  tableName: string | T;
-  peerRegion: string | T;
-  keyArn: string | T;
-  bucketName: string | T;
-  rpoTargetSeconds: number;
-}): Record<string, string | T> {
-  return {
-    [REGIONAL_ENV.tableName]: r.tableName,
-    [REGIONAL_ENV.bucketName]: r.bucketName,
-    [REGIONAL_ENV.peerRegion]: r.peerRegion,
-    [REGIONAL_ENV.rpoTargetSeconds]: String(r.rpoTargetSeconds),
-    [REGIONAL_ENV.kmsKeyArn]: r.keyArn,
-    [REGIONAL_ENV.callTimeoutMs]: String(regionalFunction.callTimeoutMs),
-    [REGIONAL_ENV.beatIntervalSeconds]: String(HEARTBEAT.intervalSeconds),
+/** One function's environment: only what its handler reads. An empty peer region: nothing to watch (no standby tier). */
+export function regionalVariables<T>(
+  what: keyof typeof REGIONAL_FUNCTIONS,
+  r: {
+    tableName: string | T;
+    peerRegion: string | T;
+    keyArn: string | T;
+    bucketName: string | T;
+    rpoTargetSeconds: number;
+  },
+): Record<string, string | T> {
+  const all: Record<keyof typeof REGIONAL_ENV, string | T> = {
+    tableName: r.tableName,
+    bucketName: r.bucketName,
+    peerRegion: r.peerRegion,
+    rpoTargetSeconds: String(r.rpoTargetSeconds),
+    kmsKeyArn: r.keyArn,
+    callTimeoutMs: String(regionalFunction.callTimeoutMs),
+    beatIntervalSeconds: String(HEARTBEAT.intervalSeconds),
   };
+  const given = new Set<string>(REGIONAL_FUNCTIONS[what].environment);
+  return Object.fromEntries(
+    (Object.keys(all) as Array<keyof typeof REGIONAL_ENV>)
+      .filter((k) => given.has(k))
+      .map((k) => [REGIONAL_ENV[k], all[k]]),
+  );
 }
 
 /** Each region's HTTP API: what it routes where, and how it is protected. */
 export const API = {
   description: 'tap-dr regional entry point: POST /transactions (IAM auth) and GET /health',
+  protocolType: 'HTTP',
+  /** Lambda proxy integrations: the function sees the whole request. */
+  integrationType: 'AWS_PROXY',
   payloadFormatVersion: '2.0',
   /** Above the processor's own worst case would be pointless: HTTP APIs cap integrations at 30 s. */
   integrationTimeoutMs: 29_000,
@@ -64,24 +88,7 @@ export const API = {
   ],
 } as const;
 
-/** GET /health's own limits, well above Route 53's checkers (a few requests a second) and far
- *  below the stage's: a flood of the open route cannot take the processor's share. */
-export const HEALTH_ROUTE_THROTTLE = { routeKey: 'GET /health', rateLimit: 10, burstLimit: 20 } as const;
-
-/** One JSON line per request: who, what, when and how it ended; no bodies. */
-export function apiAccessLogFormat(): string {
-  return JSON.stringify({
-    requestId: '$context.requestId',
-    ip: '$context.identity.sourceIp',
-    caller: '$context.identity.caller',
-    userArn: '$context.identity.userArn',
-    requestTime: '$context.requestTime',
-    routeKey: '$context.routeKey',
-    status: '$context.status',
-    latencyMs: '$context.responseLatency',
-    integrationError: '$context.integrationErrorMessage',
-  });
-}
+export { apiAccessLogFormat, HEALTH_ROUTE_THROTTLE, STAGE_DEFAULTS } from './apigateway-defaults';
 
 /** Only the named heartbeat items: DynamoDB's LeadingKeys condition pins the partition key. */
 function heartbeatItems<T>(d: Dialect<T>, ...regions: Array<string | T>) {
@@ -130,7 +137,7 @@ export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Re
         Effect: 'Allow',
         Action: ['dynamodb:GetItem'],
         Resource: r.tableArn,
-        Condition: heartbeatItems(d, e.secondaryRegion),
+        Condition: heartbeatItems(d, e.peerRegion),
       },
       keyThroughDynamoDB(d, e, p, r.keyArn, ['kms:Decrypt', 'kms:GenerateDataKey']),
       functionEnvironmentKey(d, e, r.keyArn, names.heartbeatFunction(p)),
@@ -159,7 +166,7 @@ export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Regio
         Effect: 'Allow',
         Action: ['dynamodb:GetItem'],
         Resource: r.tableArn,
-        Condition: heartbeatItems(d, e.secondaryRegion, e.region),
+        Condition: heartbeatItems(d, e.peerRegion, e.region),
       },
       keyThroughDynamoDB(d, e, p, r.keyArn, ['kms:Decrypt']),
       functionEnvironmentKey(d, e, r.keyArn, names.healthFunction(p)),

@@ -4,7 +4,6 @@ import { DynamodbTableReplicaA } from '@cdktf/provider-aws/lib/dynamodb-table-re
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { table, tableKeySchema } from './spec';
 import { names, NameParts } from '../naming';
-import { retainLifecycle } from '../tf-support';
 
 export interface TransactionTableProps {
   readonly names: NameParts;
@@ -14,7 +13,6 @@ export interface TransactionTableProps {
   readonly primaryKeyArn: string;
   /** Customer-managed key in the secondary region (a replica encrypts only with a key in its own region). */
   readonly secondaryKeyArn: string;
-  readonly retainOnDelete: boolean;
 }
 
 /**
@@ -23,7 +21,7 @@ export interface TransactionTableProps {
  *
  * The replica is its own resource (aws_dynamodb_table_replica through the aliased provider)
  * rather than the table's inline `replica` block: in provider 5.100.0 only the resource has
- * deletion_protection_enabled, so with RETAIN_ON_DELETE the replica is protected too.
+ * deletion_protection_enabled, so with RETAIN_ON_DELETE (src/retention-aspect.ts) the replica is protected too.
  */
 export class TransactionTable extends Construct {
   readonly table: DynamodbTable;
@@ -48,18 +46,15 @@ export class TransactionTable extends Construct {
       streamViewType: table.streamViewType,
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true, kmsKeyArn: props.primaryKeyArn },
-      deletionProtectionEnabled: props.retainOnDelete,
       // The provider's documented pairing with aws_dynamodb_table_replica: the table must not
       // try to manage (and so remove) replicas it does not declare inline.
-      lifecycle: { ...retainLifecycle(props.retainOnDelete), ignoreChanges: ['replica'] },
+      lifecycle: { ignoreChanges: ['replica'] },
     });
     this.replica = new DynamodbTableReplicaA(this, 'replica', {
       provider: props.secondaryProvider,
       globalTableArn: this.table.arn,
       kmsKeyArn: props.secondaryKeyArn,
       pointInTimeRecovery: true,
-      deletionProtectionEnabled: props.retainOnDelete,
-      lifecycle: retainLifecycle(props.retainOnDelete),
     });
   }
 }
