@@ -162,12 +162,13 @@ const logsAndAlarms: ServicePath[] = [
         a.actions.flatMap((topicArn) => {
           const topic = w.facts.topics.find((t) => t.arn === topicArn);
           const context = { 'aws:SourceArn': a.arn, 'aws:SourceAccount': ACCOUNT, 'aws:SourceOwner': ACCOUNT };
+          // SNS asks KMS on the publisher's behalf in the topic's encryption context (aws:sns:topicArn).
           const kms = ['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({
             name: `${a.arn} -> ${action}`,
             principal: 'cloudwatch.amazonaws.com',
             action,
             resource: topic?.key ?? `no topic ${topicArn}`,
-            context,
+            context: { ...context, 'kms:EncryptionContext:aws:sns:topicArn': topicArn },
           }));
           return [
             {
@@ -377,21 +378,19 @@ const invokers: ServicePath[] = [
             resource: `arn:aws:lambda:${r}:${ACCOUNT}:function:transaction-processor-dev`,
             context: {},
           },
-          ...['kms:Decrypt', 'kms:DescribeKey'].map((action) => ({
-            name: `cross-region ${action} through DynamoDB in ${r}`,
+          {
+            // DynamoDB decrypts the table key with the caller's credentials (no DescribeKey: that is
+            // table creation's, and the table is not the automation's to create).
+            name: `cross-region kms:Decrypt through DynamoDB in ${r}`,
             principal: role,
-            action,
+            action: 'kms:Decrypt',
             resource: keyArn(tier as 'primary' | 'secondary'),
             context: {
               'kms:ViaService': `dynamodb.${r}.amazonaws.com`,
-              ...(action === 'kms:Decrypt'
-                ? {
-                    'kms:EncryptionContext:aws:dynamodb:tableName': 'transactions-dev',
-                    'kms:EncryptionContext:aws:dynamodb:subscriberId': ACCOUNT,
-                  }
-                : {}),
+              'kms:EncryptionContext:aws:dynamodb:tableName': 'transactions-dev',
+              'kms:EncryptionContext:aws:dynamodb:subscriberId': ACCOUNT,
             },
-          })),
+          },
         ]),
       ];
     },

@@ -42,7 +42,7 @@ export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: 
   const keyVia = (sid: string, keyArn: string | T, region: string | T): PolicyStatement<T> => ({
     Sid: sid,
     Effect: 'Allow',
-    Action: ['kms:Decrypt', 'kms:DescribeKey'],
+    Action: ['kms:Decrypt'],
     Resource: keyArn,
     Condition: dynamodbKeyCondition(d, e, region, names.table(p)),
   });

@@ -120,10 +120,11 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
         },
       },
       {
-        // Writing to the table, through DynamoDB only, in this table's encryption context.
+        // Reading and writing the table: DynamoDB decrypts the table key (itself generated once,
+        // at table creation) with the caller's credentials, in this table's encryption context.
         Sid: 'TableKeyThroughDynamoDB',
         Effect: 'Allow',
-        Action: ['kms:GenerateDataKey'],
+        Action: ['kms:Decrypt'],
         Resource: r.keyArn,
         Condition: dynamodbKeyCondition(d, e, e.region, names.table(p)),
       },

@@ -139,7 +139,7 @@ export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Re
         Resource: r.tableArn,
         Condition: heartbeatItems(d, e.peerRegion),
       },
-      keyThroughDynamoDB(d, e, p, r.keyArn, ['kms:Decrypt', 'kms:GenerateDataKey']),
+      keyThroughDynamoDB(d, e, p, r.keyArn, ['kms:Decrypt']),
       functionEnvironmentKey(d, e, r.keyArn, names.heartbeatFunction(p)),
       {
         // PutMetricData has no resource-level permissions; the namespace condition is its scope.
