@@ -122,7 +122,8 @@ async function deploy(o: DrillOptions, started: Array<{ stop(): Promise<void> }>
     started.unshift(g);
     return g;
   };
-  const gateways = { primary: await gateway(clients.primary), standby: await gateway(clients.standby) };
+  const [primary, standby] = await Promise.all([gateway(clients.primary), gateway(clients.standby)]);
+  const gateways = { primary, standby };
   await emu.replication.set({ lagMs: o.lagMs });
   return { emu, run, outputs, regions, clients, gateways, alarms: alarmDefinitions(stateResources(run)) };
 }
@@ -206,6 +207,12 @@ function startCaller(
   };
 }
 
+/** Polls (every 100 ms, at most capMs) until no caller's client sends new transactions to the standby. */
+async function untilFailedBack(callers: ReadonlyArray<ReturnType<typeof startCaller>>, capMs: number) {
+  const until = Date.now() + capMs;
+  while (Date.now() < until && callers.some((c) => c.client.state() !== 'primary')) await sleep(100);
+}
+
 interface Events {
   failovers: Failback[];
   failbacks: Failback[];
@@ -271,6 +278,12 @@ export interface ScheduleResult {
     readonly acknowledged: number;
     readonly byStandby: number;
     readonly indeterminate: number;
+    /**
+     * Acknowledgement latency before the cut (a healthy primary): when its p99 nears the client's
+     * deadline, the emulator is overloaded (a busy machine) and no client could meet the recovery target.
+     */
+    readonly healthyLatencyP50Ms: number | null;
+    readonly healthyLatencyP99Ms: number | null;
   };
   readonly timeline: string;
   readonly wallMs: number;
@@ -349,11 +362,13 @@ export async function runSchedule(
   if (returned) {
     await end();
     returnedAt = Date.now();
-    // Long enough for every caller to fail back: a probe, then the hold until its writes are in.
-    await sleep(Math.max(6000, s.tableLagMs + s.tableJitterMs + 4000));
+    // Until every caller is back on the primary (a probe, then the hold until its writes are in),
+    // at most the time that takes at this lag; a caller still away then shows in the timeline.
+    await untilFailedBack(callers, Math.max(6000, s.tableLagMs + s.tableJitterMs + 4000));
   }
   await Promise.all(callers.map((c) => c.stop()));
   await side;
+  log(`schedule ${index}: callers stopped ${Date.now() - start} ms after the start`);
   let finalRead: Record<Role, Awaited<ReturnType<typeof regionState>>>;
   const table = r.outputs.DynamoDBTableName;
   const buckets = { primary: r.outputs.S3BucketName, standby: r.outputs.SecondaryS3BucketName };
@@ -408,6 +423,10 @@ export async function runSchedule(
   fs.writeFileSync(file, svg);
   const { examples, recoveryMs, ...figures } = counts;
   const acked = ops.filter((op) => op.outcome === 'ok');
+  // Every submit that ended before the cut: a timeout there (as Infinity) is the emulator's own slowness.
+  const healthy = ops
+    .filter((op) => op.invokeAt + COMPRESSED.totalMs <= cutAt || (op.ackAt ?? Infinity) <= cutAt)
+    .map((op) => (op.outcome === 'ok' && op.region === 'primary' ? op.ackAt! - op.invokeAt : null));
   const result = {
     seed,
     index,
@@ -423,6 +442,8 @@ export async function runSchedule(
       acknowledged: acked.length,
       byStandby: acked.filter((op) => op.region === 'standby').length,
       indeterminate: ops.filter((op) => op.outcome === 'info').length,
+      healthyLatencyP50Ms: percentile(healthy, 50),
+      healthyLatencyP99Ms: percentile(healthy, 99),
     },
     callers: {
       failedOver: new Set(events.failovers.map((f) => f.caller)).size,
@@ -468,6 +489,31 @@ function scheduleFailures(s: Omit<ScheduleResult, 'failures'>, o: DrillOptions):
   else if (s.recoveryP99Ms > TARGETS.recoveryP99Ms)
     out.push(`recoveryP99Ms ${s.recoveryP99Ms} > ${TARGETS.recoveryP99Ms}`);
   return out;
+}
+
+/**
+ * Until each staleness alarm has a datapoint in each of its last N periods (at most capMs): before
+ * that, the baseline's first evaluations would count the gateways' start-up as missing data.
+ */
+async function untilBeating(r: Running, capMs = 10_000) {
+  const until = Date.now() + capMs;
+  const beating = async (d: AlarmDefinition) => {
+    const periodMs = d.period * 1000 * SCALE;
+    const now = Date.now();
+    const points = await metricPoints(
+      cloudwatch(d.region, r.emu.endpoint),
+      d,
+      now - (d.evaluationPeriods + 1) * periodMs,
+      now,
+    );
+    const periods = new Set(points.map((p) => Math.floor(p.at / periodMs)));
+    return periods.size >= d.evaluationPeriods;
+  };
+  while (Date.now() < until) {
+    const ready = await Promise.all(Object.values(stalenessAlarms(r)).map(beating));
+    if (ready.every(Boolean)) return;
+    await sleep(250);
+  }
 }
 
 /** A healthy baseline: load, no fault, and no alarm at all (falseAlarms counts the ALARM evaluations). */
@@ -643,7 +689,7 @@ function aggregate(schedules: readonly ScheduleResult[]) {
 
 async function drill(r: Running, o: DrillOptions, started: number): Promise<DrillReport> {
   const outDir = path.join(path.dirname(path.resolve(o.out)), 'dr-drill');
-  await sleep(5000); // a few beats and periods before the baseline reads them
+  await untilBeating(r);
   const base = await baseline(r, o, 8000);
   const indices = o.only !== undefined ? [o.only] : Array.from({ length: o.schedules }, (_, i) => i);
   const schedules: ScheduleResult[] = [];
@@ -830,10 +876,10 @@ export function renderTable(r: DrillReport): string {
     `tap-dr DR drill on the emulator (${r.date}), seed ${r.settings.seed}, ${r.schedules.length} schedules, ${Math.round(r.wallMs / 1000)} s`,
     `  compressed: heartbeat ${c.heartbeatMs} ms (deployed 60 s), alarm period ${c.alarmPeriodMs} ms (deployed 60 s), client deadline ${c.requestMs} ms (default 3 s), ${c.callers} callers, RPO target ${r.settings.rpoTargetSeconds} s`,
     '',
-    '  schedule  mode           lag table/s3 (+jitter)      sent  acked  standby  lost  overwr  double  docMiss  failbk  p50/p99 recovery  verdict',
+    '  schedule  mode           lag table/s3 (+jitter)      sent  acked  standby  lost  overwr  double  docMiss  failbk  p50/p99 recovery  healthy p99  verdict',
     ...r.schedules.map(
       (s) =>
-        `  ${`${s.seed}/${s.index}`.padEnd(9)} ${s.mode.padEnd(14)} ${`${s.settings.tableLagMs}+${s.settings.tableJitterMs}/${s.settings.s3LagMs}+${s.settings.s3JitterMs}`.padEnd(26)} ${String(s.ops.sent).padStart(5)} ${String(s.ops.acknowledged).padStart(6)} ${String(s.ops.byStandby).padStart(8)} ${String(s.counts.lostAcknowledged).padStart(5)} ${String(s.counts.overwrittenAcknowledged).padStart(7)} ${String(s.counts.doubleCommits).padStart(7)} ${String(s.counts.documentsMissing).padStart(8)} ${String(s.counts.failbackUnreplicated).padStart(7)}  ${`${ms(s.recoveryP50Ms)}/${ms(s.recoveryP99Ms)}`.padStart(17)}  ${s.failures.length ? 'FAILED' : 'passed'}`,
+        `  ${`${s.seed}/${s.index}`.padEnd(9)} ${s.mode.padEnd(14)} ${`${s.settings.tableLagMs}+${s.settings.tableJitterMs}/${s.settings.s3LagMs}+${s.settings.s3JitterMs}`.padEnd(26)} ${String(s.ops.sent).padStart(5)} ${String(s.ops.acknowledged).padStart(6)} ${String(s.ops.byStandby).padStart(8)} ${String(s.counts.lostAcknowledged).padStart(5)} ${String(s.counts.overwrittenAcknowledged).padStart(7)} ${String(s.counts.doubleCommits).padStart(7)} ${String(s.counts.documentsMissing).padStart(8)} ${String(s.counts.failbackUnreplicated).padStart(7)}  ${`${ms(s.recoveryP50Ms)}/${ms(s.recoveryP99Ms)}`.padStart(17)}  ${(s.ops.healthyLatencyP99Ms === null ? 'timed out' : `${s.ops.healthyLatencyP99Ms} ms`).padStart(11)}  ${s.failures.length ? 'FAILED' : 'passed'}`,
     ),
     '',
     `  ${'measure'.padEnd(46)}${'value'.padStart(14)}   ${'target'.padEnd(18)}${''.padEnd(8)}what sets it`,
