@@ -70,7 +70,7 @@ export interface Counts {
   readonly revertedToPending: number;
   /** Transactions committed by more than one request (the journal's local commits). */
   readonly doubleCommits: number;
-  /** Documents a committed record names that a (surviving) bucket lacks. */
+  /** Documents a surviving region's committed record names that a surviving bucket lacks. */
   readonly documentsMissing: number;
   /** Objects in a bucket that no committed record names. */
   readonly documentsOrphaned: number;
@@ -176,12 +176,16 @@ function countDoubleCommits(commits: Commits, note: Note): number {
   return doubleCommits;
 }
 
-/** Documents a committed record (in either region) names that a surviving bucket lacks, and objects none names. */
+/**
+ * Documents a surviving region's committed record names that a surviving bucket lacks, and objects
+ * none names. A record only a region that never returns holds is the loss (lossIfNeverReturns):
+ * its document is not also missing.
+ */
 function documentCounts(o: ScheduleObservation, survivors: Role[], note: Note) {
   let missing = 0;
   let orphaned = 0;
   const named = new Set<string>();
-  for (const r of ['primary', 'standby'] as const)
+  for (const r of survivors)
     for (const item of o.final[r].records.values())
       if (item.status === 'committed' && item.documentKey) named.add(item.documentKey);
   for (const key of named)
