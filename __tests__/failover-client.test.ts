@@ -7,8 +7,9 @@
  * per-region idempotency (201, 200 replay, 409), and records which transaction is in flight
  * where, so every test can check that none was ever in flight at both at once.
  */
+import * as diagnostics from 'diagnostics_channel';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
-import { AddressInfo } from 'net';
+import { AddressInfo, Socket } from 'net';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import {
@@ -47,14 +48,33 @@ interface Signature {
   readonly valid: boolean;
 }
 
-/** Every request in flight, by transaction id and server: filled by the servers, checked after each test. */
-const inFlight = new Map<string, Set<string>>();
+/**
+ * The client's end of every connection fetch opens, by its local port (undici's documented
+ * diagnostics channel). The servers share this process with the client, so on a loaded machine
+ * a server sees the client tear a connection down only when its event loop gets to it, hundreds
+ * of ms later; the client's socket says at once whether the connection still exists.
+ */
+const clientSockets = new Map<number, Socket>();
+diagnostics.subscribe('undici:client:connected', (m) => {
+  const socket = (m as { socket: Socket }).socket;
+  if (socket.localPort) clientSockets.set(socket.localPort, socket);
+});
+/** destroy() closes the descriptor at once, so the peer is told; an unknown port counts as open. */
+const connectionOpen = (clientPort: number) => !clientSockets.get(clientPort)?.destroyed;
+
+/**
+ * Every request in flight, by transaction id and server (with the client's port of its connection):
+ * filled by the servers, checked after each test. A request is in flight at a server from its
+ * arrival until the answer is sent or the client has torn its connection down.
+ */
+const inFlight = new Map<string, Map<string, number>>();
 const overlaps: string[] = [];
 
-function enter(server: string, id: string) {
-  const where = inFlight.get(id) ?? new Set<string>();
-  if (where.size > 0) overlaps.push(`${id} reached ${server} while in flight at ${[...where].join(', ')}`);
-  where.add(server);
+function enter(server: string, id: string, clientPort: number) {
+  const where = inFlight.get(id) ?? new Map<string, number>();
+  const open = [...where].filter(([, port]) => connectionOpen(port)).map(([s]) => s);
+  if (open.length > 0) overlaps.push(`${id} reached ${server} while in flight at ${open.join(', ')}`);
+  where.set(server, clientPort);
   inFlight.set(id, where);
 }
 const leave = (server: string, id: string) => inFlight.get(id)?.delete(server);
@@ -134,7 +154,7 @@ class FakeRegion {
     }
     const body = await readBody(req);
     const id = String(JSON.parse(body).transactionId);
-    enter(this.name, id);
+    enter(this.name, id, req.socket.remotePort!);
     // 'close' comes when the answer is sent or the client tears the connection down. On a loaded
     // machine the client may have torn it down while the body was still being read: then 'close'
     // has already fired, and the request is no longer in flight here.
@@ -369,15 +389,34 @@ describe('failing over', () => {
 describe('one region at a time', () => {
   it('never has a transaction in flight at both servers, even when the primary answers just after the abort', async () => {
     // The worst case: the primary processes every request and answers right after the client gave up.
-    primary.behaviour = { kind: 'late', ms: 320 };
+    // Its timer is later than the client's in this one process, so it always fires after the abort;
+    // the deadline is long enough for the standby to answer 20 at once on a loaded machine.
+    const requestMs = 2000;
+    primary.behaviour = { kind: 'late', ms: requestMs + 20 };
     const { fetchImpl, worst } = instrumentedFetch();
-    const c = connect({ deadlines: { requestMs: 300, totalMs: 3000 }, fetch: fetchImpl });
+    const c = connect({ deadlines: { requestMs, totalMs: 3 * requestMs }, fetch: fetchImpl });
     const results = await Promise.all(Array.from({ length: 20 }, () => c.submit(txn())));
     expect(results.every((r) => r.region === 'standby' && r.status === 201)).toBe(true);
     expect(worst()).toBe(1);
     expect(overlaps).toEqual([]);
     expect(primary.posts).toHaveLength(20);
     expect(standby.posts).toHaveLength(20);
+  }, 20_000);
+
+  it('the servers see the race: a fetch that gives up on abort but leaves the request open is an overlap', async () => {
+    primary.behaviour = { kind: 'hang' };
+    // Rejects at the abort without tearing the connection down: the client would move on while
+    // the primary still holds the request, the defect the test above must be able to see.
+    const abandoning: FetchLike = (input, init) =>
+      new Promise((ok, ko) => {
+        init?.signal?.addEventListener('abort', () => ko(new DOMException('aborted', 'AbortError')));
+        fetch(input, { ...init, signal: undefined }).then(ok, ko);
+      });
+    const t = txn();
+    const r = await connect({ deadlines: { requestMs: 200, totalMs: 3000 }, fetch: abandoning }).submit(t);
+    expect(r).toMatchObject({ region: 'standby', status: 201 });
+    expect(overlaps).toEqual([`${t.transactionId} reached standby while in flight at primary`]);
+    overlaps.length = 0; // seen and expected here; afterEach checks the others
   });
 
   it('joins a concurrent submit of the same transaction instead of sending it twice', async () => {

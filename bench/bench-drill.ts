@@ -4,6 +4,7 @@
  * 3: each is minutes). Exits 1 when a target is missed: the drill's own targets, or a wall time
  * over 240 s.
  */
+import * as os from 'os';
 import { median } from './measure';
 import { parseOptions, runDrill } from '../dr/drill';
 
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   const runs: Array<{
     ms: number;
     schedulesPerMinute: number;
+    schedulesPerWallMinute: number;
+    load: string;
     recoveryP99Ms: number | null;
     stalenessMs: number | null;
     exposure: number;
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
   }> = [];
   for (let i = 0; i < RUNS; i++) {
     const t = Date.now();
+    const loadBefore = os.loadavg()[0];
     const r = await runDrill(parseOptions(['--seed', String(i + 1)]));
     const ms = Date.now() - t;
     // Schedules per minute of the schedules' own time: the apply and the fixed phases excluded.
@@ -28,13 +32,16 @@ async function main(): Promise<void> {
     runs.push({
       ms,
       schedulesPerMinute: Math.round((r.schedules.length / (scheduleMs / 60_000)) * 10) / 10,
+      schedulesPerWallMinute: Math.round((r.schedules.length / (ms / 60_000)) * 10) / 10,
+      // The machine is shared: a figure means little without the load it was measured under.
+      load: `${loadBefore.toFixed(1)}-${os.loadavg()[0].toFixed(1)}`,
       recoveryP99Ms: r.recoveryP99Ms,
       stalenessMs: r.stalenessDetectedAfterMs,
       exposure: r.rpoExposureAtCut.count,
       passed: r.passed,
     });
     process.stderr.write(
-      `bench:drill run ${i + 1}/${RUNS}: ${ms} ms, ${r.passed ? 'passed' : `FAILED: ${r.failures.join('; ')}`}\n`,
+      `bench:drill run ${i + 1}/${RUNS}: ${ms} ms (load average ${runs[i].load}), ${r.passed ? 'passed' : `FAILED: ${r.failures.join('; ')}`}\n`,
     );
   }
   const med = (xs: Array<number | null>) => (xs.every((x) => x !== null) ? median(xs as number[]) : null);
@@ -44,7 +51,8 @@ async function main(): Promise<void> {
     [
       `DR drill on the emulator (median of ${RUNS}; seeds 1-${RUNS}, 5 schedules each)`,
       `  wall time, apply included       ${wall} ms   (target <= ${MAX_WALL_MS} ms; runs: ${runs.map((r) => r.ms).join(', ')})`,
-      `  schedules per minute            ${median(runs.map((r) => r.schedulesPerMinute))}`,
+      `  schedules per minute            ${median(runs.map((r) => r.schedulesPerMinute))} (of the schedules' own time), ${median(runs.map((r) => r.schedulesPerWallMinute))} (of the wall time)`,
+      `  load average (1 min) per run    ${runs.map((r) => r.load).join(', ')} (2 cores: above 2, every figure is pessimistic)`,
       `  recovery p99 (all modes)        ${med(runs.map((r) => r.recoveryP99Ms))} ms`,
       `  RPO exposure at the cut         ${median(runs.map((r) => r.exposure))} transactions`,
       `  staleness alarm in ALARM after  ${med(runs.map((r) => r.stalenessMs))} ms`,

@@ -25,6 +25,7 @@ import {
   FetchLike,
   Outcome,
   readHealth,
+  Readiness,
   RegionalEndpoint,
   RegionRole,
   signPost,
@@ -214,51 +215,45 @@ interface Region extends RegionalEndpoint {
 
 const other = (r: RegionRole): RegionRole => (r === 'primary' ? 'standby' : 'primary');
 
-export function createFailoverClient(options: FailoverClientOptions): FailoverClient {
-  const settings = resolveSettings(options);
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const credentials = options.credentials ?? defaultProvider();
-  const region = (role: RegionRole): Region => {
-    const e = options[role];
-    return { ...e, url: urlFor(e.endpoint, '/transactions'), signer: createSigner(e.region, credentials) };
-  };
-  const regions: Record<RegionRole, Region> = { primary: region('primary'), standby: region('standby') };
-  const acknowledgements = createAcknowledgements(REMEMBERED_ACKNOWLEDGEMENTS);
-  const inFlight = new Map<string, { body: string; result: Promise<Result> }>();
-  const failoverOn = new Set<Outcome>(options.failoverOn ?? ['server-error', 'timeout', 'network-error']);
-  const failback = options.failback ?? FAILBACK_DEFAULTS.failback;
-  const holdMs = positive('failbackHoldMs', options.failbackHoldMs ?? settings.requestMs);
-  const marginMs = options.failbackClockMarginMs ?? FAILBACK_DEFAULTS.failbackClockMarginMs;
-  if (!Number.isFinite(marginMs) || marginMs < 0)
-    throw new RangeError(`failbackClockMarginMs must be 0 or more milliseconds, got ${marginMs}`);
-  let current: RegionRole = 'primary';
-  let closed = false;
+/** What the client's parts share: the region new transactions go to, and the failback's bookkeeping. */
+interface ClientState {
+  current: RegionRole;
+  closed: boolean;
   /** Epoch ms of this client's newest standby acknowledgement since it last failed over. */
-  let lastStandbyAckAt: number | undefined;
+  lastStandbyAckAt?: number;
   /** Submits past the failback gate and not yet settled: a hold waits for them, whatever region they are in. */
-  let running = 0;
+  running: number;
   /** Set while new submits wait for the primary to catch up; resolves when they may go. */
-  let gate: Promise<void> | undefined;
+  gate?: Promise<void>;
+}
 
-  function switchTo(role: RegionRole) {
-    if (current === role) return;
-    current = role;
-    options.onStateChange?.(role, Date.now());
-  }
+/** Waits ms, or less when cancelled. */
+const cancellableSleep = (ms: number, cancel: AbortSignal) =>
+  new Promise<void>((ok) => {
+    const done = () => {
+      clearTimeout(t);
+      cancel.removeEventListener('abort', done);
+      ok();
+    };
+    const t = setTimeout(done, ms);
+    cancel.addEventListener('abort', done, { once: true });
+  });
 
-  const health = (cancel: AbortSignal) => readHealth(fetchImpl, regions.primary.endpoint, settings.requestMs, cancel);
+interface FailbackDeps {
+  readonly state: ClientState;
+  readonly settings: Settings;
+  readonly health: (cancel: AbortSignal) => Promise<Readiness>;
+  readonly switchTo: (role: RegionRole) => void;
+  readonly failback: 'replicated' | 'healthy';
+  readonly holdMs: number;
+  readonly marginMs: number;
+}
+
+/** The background probe of the primary's /health, and the hold until its standby writes are in. */
+function createFailback(d: FailbackDeps) {
+  const { state, settings, health } = d;
   const caughtUp = (beatAt: number | undefined) =>
-    lastStandbyAckAt === undefined || (beatAt !== undefined && beatAt >= lastStandbyAckAt + marginMs);
-  const sleep = (ms: number, cancel: AbortSignal) =>
-    new Promise<void>((ok) => {
-      const done = () => {
-        clearTimeout(t);
-        cancel.removeEventListener('abort', done);
-        ok();
-      };
-      const t = setTimeout(done, ms);
-      cancel.addEventListener('abort', done, { once: true });
-    });
+    state.lastStandbyAckAt === undefined || (beatAt !== undefined && beatAt >= state.lastStandbyAckAt + d.marginMs);
 
   /**
    * The primary is healthy but may lack this client's latest standby writes: hold new submits,
@@ -267,46 +262,61 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
    */
   async function holdUntilCaughtUp(cancel: AbortSignal): Promise<boolean> {
     let release!: () => void;
-    gate = new Promise<void>((ok) => (release = ok));
-    const until = performance.now() + holdMs;
+    state.gate = new Promise<void>((ok) => (release = ok));
+    const until = performance.now() + d.holdMs;
     try {
       while (!cancel.aborted && performance.now() < until) {
-        if (running === 0) {
+        if (state.running === 0) {
           const r = await health(cancel);
           if (!r.ok) return false;
           if (caughtUp(r.peerBeatAtMs) && !cancel.aborted) {
-            switchTo('primary');
+            d.switchTo('primary');
             return true;
           }
         }
-        await sleep(Math.min(100, settings.healthProbeIntervalMs), cancel);
+        await cancellableSleep(Math.min(100, settings.healthProbeIntervalMs), cancel);
       }
       return false;
     } finally {
-      gate = undefined;
+      state.gate = undefined;
       release();
     }
   }
 
   // A probe gets requestMs like any request; a slow one delays the next probe, never stacks with it.
-  const probe = createHealthProbe(
+  return createHealthProbe(
     async (cancel) => {
       const r = await health(cancel);
       if (!r.ok || cancel.aborted) return false;
-      if (failback === 'healthy' || caughtUp(r.peerBeatAtMs)) return true;
+      if (d.failback === 'healthy' || caughtUp(r.peerBeatAtMs)) return true;
       return holdUntilCaughtUp(cancel);
     },
     settings.healthProbeIntervalMs,
-    () => switchTo('primary'),
+    () => d.switchTo('primary'),
   );
+}
 
-  function failOver() {
-    if (current === 'standby' || closed) return;
-    lastStandbyAckAt = undefined;
-    switchTo('standby');
-    probe.start();
-  }
+/** The failback options, checked, with their defaults. */
+function failbackSettings(options: FailoverClientOptions, settings: Settings) {
+  const holdMs = positive('failbackHoldMs', options.failbackHoldMs ?? settings.requestMs);
+  const marginMs = options.failbackClockMarginMs ?? FAILBACK_DEFAULTS.failbackClockMarginMs;
+  if (!Number.isFinite(marginMs) || marginMs < 0)
+    throw new RangeError(`failbackClockMarginMs must be 0 or more milliseconds, got ${marginMs}`);
+  return { failback: options.failback ?? FAILBACK_DEFAULTS.failback, holdMs, marginMs };
+}
 
+interface SenderDeps {
+  readonly state: ClientState;
+  readonly settings: Settings;
+  readonly fetchImpl: FetchLike;
+  readonly regions: Record<RegionRole, Region>;
+  readonly failoverOn: ReadonlySet<Outcome>;
+  readonly failOver: () => void;
+}
+
+/** Sends one transaction: through the failback gate, then one region at a time, within totalMs. */
+function createSender({ state, settings, fetchImpl, regions, failoverOn, failOver }: SenderDeps) {
+  const acknowledgements = createAcknowledgements(REMEMBERED_ACKNOWLEDGEMENTS);
   /** One attempt in one region, or undefined when the deadline left no time for it. */
   async function attempt(role: RegionRole, body: string, deadline: number) {
     const r = regions[role];
@@ -315,7 +325,7 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
     const timeoutMs = Math.min(settings.requestMs, deadline - performance.now());
     if (timeoutMs <= 0) return undefined;
     const x = await exchange(fetchImpl, r.url, { method: 'POST', headers, body }, timeoutMs);
-    if (role === 'standby' && x.outcome === 'acknowledged') lastStandbyAckAt = Date.now();
+    if (role === 'standby' && x.outcome === 'acknowledged') state.lastStandbyAckAt = Date.now();
     const record: Attempt = {
       region: role,
       outcome: x.outcome,
@@ -329,19 +339,19 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
 
   /** The attempts of one transaction: one region at a time, each at most once, within totalMs. */
   async function run(id: unknown, body: string): Promise<Result> {
-    while (gate) await gate; // held while the primary catches up: totalMs starts when it may go
-    running++;
+    while (state.gate) await state.gate; // held while the primary catches up: totalMs starts when it may go
+    state.running++;
     try {
       return await attempts(id, body);
     } finally {
-      running--;
+      state.running--;
     }
   }
 
   async function attempts(id: unknown, body: string): Promise<Result> {
     const deadline = performance.now() + settings.totalMs;
     // A resubmission goes back to the region that acknowledged it (a 200 replay there), whatever the current region.
-    const first = acknowledgements.get(id) ?? current;
+    const first = acknowledgements.get(id) ?? state.current;
     const attempts: Attempt[] = [];
     for (const role of [first, other(first)]) {
       const a = await attempt(role, body, deadline);
@@ -356,13 +366,47 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
     throw new FailoverError(String(id), attempts, settings.totalMs);
   }
 
+  return run;
+}
+
+export function createFailoverClient(options: FailoverClientOptions): FailoverClient {
+  const settings = resolveSettings(options);
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const credentials = options.credentials ?? defaultProvider();
+  const region = (role: RegionRole): Region => {
+    const e = options[role];
+    return { ...e, url: urlFor(e.endpoint, '/transactions'), signer: createSigner(e.region, credentials) };
+  };
+  const regions: Record<RegionRole, Region> = { primary: region('primary'), standby: region('standby') };
+  const inFlight = new Map<string, { body: string; result: Promise<Result> }>();
+  const failoverOn = new Set<Outcome>(options.failoverOn ?? ['server-error', 'timeout', 'network-error']);
+  const state: ClientState = { current: 'primary', closed: false, running: 0 };
+
+  function switchTo(role: RegionRole) {
+    if (state.current === role) return;
+    state.current = role;
+    options.onStateChange?.(role, Date.now());
+  }
+
+  const health = (cancel: AbortSignal) => readHealth(fetchImpl, regions.primary.endpoint, settings.requestMs, cancel);
+  const probe = createFailback({ state, settings, health, switchTo, ...failbackSettings(options, settings) });
+
+  function failOver() {
+    if (state.current === 'standby' || state.closed) return;
+    state.lastStandbyAckAt = undefined;
+    switchTo('standby');
+    probe.start();
+  }
+
+  const run = createSender({ state, settings, fetchImpl, regions, failoverOn, failOver });
+
   /**
    * A second submit() of a transaction still in flight joins it (same content) or is refused
    * (other content): two runs of one id could otherwise be in flight in two regions at once,
    * and with different contents both could commit before replication compares them.
    */
   async function submit(transaction: TransactionInput): Promise<Result> {
-    if (closed) throw new Error('the failover client is closed');
+    if (state.closed) throw new Error('the failover client is closed');
     // Serialized once, so every attempt carries the same bytes: the processor sees a retry, never new content.
     const body = JSON.stringify(transaction);
     const id = transaction?.transactionId;
@@ -381,9 +425,9 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
 
   return {
     submit,
-    state: () => current,
+    state: () => state.current,
     close() {
-      closed = true;
+      state.closed = true;
       probe.stop();
     },
   };

@@ -36,6 +36,7 @@ import {
   effectiveTreatMissing,
   evaluateSeries,
   Evaluation,
+  evaluationRange,
   firstAlarm,
   simulatedStaleness,
 } from './alarm-eval';
@@ -101,7 +102,8 @@ async function deploy(o: DrillOptions, started: Array<{ stop(): Promise<void> }>
   const run = stackRun('drill', synth, findMirror());
   log('terraform init + apply against the emulator');
   await run.tf(['init', '-input=false'], { timeoutMs: 60_000 });
-  await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: 180_000 });
+  // Generous: on a shared 2-core machine the apply alone has taken over 3 minutes (the wall target is checked apart).
+  await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: 420_000 });
   const outputs = await outputsOf(run);
   const suffix = { suffix: synth.config.environmentSuffix };
   const clients = {
@@ -122,7 +124,8 @@ async function deploy(o: DrillOptions, started: Array<{ stop(): Promise<void> }>
     started.unshift(g);
     return g;
   };
-  const gateways = { primary: await gateway(clients.primary), standby: await gateway(clients.standby) };
+  const [primary, standby] = await Promise.all([gateway(clients.primary), gateway(clients.standby)]);
+  const gateways = { primary, standby };
   await emu.replication.set({ lagMs: o.lagMs });
   return { emu, run, outputs, regions, clients, gateways, alarms: alarmDefinitions(stateResources(run)) };
 }
@@ -138,6 +141,33 @@ const transaction = (withDocument: boolean, amount?: string) => ({
     ? { document: { contentType: 'text/plain', content: Buffer.from(`receipt ${sequence}`).toString('base64') } }
     : {}),
 });
+
+/** One submit() as the caller saw it: acknowledged, refused, or no final answer ('info'). */
+async function submitOne(
+  client: ReturnType<typeof createFailoverClient>,
+  caller: number,
+  t: ReturnType<typeof transaction>,
+  invokeAt: number,
+): Promise<Op> {
+  const sent = { caller, id: t.transactionId, withDocument: !!t.document, invokeAt };
+  const attemptsOf = (as: readonly any[]) =>
+    as.map((a) => ({ region: a.region, outcome: a.outcome, startedAt: a.startedAt }));
+  try {
+    const res = await client.submit(t);
+    const body = res.body as { requestId?: string } | undefined;
+    return {
+      ...sent,
+      outcome: res.status === 200 || res.status === 201 ? 'ok' : 'fail',
+      status: res.status,
+      region: res.region,
+      ackAt: Date.now(),
+      ...(typeof body?.requestId === 'string' ? { requestId: body.requestId } : {}),
+      attempts: attemptsOf(res.attempts),
+    };
+  } catch (e: any) {
+    return { ...sent, outcome: 'info', attempts: attemptsOf(e?.attempts ?? []) };
+  }
+}
 
 /** A caller: its own failover client, sending one transaction at a time at its share of the rate. */
 function startCaller(
@@ -162,37 +192,8 @@ function startCaller(
   const every = (1000 * COMPRESSED.callers) / o.rate;
   const loop = (async () => {
     while (!stopped) {
-      const t = transaction(sequence % 2 === 0);
       const invokeAt = Date.now();
-      try {
-        const res = await client.submit(t);
-        const body = res.body as { requestId?: string } | undefined;
-        ops.push({
-          caller,
-          id: t.transactionId,
-          withDocument: !!t.document,
-          invokeAt,
-          outcome: res.status === 200 || res.status === 201 ? 'ok' : 'fail',
-          status: res.status,
-          region: res.region,
-          ackAt: Date.now(),
-          ...(typeof body?.requestId === 'string' ? { requestId: body.requestId } : {}),
-          attempts: res.attempts.map((a) => ({ region: a.region, outcome: a.outcome, startedAt: a.startedAt })),
-        });
-      } catch (e: any) {
-        ops.push({
-          caller,
-          id: t.transactionId,
-          withDocument: !!t.document,
-          invokeAt,
-          outcome: 'info',
-          attempts: (e?.attempts ?? []).map((a: any) => ({
-            region: a.region,
-            outcome: a.outcome,
-            startedAt: a.startedAt,
-          })),
-        });
-      }
+      ops.push(await submitOne(client, caller, transaction(sequence % 2 === 0), invokeAt));
       await sleep(Math.max(0, invokeAt + every - Date.now()));
     }
   })();
@@ -204,6 +205,12 @@ function startCaller(
       client.close();
     },
   };
+}
+
+/** Polls (every 100 ms, at most capMs) until no caller's client sends new transactions to the standby. */
+async function untilFailedBack(callers: ReadonlyArray<ReturnType<typeof startCaller>>, capMs: number) {
+  const until = Date.now() + capMs;
+  while (Date.now() < until && callers.some((c) => c.client.state() !== 'primary')) await sleep(100);
 }
 
 interface Events {
@@ -271,6 +278,12 @@ export interface ScheduleResult {
     readonly acknowledged: number;
     readonly byStandby: number;
     readonly indeterminate: number;
+    /**
+     * Acknowledgement latency before the cut (a healthy primary): when its p99 nears the client's
+     * deadline, the emulator is overloaded (a busy machine) and no client could meet the recovery target.
+     */
+    readonly healthyLatencyP50Ms: number | null;
+    readonly healthyLatencyP99Ms: number | null;
   };
   readonly timeline: string;
   readonly wallMs: number;
@@ -320,7 +333,7 @@ export async function runSchedule(
   outDir: string,
   plant: Plant = {},
 ): Promise<ScheduleResult> {
-  const { seed, index, mode, ...settings } = s;
+  const { seed, index, mode } = s;
   log(
     `schedule ${index} (seed ${seed}): ${mode}, cut after ${s.cutAfterMs} ms for ${s.outageMs} ms, table lag ${s.tableLagMs}+${s.tableJitterMs} ms, s3 lag ${s.s3LagMs}+${s.s3JitterMs} ms`,
   );
@@ -333,6 +346,39 @@ export async function runSchedule(
   });
   await plant.before?.(r);
   const since = (await r.emu.replication.journal(Number.MAX_SAFE_INTEGER)).next;
+  const run = await loadThroughFault(r, o, s, plant);
+  log(`schedule ${index}: callers stopped ${Date.now() - run.start} ms after the start`);
+  const state = await finalState(r, run);
+  await plant.after?.(r);
+  const counts = check({
+    history: run.ops,
+    cutAt: run.cutAt,
+    returned: run.returned,
+    final: state.final,
+    journal: await journalFrom(r, since),
+    regions: r.regions,
+    failbacks: run.events.failbacks,
+  });
+  const timeline = await writeTimeline(r, o, s, outDir, { ...run, ...state });
+  const result = resultOf(o, s, run, counts, timeline);
+  const failures = scheduleFailures(result, o);
+  log(`schedule ${index}: ${failures.length ? `FAILED: ${failures.join('; ')}` : 'passed'}`);
+  return { ...result, failures };
+}
+
+interface LoadRun {
+  readonly start: number;
+  readonly ops: Op[];
+  readonly events: Events;
+  readonly cutAt: number;
+  readonly returned: boolean;
+  readonly returnedAt?: number;
+  /** Ends the fault (for a region that never returns: after its final state was read). */
+  readonly end: () => Promise<void>;
+}
+
+/** The callers' load, the cut, the outage, the return (unless it never returns) and the failbacks. */
+async function loadThroughFault(r: Running, o: DrillOptions, s: Schedule, plant: Plant): Promise<LoadRun> {
   const start = Date.now();
   const ops: Op[] = [];
   const events: Events = { failovers: [], failbacks: [] };
@@ -340,79 +386,98 @@ export async function runSchedule(
     startCaller(r, o, c, ops, events, plant.client ?? {}),
   );
   await sleep(s.cutAfterMs);
-  const end = await applyFault(r, mode);
+  const end = await applyFault(r, s.mode);
   const cutAt = Date.now();
   const side = plant.atCut?.(r, ops);
   await sleep(s.outageMs);
-  const returned = mode !== 'never-returns';
+  const returned = s.mode !== 'never-returns';
   let returnedAt: number | undefined;
   if (returned) {
     await end();
     returnedAt = Date.now();
-    // Long enough for every caller to fail back: a probe, then the hold until its writes are in.
-    await sleep(Math.max(6000, s.tableLagMs + s.tableJitterMs + 4000));
+    // Until every caller is back on the primary (a probe, then the hold until its writes are in),
+    // at most the time that takes at this lag; a caller still away then shows in the timeline.
+    await untilFailedBack(callers, Math.max(6000, s.tableLagMs + s.tableJitterMs + 4000));
   }
   await Promise.all(callers.map((c) => c.stop()));
   await side;
-  let finalRead: Record<Role, Awaited<ReturnType<typeof regionState>>>;
+  return { start, ops, events, cutAt, returned, returnedAt, end };
+}
+
+/** Both regions once replication drained; for a region that never returns, the standby as it was. */
+async function finalState(r: Running, run: LoadRun) {
   const table = r.outputs.DynamoDBTableName;
-  const buckets = { primary: r.outputs.S3BucketName, standby: r.outputs.SecondaryS3BucketName };
-  let drainedAt: number | undefined;
-  if (returned) {
-    await r.emu.replication.drain(60_000);
-    drainedAt = Date.now();
-    finalRead = {
-      primary: await regionState(observer(r, 'primary'), table, buckets.primary),
-      standby: await regionState(observer(r, 'standby'), table, buckets.standby),
-    };
-  } else {
-    // What survives a region that never returns: the standby as it is now (nothing more can arrive).
-    finalRead = {
-      primary: await regionState(observer(r, 'primary'), table, buckets.primary),
-      standby: await regionState(observer(r, 'standby'), table, buckets.standby),
-    };
-    await end();
-    returnedAt = Date.now();
-    await r.emu.replication.drain(60_000);
-    drainedAt = Date.now();
-  }
-  await plant.after?.(r);
-  const journal = await journalFrom(r, since);
-  const counts = check({
-    history: ops,
-    cutAt,
-    returned,
-    final: finalRead,
-    journal,
-    regions: r.regions,
-    failbacks: events.failbacks,
+  const read = async () => ({
+    primary: await regionState(observer(r, 'primary'), table, r.outputs.S3BucketName),
+    standby: await regionState(observer(r, 'standby'), table, r.outputs.SecondaryS3BucketName),
   });
+  if (run.returned) {
+    await r.emu.replication.drain(60_000);
+    return { final: await read(), returnedAt: run.returnedAt, drainedAt: Date.now() };
+  }
+  // What survives a region that never returns: the standby as it is now (nothing more can arrive).
+  const final = await read();
+  await run.end();
+  const returnedAt = Date.now();
+  await r.emu.replication.drain(60_000);
+  return { final, returnedAt, drainedAt: Date.now() };
+}
+
+/** The schedule's SVG timeline; returns its path. */
+async function writeTimeline(
+  r: Running,
+  o: DrillOptions,
+  s: Schedule,
+  outDir: string,
+  run: LoadRun & { readonly drainedAt: number },
+): Promise<string> {
   const stopAt = Date.now();
-  const view = await alarmView(r, stalenessAlarms(r), start, stopAt);
+  const view = await alarmView(r, stalenessAlarms(r), run.start, stopAt);
   const svg = timelineSvg({
-    title: `schedule ${index} (seed ${seed}): ${mode}`,
-    start,
+    title: `schedule ${s.index} (seed ${s.seed}): ${s.mode}`,
+    start: run.start,
     end: stopAt,
-    history: ops,
-    cutAt,
-    returnedAt,
-    drainedAt,
-    failbacks: events.failbacks,
-    failovers: events.failovers,
+    history: run.ops,
+    cutAt: run.cutAt,
+    returnedAt: run.returnedAt,
+    drainedAt: run.drainedAt,
+    failbacks: run.events.failbacks,
+    failovers: run.events.failovers,
     staleness: view.staleness,
     alarms: view.alarms,
     thresholdS: o.rpoTargetSeconds,
   });
-  const file = path.join(outDir, `schedule-${seed}-${index}-${mode}.svg`);
+  const file = path.join(outDir, `schedule-${s.seed}-${s.index}-${s.mode}.svg`);
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(file, svg);
+  return file;
+}
+
+/**
+ * The healthy primary's latency: each submit's first attempt there that started at least one
+ * deadline before the cut (so the cut cannot have touched it). A timeout or 5xx counts as never
+ * (null), a 4xx is left out: it says nothing about speed.
+ */
+function healthyLatency(ops: readonly Op[], cutAt: number): Array<number | null> {
+  return ops.flatMap((op) => {
+    const first = op.attempts[0];
+    if (!first || first.region !== 'primary' || first.startedAt + COMPRESSED.requestMs > cutAt) return [];
+    if (first.outcome === 'refused') return [];
+    return [first.outcome === 'acknowledged' ? op.ackAt! - first.startedAt : null];
+  });
+}
+
+function resultOf(o: DrillOptions, s: Schedule, run: LoadRun, counts: Counts, timeline: string) {
+  const { seed, index, mode, ...settings } = s;
   const { examples, recoveryMs, ...figures } = counts;
+  const { ops, events } = run;
   const acked = ops.filter((op) => op.outcome === 'ok');
-  const result = {
+  const healthy = healthyLatency(ops, run.cutAt);
+  return {
     seed,
     index,
     mode,
-    returned,
+    returned: run.returned,
     settings,
     counts: figures,
     recoveryMs,
@@ -423,20 +488,19 @@ export async function runSchedule(
       acknowledged: acked.length,
       byStandby: acked.filter((op) => op.region === 'standby').length,
       indeterminate: ops.filter((op) => op.outcome === 'info').length,
+      healthyLatencyP50Ms: percentile(healthy, 50),
+      healthyLatencyP99Ms: percentile(healthy, 99),
     },
     callers: {
       failedOver: new Set(events.failovers.map((f) => f.caller)).size,
       failedBack: new Set(events.failbacks.map((f) => f.caller)).size,
     },
-    timeline: file,
-    wallMs: Date.now() - start,
+    timeline,
+    wallMs: Date.now() - run.start,
     reproduce: `npm run dr:drill -- --seed ${seed} --schedule ${index} --lag-ms ${o.lagMs}${o.modes.length !== FAULT_MODES.length ? ` --modes ${o.modes.join(',')}` : ''}`,
     examples,
     history: ops,
   };
-  const failures = scheduleFailures(result, o);
-  log(`schedule ${index}: ${failures.length ? `FAILED: ${failures.join('; ')}` : 'passed'}`);
-  return { ...result, failures };
 }
 
 export const TARGETS = {
@@ -468,6 +532,32 @@ function scheduleFailures(s: Omit<ScheduleResult, 'failures'>, o: DrillOptions):
   else if (s.recoveryP99Ms > TARGETS.recoveryP99Ms)
     out.push(`recoveryP99Ms ${s.recoveryP99Ms} > ${TARGETS.recoveryP99Ms}`);
   return out;
+}
+
+/**
+ * Until each staleness alarm has a datapoint in each period of its evaluation range (N + 2, at most
+ * capMs): before that, the baseline's first evaluations would count the gateways' start-up as
+ * missing data.
+ */
+async function untilBeating(r: Running, capMs = 10_000) {
+  const until = Date.now() + capMs;
+  const beating = async (d: AlarmDefinition) => {
+    const periodMs = d.period * 1000 * SCALE;
+    const now = Date.now();
+    const points = await metricPoints(
+      cloudwatch(d.region, r.emu.endpoint),
+      d,
+      now - (evaluationRange(d.evaluationPeriods) + 1) * periodMs,
+      now,
+    );
+    const periods = new Set(points.map((p) => Math.floor(p.at / periodMs)));
+    return periods.size >= evaluationRange(d.evaluationPeriods);
+  };
+  while (Date.now() < until) {
+    const ready = await Promise.all(Object.values(stalenessAlarms(r)).map(beating));
+    if (ready.every(Boolean)) return;
+    await sleep(250);
+  }
 }
 
 /** A healthy baseline: load, no fault, and no alarm at all (falseAlarms counts the ALARM evaluations). */
@@ -510,10 +600,14 @@ async function stalenessDetection(r: Running, o: DrillOptions, override?: (d: Al
   const d = override ? override(d0) : d0;
   const latency = replicationLatencyAlarms(r)['replication-latency primary'];
   const boundMs = compressedBoundMs(o);
+  const cw = cloudwatch(d.region, r.emu.endpoint);
+  // A detection counts only from a healthy start: a staleness already over the threshold would
+  // "detect" the pause within ms (an overloaded emulator whose beats lag, not the alarm's power).
+  const before = await metricPoints(cw, d0, Date.now() - 3000, Date.now());
+  const stalenessAtPauseS = before.length ? before[before.length - 1].value : null;
   const pausedAt = Date.now();
   await r.emu.replication.set({ paused: true });
-  log('replication paused; evaluating the standby staleness alarm');
-  const cw = cloudwatch(d.region, r.emu.endpoint);
+  log(`replication paused (staleness ${stalenessAtPauseS} s); evaluating the standby staleness alarm`);
   let detected: number | undefined;
   let latencyDetected: number | undefined;
   const deadline = pausedAt + boundMs + 10_000;
@@ -539,6 +633,7 @@ async function stalenessDetection(r: Running, o: DrillOptions, override?: (d: Al
   await r.emu.replication.set({ paused: false });
   await r.emu.replication.drain(60_000);
   return {
+    stalenessAtPauseS,
     stalenessDetectedAfterMs: detected === undefined ? null : detected - pausedAt,
     replicationLatencyDetectedAfterMs: latencyDetected === undefined ? null : latencyDetected - pausedAt,
   };
@@ -586,6 +681,8 @@ export interface DrillReport extends Omit<Counts, 'exposureAtCut' | 'recoveryMs'
   readonly recoveryP99Ms: number | null;
   readonly falseAlarms: number;
   readonly baseline: Awaited<ReturnType<typeof baseline>>;
+  /** The standby's staleness just before the pause: a detection counts only from below the threshold. */
+  readonly stalenessAtPauseS: number | null;
   readonly stalenessDetectedAfterMs: number | null;
   readonly replicationLatencyDetectedAfterMs: number | null;
   readonly alarmsEvaluated: readonly string[];
@@ -643,7 +740,7 @@ function aggregate(schedules: readonly ScheduleResult[]) {
 
 async function drill(r: Running, o: DrillOptions, started: number): Promise<DrillReport> {
   const outDir = path.join(path.dirname(path.resolve(o.out)), 'dr-drill');
-  await sleep(5000); // a few beats and periods before the baseline reads them
+  await untilBeating(r);
   const base = await baseline(r, o, 8000);
   const indices = o.only !== undefined ? [o.only] : Array.from({ length: o.schedules }, (_, i) => i);
   const schedules: ScheduleResult[] = [];
@@ -670,11 +767,7 @@ function report(
   const failures = [
     ...schedules.flatMap((s) => s.failures.map((f) => `schedule ${s.index} (seed ${s.seed}, ${s.mode}): ${f}`)),
     ...(base.falseAlarms > 0 ? [`falseAlarms ${base.falseAlarms} in the healthy baseline`] : []),
-    ...(detection.stalenessDetectedAfterMs === null
-      ? ['stalenessDetectedAfterMs: the staleness alarm never entered ALARM while replication was paused']
-      : detection.stalenessDetectedAfterMs > targets.stalenessDetectedWithinMs
-        ? [`stalenessDetectedAfterMs ${detection.stalenessDetectedAfterMs} > ${targets.stalenessDetectedWithinMs}`]
-        : []),
+    ...detectionFailures(detection, stalenessAlarms(r).standby.threshold, targets.stalenessDetectedWithinMs),
     ...(selfTest && selfTest.caught < selfTest.total
       ? [`self-test caught ${selfTest.caught} of ${selfTest.total} planted defects`]
       : []),
@@ -716,6 +809,24 @@ function report(
     failures,
     passed: failures.length === 0,
   };
+}
+
+/** The detection misses its target when it never came, came late, or started from a stale heartbeat. */
+function detectionFailures(
+  d: Awaited<ReturnType<typeof stalenessDetection>>,
+  thresholdS: number,
+  withinMs: number,
+): string[] {
+  const out: string[] = [];
+  if (d.stalenessAtPauseS === null || d.stalenessAtPauseS >= thresholdS)
+    out.push(
+      `stalenessDetectedAfterMs: the staleness was ${d.stalenessAtPauseS ?? 'not reported'} s when replication paused (threshold ${thresholdS} s): not a detection`,
+    );
+  if (d.stalenessDetectedAfterMs === null)
+    out.push('stalenessDetectedAfterMs: the staleness alarm never entered ALARM while replication was paused');
+  else if (d.stalenessDetectedAfterMs > withinMs)
+    out.push(`stalenessDetectedAfterMs ${d.stalenessDetectedAfterMs} > ${withinMs}`);
+  return out;
 }
 
 /** Plants each defect (dr/defects.ts) and requires its figure to miss its target. */
@@ -820,23 +931,36 @@ export function parseOptions(argv: readonly string[]): DrillOptions {
 }
 
 /** The readable table the drill prints: every figure with the compressed setting behind it. */
+const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);
+const row = (what: string, value: string, target: string, ok: boolean, setting = '') =>
+  `  ${what.padEnd(46)}${value.padStart(14)}   ${target.padEnd(18)}${(ok ? 'ok' : 'MISSED').padEnd(8)}${setting}`;
+const compressedOf = (r: DrillReport) => r.settings.compressed as Record<string, number>;
+
 export function renderTable(r: DrillReport): string {
-  const ms = (v: number | null) => (v === null ? 'never' : `${v} ms`);
-  const row = (what: string, value: string, target: string, ok: boolean, setting = '') =>
-    `  ${what.padEnd(46)}${value.padStart(14)}   ${target.padEnd(18)}${(ok ? 'ok' : 'MISSED').padEnd(8)}${setting}`;
-  const t = r.targets;
-  const c = r.settings.compressed as Record<string, number>;
+  const c = compressedOf(r);
   const lines = [
     `tap-dr DR drill on the emulator (${r.date}), seed ${r.settings.seed}, ${r.schedules.length} schedules, ${Math.round(r.wallMs / 1000)} s`,
     `  compressed: heartbeat ${c.heartbeatMs} ms (deployed 60 s), alarm period ${c.alarmPeriodMs} ms (deployed 60 s), client deadline ${c.requestMs} ms (default 3 s), ${c.callers} callers, RPO target ${r.settings.rpoTargetSeconds} s`,
     '',
-    '  schedule  mode           lag table/s3 (+jitter)      sent  acked  standby  lost  overwr  double  docMiss  failbk  p50/p99 recovery  verdict',
-    ...r.schedules.map(
-      (s) =>
-        `  ${`${s.seed}/${s.index}`.padEnd(9)} ${s.mode.padEnd(14)} ${`${s.settings.tableLagMs}+${s.settings.tableJitterMs}/${s.settings.s3LagMs}+${s.settings.s3JitterMs}`.padEnd(26)} ${String(s.ops.sent).padStart(5)} ${String(s.ops.acknowledged).padStart(6)} ${String(s.ops.byStandby).padStart(8)} ${String(s.counts.lostAcknowledged).padStart(5)} ${String(s.counts.overwrittenAcknowledged).padStart(7)} ${String(s.counts.doubleCommits).padStart(7)} ${String(s.counts.documentsMissing).padStart(8)} ${String(s.counts.failbackUnreplicated).padStart(7)}  ${`${ms(s.recoveryP50Ms)}/${ms(s.recoveryP99Ms)}`.padStart(17)}  ${s.failures.length ? 'FAILED' : 'passed'}`,
-    ),
+    '  schedule  mode           lag table/s3 (+jitter)      sent  acked  standby  lost  overwr  double  docMiss  failbk  p50/p99 recovery  healthy p99  verdict',
+    ...r.schedules.map(scheduleLine),
     '',
     `  ${'measure'.padEnd(46)}${'value'.padStart(14)}   ${'target'.padEnd(18)}${''.padEnd(8)}what sets it`,
+    ...historyRows(r),
+    ...timingRows(r),
+  ];
+  return [...lines, ...tailLines(r)].join('\n');
+}
+
+/** One schedule's row of the table. */
+function scheduleLine(s: ScheduleResult): string {
+  return `  ${`${s.seed}/${s.index}`.padEnd(9)} ${s.mode.padEnd(14)} ${`${s.settings.tableLagMs}+${s.settings.tableJitterMs}/${s.settings.s3LagMs}+${s.settings.s3JitterMs}`.padEnd(26)} ${String(s.ops.sent).padStart(5)} ${String(s.ops.acknowledged).padStart(6)} ${String(s.ops.byStandby).padStart(8)} ${String(s.counts.lostAcknowledged).padStart(5)} ${String(s.counts.overwrittenAcknowledged).padStart(7)} ${String(s.counts.doubleCommits).padStart(7)} ${String(s.counts.documentsMissing).padStart(8)} ${String(s.counts.failbackUnreplicated).padStart(7)}  ${`${ms(s.recoveryP50Ms)}/${ms(s.recoveryP99Ms)}`.padStart(17)}  ${(s.ops.healthyLatencyP99Ms === null ? 'timed out' : `${s.ops.healthyLatencyP99Ms} ms`).padStart(11)}  ${s.failures.length ? 'FAILED' : 'passed'}`;
+}
+
+/** The history checker's figures, summed over the schedules. */
+function historyRows(r: DrillReport): string[] {
+  const c = compressedOf(r);
+  return [
     row('lostAcknowledged (region returned)', String(r.lostAcknowledged), '= 0', r.lostAcknowledged === 0),
     row(
       'lossIfNeverReturns: count, oldest age at cut',
@@ -870,6 +994,14 @@ export function renderTable(r: DrillReport): string {
       r.failbackUnreplicated === 0,
       `hold <= ${c.failbackHoldMs} ms; beat ${c.heartbeatMs} ms`,
     ),
+  ];
+}
+
+/** Recovery per mode, the baseline's alarms and the detection, with the compressed settings behind them. */
+function timingRows(r: DrillReport): string[] {
+  const t = r.targets;
+  const c = compressedOf(r);
+  const lines = [
     ...Object.entries(r.recoveryByMode).map(([m, v]) =>
       row(
         `recovery p50/p99: ${m}`,
@@ -890,8 +1022,11 @@ export function renderTable(r: DrillReport): string {
       'stalenessDetectedAfterMs (alarm in ALARM)',
       ms(r.stalenessDetectedAfterMs),
       `<= ${t.stalenessDetectedWithinMs} ms`,
-      r.stalenessDetectedAfterMs !== null && r.stalenessDetectedAfterMs <= t.stalenessDetectedWithinMs,
-      `T + 2I + J + M·P = ${r.settings.rpoTargetSeconds} + 2x${c.heartbeatMs / 1000} + 1 + 2x${c.alarmPeriodMs / 1000} s`,
+      r.stalenessDetectedAfterMs !== null &&
+        r.stalenessDetectedAfterMs <= t.stalenessDetectedWithinMs &&
+        r.stalenessAtPauseS !== null &&
+        r.stalenessAtPauseS < (r.settings.rpoTargetSeconds as number),
+      `T + 2I + J + M·P = ${r.settings.rpoTargetSeconds} + 2x${c.heartbeatMs / 1000} + 1 + 2x${c.alarmPeriodMs / 1000} s; staleness at the pause ${r.stalenessAtPauseS ?? '?'} s`,
     ),
     row(
       'replication-latency alarm after the pause',
@@ -911,6 +1046,12 @@ export function renderTable(r: DrillReport): string {
         `${r.productionCadence.formula}, T = 60, I = 60, J = 5, P = 60; ${r.productionCadence.falseAlarmsPerSimulatedHour} false alarms/h healthy`,
       ),
     );
+  return lines;
+}
+
+/** Which alarms were evaluated, the self-test, the verdict and how to reproduce each failure. */
+function tailLines(r: DrillReport): string[] {
+  const lines: string[] = [];
   lines.push(`  alarms evaluated: ${r.alarmsEvaluated.join(', ')}`);
   lines.push(`  not evaluated (metrics the emulator does not publish): ${r.alarmsNotEvaluated.join(', ')}`);
   if (r.selfTest) {
@@ -920,7 +1061,7 @@ export function renderTable(r: DrillReport): string {
   }
   lines.push(r.passed ? '  PASSED' : `  FAILED: ${r.failures.join('; ')}`);
   for (const s of r.schedules.filter((x) => x.failures.length)) lines.push(`  reproduce: ${s.reproduce}`);
-  return lines.join('\n');
+  return lines;
 }
 
 async function main(): Promise<void> {

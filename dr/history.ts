@@ -70,7 +70,7 @@ export interface Counts {
   readonly revertedToPending: number;
   /** Transactions committed by more than one request (the journal's local commits). */
   readonly doubleCommits: number;
-  /** Documents a committed record names that a (surviving) bucket lacks. */
+  /** Documents a surviving region's committed record names that a surviving bucket lacks. */
   readonly documentsMissing: number;
   /** Objects in a bucket that no committed record names. */
   readonly documentsOrphaned: number;
@@ -90,13 +90,44 @@ export function commitsById(journal: readonly JournalEntry[]) {
   return out;
 }
 
+type Note = (s: string) => void;
+type Commits = ReturnType<typeof commitsById>;
+
 export function check(o: ScheduleObservation): Counts {
   const examples: string[] = [];
-  const note = (s: string) => void (examples.length < 12 && examples.push(s));
+  const note: Note = (s) => void (examples.length < 12 && examples.push(s));
   const acked = o.history.filter((op) => op.outcome === 'ok');
   const commits = commitsById(o.journal);
   const survivors: Role[] = o.returned ? ['primary', 'standby'] : ['standby'];
+  // In this order, so the examples come in the order of the counts.
+  const fates = acknowledgedFates(o, acked, commits, survivors, note);
+  const lossIfNeverReturns = o.returned ? null : unreplicatedLoss(o, acked, note);
+  const doubleCommits = countDoubleCommits(commits, note);
+  const documents = documentCounts(o, survivors, note);
+  const failbackUnreplicated = unreplicatedAtFailback(o, commits, note);
+  return {
+    lostAcknowledged: fates.lost,
+    lossIfNeverReturns,
+    overwrittenAcknowledged: fates.overwritten,
+    revertedToPending: fates.reverted,
+    doubleCommits,
+    documentsMissing: documents.missing,
+    documentsOrphaned: documents.orphaned,
+    failbackUnreplicated,
+    exposureAtCut: exposureAtCut(o, acked),
+    recoveryMs: recoveryMs(o, acked),
+    examples,
+  };
+}
 
+/** Each acknowledged transaction in each surviving region: missing, not committed, or other content. */
+function acknowledgedFates(
+  o: ScheduleObservation,
+  acked: readonly Op[],
+  commits: Commits,
+  survivors: Role[],
+  note: Note,
+) {
   let lost = 0;
   let reverted = 0;
   let overwritten = 0;
@@ -108,31 +139,32 @@ export function check(o: ScheduleObservation): Counts {
           lost++;
           note(`${op.id}: acknowledged by the ${op.region}, missing in the ${r}`);
         }
-        continue;
-      }
-      if (item.status !== 'committed') {
+      } else if (item.status !== 'committed') {
         reverted++;
         note(`${op.id}: acknowledged, ${item.status} in the ${r}`);
-        continue;
-      }
-      const ackedCommit = commits.get(op.id)?.find((c) => c.requestId === op.requestId);
-      if (ackedCommit?.fingerprint && ackedCommit.fingerprint !== item.fingerprint) {
-        overwritten++;
-        note(
-          `${op.id}: acknowledged content ${ackedCommit.fingerprint.slice(0, 10)}, final ${item.fingerprint.slice(0, 10)} in the ${r}`,
-        );
+      } else {
+        const ackedCommit = commits.get(op.id)?.find((c) => c.requestId === op.requestId);
+        if (ackedCommit?.fingerprint && ackedCommit.fingerprint !== item.fingerprint) {
+          overwritten++;
+          note(
+            `${op.id}: acknowledged content ${ackedCommit.fingerprint.slice(0, 10)}, final ${item.fingerprint.slice(0, 10)} in the ${r}`,
+          );
+        }
       }
     }
   }
+  return { lost, reverted, overwritten };
+}
 
-  let lossIfNeverReturns: Counts['lossIfNeverReturns'] = null;
-  if (!o.returned) {
-    const gone = acked.filter((op) => op.region === 'primary' && !o.final.standby.records.has(op.id));
-    for (const op of gone.slice(0, 3)) note(`${op.id}: acknowledged by the primary, not in the standby`);
-    const ages = gone.map((op) => o.cutAt - (op.ackAt ?? o.cutAt));
-    lossIfNeverReturns = { count: gone.length, oldestAgeMs: ages.length ? Math.max(0, ...ages) : 0 };
-  }
+/** When the primary never returns: what it acknowledged that the standby lacks, and the oldest's age at the cut. */
+function unreplicatedLoss(o: ScheduleObservation, acked: readonly Op[], note: Note) {
+  const gone = acked.filter((op) => op.region === 'primary' && !o.final.standby.records.has(op.id));
+  for (const op of gone.slice(0, 3)) note(`${op.id}: acknowledged by the primary, not in the standby`);
+  const ages = gone.map((op) => o.cutAt - (op.ackAt ?? o.cutAt));
+  return { count: gone.length, oldestAgeMs: ages.length ? Math.max(0, ...ages) : 0 };
+}
 
+function countDoubleCommits(commits: Commits, note: Note): number {
   let doubleCommits = 0;
   for (const [id, cs] of commits) {
     const requests = new Set(cs.map((c) => c.requestId));
@@ -141,22 +173,33 @@ export function check(o: ScheduleObservation): Counts {
       note(`${id}: committed by ${requests.size} requests (${cs.map((c) => c.region).join(', ')})`);
     }
   }
+  return doubleCommits;
+}
 
-  let documentsMissing = 0;
-  let documentsOrphaned = 0;
+/**
+ * Documents a surviving region's committed record names that a surviving bucket lacks, and objects
+ * none names. A record only a region that never returns holds is the loss (lossIfNeverReturns):
+ * its document is not also missing.
+ */
+function documentCounts(o: ScheduleObservation, survivors: Role[], note: Note) {
+  let missing = 0;
+  let orphaned = 0;
   const named = new Set<string>();
-  for (const r of ['primary', 'standby'] as const)
+  for (const r of survivors)
     for (const item of o.final[r].records.values())
       if (item.status === 'committed' && item.documentKey) named.add(item.documentKey);
   for (const key of named)
     for (const r of survivors)
       if (!o.final[r].documents.has(key)) {
-        documentsMissing++;
+        missing++;
         note(`${key}: missing in the ${r} bucket`);
       }
-  for (const r of survivors) for (const key of o.final[r].documents) if (!named.has(key)) documentsOrphaned++;
+  for (const r of survivors) for (const key of o.final[r].documents) if (!named.has(key)) orphaned++;
+  return { missing, orphaned };
+}
 
-  const failbackUnreplicated = unreplicatedAtFailback(o, commits, note);
+/** At the cut: acknowledged by the primary, not yet in the standby (as a replicated copy or its own commit). */
+function exposureAtCut(o: ScheduleObservation, acked: readonly Op[]): Counts['exposureAtCut'] {
   const inStandby = new Map<string, number>();
   for (const e of o.journal)
     if (
@@ -167,50 +210,29 @@ export function check(o: ScheduleObservation): Counts {
   const exposed = acked.filter(
     (op) => op.region === 'primary' && op.ackAt! <= o.cutAt && !((inStandby.get(op.id) ?? Infinity) <= o.cutAt),
   );
-  const exposureAtCut = {
+  return {
     count: exposed.length,
     oldestAgeMs: exposed.length ? o.cutAt - Math.min(...exposed.map((op) => op.ackAt!)) : 0,
   };
+}
 
+/** Per caller, in caller order: from the cut to its next acknowledgement (null: none). */
+function recoveryMs(o: ScheduleObservation, acked: readonly Op[]): Array<number | null> {
   const callers = [...new Set(o.history.map((op) => op.caller))].sort((a, b) => a - b);
-  const recoveryMs = callers.map((c) => {
+  return callers.map((c) => {
     const next = acked
       .filter((op) => op.caller === c && op.ackAt !== undefined && op.ackAt > o.cutAt)
       .sort((a, b) => a.ackAt! - b.ackAt!)[0];
     return next ? next.ackAt! - o.cutAt : null;
   });
-
-  return {
-    lostAcknowledged: lost,
-    lossIfNeverReturns,
-    overwrittenAcknowledged: overwritten,
-    revertedToPending: reverted,
-    doubleCommits,
-    documentsMissing,
-    documentsOrphaned,
-    failbackUnreplicated,
-    exposureAtCut,
-    recoveryMs,
-    examples,
-  };
 }
 
 /**
  * At each caller's failback: its standby-acknowledged transactions (acknowledged before then)
  * that the primary did not hold yet, neither as a replicated copy nor as a commit of its own.
  */
-function unreplicatedAtFailback(
-  o: ScheduleObservation,
-  commits: ReturnType<typeof commitsById>,
-  note: (s: string) => void,
-): number {
-  const primary = o.regions.primary;
-  const arrived = new Map<string, number>();
-  for (const e of o.journal) {
-    const at =
-      e.kind === 'replicated' ? (e.to === primary ? e.at : undefined) : e.region === primary ? e.at : undefined;
-    if (at !== undefined && !(arrived.get(e.id)! <= at)) arrived.set(e.id, at);
-  }
+function unreplicatedAtFailback(o: ScheduleObservation, commits: Commits, note: Note): number {
+  const arrived = arrivals(o.journal, o.regions.primary);
   let count = 0;
   for (const f of o.failbacks) {
     for (const op of o.history) {
@@ -224,6 +246,16 @@ function unreplicatedAtFailback(
     }
   }
   return count;
+}
+
+/** When each transaction first reached a region: a replicated copy or a commit of its own. */
+function arrivals(journal: readonly JournalEntry[], region: string): Map<string, number> {
+  const arrived = new Map<string, number>();
+  for (const e of journal) {
+    const at = e.kind === 'replicated' ? (e.to === region ? e.at : undefined) : e.region === region ? e.at : undefined;
+    if (at !== undefined && !(arrived.get(e.id)! <= at)) arrived.set(e.id, at);
+  }
+  return arrived;
 }
 
 /** Nearest-rank percentile; a null (never recovered) counts as Infinity. */

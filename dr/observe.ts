@@ -17,6 +17,20 @@ const deadline = () => ({ abortSignal: AbortSignal.timeout(15_000) });
 
 /** Transaction items (claims and heartbeats are not transactions), whatever their status, and the bucket's keys. */
 export async function regionState(c: RegionClients, table: string, bucket: string): Promise<RegionState> {
+  return { records: await transactionItems(c, table), documents: await bucketKeys(c, bucket) };
+}
+
+/** One scanned item as the checker reads it. */
+function asItem(item: Record<string, any>): Item {
+  return {
+    status: item[RECORD.statusAttribute]?.S ?? '',
+    fingerprint: item.fingerprint?.S ?? '',
+    ...(item.requestId?.S ? { requestId: item.requestId.S } : {}),
+    ...(item.documentKey?.S ? { documentKey: item.documentKey.S } : {}),
+  };
+}
+
+async function transactionItems(c: RegionClients, table: string): Promise<Map<string, Item>> {
   const records = new Map<string, Item>();
   let start: Record<string, any> | undefined;
   do {
@@ -26,16 +40,14 @@ export async function regionState(c: RegionClients, table: string, bucket: strin
     );
     for (const item of page.Items ?? []) {
       const id = item[RECORD.partitionKey].S!;
-      if (id.startsWith('#') || id.endsWith('#claim')) continue;
-      records.set(id, {
-        status: item[RECORD.statusAttribute]?.S ?? '',
-        fingerprint: item.fingerprint?.S ?? '',
-        ...(item.requestId?.S ? { requestId: item.requestId.S } : {}),
-        ...(item.documentKey?.S ? { documentKey: item.documentKey.S } : {}),
-      });
+      if (!id.startsWith('#') && !id.endsWith('#claim')) records.set(id, asItem(item));
     }
     start = page.LastEvaluatedKey;
   } while (start);
+  return records;
+}
+
+async function bucketKeys(c: RegionClients, bucket: string): Promise<Set<string>> {
   const documents = new Set<string>();
   let token: string | undefined;
   do {
@@ -43,7 +55,7 @@ export async function regionState(c: RegionClients, table: string, bucket: strin
     for (const o of page.Contents ?? []) documents.add(o.Key!);
     token = page.NextContinuationToken;
   } while (token);
-  return { records, documents };
+  return documents;
 }
 
 export const cloudwatch = (region: string, endpoint: string) =>

@@ -206,4 +206,33 @@ describe('a primary that never returns', () => {
     expect(c.lostAcknowledged).toBe(0);
     expect(c.exposureAtCut).toEqual({ count: 2, oldestAgeMs: 800 });
   });
+
+  it("a lost transaction's document is part of the loss, not missing from the standby; a standby record's is", () => {
+    const o = clean();
+    const doc = (id: string) => `documents/acct-1/${id}/sha`;
+    const c = check({
+      ...o,
+      returned: false,
+      history: [ok(0, 'a', 'primary', 1000), ok(0, 'd', 'primary', 9_200), ok(0, 'e', 'primary', 9_500)],
+      final: {
+        // d never left the primary; e's item reached the standby before its document (S3 lags the table).
+        primary: region(
+          [item('a'), item('d', 'f-d', { documentKey: doc('d') }), item('e', 'f-e', { documentKey: doc('e') })],
+          [doc('d'), doc('e')],
+        ),
+        standby: region([item('a'), item('e', 'f-e', { documentKey: doc('e') })]),
+      },
+      journal: [
+        commit('a', P, 990),
+        copied('a', P, S, 1500),
+        commit('d', P, 9_190),
+        commit('e', P, 9_490),
+        copied('e', P, S, 9_900),
+      ],
+      failbacks: [],
+    });
+    expect(c.lossIfNeverReturns).toEqual({ count: 1, oldestAgeMs: 800 });
+    expect(c.documentsMissing).toBe(1);
+    expect(c.examples).toContain(`${doc('e')}: missing in the standby bucket`);
+  });
 });
