@@ -25,7 +25,6 @@ const SIZE_BURN_DOWN = [
   'emulator/emulator.ts',
   'emulator/gateway-control.ts',
   'harness/aws-fixture.ts',
-  'lambda/health.ts',
   'lambda/json-scan.ts',
   'lambda/processor.ts',
   'lambda/validate.ts',
