@@ -90,6 +90,9 @@ const ALL_ON = {
   DOMAIN_NAME: 'pay.example.com',
   FIS_DRILL: 'true',
 };
+/** Issue 21's resources: the region-health alarm, the topic's policy and the recovery-control watch. */
+const BORN_READABLE =
+  /^(aws_cloudwatch_metric_alarm\.(primary|secondary)_alarms_region_health_alarm|aws_sns_topic_policy\.(primary|secondary)_alerts_policy|aws_cloudwatch_event_(rule|target)\.(primary|secondary)_watch_[a-z_]+)$/;
 const addressesOf = (json: TerraformJson) =>
   Object.entries(json.resource).flatMap(([type, rs]) => Object.keys(rs).map((name) => `${type}.${name}`));
 const moves = (json: TerraformJson): Array<{ from: string; to: string }> => (json as any).moved ?? [];
@@ -123,8 +126,9 @@ describe('every renamed resource moves in state instead of being replaced', () =
     const json = synthStack(env).json;
     const declared = new Set(addressesOf(json));
     const to = moves(json).map((m) => m.to);
-    // Every resource had a hashed or an older readable address before.
-    for (const address of declared) expect(to).toContain(address);
+    // Every resource had a hashed or an older readable address before, but those created after
+    // every address became readable: they were born at their address and have nothing to move.
+    for (const address of declared) if (!BORN_READABLE.test(address)) expect(to).toContain(address);
     // Chained moves (first version -> pinned -> readable) end at a declared address.
     for (const m of moves(json))
       expect(declared.has(m.to) || to.includes(m.to) || moves(json).some((n) => n.from === m.to)).toBe(true);

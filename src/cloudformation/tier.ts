@@ -23,6 +23,9 @@ import { TIER } from '../regional/spec';
 import { TierContext } from './tier-context';
 import { apiFragment, regionalFunctions } from './tier-functions';
 import { alarmsFragment } from './tier-alarms';
+import { watchFragment } from './tier-watch';
+import { regionalArn } from '../dialect';
+import { trailEventSelectors } from '../watch/spec';
 
 /** Everything one region runs to accept transactions. */
 export function regionalTier(ctx: TierContext): Fragment {
@@ -34,6 +37,7 @@ export function regionalTier(ctx: TierContext): Fragment {
     ...regionalFunctions(ctx),
     ...apiFragment(ctx),
     ...alarmsFragment(ctx),
+    ...watchFragment(ctx),
   };
 }
 
@@ -138,15 +142,24 @@ function auditTrail(ctx: TierContext): Fragment {
         EnableLogFileValidation: true,
         IsMultiRegionTrail: false,
         IncludeGlobalServiceEvents: false,
-        EventSelectors: [
-          {
-            ReadWriteType: 'All',
-            IncludeManagementEvents: false,
-            DataResources: [
-              { Type: 'AWS::S3::Object', Values: [cfnDialect.join(getAtt(ids.documentsBucket, 'Arn'), '/')] },
-            ],
-          },
-        ],
+        AdvancedEventSelectors: trailEventSelectors(cfnDialect, {
+          documentsBucketArn: getAtt(ids.documentsBucket, 'Arn'),
+          tableArn: ctx.table.arn,
+          processorArn: regionalArn(
+            cfnDialect,
+            ctx.env,
+            'lambda',
+            ctx.env.region,
+            `function:${names.processorFunction(cfnNames)}`,
+          ),
+        }).map((selector) => ({
+          Name: selector.name,
+          FieldSelectors: selector.fieldSelectors.map((f) => ({
+            Field: f.field,
+            ...(f.equals ? { Equals: f.equals } : {}),
+            ...(f.startsWith ? { StartsWith: f.startsWith } : {}),
+          })),
+        })),
         Tags: tags(config),
       },
     },

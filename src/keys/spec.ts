@@ -92,7 +92,20 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
         Resource: '*',
         Condition: fromThisAccount(e, regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarmPattern(p)}`)),
       },
+      watchRulesUseKey(d, e, p),
     ],
+  };
+}
+
+/** The recovery-control watch (src/watch/spec.ts): its rules publish to the same encrypted topic. */
+function watchRulesUseKey<T>(d: Dialect<T>, e: Env<T>, p: NameParts): PolicyStatement<T> {
+  return {
+    Sid: 'WatchRulesPublishToEncryptedTopic',
+    Effect: 'Allow',
+    Principal: { Service: 'events.amazonaws.com' },
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    Resource: '*',
+    Condition: fromThisAccount(e, regionalArn(d, e, 'events', e.region, `rule/${names.watchRulePattern(p)}`)),
   };
 }
 

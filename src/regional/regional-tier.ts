@@ -11,7 +11,7 @@ import { AlertTopic } from '../alerts/alert-topic';
 import { AuditTrail } from '../documents/audit-trail';
 import { TapConfig } from '../config';
 import { AlarmId, alarmSpecs } from '../alarms';
-import { Env } from '../dialect';
+import { Env, regionalArn } from '../dialect';
 import { documentsBucketPolicy } from '../documents/spec';
 import { HEARTBEAT_SCHEDULE, REGIONAL_FUNCTIONS, regionalVariables, TIER, TierRole } from './spec';
 import { HEARTBEAT } from '../heartbeat-contract';
@@ -22,6 +22,8 @@ import { HardenedBucket } from '../documents/hardened-bucket';
 import { names, NameParts } from '../naming';
 import { tfDialect } from '../tf-support';
 import { TransactionProcessor } from '../processor/transaction-processor';
+import { RecoveryWatch } from '../watch/recovery-watch';
+import { alertTopicPolicy, watchScope } from '../watch/spec';
 
 export type { TierRole } from './spec';
 
@@ -69,6 +71,15 @@ export class RegionalTier extends Construct {
       names: props.names,
       env: props.env,
       documentsBucketArn: this.documents.bucket.arn,
+      tableArn: props.tableArn,
+      // From its name: the trail is created before the function, and a first plan shows it.
+      processorArn: regionalArn(
+        tfDialect,
+        props.env,
+        'lambda',
+        props.env.region,
+        `function:${names.processorFunction(props.names)}`,
+      ),
       kmsKeyArn: keyArn,
       retentionDays: config.logRetentionDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
@@ -79,6 +90,7 @@ export class RegionalTier extends Construct {
       topicName: names.alertTopic(props.names),
       kmsKeyArn: keyArn,
       alertEmail: config.alertEmail,
+      policy: alertTopicPolicy(tfDialect, props.env, props.names),
     }).topic;
     const processor = this.transactionProcessor(props);
     this.processor = processor.function;
@@ -96,6 +108,16 @@ export class RegionalTier extends Construct {
       throttle: config.apiThrottle,
     });
     this.alarms = this.regionAlarms(props);
+    new RecoveryWatch(this, 'watch', {
+      provider,
+      names: props.names,
+      scope: watchScope(tfDialect, props.env, props.names, {
+        tableName: props.tableName,
+        documentsBucketName: this.documents.bucket.bucket,
+        keyArn,
+      }),
+      topicArn: this.topic.arn,
+    });
   }
 
   /** Private, versioned, under the region's key, and refusing any put under another key. */
@@ -148,6 +170,7 @@ export class RegionalTier extends Construct {
       scope: {
         tableName: props.tableName,
         functionName: this.processor.functionName,
+        heartbeatFunctionName: this.heartbeat.functionName,
         region: props.env.region as string,
         peerRegion: props.env.secondaryRegion as string,
         ...(replication ? { documentReplication: { sourceBucket: this.documents.bucket.bucket, ...replication } } : {}),
