@@ -343,7 +343,7 @@ describe('TapStack.json (primary region)', () => {
     });
     // Documents, the ledger, the processor's invocations, and write management events (issue 21).
     expect(trail.Properties.EventSelectors).toBeUndefined();
-    expect(trail.Properties.AdvancedEventSelectors.map((s: any) => s.FieldSelectors.slice(1))).toEqual([
+    expect((trail.Properties.AdvancedEventSelectors as any[]).map((s) => s.FieldSelectors.slice(1))).toEqual([
       [
         { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
         { Field: 'resources.ARN', StartsWith: [{ 'Fn::Sub': '${TransactionDocumentsBucket.Arn}/' }] },
