@@ -366,7 +366,7 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       const rows = await checkNow();
       expect(failures(rows)).toEqual([`alarms@${d.secondaryRegion}`]);
       expect(rows.find((r) => r.id === 'alarms' && r.region === d.secondaryRegion)!.measured).toBe(
-        `7/7 exist, 1 in ALARM; ALARM: ${alarm}`,
+        `8/8 exist, 1 in ALARM; ALARM: ${alarm}`,
       );
       await expectNoCanaries();
     } finally {
