@@ -24,8 +24,7 @@ import { TierContext } from './tier-context';
 import { apiFragment, regionalFunctions } from './tier-functions';
 import { alarmsFragment } from './tier-alarms';
 import { watchFragment } from './tier-watch';
-import { regionalArn } from '../dialect';
-import { trailEventSelectors } from '../watch/spec';
+import { processorArnOf, trailEventSelectors } from '../watch/spec';
 
 /** Everything one region runs to accept transactions. */
 export function regionalTier(ctx: TierContext): Fragment {
@@ -145,13 +144,7 @@ function auditTrail(ctx: TierContext): Fragment {
         AdvancedEventSelectors: trailEventSelectors(cfnDialect, {
           documentsBucketArn: getAtt(ids.documentsBucket, 'Arn'),
           tableArn: ctx.table.arn,
-          processorArn: regionalArn(
-            cfnDialect,
-            ctx.env,
-            'lambda',
-            ctx.env.region,
-            `function:${names.processorFunction(cfnNames)}`,
-          ),
+          processorArn: processorArnOf(cfnDialect, ctx.env, cfnNames),
         }).map((selector) => ({
           Name: selector.name,
           FieldSelectors: selector.fieldSelectors.map((f) => ({

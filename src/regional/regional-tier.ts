@@ -11,7 +11,7 @@ import { AlertTopic } from '../alerts/alert-topic';
 import { AuditTrail } from '../documents/audit-trail';
 import { TapConfig } from '../config';
 import { AlarmId, alarmSpecs } from '../alarms';
-import { Env, regionalArn } from '../dialect';
+import { Env } from '../dialect';
 import { documentsBucketPolicy } from '../documents/spec';
 import { HEARTBEAT_SCHEDULE, REGIONAL_FUNCTIONS, regionalVariables, TIER, TierRole } from './spec';
 import { HEARTBEAT } from '../heartbeat-contract';
@@ -23,7 +23,7 @@ import { names, NameParts } from '../naming';
 import { tfDialect } from '../tf-support';
 import { TransactionProcessor } from '../processor/transaction-processor';
 import { RecoveryWatch } from '../watch/recovery-watch';
-import { alertTopicPolicy, watchScope } from '../watch/spec';
+import { alertTopicPolicy, processorArnOf, watchScope } from '../watch/spec';
 
 export type { TierRole } from './spec';
 
@@ -72,14 +72,7 @@ export class RegionalTier extends Construct {
       env: props.env,
       documentsBucketArn: this.documents.bucket.arn,
       tableArn: props.tableArn,
-      // From its name: the trail is created before the function, and a first plan shows it.
-      processorArn: regionalArn(
-        tfDialect,
-        props.env,
-        'lambda',
-        props.env.region,
-        `function:${names.processorFunction(props.names)}`,
-      ),
+      processorArn: processorArnOf(tfDialect, props.env, props.names),
       kmsKeyArn: keyArn,
       retentionDays: config.logRetentionDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,

@@ -32,6 +32,10 @@ export interface TrailScope<T> {
   readonly processorArn: string | T;
 }
 
+/** The region's processor, by name: the trail is created before the function, and a first plan shows it. */
+export const processorArnOf = <T>(d: Dialect<T>, e: Env<T>, p: NameParts) =>
+  regionalArn(d, e, 'lambda', e.region, `function:${names.processorFunction(p)}`);
+
 const data = (type: string) => [
   { field: 'eventCategory', equals: ['Data'] },
   { field: 'resources.type', equals: [type] },
