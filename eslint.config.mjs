@@ -13,9 +13,7 @@ const SIZE_RULES = {
  * Files with functions over those limits, being edited by other work when the rules arrived: the
  * rules skip them until each is split. Burn this list down; new code never joins it.
  */
-const SIZE_BURN_DOWN = [
-  'lambda/health.ts',
-];
+const SIZE_BURN_DOWN = [];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdktf.out/', 'dist/', 'coverage/', '.venv/', '.gen/', '**/*.d.ts'] },

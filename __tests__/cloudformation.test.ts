@@ -45,6 +45,12 @@ describe('TapStack.json (primary region)', () => {
         'HeartbeatSchedule',
         'HeartbeatPermission',
         'HeartbeatNoRetries',
+        // Issue 21: the region-health alarm, the recovery-control watch and who may publish to the topic.
+        'RegionHealthAlarm',
+        'AlertSNSTopicPolicy',
+        ...['TableReplication', 'DocumentReplication', 'PitrOff', 'TrailOff', 'AlarmsOff', 'KeyOff'].map(
+          (w) => `Watch${w}Rule`,
+        ),
         // Only once the standby tier's outputs are given (ReplicatesToStandby).
         ...STANDBY_DEPENDENT,
       ].sort(),
@@ -334,14 +340,32 @@ describe('TapStack.json (primary region)', () => {
       KMSKeyId: KEY_ARN,
       EnableLogFileValidation: true,
       S3BucketName: { Ref: 'DocumentsTrailBucket' },
-      EventSelectors: [
+    });
+    // Documents, the ledger, the processor's invocations, and write management events (issue 21).
+    expect(trail.Properties.EventSelectors).toBeUndefined();
+    expect((trail.Properties.AdvancedEventSelectors as any[]).map((s) => s.FieldSelectors.slice(1))).toEqual([
+      [
+        { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+        { Field: 'resources.ARN', StartsWith: [{ 'Fn::Sub': '${TransactionDocumentsBucket.Arn}/' }] },
+      ],
+      [
+        { Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] },
+        { Field: 'resources.ARN', Equals: [{ 'Fn::GetAtt': ['TransactionDynamoDBTable', 'Arn'] }] },
+      ],
+      [
+        { Field: 'resources.type', Equals: ['AWS::Lambda::Function'] },
         {
-          ReadWriteType: 'All',
-          IncludeManagementEvents: false,
-          DataResources: [{ Type: 'AWS::S3::Object', Values: [{ 'Fn::Sub': '${TransactionDocumentsBucket.Arn}/' }] }],
+          Field: 'resources.ARN',
+          Equals: [
+            {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:transaction-processor-${EnvironmentSuffix}',
+            },
+          ],
         },
       ],
-    });
+      [{ Field: 'readOnly', Equals: ['false'] }],
+    ]);
     expect(props(primary, 'DocumentsTrailBucket').LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(365);
   });
 

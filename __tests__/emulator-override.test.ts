@@ -39,6 +39,7 @@ const ENDPOINT_KEY: Record<string, string> = {
   aws_route53_record: 'route53',
   aws_s3_bucket: 's3',
   aws_sns_topic: 'sns',
+  aws_sns_topic_policy: 'sns',
   aws_sns_topic_subscription: 'sns',
 };
 

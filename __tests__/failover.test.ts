@@ -272,7 +272,7 @@ describe('alarms that cannot go silent', () => {
 
   it("sends every alarm to its own region's topic", () => {
     const alarms = resourcesOf(json, 'aws_cloudwatch_metric_alarm');
-    expect(alarms).toHaveLength(14);
+    expect(alarms).toHaveLength(16);
     for (const a of alarms) expect(a.alarm_actions).toEqual([topicIn(inRegion(a, PRIMARY) ? PRIMARY : STANDBY)]);
   });
 });
@@ -362,18 +362,17 @@ describe('DNS failover, only with HOSTED_ZONE_ID and DOMAIN_NAME', () => {
       expect(synthStack().json.output.DnsHealthCheckId).toBeUndefined();
     });
 
-    it("health-checks the primary's /health over HTTPS on its own API host", () => {
+    it('health-checks the primary on its own region-health alarm, not on the open /health (issue 21)', () => {
       const [check] = resourcesOf(json, 'aws_route53_health_check');
       expect(check).toMatchObject({
-        type: 'HTTPS',
-        port: 443,
-        resource_path: '/health',
-        request_interval: 10,
-        failure_threshold: 3,
+        type: 'CLOUDWATCH_METRIC',
+        cloudwatch_alarm_name: '${aws_cloudwatch_metric_alarm.primary_alarms_region_health_alarm.alarm_name}',
+        cloudwatch_alarm_region: 'us-east-1',
+        insufficient_data_health_status: 'Unhealthy',
+        lifecycle: { create_before_destroy: true },
       });
-      expect(check.fqdn).toMatch(
-        /^\$\{replace\(aws_apigatewayv2_api\.primary_api\.api_endpoint, "https:\/\/", ""\)\}$/,
-      );
+      for (const endpointField of ['fqdn', 'ip_address', 'resource_path', 'port', 'request_interval'])
+        expect(check[endpointField]).toBeUndefined();
     });
 
     it('answers the one name with PRIMARY (health-checked) and SECONDARY failover records', () => {
@@ -460,7 +459,7 @@ describe('recovery settings are validated', () => {
     ],
     [
       { HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'a.example.com', RTO_TARGET_SECONDS: '60' },
-      /RTO_TARGET_SECONDS=60 is below DNS failover's worst case of 90 s/,
+      /RTO_TARGET_SECONDS=60 is below DNS failover's worst case of 300 s/,
     ],
   ])('refuses %p', (env, expected) => {
     expect(problems(env)).toMatch(expected);
@@ -485,11 +484,14 @@ describe('recovery settings are validated', () => {
       expect(minFisPauseMinutes(stalenessDetectionBoundSeconds(t))).toBeLessThanOrEqual(FIS_DRILL.maxPauseMinutes);
   });
 
-  it('the worst case synth refuses is the health check interval x threshold + alias TTL', () => {
-    expect(worstCaseDnsFailoverSeconds()).toBe(10 * 3 + 60);
+  it("the worst case synth refuses is the region-health alarm's window + read margin + alias TTL", () => {
+    expect(worstCaseDnsFailoverSeconds()).toBe(3 * 60 + 60 + 60);
     expect(() =>
-      loadConfig({ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'a.example.com', RTO_TARGET_SECONDS: '90' }, {}),
+      loadConfig({ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'a.example.com', RTO_TARGET_SECONDS: '300' }, {}),
     ).not.toThrow();
+    expect(() =>
+      loadConfig({ HOSTED_ZONE_ID: 'Z123', DOMAIN_NAME: 'a.example.com', RTO_TARGET_SECONDS: '299' }, {}),
+    ).toThrow(/below DNS failover's worst case of 300 s/);
   });
 });
 

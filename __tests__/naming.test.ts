@@ -179,14 +179,17 @@ describe('physical names are injective across environments', () => {
     expect(leaks.slice(0, 10)).toEqual([]);
   });
 
-  it('uses no wildcard built from the suffix in any policy other than the alarm pattern', () => {
+  it('uses no wildcard built from the suffix in any policy other than the alarm and watch-rule patterns', () => {
     const { synth } = synthStack(EVERY_OPTION);
     const wildcards = [...synth.matchAll(/"([^"]*\*[^"]*)"/g)]
       .map((m) => m[1].replace(/\\+$/, ''))
       .filter((s) => s.includes(SUFFIX));
     const exactTail = /(:\*|\/\*|\/stream\/\*)$/;
     const other = wildcards.filter(
-      (w) => !w.endsWith(names.alarmPattern({ suffix: SUFFIX })) && !exactTail.test(w.replace(/\$\{[^}]*\}/g, '')),
+      (w) =>
+        !w.endsWith(names.alarmPattern({ suffix: SUFFIX })) &&
+        !w.endsWith(names.watchRulePattern({ suffix: SUFFIX })) &&
+        !exactTail.test(w.replace(/\$\{[^}]*\}/g, '')),
     );
     expect(other).toEqual([]);
   });

@@ -14,6 +14,8 @@
 import { Template } from '../src/cloudformation';
 import { alarmSpecs, standbyOutputs } from '../src/design';
 import { names } from '../src/naming';
+import { TIER_IDS } from '../src/cloudformation/ids';
+import { WATCH_IDS } from '../src/watch/spec';
 import { resourcesUnder, templatesFor as templates } from './helpers/cfn';
 import { byAddress, ofBucket, onlyResource, resourcesOf, secondaryResourcesOf, synthStack } from './helpers/synth';
 
@@ -54,6 +56,7 @@ const CFN_VARS: Record<string, unknown> = {
   'DocumentsTrailBucket.Arn': '<trail-bucket>',
   DocumentsTrailBucket: '<trail-bucket-name>',
   TransactionProcessorFunction: '<function-name>',
+  HeartbeatFunction: '<heartbeat-name>',
 };
 /** TapStack-secondary.json, in its region, updated with the primary's outputs. */
 const STANDBY_CFN_VARS: Record<string, unknown> = {
@@ -72,6 +75,7 @@ const STANDBY_CFN_VARS: Record<string, unknown> = {
   StandbyDocumentsTrailBucket: '<standby-trail-bucket-name>',
   StandbyAlertSNSTopic: '<standby-topic>',
   StandbyTransactionProcessorFunction: '<standby-function-name>',
+  StandbyHeartbeatFunction: '<standby-heartbeat-name>',
 };
 /** A documents bucket's ARN built from its name (the replication roles do, to avoid a cycle) is that bucket. */
 const CFN_AFTER: Array<[string, string]> = [
@@ -97,6 +101,8 @@ const TF_VARS: Array<[RegExp, string]> = [
   [/\$\{aws_sns_topic\.secondary_[\w-]+\.arn\}/g, '<standby-topic>'],
   [/\$\{aws_sns_topic\.[\w-]+\.arn\}/g, '<topic>'],
   [/\$\{aws_lambda_function\.secondary_processor_[\w-]+\.function_name\}/g, '<standby-function-name>'],
+  [/\$\{aws_lambda_function\.secondary_heartbeat_[\w-]+\.function_name\}/g, '<standby-heartbeat-name>'],
+  [/\$\{aws_lambda_function\.primary_heartbeat_[\w-]+\.function_name\}/g, '<heartbeat-name>'],
   [/\$\{aws_lambda_function\.[\w-]+\.function_name\}/g, '<function-name>'],
   // ARNs spelled from names (so policies read in full in a first plan) are those resources.
   [/arn:<partition>:s3:::tap-docs-parity-<account>-eu-west-1/g, '<bucket>'],
@@ -491,6 +497,18 @@ function replicationRows(role: Role): Row[] {
   ];
 }
 
+/** A trail's advanced event selectors (issue 21: data events of documents, ledger and processor). */
+const tfSelectors = (x: any) =>
+  x.advanced_event_selector.map((e: any) => [
+    e.name,
+    e.field_selector.map((f: any) => [f.field, f.equals, f.starts_with]),
+  ]);
+const cfnSelectors = (x: any) =>
+  x.AdvancedEventSelectors.map((e: any) => [
+    e.Name,
+    e.FieldSelectors.map((f: any) => [f.Field, f.Equals, f.StartsWith]),
+  ]);
+
 function storageRows(role: Role): Row[] {
   const T = tfTierOf(role);
   const C = cfnTierOf(role);
@@ -498,29 +516,11 @@ function storageRows(role: Role): Row[] {
   const trail = T.ofBucket('audit_trail_bucket');
   const tfTrailShape = () => {
     const x = T.one('aws_cloudtrail');
-    return T.n([
-      x.name,
-      x.kms_key_id,
-      x.s3_bucket_name,
-      x.event_selector.map((e: any) => [
-        e.read_write_type,
-        e.include_management_events,
-        e.data_resource.map((d: any) => [d.type, d.values]),
-      ]),
-    ]);
+    return T.n([x.name, x.kms_key_id, x.s3_bucket_name, tfSelectors(x)]);
   };
   const cfnTrailShape = () => {
     const x = C.p('DocumentsTrail');
-    return C.n([
-      x.TrailName,
-      x.KMSKeyId,
-      x.S3BucketName,
-      x.EventSelectors.map((e: any) => [
-        e.ReadWriteType,
-        e.IncludeManagementEvents,
-        e.DataResources.map((d: any) => [d.Type, d.Values]),
-      ]),
-    ]);
+    return C.n([x.TrailName, x.KMSKeyId, x.S3BucketName, cfnSelectors(x)]);
   };
   return [
     [
@@ -647,7 +647,7 @@ function scheduleAndApiRows(role: Role): Row[] {
     [
       'heartbeat schedule',
       () => {
-        const x = T.one('aws_cloudwatch_event_rule');
+        const x = T.at('aws_cloudwatch_event_rule', 'heartbeat_schedule');
         return [x.name, x.description, x.schedule_expression];
       },
       () => {
@@ -697,8 +697,34 @@ function alarmRows(role: Role): Row[] {
   ]);
 }
 
+/** The recovery-control watch (issue 21): each rule's name, pattern and target, and the topic's policy. */
+function watchRows(role: Role): Row[] {
+  const T = tfTierOf(role);
+  const C = cfnTierOf(role);
+  const rows = WATCH_IDS.map((id): Row => [
+    `watch rule ${id}`,
+    () => {
+      const rule = T.at('aws_cloudwatch_event_rule', `watch_${id.replace(/-/g, '_')}`);
+      const target = T.at('aws_cloudwatch_event_target', `watch_${id.replace(/-/g, '_')}_alert`);
+      return T.n([rule.name, rule.description, JSON.parse(rule.event_pattern), [target.arn]]);
+    },
+    () => {
+      const x = C.p(TIER_IDS.primary.watch(id));
+      return C.n([x.Name, x.Description, x.EventPattern, x.Targets.map((t: any) => t.Arn)]);
+    },
+  ]);
+  return [
+    ...rows,
+    [
+      'alert topic policy',
+      () => T.n(JSON.parse(T.at('aws_sns_topic_policy', 'alerts_policy').policy)),
+      () => C.n(C.p('AlertSNSTopicPolicy').PolicyDocument),
+    ],
+  ];
+}
+
 const TIER_PAIRS: Row[] = (['primary', 'standby'] as const).flatMap((role) =>
-  [storageRows, replicationRows, processorRows, regionalFunctionRows, scheduleAndApiRows, alarmRows]
+  [storageRows, replicationRows, processorRows, regionalFunctionRows, scheduleAndApiRows, alarmRows, watchRows]
     .flatMap((rows) => rows(role))
     .map(([component, terraform, cloudformation]): Row => [`${role} tier: ${component}`, terraform, cloudformation]),
 );

@@ -74,10 +74,11 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
           ...times(2, 'aws_apigatewayv2_route'),
           'aws_apigatewayv2_stage',
           'aws_cloudtrail',
-          'aws_cloudwatch_event_rule',
-          'aws_cloudwatch_event_target',
+          // The heartbeat schedule, and the six recovery-control watch rules (issue 21), each with its target.
+          ...times(7, 'aws_cloudwatch_event_rule'),
+          ...times(7, 'aws_cloudwatch_event_target'),
           ...times(4, 'aws_cloudwatch_log_group'), // processor, heartbeat, health, API access logs
-          ...times(7, 'aws_cloudwatch_metric_alarm'),
+          ...times(8, 'aws_cloudwatch_metric_alarm'),
           'aws_dynamodb_table_replica',
           'aws_kms_alias',
           'aws_kms_replica_key',
@@ -96,6 +97,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
           ].flatMap((t) => [t, t]),
           'aws_s3_bucket_replication_configuration', // back into the primary
           'aws_sns_topic',
+          'aws_sns_topic_policy',
         ].sort(),
       );
     });
@@ -300,7 +302,7 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
   describe('document access trail', () => {
     const trail = onlyResource(json, 'aws_cloudtrail');
 
-    it('records every read and write of a document, encrypted with our key, with integrity validation', () => {
+    it('records every read and write of a document and of the ledger, every processor invocation, and write management events, encrypted with our key, with integrity validation', () => {
       expect(trail).toEqual(
         expect.objectContaining({
           name: 'tap-dr-documents-dev',
@@ -308,15 +310,33 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
           kms_key_id: '${aws_kms_key.keys_primary.arn}',
           enable_log_file_validation: true,
           is_multi_region_trail: false,
-          event_selector: [
-            {
-              read_write_type: 'All',
-              include_management_events: false,
-              data_resource: [{ type: 'AWS::S3::Object', values: ['${aws_s3_bucket.primary_documents_bucket.arn}/'] }],
-            },
-          ],
         }),
       );
+      expect(trail.event_selector).toBeUndefined();
+      const account = '${data.aws_caller_identity.account.account_id}';
+      const arn = (service: string, resource: string) =>
+        `arn:\${data.aws_partition.partition.partition}:${service}:us-east-1:${account}:${resource}`;
+      expect(trail.advanced_event_selector.map((s: any) => s.field_selector)).toEqual([
+        [
+          { field: 'eventCategory', equals: ['Data'] },
+          { field: 'resources.type', equals: ['AWS::S3::Object'] },
+          { field: 'resources.ARN', starts_with: ['${aws_s3_bucket.primary_documents_bucket.arn}/'] },
+        ],
+        [
+          { field: 'eventCategory', equals: ['Data'] },
+          { field: 'resources.type', equals: ['AWS::DynamoDB::Table'] },
+          { field: 'resources.ARN', equals: [arn('dynamodb', 'table/transactions-dev')] },
+        ],
+        [
+          { field: 'eventCategory', equals: ['Data'] },
+          { field: 'resources.type', equals: ['AWS::Lambda::Function'] },
+          { field: 'resources.ARN', equals: [arn('lambda', 'function:transaction-processor-dev')] },
+        ],
+        [
+          { field: 'eventCategory', equals: ['Management'] },
+          { field: 'readOnly', equals: ['false'] },
+        ],
+      ]);
     });
 
     it('writes to a hardened bucket of its own that keeps logs for the retention period', () => {
@@ -606,9 +626,9 @@ describe('default stack (suffix dev, us-east-1 -> us-west-2)', () => {
       ...resourcesOf(json, 'aws_apigatewayv2_api').map((r) => r.name),
       ...resourcesOf(json, 'aws_cloudwatch_event_rule').map((r) => r.name),
     ];
-    // Per region: 2 buckets, 3 functions and their 4 log groups, a topic, a trail, 7 alarms,
-    // 3 roles, an API and a schedule (28); plus 2 replication roles and the key aliases' table (3).
-    const perRegion = 2 + 3 + 4 + 1 + 1 + 7 + 3 + 1 + 1; // buckets, functions, log groups, topic, trail, alarms, roles, API, schedule
+    // Per region: 2 buckets, 3 functions and their 4 log groups, a topic, a trail, 8 alarms,
+    // 3 roles, an API, a schedule and 6 watch rules (35); plus 2 replication roles and the key aliases' table (3).
+    const perRegion = 2 + 3 + 4 + 1 + 1 + 8 + 3 + 1 + 1 + 6; // buckets, functions, log groups, topic, trail, alarms, roles, API, schedule, watch
     expect(named).toHaveLength(2 * perRegion + 2 + 1 + 2); // + both key aliases, the table, both replication roles
     for (const n of named) expect(n).toMatch(/-dev($|-|\.)/);
   });
@@ -767,9 +787,13 @@ describe('warm standby in the secondary region', () => {
         s3_bucket_name: '${aws_s3_bucket.secondary_audit_trail_bucket.id}',
       }),
     );
-    expect(trail.event_selector[0].data_resource[0].values).toEqual([
+    expect(trail.advanced_event_selector[0].field_selector[2].starts_with).toEqual([
       '${aws_s3_bucket.secondary_documents_bucket.arn}/',
     ]);
+    // The ledger's data events in this region are its replica's.
+    expect(trail.advanced_event_selector[1].field_selector[2].equals[0]).toMatch(
+      /:dynamodb:us-west-2:.*:table\/transactions-dev$/,
+    );
   });
 
   it('encrypts everything in the secondary region with the replica key, which serves its log group and alarms', () => {
@@ -821,6 +845,7 @@ describe('warm standby in the secondary region', () => {
       'tap-dr-dev.heartbeat-staleness-standby',
       'tap-dr-dev.lambda-errors-standby',
       'tap-dr-dev.lambda-throttles-standby',
+      'tap-dr-dev.region-health-standby',
       'tap-dr-dev.replication-latency-standby',
     ]);
     expect(

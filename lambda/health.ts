@@ -1,10 +1,11 @@
 /**
- * GET /health (API Gateway HTTP API, payload 2.0): this region's readiness, for the Route53
- * health check, the failover client and operators.
+ * GET /health (API Gateway HTTP API, payload 2.0): this region's readiness, for the failover
+ * client and operators. Route 53 no longer calls it: DNS failover follows the region's own
+ * heartbeat alarm (docs/SECURITY.md), so a flood of this open route cannot move DNS.
  *
  * Its one written spec is docs/HEALTH.md. Two verdicts, for two decisions. The HTTP status says
- * whether this region can serve (table, key and documents bucket): that is all Route 53 reads, so a lagging or stopped peer never fails traffic over
- * to that peer. The body's `status` is `ok` only when replication from the peer is within the
+ * whether this region can serve (table, key and documents bucket), so a lagging or stopped peer
+ * never turns this region away. The body's `status` is `ok` only when replication from the peer is within the
  * RPO target too: what failing back waits for (the client and the runbook read it). Three AWS calls
  * in parallel, each under the call deadline, so it answers within one deadline even when a
  * dependency hangs:
@@ -12,7 +13,7 @@
  *   - GetItem of the peer's heartbeat: the table is reachable and readable (which needs the
  *     table's key), and the beat's age beyond one beat interval is the replication staleness
  *     (the heartbeat's metric; docs/HEALTH.md is the spec);
- *   - DescribeKey: this region's key is Enabled;
+ *   - DescribeKey: this region's key is Enabled (its answer reused for KEY_STATE_CACHE_MS);
  *   - GetBucketEncryption of the documents bucket: it exists, answers in this region, and its
  *     default encryption is still aws:kms (what every document is written with).
  *
@@ -62,51 +63,109 @@ const beatAtMs = (item: Record<string, { N?: string }> | undefined): number =>
 
 const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
+/**
+ * How long one execution environment reuses the key's state. Every call used to cost a KMS
+ * DescribeKey; now at most one per environment per 30 s. A disabled key still fails the table
+ * read (DynamoDB needs it) and shows in `key` within this long. docs/HEALTH.md says so.
+ */
+export const KEY_STATE_CACHE_MS = 30_000;
+
+type Settled<T> = PromiseSettledResult<T>;
+type KeyState = Settled<string | undefined>;
+type Encryption = Awaited<ReturnType<RegionalPort['getBucketEncryption']>>;
+
+/** DescribeKey's KeyState, an answer reused for KEY_STATE_CACHE_MS; a failed call is never reused. */
+function cachedKeyState(aws: RegionalPort, keyArn: string, now: () => number): () => Promise<string | undefined> {
+  let cached: { state: string | undefined; until: number } | undefined;
+  return async () => {
+    const t = now();
+    if (cached && t < cached.until) return cached.state;
+    const state = (await aws.describeKey({ KeyId: keyArn })).KeyMetadata?.KeyState;
+    cached = { state, until: t + KEY_STATE_CACHE_MS };
+    return state;
+  };
+}
+
+const encryptsWithKms = (bucket: Settled<Encryption>) =>
+  bucket.status === 'fulfilled' &&
+  !!bucket.value.ServerSideEncryptionConfiguration?.Rules?.some(
+    (r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm === 'aws:kms',
+  );
+
+function replicationVerdict(
+  peerRegion: string | undefined,
+  lag: number | undefined,
+  rpoTargetSeconds: number,
+): HealthReport['checks']['replication'] {
+  if (!peerRegion) return 'n/a';
+  if (lag === undefined) return 'unknown';
+  return lag <= rpoTargetSeconds ? 'ok' : 'stale';
+}
+
+/** The three region checks, and the replication verdict. */
+function judge(
+  beat: Settled<unknown>,
+  key: KeyState,
+  bucket: Settled<Encryption>,
+  replication: HealthReport['checks']['replication'],
+): HealthReport['checks'] {
+  return {
+    table: beat.status === 'fulfilled' ? 'ok' : 'failed',
+    key: key.status === 'fulfilled' && key.value === 'Enabled' ? 'ok' : 'failed',
+    documents: encryptsWithKms(bucket) ? 'ok' : 'failed',
+    replication,
+  };
+}
+
+/** When the peer wrote the beat read here, if one was read. */
+function peerBeatAt(beat: Settled<{ Item?: Record<string, { N?: string }> }>): number | null {
+  const at = beat.status === 'fulfilled' ? beatAtMs(beat.value.Item) : NaN;
+  return Number.isFinite(at) ? at : null;
+}
+
 export function createHealth({ aws, settings, now = Date.now, log = console.log }: HealthDeps) {
   const { tableName, region, peerRegion, kmsKeyArn, rpoTargetSeconds, beatIntervalSeconds, bucketName } = settings;
   const line = (level: string, msg: string, extra?: object) => log(JSON.stringify({ level, msg, region, ...extra }));
   const failed = (check: string, e: any) =>
     line('error', `${check} check failed`, { error: String(e?.name), message: String(e?.message) });
+  const keyState = cachedKeyState(aws, kmsKeyArn, now);
+
+  /** Logs each failed check: what AWS said goes to the log, never to the body. */
+  const logFailures = (
+    beat: Settled<unknown>,
+    key: KeyState,
+    bucket: Settled<Encryption>,
+    checks: HealthReport['checks'],
+  ) => {
+    if (beat.status === 'rejected') failed('table', beat.reason);
+    if (key.status === 'rejected') failed('key', key.reason);
+    else if (checks.key === 'failed') line('error', 'key check failed', { keyState: key.value });
+    if (bucket.status === 'rejected') failed('documents', bucket.reason);
+    else if (checks.documents === 'failed') line('error', 'documents check failed', { encryption: 'not aws:kms' });
+  };
 
   return async (): Promise<HealthResponse> => {
     // Without a peer, reading our own beat still proves the table readable.
     const [beat, key, bucket] = await Promise.allSettled([
       aws.getItem({ TableName: tableName, Key: heartbeatKey(peerRegion ?? region) }),
-      aws.describeKey({ KeyId: kmsKeyArn }),
+      keyState(),
       aws.getBucketEncryption({ Bucket: bucketName }),
     ]);
     const lag =
       peerRegion && beat.status === 'fulfilled'
         ? stalenessSeconds(beat.value.Item, now(), beatIntervalSeconds)
         : undefined;
-    const keyState = key.status === 'fulfilled' ? key.value.KeyMetadata?.KeyState : undefined;
-    const checks: HealthReport['checks'] = {
-      table: beat.status === 'fulfilled' ? 'ok' : 'failed',
-      key: keyState === 'Enabled' ? 'ok' : 'failed',
-      documents:
-        bucket.status === 'fulfilled' &&
-        !!bucket.value.ServerSideEncryptionConfiguration?.Rules?.some(
-          (r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm === 'aws:kms',
-        )
-          ? 'ok'
-          : 'failed',
-      replication: !peerRegion ? 'n/a' : lag === undefined ? 'unknown' : lag <= rpoTargetSeconds ? 'ok' : 'stale',
-    };
-    if (beat.status === 'rejected') failed('table', beat.reason);
-    if (key.status === 'rejected') failed('key', key.reason);
-    else if (checks.key === 'failed') line('error', 'key check failed', { keyState });
-    if (bucket.status === 'rejected') failed('documents', bucket.reason);
-    else if (checks.documents === 'failed') line('error', 'documents check failed', { encryption: 'not aws:kms' });
+    const checks = judge(beat, key, bucket, replicationVerdict(peerRegion, lag, rpoTargetSeconds));
+    logFailures(beat, key, bucket, checks);
     const serving = checks.table === 'ok' && checks.key === 'ok' && checks.documents === 'ok';
     const healthy = serving && ['ok', 'n/a'].includes(checks.replication);
-    const beatAt = lag === undefined || beat.status !== 'fulfilled' ? NaN : beatAtMs(beat.value.Item);
     const report: HealthReport = {
       status: healthy ? 'ok' : 'degraded',
       checks,
       replicationLagSeconds: lag ?? null,
-      peerBeatAtMs: Number.isFinite(beatAt) ? beatAt : null,
+      peerBeatAtMs: lag === undefined ? null : peerBeatAt(beat),
     };
-    // Only a degraded answer is logged: Route53's checkers call this several times a minute.
+    // Only a degraded answer is logged: the failover client may poll this while it waits to fail back.
     if (!healthy) line('warn', 'degraded', report);
     return { statusCode: serving ? 200 : 503, headers: { ...HEADERS }, body: JSON.stringify(report) };
   };

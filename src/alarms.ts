@@ -12,7 +12,8 @@ export type AlarmId =
   | 'ReplicationLatencyAlarm'
   | 'HeartbeatStalenessAlarm'
   | 'DocumentReplicationFailedAlarm'
-  | 'DocumentReplicationLatencyAlarm';
+  | 'DocumentReplicationLatencyAlarm'
+  | 'RegionHealthAlarm';
 
 export interface MetricSpec {
   readonly id: string;
@@ -38,13 +39,17 @@ export interface AlarmSpec {
   /** Explicit, so "no traffic" never reads as INSUFFICIENT_DATA on a pager. */
   readonly treatMissingData: 'notBreaching' | 'breaching' | 'ignore' | 'missing';
   /** Which resource the dimensions point at. */
-  readonly target: 'table' | 'tableReplication' | 'function' | 'heartbeat' | 'documentReplication';
+  readonly target: 'table' | 'tableReplication' | 'function' | 'heartbeat' | 'documentReplication' | 'canary';
+  /** Why missing data is treated as it is: a reviewer reads the choice next to its reason. */
+  readonly missingDataReason: string;
 }
 
 /** What a region's alarms watch: its names, and the other region. */
 export interface AlarmScope<T> {
   readonly tableName: string | T;
   readonly functionName: string | T;
+  /** The region's heartbeat canary. */
+  readonly heartbeatFunctionName: string | T;
   readonly region: string | T;
   readonly peerRegion: string | T;
   /** The replication rule this region's documents bucket sends out, if any. */
@@ -81,6 +86,7 @@ const BASE: readonly AlarmSpec[] = [
     ...perMinute,
     ...anyAtAll,
     treatMissingData: 'notBreaching',
+    missingDataReason: 'AWS publishes this count only while there is traffic: no data is a quiet minute, not a failure',
     target: 'table',
   },
   {
@@ -92,6 +98,7 @@ const BASE: readonly AlarmSpec[] = [
     ...perMinute,
     ...anyAtAll,
     treatMissingData: 'notBreaching',
+    missingDataReason: 'AWS publishes this count only while there is traffic: no data is a quiet minute, not a failure',
     target: 'function',
   },
   {
@@ -103,6 +110,7 @@ const BASE: readonly AlarmSpec[] = [
     ...perMinute,
     ...anyAtAll,
     treatMissingData: 'notBreaching',
+    missingDataReason: 'AWS publishes this count only while there is traffic: no data is a quiet minute, not a failure',
     target: 'function',
   },
 ];
@@ -125,6 +133,8 @@ function replicationLatency(rpoTargetSeconds: number): AlarmSpec {
     threshold: rpoTargetSeconds * 1000,
     comparisonOperator: 'GreaterThanThreshold',
     treatMissingData: 'ignore',
+    missingDataReason:
+      'AWS/DynamoDB alarms always ignore missing data; the heartbeat staleness alarm (missing data breaching) and the table-replication watch alert are what catch silence',
     target: 'tableReplication',
   };
 }
@@ -146,6 +156,7 @@ function heartbeatStaleness(rpoTargetSeconds: number): AlarmSpec {
     threshold: rpoTargetSeconds,
     comparisonOperator: 'GreaterThanThreshold',
     treatMissingData: 'breaching',
+    missingDataReason: 'the canary publishes nothing when the peer beat is missing: silence is a replication failure',
     target: 'heartbeat',
   };
 }
@@ -171,13 +182,36 @@ export function stalenessDetectionBoundSeconds(
   );
 }
 
+/**
+ * This region can write its own ledger under its own key, as seen from inside the region: the
+ * heartbeat canary (EventBridge, every minute) writes the region's beat into the table, so its
+ * errors mean the table or the key refuses writes, and its silence means the region cannot even
+ * run it. With DNS failover, Route 53's health check follows this alarm (docs/SECURITY.md), so
+ * no request from outside can move DNS. Standard resolution and Sum: what Route 53 supports.
+ */
+export const REGION_HEALTH: AlarmSpec = {
+  logicalId: 'RegionHealthAlarm',
+  nameSuffix: 'region-health',
+  description:
+    "This region's heartbeat canary failed or did not run: the region cannot write its own table under its key. With DNS failover, Route 53 answers the standby while this alarm is in ALARM",
+  namespace: 'AWS/Lambda',
+  metrics: [{ id: 'errors', metricName: 'Errors', stat: 'Sum' }],
+  // As for the staleness alarm: a minute can hold no run when all is well, so 2 of 3 must breach.
+  period: 60,
+  evaluationPeriods: 3,
+  datapointsToAlarm: 2,
+  ...anyAtAll,
+  treatMissingData: 'breaching',
+  missingDataReason:
+    'Lambda publishes Errors (0 or more) for every run, so no data means the canary did not run: the region is not healthy',
+  target: 'canary',
+};
+
 /** S3 Replication Time Control's promise: 99.99% of objects within 15 minutes. */
 export const RTC_MINUTES = 15;
 
 const DOCUMENT_REPLICATION: readonly AlarmSpec[] = [
   {
-    // S3 publishes these only with RTC metrics on and only while objects replicate: no data
-    // means nothing failed, so missing data is not breaching.
     logicalId: 'DocumentReplicationFailedAlarm',
     nameSuffix: 'document-replication-failed',
     description: 'Documents failed to replicate into the other region',
@@ -186,6 +220,8 @@ const DOCUMENT_REPLICATION: readonly AlarmSpec[] = [
     ...perMinute,
     ...anyAtAll,
     treatMissingData: 'notBreaching',
+    missingDataReason:
+      'S3 publishes replication metrics only while objects replicate, so no data is also a quiet hour; the rule being replaced or deleted, the way this alarm would go silent, raises the document-replication watch alert instead (src/watch/spec.ts)',
     target: 'documentReplication',
   },
   {
@@ -198,6 +234,8 @@ const DOCUMENT_REPLICATION: readonly AlarmSpec[] = [
     threshold: RTC_MINUTES * 60,
     comparisonOperator: 'GreaterThanThreshold',
     treatMissingData: 'notBreaching',
+    missingDataReason:
+      'as DocumentReplicationFailedAlarm: no data while nothing replicates; a replaced or deleted rule raises the document-replication watch alert',
     target: 'documentReplication',
   },
 ];
@@ -206,6 +244,7 @@ const DOCUMENT_REPLICATION: readonly AlarmSpec[] = [
 export function alarmSpecs(o: AlarmOptions): AlarmSpec[] {
   return [
     ...BASE,
+    REGION_HEALTH,
     replicationLatency(o.rpoTargetSeconds),
     ...(o.watchesPeer ? [heartbeatStaleness(o.rpoTargetSeconds)] : []),
     ...(o.replicatesDocuments ? DOCUMENT_REPLICATION : []),
@@ -217,6 +256,8 @@ export function alarmDimensions<T>(spec: AlarmSpec, s: AlarmScope<T>): Record<st
   switch (spec.target) {
     case 'function':
       return { FunctionName: s.functionName };
+    case 'canary':
+      return { FunctionName: s.heartbeatFunctionName };
     case 'table':
       return { TableName: s.tableName };
     case 'tableReplication':

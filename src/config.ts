@@ -599,7 +599,7 @@ function needsStandby(r: Reader, standby: boolean, recovery: ReturnType<typeof p
   const worst = worstCaseDnsFailoverSeconds();
   if (recovery.dnsFailover && worst > recovery.rtoTargetSeconds) {
     r.problems.push(
-      `${r.where(S.rtoTargetSeconds)}=${recovery.rtoTargetSeconds} is below DNS failover's worst case of ${worst} s (health check interval x threshold + record TTL): expected at least ${worst}`,
+      `${r.where(S.rtoTargetSeconds)}=${recovery.rtoTargetSeconds} is below DNS failover's worst case of ${worst} s (the region-health alarm's window + read margin + record TTL): expected at least ${worst}`,
     );
   }
 }

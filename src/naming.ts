@@ -63,6 +63,10 @@ export const names = {
   alarm: (p: NameParts, what: string, qualifier = '') => `${PROJECT}-${p.suffix}${SUFFIX_END}${what}${qualifier}`,
   /** Every alarm of this environment and no other's: what key policies may name. */
   alarmPattern: (p: NameParts) => `${PROJECT}-${p.suffix}${SUFFIX_END}*`,
+  /** EventBridge rules that watch this environment's recovery controls (src/watch/spec.ts). */
+  watchRule: (p: NameParts, what: string) => `${PROJECT}-${p.suffix}${SUFFIX_END}watch-${what}`,
+  /** Every watch rule of this environment and no other's: what the topic and key policies name. */
+  watchRulePattern: (p: NameParts) => `${PROJECT}-${p.suffix}${SUFFIX_END}watch-*`,
   /** CloudFormation export names: unique per region and suffix (output names start uppercase). */
   cfnExport: (p: NameParts, output: string) => `${PROJECT}-${p.suffix}-${output}`,
   /** CloudFormation stack names (letters, digits, hyphens only): hence no suffix may end in `-secondary`. */

@@ -229,7 +229,7 @@ export class TapStack extends TerraformStack {
     if (config.dnsFailover) {
       const dns = new DnsFailover(this, 'dns-failover', {
         ...config.dnsFailover,
-        primary: { api: primary.api },
+        primary: { api: primary.api, healthAlarm: primary.alarms.RegionHealthAlarm!, region: c.env.region as string },
         standby: { api: standby.api, provider: c.secondary },
       });
       const [o] = dnsFailoverOutputs;

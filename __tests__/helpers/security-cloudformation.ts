@@ -185,6 +185,8 @@ function dns(all: Res[]): { dnsRecords: DnsRecordView[]; healthChecks: HealthChe
       port: c.Port,
       path: c.ResourcePath,
       endpointOf: refs(all, c.FullyQualifiedDomainName ?? c.IPAddress, h.region)[0],
+      alarmOf: refs(all, c.AlarmIdentifier?.Name, h.region)[0],
+      insufficientData: c.InsufficientDataHealthStatus,
     };
   });
   return { dnsRecords, healthChecks };

@@ -185,6 +185,9 @@ export interface HealthCheckView {
   readonly path?: string;
   /** The stack resource the checked endpoint belongs to. */
   readonly endpointOf?: string;
+  /** CLOUDWATCH_METRIC checks: the stack alarm followed, and the status while it has no data. */
+  readonly alarmOf?: string;
+  readonly insufficientData?: string;
 }
 
 export interface ExperimentView {

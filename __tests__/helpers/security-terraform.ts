@@ -177,6 +177,8 @@ function dns(json: TerraformJson): { dnsRecords: DnsRecordView[]; healthChecks: 
     port: h.r.port,
     path: h.r.resource_path,
     endpointOf: ref(json, h.r.fqdn ?? h.r.ip_address),
+    alarmOf: ref(json, h.r.cloudwatch_alarm_name),
+    insufficientData: h.r.insufficient_data_health_status,
   }));
   return { dnsRecords, healthChecks };
 }

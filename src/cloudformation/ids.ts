@@ -8,6 +8,7 @@
  */
 import type { AlarmId } from '../alarms';
 import type { TierRole } from '../regional/regional-tier';
+import type { WatchId } from '../watch/spec';
 
 /** The resources of one regional tier, by component. */
 const PRIMARY_TIER = {
@@ -18,6 +19,7 @@ const PRIMARY_TIER = {
   trailBucketPolicy: 'DocumentsTrailBucketPolicy',
   trail: 'DocumentsTrail',
   topic: 'AlertSNSTopic',
+  topicPolicy: 'AlertSNSTopicPolicy',
   processorRole: 'LambdaExecutionRole',
   processorLogGroup: 'TransactionProcessorLogGroup',
   processor: 'TransactionProcessorFunction',
@@ -41,25 +43,37 @@ const PRIMARY_TIER = {
   healthPermission: 'ApiHealthPermission',
 } as const;
 
+/** The recovery-control watch's rules (src/watch/spec.ts), one per control. */
+const WATCH_RULES = {
+  'table-replication': 'WatchTableReplicationRule',
+  'document-replication': 'WatchDocumentReplicationRule',
+  'pitr-off': 'WatchPitrOffRule',
+  'trail-off': 'WatchTrailOffRule',
+  'alarms-off': 'WatchAlarmsOffRule',
+  'key-off': 'WatchKeyOffRule',
+} as const satisfies Record<WatchId, string>;
+
 export type TierComponent = keyof typeof PRIMARY_TIER;
-type PrimaryTierId = (typeof PRIMARY_TIER)[TierComponent] | AlarmId;
+type PrimaryTierId = (typeof PRIMARY_TIER)[TierComponent] | AlarmId | (typeof WATCH_RULES)[WatchId];
 export type TierLogicalId = PrimaryTierId | `Standby${PrimaryTierId}`;
 
-/** One tier's ids: a component's id, and an alarm's. */
+/** One tier's ids: a component's id, an alarm's, and a watch rule's. */
 export interface TierIds extends Readonly<Record<TierComponent, TierLogicalId>> {
   alarm(id: AlarmId): TierLogicalId;
+  watch(id: WatchId): TierLogicalId;
 }
 
 const standby = <T extends PrimaryTierId>(id: T): `Standby${T}` => `Standby${id}`;
 
 export const TIER_IDS: Readonly<Record<TierRole, TierIds>> = {
-  primary: { ...PRIMARY_TIER, alarm: (id) => id },
+  primary: { ...PRIMARY_TIER, alarm: (id) => id, watch: (id) => WATCH_RULES[id] },
   standby: {
     ...(Object.fromEntries(Object.entries(PRIMARY_TIER).map(([k, id]) => [k, standby(id)])) as Record<
       TierComponent,
       TierLogicalId
     >),
     alarm: (id) => standby(id),
+    watch: (id) => standby(WATCH_RULES[id]),
   },
 };
 

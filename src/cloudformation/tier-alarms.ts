@@ -52,6 +52,7 @@ function metricOf(ctx: TierContext, spec: AlarmSpec) {
     alarmDimensions(spec, {
       tableName: ctx.table.name,
       functionName: ref(ctx.ids.processor),
+      heartbeatFunctionName: ref(ctx.ids.heartbeatFunction),
       region: ctx.env.region,
       peerRegion: ctx.env.peerRegion,
       documentReplication: {

@@ -25,6 +25,8 @@ import { rolePolicyParts } from '../keys/spec';
 import { TierContext } from './tier-context';
 import { apiFragment, regionalFunctions } from './tier-functions';
 import { alarmsFragment } from './tier-alarms';
+import { watchFragment } from './tier-watch';
+import { processorArnOf, trailEventSelectors } from '../watch/spec';
 
 /** Everything one region runs to accept transactions. */
 export function regionalTier(ctx: TierContext): Fragment {
@@ -36,6 +38,7 @@ export function regionalTier(ctx: TierContext): Fragment {
     ...regionalFunctions(ctx),
     ...apiFragment(ctx),
     ...alarmsFragment(ctx),
+    ...watchFragment(ctx),
   };
 }
 
@@ -145,15 +148,18 @@ function auditTrail(ctx: TierContext): Fragment {
         S3BucketName: ref(ids.trailBucket),
         KMSKeyId: keyArn,
         ...pascalKeys(TRAIL_DEFAULTS),
-        EventSelectors: [
-          {
-            ReadWriteType: 'All',
-            IncludeManagementEvents: false,
-            DataResources: [
-              { Type: 'AWS::S3::Object', Values: [cfnDialect.join(getAtt(ids.documentsBucket, 'Arn'), '/')] },
-            ],
-          },
-        ],
+        AdvancedEventSelectors: trailEventSelectors(cfnDialect, {
+          documentsBucketArn: getAtt(ids.documentsBucket, 'Arn'),
+          tableArn: ctx.table.arn,
+          processorArn: processorArnOf(cfnDialect, ctx.env, cfnNames),
+        }).map((selector) => ({
+          Name: selector.name,
+          FieldSelectors: selector.fieldSelectors.map((f) => ({
+            Field: f.field,
+            ...(f.equals ? { Equals: f.equals } : {}),
+            ...(f.startsWith ? { StartsWith: f.startsWith } : {}),
+          })),
+        })),
         Tags: tags(config),
       },
     },

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { Fn } from 'cdktf';
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
 import { Apigatewayv2ApiMapping } from '@cdktf/provider-aws/lib/apigatewayv2-api-mapping';
 import { Apigatewayv2DomainName } from '@cdktf/provider-aws/lib/apigatewayv2-domain-name';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
@@ -13,14 +13,21 @@ import { RegionalApi } from '../regional/regional-api';
 export interface DnsFailoverProps {
   readonly hostedZoneId: string;
   readonly domainName: string;
-  readonly primary: { readonly api: RegionalApi; readonly provider?: AwsProvider };
+  readonly primary: {
+    readonly api: RegionalApi;
+    readonly provider?: AwsProvider;
+    /** The primary's region-health alarm (src/alarms.ts REGION_HEALTH) and its region. */
+    readonly healthAlarm: CloudwatchMetricAlarm;
+    readonly region: string;
+  };
   readonly standby: { readonly api: RegionalApi; readonly provider: AwsProvider };
 }
 
 /**
  * One name for callers, answered by whichever region is healthy: a certificate and a
- * regional custom domain in each region, a Route 53 health check on the primary's /health,
- * and PRIMARY/SECONDARY failover alias records. Nobody has to act when the primary fails.
+ * regional custom domain in each region, a Route 53 health check that follows the primary's
+ * region-health alarm, and PRIMARY/SECONDARY failover alias records. Nobody has to act when
+ * the primary fails, and no request from outside can make it look failed.
  */
 export class DnsFailover extends Construct {
   readonly healthCheck: Route53HealthCheck;
@@ -91,18 +98,17 @@ export class DnsFailover extends Construct {
     };
   }
 
-  /** The health check on the primary's /health, and the PRIMARY/SECONDARY failover records. */
+  /** The health check on the primary's region-health alarm, and the PRIMARY/SECONDARY failover records. */
   private failoverRecords(props: DnsFailoverProps, domains: ReturnType<DnsFailover['domains']>): Route53HealthCheck {
     const { hostedZoneId, domainName } = props;
     const healthCheck = new Route53HealthCheck(this, 'primary-health', {
-      type: 'HTTPS',
-      // The primary API's own host: the check must not follow the failover record it decides.
-      fqdn: Fn.replace(props.primary.api.api.apiEndpoint, 'https://', ''),
-      port: 443,
-      resourcePath: DNS_FAILOVER.healthPath,
-      requestInterval: DNS_FAILOVER.requestIntervalSeconds,
-      failureThreshold: DNS_FAILOVER.failureThreshold,
-      tags: { Name: `${domainName} primary /health` },
+      type: DNS_FAILOVER.healthCheckType,
+      cloudwatchAlarmName: props.primary.healthAlarm.alarmName,
+      cloudwatchAlarmRegion: props.primary.region,
+      insufficientDataHealthStatus: DNS_FAILOVER.insufficientDataHealthStatus,
+      // The type change replaces the check: the record moves to the new one before the old goes.
+      lifecycle: { createBeforeDestroy: true },
+      tags: { Name: `${domainName} primary region health` },
     });
     for (const [role, failover] of [
       ['primary', 'PRIMARY'],

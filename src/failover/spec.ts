@@ -1,23 +1,47 @@
-/** The optional failover features' spec: Route 53 health-check timing and the FIS drill. */
+/** The optional failover features' spec: Route 53's health check and the FIS drill. */
 import { Dialect, PolicyDocument } from '../dialect';
+import { REGION_HEALTH } from '../alarms';
 
 /**
- * Route 53 failover between the regional APIs. Worst case, a dead primary is noticed after
- * `requestIntervalSeconds x failureThreshold` and resolvers forget the old answer after the
- * record's TTL (an alias to an API Gateway domain answers with a 60 s TTL).
+ * Route 53 failover between the regional APIs. The PRIMARY record's health check follows the
+ * primary's region-health alarm (type CLOUDWATCH_METRIC), not an HTTPS probe of the open /health:
+ * no request from outside can make it unhealthy (docs/SECURITY.md, "DNS failover that a flood
+ * cannot force"). Resolvers forget the old answer after the record's TTL (an alias to an API
+ * Gateway domain answers with a 60 s TTL).
  */
 export const DNS_FAILOVER = {
-  requestIntervalSeconds: 10,
-  failureThreshold: 3,
+  healthCheckType: 'CLOUDWATCH_METRIC',
+  alarm: REGION_HEALTH,
+  /**
+   * While CloudWatch cannot tell the alarm's state, the primary counts as unhealthy and the
+   * standby (warm, always serving) answers: silence from the primary's canary is never read as
+   * health. Route 53's other choices, Healthy and LastKnownStatus, would keep a region whose
+   * canary cannot run in DNS indefinitely.
+   */
+  insufficientDataHealthStatus: 'Unhealthy',
+  /** A margin for CloudWatch to evaluate the alarm and Route 53 to read it: AWS states neither. */
+  alarmReadSeconds: 60,
   aliasTtlSeconds: 60,
+  /** The open route the failover client and operators read (docs/HEALTH.md). */
   healthPath: '/health',
 } as const;
 
-/** The longest a client can keep resolving to a dead primary, in seconds. */
-export function worstCaseDnsFailoverSeconds(
-  h: { requestIntervalSeconds: number; failureThreshold: number; aliasTtlSeconds: number } = DNS_FAILOVER,
-): number {
-  return h.requestIntervalSeconds * h.failureThreshold + h.aliasTtlSeconds;
+/** An endpoint health check's timing (dr:check reads a deployed one). */
+export interface EndpointCheckTiming {
+  readonly requestIntervalSeconds: number;
+  readonly failureThreshold: number;
+  readonly aliasTtlSeconds: number;
+}
+
+/**
+ * The longest a client can keep resolving to a dead primary, in seconds. As deployed: the alarm's
+ * whole evaluation window (a failure that starts mid-minute fills its M breaching minutes within
+ * N), the read margin and the TTL. For an endpoint check (`h`): interval x threshold + TTL.
+ */
+export function worstCaseDnsFailoverSeconds(h?: EndpointCheckTiming): number {
+  if (h) return h.requestIntervalSeconds * h.failureThreshold + h.aliasTtlSeconds;
+  const a = DNS_FAILOVER.alarm;
+  return a.evaluationPeriods * a.period + DNS_FAILOVER.alarmReadSeconds + DNS_FAILOVER.aliasTtlSeconds;
 }
 
 /**

@@ -87,6 +87,7 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
         Resource: '*',
         Condition: alarmsToTopic(d, e, p),
       },
+      watchRulesUseKey(d, e, p),
     ],
   };
 }
@@ -95,10 +96,29 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
  *  context (aws:sns:topicArn, SNS Developer Guide, "Key management"). No kms:ViaService: SNS's page for
  *  CloudWatch alarms on an encrypted topic documents none for the service principal. */
 function alarmsToTopic<T>(d: Dialect<T>, e: Env<T>, p: NameParts): NonNullable<PolicyStatement<T>['Condition']> {
-  const { StringEquals, ArnLike } = fromThisAccount(
-    e,
-    regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarmPattern(p)}`),
-  )!;
+  return publishesToTopic(d, e, p, regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarmPattern(p)}`));
+}
+
+/** The recovery-control watch (src/watch/spec.ts): its rules publish to the same encrypted topic. */
+function watchRulesUseKey<T>(d: Dialect<T>, e: Env<T>, p: NameParts): PolicyStatement<T> {
+  return {
+    Sid: 'WatchRulesPublishToEncryptedTopic',
+    Effect: 'Allow',
+    Principal: { Service: 'events.amazonaws.com' },
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    Resource: '*',
+    Condition: publishesToTopic(d, e, p, regionalArn(d, e, 'events', e.region, `rule/${names.watchRulePattern(p)}`)),
+  };
+}
+
+/** From this account's sources only, and in the region's alert topic's encryption context. */
+function publishesToTopic<T>(
+  d: Dialect<T>,
+  e: Env<T>,
+  p: NameParts,
+  sourceArn: string | T,
+): NonNullable<PolicyStatement<T>['Condition']> {
+  const { StringEquals, ArnLike } = fromThisAccount(e, sourceArn)!;
   return {
     StringEquals: {
       ...StringEquals,

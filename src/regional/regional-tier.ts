@@ -22,6 +22,8 @@ import { HardenedBucket } from '../documents/hardened-bucket';
 import { names, NameParts } from '../naming';
 import { tfDialect } from '../tf-support';
 import { TransactionProcessor } from '../processor/transaction-processor';
+import { RecoveryWatch } from '../watch/recovery-watch';
+import { alertTopicPolicy, processorArnOf, watchScope } from '../watch/spec';
 
 export type { TierRole } from './spec';
 
@@ -69,6 +71,8 @@ export class RegionalTier extends Construct {
       names: props.names,
       env: props.env,
       documentsBucketArn: this.documents.bucket.arn,
+      tableArn: props.tableArn,
+      processorArn: processorArnOf(tfDialect, props.env, props.names),
       kmsKeyArn: keyArn,
       retentionDays: config.logRetentionDays,
       noncurrentVersionExpirationDays: config.noncurrentVersionExpirationDays,
@@ -78,6 +82,7 @@ export class RegionalTier extends Construct {
       topicName: names.alertTopic(props.names),
       kmsKeyArn: keyArn,
       alertEmail: config.alertEmail,
+      policy: alertTopicPolicy(tfDialect, props.env, props.names),
     }).topic;
     const processor = this.transactionProcessor(props);
     this.processor = processor.function;
@@ -93,6 +98,16 @@ export class RegionalTier extends Construct {
       settings: config,
     });
     this.alarms = this.regionAlarms(props);
+    new RecoveryWatch(this, 'watch', {
+      provider,
+      names: props.names,
+      scope: watchScope(tfDialect, props.env, props.names, {
+        tableName: props.tableName,
+        documentsBucketName: this.documents.bucket.bucket,
+        keyArn,
+      }),
+      topicArn: this.topic.arn,
+    });
   }
 
   /** Private, versioned, under the region's key, and refusing any put under another key. */
@@ -142,6 +157,7 @@ export class RegionalTier extends Construct {
       scope: {
         tableName: props.tableName,
         functionName: this.processor.functionName,
+        heartbeatFunctionName: this.heartbeat.functionName,
         region: props.env.region as string,
         peerRegion: props.env.peerRegion as string,
         ...(replication ? { documentReplication: { sourceBucket: this.documents.bucket.bucket, ...replication } } : {}),
