@@ -134,8 +134,8 @@ describeEach('%s', (_label, w) => {
   it('cites an AWS page for every service path, and each path makes calls', () => {
     for (const p of SERVICE_PATHS) {
       expect(p.source).toMatch(/https:\/\/docs\.aws\.amazon\.com\//);
-      // FIS is Terraform-only; EventBridge -> SNS comes with the recovery-control rules.
-      const absent = (w.label === 'cloudformation' && /FIS/.test(p.name)) || /none until/.test(p.name);
+      // FIS is Terraform-only.
+      const absent = w.label === 'cloudformation' && /FIS/.test(p.name);
       if (!absent) expect(`${p.name}: ${p.calls(w).length}`).not.toMatch(/: 0$/);
     }
   });

@@ -265,7 +265,7 @@ const invokers: ServicePath[] = [
         })),
   },
   {
-    name: 'EventBridge rules publish to the encrypted alert topic (none until the recovery-control rules land)',
+    name: 'EventBridge recovery-control rules publish to the encrypted alert topic',
     source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions',
     calls: (w) =>
       w.facts.schedules
@@ -282,12 +282,13 @@ const invokers: ServicePath[] = [
               resource: s.function,
               context,
             },
+            // SNS asks KMS in the topic's encryption context (aws:sns:topicArn).
             ...['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({
               name: `${s.rule} -> ${action}`,
               principal: 'events.amazonaws.com',
               action,
               resource: key,
-              context,
+              context: { ...context, 'kms:EncryptionContext:aws:sns:topicArn': s.function },
             })),
           ];
         }),
