@@ -75,7 +75,7 @@ const processorOver = (aws: ReturnType<typeof createAwsPort>) =>
     bucketName: f.bucketName,
     kmsKeyArn: f.keyArn,
     region: 'us-east-1',
-    callTimeoutMs: 2000,
+    callTimeoutMs: MAX_CALL_TIMEOUT_MS,
     log: () => undefined,
   });
 const getItem = async (id: string, on: Fixture = f) =>

@@ -1,3 +1,4 @@
+import { MAX_CALL_TIMEOUT_MS } from '../src/contract';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -92,8 +93,12 @@ export async function createFixture(endpoint: string, suffix: string): Promise<F
     bucketName,
     dynamodb,
     s3,
-    // The deployed variables, with the tests' own per-call deadline.
-    lambdaEnv: { ...processorVariables({ tableName, bucketName, keyArn }), AWS_CALL_TIMEOUT_MS: '2000' },
+    // The deployed variables, with the longest per-call deadline the contract allows: the emulator
+    // answers one call at a time, and under a loaded CI machine 2 s was not always enough.
+    lambdaEnv: {
+      ...processorVariables({ tableName, bucketName, keyArn }),
+      AWS_CALL_TIMEOUT_MS: String(MAX_CALL_TIMEOUT_MS),
+    },
   };
 }
 

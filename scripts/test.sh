@@ -61,8 +61,9 @@ else
   typecheck=$!
   npm run --silent lint >"$checks/lint" 2>&1 &
   lint=$!
-  # One more worker than cores: a worker holding the e2e apply mostly waits.
-  workers=$(($(nproc) + 1))
+  # One worker per core: with one more, the emulator-backed tests with call deadlines (lambda.int)
+  # timed out under the contention.
+  workers=$(nproc)
   npx jest --ci --selectProjects unit integration --maxWorkers="$workers" --json --outputFile="$results" "$@" ||
     status=$?
   for check in typecheck lint; do

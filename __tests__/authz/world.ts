@@ -341,7 +341,7 @@ function cloudFormationWorld(): World {
     const props = t[tier].Resources[owner]?.Properties ?? {};
     let subject: string;
     if (p.kind === 'bucket') subject = `arn:aws:s3:::${String(one(String(norm(props.Bucket))))}`;
-    else if (p.kind === 'topic') subject = String(one(String(norm(props.Topics[0]))));
+    else if (p.kind === 'topic') subject = String(one(String(norm((props.Topics as unknown[])[0]))));
     else if (p.kind === 'lambda-permission') {
       const fn = String(one(String(norm(props.FunctionName))));
       subject = fn.startsWith('arn:') ? fn : `arn:aws:lambda:${REGIONS[tier]}:${ACCOUNT}:function:${fn}`;
