@@ -1,7 +1,8 @@
-/** dr:check's new rows on hand-made answers: alarm actions, subscriptions, heartbeat recency, the RPO target's source. */
+/** dr:check's rows on hand-made answers: alarm actions, subscriptions, heartbeat recency, the RPO target's source, the DNS health check. */
 import type { AwsAccess } from '../dr/check-aws';
 import { Deployment, deploymentFrom, InputError } from '../dr/check-input';
 import { alarmActionRow, alertTopicArn, heartbeatRows, subscriptionRows } from '../dr/check-signals';
+import { dnsHealthAlarmName, HealthCheck, healthCheckFlaws } from '../dr/check-endpoints';
 
 const OUTPUTS = {
   KMSKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/mrk-1',
@@ -78,5 +79,59 @@ describe('heartbeat recency', () => {
     ]);
     const stale = fakeAws(() => ({ Datapoints: [{ Timestamp: new Date(now - 181_000) }] }));
     expect((await heartbeatRows(d, stale, () => now)).map((r) => r.verdict)).toEqual(['FAIL', 'FAIL']);
+  });
+});
+
+describe("the DNS failover health check follows this deployment's region-health alarm", () => {
+  const alarmName = dnsHealthAlarmName(d);
+  const alarm = { AlarmName: alarmName, ActionsEnabled: true, AlarmActions: [alertTopicArn(d, 'us-east-1')] };
+  const deployed: HealthCheck = {
+    id: 'hc-1',
+    type: 'CLOUDWATCH_METRIC',
+    alarm: { name: alarmName, region: 'us-east-1' },
+    insufficientDataHealthStatus: 'Unhealthy',
+    disabled: false,
+    inverted: false,
+  };
+  it('has no flaw as src/failover/dns-failover.ts creates it', () => {
+    expect(alarmName).toBe('tap-dr-dev.region-health');
+    expect(healthCheckFlaws(d, deployed, alarm)).toEqual([]);
+  });
+  it.each<[string, Partial<HealthCheck>, string]>([
+    [
+      'another alarm',
+      { alarm: { name: 'tap-dr-prod.region-health', region: 'us-east-1' } },
+      'follows alarm tap-dr-prod.region-health, not tap-dr-dev.region-health',
+    ],
+    [
+      'the alarm in another region',
+      { alarm: { name: alarmName, region: 'us-west-2' } },
+      'alarm region us-west-2, not us-east-1',
+    ],
+    [
+      'insufficient data as healthy',
+      { insufficientDataHealthStatus: 'Healthy' },
+      'insufficient data counts as Healthy, not Unhealthy',
+    ],
+    [
+      'insufficient data as last known',
+      { insufficientDataHealthStatus: 'LastKnownStatus' },
+      'insufficient data counts as LastKnownStatus, not Unhealthy',
+    ],
+    [
+      'an HTTPS probe',
+      { type: 'HTTPS', alarm: undefined, insufficientDataHealthStatus: undefined },
+      'type HTTPS, not CLOUDWATCH_METRIC: traffic from outside can move DNS',
+    ],
+    ['disabled', { disabled: true }, 'health check DISABLED (always healthy: no failover)'],
+    ['inverted', { inverted: true }, 'health check INVERTED'],
+  ])('fails %s', (_what, change, flaw) => {
+    expect(healthCheckFlaws(d, { ...deployed, ...change }, alarm)).toEqual([flaw]);
+  });
+  it('fails when the alarm is missing, or would tell nobody', () => {
+    expect(healthCheckFlaws(d, deployed, undefined)).toEqual([`alarm ${alarmName} missing in us-east-1`]);
+    expect(healthCheckFlaws(d, deployed, { ...alarm, ActionsEnabled: false })).toEqual([
+      `alarm ${alarmName} does not notify ${alertTopicArn(d, 'us-east-1')}`,
+    ]);
   });
 });

@@ -20,7 +20,7 @@ import { CANARY } from '../dr/check-canary';
 import { main, runCheck } from '../dr/check';
 import { Deployment, deploymentFrom, parseOutputsJson } from '../dr/check-input';
 import { Row } from '../dr/check-report';
-import { alertTopicArn } from '../dr/check-signals';
+import { alertTopicArn, heartbeatRows } from '../dr/check-signals';
 import { regionClients, RegionClients } from '../emulator/aws';
 import { emulatorOverride, stackRun, StackRun, synthConfiguration } from '../harness/terraform';
 import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../emulator/emulator';
@@ -28,7 +28,7 @@ import { Gateway, GATEWAY_CREDENTIALS, startGateway } from '../emulator/gateway-
 import { testBundle } from '../harness/bundle';
 import { appliesTo, PolicyDocument, Request, Statement } from './helpers/policy';
 import { describeWithTerraform } from './helpers/terraform';
-import { outputs, standbyOutputs } from '../src/design';
+import { DNS_FAILOVER, outputs, standbyOutputs } from '../src/design';
 import { names } from '../src/naming';
 import { KEY_STATE_CACHE_MS } from '../lambda/health';
 
@@ -195,6 +195,11 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
         (await fetch(`${gateways.standby.url}/health`)).status === 200 &&
         (await fetch(`${gateways.primary.url}/health`)).status === 200,
       15_000,
+    );
+    // And each region's heartbeat metric: on a loaded machine the first beat's can lag the first test.
+    await waitFor(
+      async () => (await heartbeatRows(d, awsAccess(testAccess))).every((r) => r.verdict === 'PASS'),
+      30_000,
     );
   }, 540_000);
 
@@ -368,9 +373,14 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
         await expectNoCanaries();
       } finally {
         await clients.standby.kms.send(new EnableKeyCommand({ KeyId }));
+        // The same cache the other way: the checks after this one need the standby's /health ok again.
+        await waitFor(
+          async () => (await fetch(`${gateways.standby.url}/health`)).status === 200,
+          KEY_STATE_CACHE_MS + 15_000,
+        );
       }
     },
-    60_000 + KEY_STATE_CACHE_MS,
+    60_000 + 2 * KEY_STATE_CACHE_MS,
   );
 
   it("PITR switched off on the secondary replica: only that region's PITR check fails", async () => {
@@ -514,10 +524,11 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
    * The emulator cannot apply DNS failover (it needs a real hosted zone and ACM validation), so
    * these create the health check the stack would (src/failover/dns-failover.ts) directly in Route 53.
    */
-  describe('DNS failover, timed from the deployed health check', () => {
-    const createHealthCheck = async (interval: number, threshold: number): Promise<string> => {
-      const host = new URL(d.apis.primary).hostname;
-      const xml = `<?xml version="1.0" encoding="UTF-8"?><CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><CallerReference>dr-check-${Date.now()}</CallerReference><HealthCheckConfig><Type>HTTPS</Type><FullyQualifiedDomainName>${host}</FullyQualifiedDomainName><Port>443</Port><ResourcePath>/health</ResourcePath><RequestInterval>${interval}</RequestInterval><FailureThreshold>${threshold}</FailureThreshold></HealthCheckConfig></CreateHealthCheckRequest>`;
+  describe('DNS failover, on the region-health alarm', () => {
+    const alarm = names.alarm({ suffix: SUFFIX }, DNS_FAILOVER.alarm.nameSuffix);
+    /** A CLOUDWATCH_METRIC check as src/failover/dns-failover.ts creates it, with `config` overriding. */
+    const createHealthCheck = async (config: { alarm?: string; insufficient?: string } = {}): Promise<string> => {
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><CallerReference>dr-check-${Date.now()}-${Math.random()}</CallerReference><HealthCheckConfig><Type>CLOUDWATCH_METRIC</Type><AlarmIdentifier><Region>${d.primaryRegion}</Region><Name>${config.alarm ?? alarm}</Name></AlarmIdentifier><InsufficientDataHealthStatus>${config.insufficient ?? DNS_FAILOVER.insufficientDataHealthStatus}</InsufficientDataHealthStatus></HealthCheckConfig></CreateHealthCheckRequest>`;
       const r = await awsAccess(testAccess).signed({
         service: 'route53',
         region: d.primaryRegion,
@@ -535,46 +546,82 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
         method: 'DELETE',
         path: `/2013-04-01/healthcheck/${id}`,
       });
-
-    it('as deployed (10 s x 3 + 60 s alias TTL = 90 s): within the default 300 s RTO target', async () => {
-      const id = await createHealthCheck(10, 3);
-      try {
-        const rows = await checkNow();
-        expect(failures(rows)).toEqual([]);
-        expect(rows.find((r) => r.id === 'dns-failover')).toMatchObject({
-          verdict: 'PASS',
-          measured: `10 s x 3 + 60 s alias TTL = 90 s (health check ${id})`,
-        });
-        // With a DnsHealthCheckId output the check reads that health check (GetHealthCheck) instead of
-        // listing them all. Not recorded for the policy test: the published policy lists, and says
-        // what replaces ListHealthChecks when the output exists.
-        const named = await runCheck(
+    const named = async (id: string) =>
+      (
+        await runCheck(
           { ...d, dnsHealthCheckId: id },
           awsAccess(testAccess),
           parseCheckArgs(['--terraform-outputs', outputsFile, ...FAST]),
-        );
-        expect(named.rows.find((r) => r.id === 'dns-failover')).toMatchObject({
-          verdict: 'PASS',
-          measured: `10 s x 3 + 60 s alias TTL = 90 s (health check ${id})`,
-        });
+        )
+      ).rows.find((r) => r.id === 'dns-failover')!;
+
+    it('as deployed (3 x 60 s + 60 s read + 60 s TTL = 300 s): within the default 300 s RTO target', async () => {
+      const id = await createHealthCheck();
+      try {
+        const rows = await checkNow();
+        expect(failures(rows)).toEqual([]);
+        const measured = `alarm 3 x 60 s + 60 s read + 60 s alias TTL = 300 s (health check ${id}, status: Success: HTTP Status Code: 200. Resolved IP: 127.0.13.37. OK)`;
+        expect(rows.find((r) => r.id === 'dns-failover')).toMatchObject({ verdict: 'PASS', measured });
+        // With a DnsHealthCheckId output the check reads that health check (GetHealthCheck) instead of
+        // listing them all. Not recorded for the policy test: the published policy lists, and says
+        // what replaces ListHealthChecks when the output exists.
+        expect(await named(id)).toMatchObject({ verdict: 'PASS', measured });
       } finally {
         await deleteHealthCheck(id);
       }
-    }, 60_000);
+    }, 90_000);
 
-    it('a slower health check (30 s x 10 + 60 s = 360 s) misses the RTO target: only the DNS check fails', async () => {
-      const id = await createHealthCheck(30, 10);
+    it('a tighter RTO target than the alarm allows fails only the DNS check', async () => {
+      const id = await createHealthCheck();
       try {
-        const rows = await checkNow(['--rto-target-seconds', '300']);
+        const rows = await checkNow(['--rto-target-seconds', '240']);
         expect(failures(rows)).toEqual(['dns-failover@Route 53']);
-        expect(rows.find((r) => r.id === 'dns-failover')!.measured).toBe(
-          `30 s x 10 + 60 s alias TTL = 360 s (health check ${id})`,
-        );
         await expectNoCanaries();
       } finally {
         await deleteHealthCheck(id);
       }
-    }, 60_000);
+    }, 90_000);
+
+    it("fails a check on another alarm, or that counts the alarm's insufficient data as healthy", async () => {
+      const wrongAlarm = await createHealthCheck({ alarm: `${alarm}-elsewhere` });
+      const healthy = await createHealthCheck({ insufficient: 'Healthy' });
+      try {
+        expect(await named(wrongAlarm)).toMatchObject({
+          verdict: 'FAIL',
+          measured: expect.stringContaining(`follows alarm ${alarm}-elsewhere, not ${alarm}`),
+        });
+        // Listing finds the one on this deployment's alarm; the other belongs to nobody here.
+        const rows = await checkNow();
+        expect(failures(rows)).toEqual(['dns-failover@Route 53']);
+        expect(rows.find((r) => r.id === 'dns-failover')!.measured).toContain(
+          `health check ${healthy}, status: Success: HTTP Status Code: 200. Resolved IP: 127.0.13.37. OK); insufficient data counts as Healthy, not Unhealthy`,
+        );
+      } finally {
+        await deleteHealthCheck(wrongAlarm);
+        await deleteHealthCheck(healthy);
+      }
+    }, 90_000);
+
+    it('fails an endpoint probe left on the primary API by a deployment from before the alarm', async () => {
+      const host = new URL(d.apis.primary).hostname;
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><CallerReference>dr-check-https-${Date.now()}</CallerReference><HealthCheckConfig><Type>HTTPS</Type><FullyQualifiedDomainName>${host}</FullyQualifiedDomainName><Port>443</Port><ResourcePath>/health</ResourcePath><RequestInterval>10</RequestInterval><FailureThreshold>3</FailureThreshold></HealthCheckConfig></CreateHealthCheckRequest>`;
+      const r = await awsAccess(testAccess).signed({
+        service: 'route53',
+        region: d.primaryRegion,
+        method: 'POST',
+        path: '/2013-04-01/healthcheck',
+        xml,
+      });
+      const id = xmlText(r.text, 'Id')!;
+      try {
+        expect(await named(id)).toMatchObject({
+          verdict: 'FAIL',
+          measured: expect.stringContaining('type HTTPS, not CLOUDWATCH_METRIC: traffic from outside can move DNS'),
+        });
+      } finally {
+        await deleteHealthCheck(id);
+      }
+    }, 90_000);
   });
   /**
    * docs/DR-CHECK.md publishes the policy dr:check needs. Each call dr:check made above is turned
@@ -687,6 +734,14 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
           return [{ action: 'cloudwatch:GetMetricStatistics', resource: '*', context: {} }];
         case 'route53:ListHealthChecks':
           return [{ action: 'route53:ListHealthChecks', resource: '*', context: {} }];
+        case 'route53:GetHealthCheckStatus':
+          return [
+            {
+              action: 'route53:GetHealthCheckStatus',
+              resource: `arn:aws:route53:::healthcheck/${String(i.path).split('/')[3]}`,
+              context: {},
+            },
+          ];
         case 'cloudformation:DescribeStacks':
           return [
             {

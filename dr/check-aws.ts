@@ -75,6 +75,7 @@ export function route53Home(region: string): { endpoint: string; signingRegion: 
 }
 
 function route53Operation(req: SignedRequest): string {
+  if (/\/healthcheck\/[^/]+\/status$/.test(req.path)) return 'GetHealthCheckStatus';
   const single = /\/healthcheck\/[^/]+$/.test(req.path);
   return `${{ GET: single ? 'Get' : 'List', POST: 'Create', DELETE: 'Delete' }[req.method]}HealthCheck${single || req.method !== 'GET' ? '' : 's'}`;
 }

@@ -529,6 +529,57 @@ def cloudtrail_trail_arn_names_the_trail() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Route 53
+# --------------------------------------------------------------------------------------------
+
+
+def route53_health_check_keeps_its_alarm() -> None:
+    """CreateHealthCheck and UpdateHealthCheck store a CLOUDWATCH_METRIC check's AlarmIdentifier and
+    InsufficientDataHealthStatus, and GetHealthCheck/ListHealthChecks return them in HealthCheckConfig.
+
+    AWS: https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+    (AlarmIdentifier, InsufficientDataHealthStatus) and
+    https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html.
+
+    moto 5.2 drops both, so a check on an alarm reads back as following no alarm at all.
+    """
+    from moto.route53 import models, responses
+
+    kept = ("AlarmIdentifier", "InsufficientDataHealthStatus")
+    original_config = models.HealthCheck.health_check_config.fget
+    original_create = responses.Route53.create_health_check
+    original_update = responses.Route53.update_health_check
+
+    def health_check_config(self: Any) -> dict[str, Any]:
+        config = original_config(self)
+        config.update(getattr(self, "emulator_alarm_fields", {}))
+        return config
+
+    def keep(health_check: Any, config: dict[str, Any]) -> None:
+        fields = getattr(health_check, "emulator_alarm_fields", {})
+        fields.update({k: config[k] for k in kept if config.get(k) is not None})
+        health_check.emulator_alarm_fields = fields
+
+    def create_health_check(self: Any) -> Any:
+        result = original_create(self)
+        reference = self._get_param("CallerReference")
+        for health_check in self.backend.health_checks.values():
+            if health_check.caller_reference == reference:
+                keep(health_check, self._get_param("HealthCheckConfig") or {})
+        return result
+
+    def update_health_check(self: Any) -> Any:
+        result = original_update(self)
+        health_check = self.backend.get_health_check(self._get_param("HealthCheckId"))
+        keep(health_check, {k: self._get_param(k) for k in kept})
+        return result
+
+    models.HealthCheck.health_check_config = property(health_check_config)
+    responses.Route53.create_health_check = create_health_check
+    responses.Route53.update_health_check = update_health_check
+
+
+# --------------------------------------------------------------------------------------------
 # API Gateway (HTTP APIs): what CreateStage refuses
 # --------------------------------------------------------------------------------------------
 
@@ -613,6 +664,7 @@ PATCHES: dict[str, Callable[[], None]] = {
         s3_bucket_policy_conditions_apply,
         s3_object_puts_are_observable,
         cloudtrail_trail_arn_names_the_trail,
+        route53_health_check_keeps_its_alarm,
         apigatewayv2_stage_route_settings_need_their_routes,
         apigatewayv2_stage_access_log_variables_are_http_api_ones,
     )

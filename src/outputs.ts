@@ -49,6 +49,6 @@ export type StandbyOutputId = (typeof standbyOutputs)[number]['id'];
 export const dnsFailoverOutputs = [
   {
     id: 'DnsHealthCheckId',
-    description: "Id of the Route 53 health check on the primary region's /health (DNS failover only)",
+    description: "Id of the Route 53 health check on the primary region's region-health alarm (DNS failover only)",
   },
 ] as const;

@@ -26,21 +26,18 @@ export const DNS_FAILOVER = {
   healthPath: '/health',
 } as const;
 
-/** An endpoint health check's timing (dr:check reads a deployed one). */
-export interface EndpointCheckTiming {
-  readonly requestIntervalSeconds: number;
-  readonly failureThreshold: number;
-  readonly aliasTtlSeconds: number;
+/** The alarm window DNS failover waits out (dr:check reads the deployed alarm's). */
+export interface AlarmWindow {
+  readonly period: number;
+  readonly evaluationPeriods: number;
 }
 
 /**
- * The longest a client can keep resolving to a dead primary, in seconds. As deployed: the alarm's
- * whole evaluation window (a failure that starts mid-minute fills its M breaching minutes within
- * N), the read margin and the TTL. For an endpoint check (`h`): interval x threshold + TTL.
+ * The longest a client can keep resolving to a dead primary, in seconds: the alarm's whole
+ * evaluation window (a failure that starts mid-minute fills its M breaching minutes within N),
+ * the read margin and the TTL. `a`: the alarm as designed, or as deployed.
  */
-export function worstCaseDnsFailoverSeconds(h?: EndpointCheckTiming): number {
-  if (h) return h.requestIntervalSeconds * h.failureThreshold + h.aliasTtlSeconds;
-  const a = DNS_FAILOVER.alarm;
+export function worstCaseDnsFailoverSeconds(a: AlarmWindow = DNS_FAILOVER.alarm): number {
   return a.evaluationPeriods * a.period + DNS_FAILOVER.alarmReadSeconds + DNS_FAILOVER.aliasTtlSeconds;
 }
 
