@@ -184,7 +184,7 @@ async function invoke(emu: Emulator, bundle: string, fn: FunctionName, tier: Tie
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   const calls = JSON.stringify(eventsOf(fn, tier).map((event, i) => ({ event, requestId: `${fn}-${tier}-${i}` })));
-  const script = path.join(__dirname, 'record-calls-invoke.js');
+  const script = path.join(PROJECT_ROOT, 'harness', 'invoke-bundle.js');
   const { stdout } = await promisify(execFile)(process.execPath, [script, bundle, HANDLERS[fn], calls], {
     env,
     cwd: PROJECT_ROOT,

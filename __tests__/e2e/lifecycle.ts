@@ -43,7 +43,7 @@ export interface LifecycleResult {
 export const TIMEOUTS = { init: 60_000, apply: 360_000, plan: 120_000, destroy: 180_000, teardown: 420_000 };
 const STAGE_TIMEOUT_MS = 600_000;
 
-const INVOKE = path.join(__dirname, 'invoke.js');
+const INVOKE = path.join(__dirname, '..', '..', 'harness', 'invoke-bundle.js');
 const PROJECT = path.join(__dirname, '..', '..');
 
 interface Invocation {
@@ -73,7 +73,7 @@ async function invoke(
   return new Promise((resolve, reject) =>
     execFile(
       process.execPath,
-      [INVOKE, testBundle().file, JSON.stringify(calls)],
+      [INVOKE, testBundle().file, 'handler', JSON.stringify(calls)],
       { env, cwd: PROJECT, timeout: 30_000 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`${err.message}\n${stderr}`));
