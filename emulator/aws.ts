@@ -26,6 +26,8 @@ export interface RegionClients {
   query(service: string, params: Record<string, string>): Promise<string>;
   /** A REST call (Lambda). */
   rest(service: string, method: string, path: string, body?: object): Promise<{ status: number; json: any }>;
+  /** A REST-XML call (Route 53); returns the status and the XML text. */
+  restXml(service: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }>;
 }
 
 type Send = (
@@ -64,7 +66,7 @@ function signedSender(region: string, endpoint: string): Send {
 }
 
 /** The JSON, query and REST protocols over the signed sender. */
-function protocols(region: string, send: Send): Pick<RegionClients, 'json' | 'query' | 'rest'> {
+function protocols(region: string, send: Send): Pick<RegionClients, 'json' | 'query' | 'rest' | 'restXml'> {
   return {
     json: async (service, target, body) => {
       const r = await send(
@@ -99,6 +101,8 @@ function protocols(region: string, send: Send): Pick<RegionClients, 'json' | 'qu
       );
       return { status: r.status, json: r.text ? JSON.parse(r.text) : undefined };
     },
+    restXml: (service, method, path, body) =>
+      send(service, method, path, body ? { 'content-type': 'application/xml' } : {}, body ?? ''),
   };
 }
 

@@ -28,7 +28,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { zipSingleFile } from '../../src/zip';
-import { regionClients, RegionClients } from '../../emulator/aws';
+import { regionClients, RegionClients, xmlValues } from '../../emulator/aws';
 import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../../emulator/emulator';
 
 const PRIMARY = 'us-east-1';
@@ -294,6 +294,29 @@ const PROOFS: Array<[patch: string, scenario: (w: World) => Promise<void>, sympt
       await p.json('cloudtrail', 'CloudTrail_20131101.StartLogging', { Name: trail.TrailARN });
     },
     /StartLogging in us-east-1: 500/,
+  ],
+  [
+    'route53_health_check_keeps_its_alarm',
+    async ({ p }) => {
+      const config =
+        '<Type>CLOUDWATCH_METRIC</Type><AlarmIdentifier><Region>us-east-1</Region><Name>tap-dr-x.region-health</Name>' +
+        '</AlarmIdentifier><InsufficientDataHealthStatus>Unhealthy</InsufficientDataHealthStatus>';
+      const created = await p.restXml(
+        'route53',
+        'POST',
+        '/2013-04-01/healthcheck',
+        `<CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><CallerReference>${unique('hc')}` +
+          `</CallerReference><HealthCheckConfig>${config}</HealthCheckConfig></CreateHealthCheckRequest>`,
+      );
+      const [id] = xmlValues(created.text, 'Id');
+      if (created.status !== 201 || !id) throw new Error(`CreateHealthCheck was answered ${created.status}`);
+      const read = await p.restXml('route53', 'GET', `/2013-04-01/healthcheck/${id}`);
+      const [alarm] = xmlValues(read.text, 'Name');
+      const [insufficient] = xmlValues(read.text, 'InsufficientDataHealthStatus');
+      if (alarm !== 'tap-dr-x.region-health' || insufficient !== 'Unhealthy')
+        throw new Error(`GetHealthCheck lost the alarm: alarm ${alarm}, insufficient data ${insufficient}`);
+    },
+    /GetHealthCheck lost the alarm/,
   ],
   [
     'apigatewayv2_stage_route_settings_need_their_routes',
