@@ -526,9 +526,9 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
    */
   describe('DNS failover, on the region-health alarm', () => {
     const alarm = names.alarm({ suffix: SUFFIX }, DNS_FAILOVER.alarm.nameSuffix);
-    /** A CLOUDWATCH_METRIC check as src/failover/dns-failover.ts creates it, with `config` overriding. */
-    const createHealthCheck = async (config: { alarm?: string; insufficient?: string } = {}): Promise<string> => {
-      const xml = `<?xml version="1.0" encoding="UTF-8"?><CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><CallerReference>dr-check-${Date.now()}-${Math.random()}</CallerReference><HealthCheckConfig><Type>CLOUDWATCH_METRIC</Type><AlarmIdentifier><Region>${d.primaryRegion}</Region><Name>${config.alarm ?? alarm}</Name></AlarmIdentifier><InsufficientDataHealthStatus>${config.insufficient ?? DNS_FAILOVER.insufficientDataHealthStatus}</InsufficientDataHealthStatus></HealthCheckConfig></CreateHealthCheckRequest>`;
+    /** Creates a health check with this HealthCheckConfig body; returns its id. */
+    const createHealthCheckWith = async (healthCheckConfig: string): Promise<string> => {
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><CallerReference>dr-check-${Date.now()}-${Math.random()}</CallerReference><HealthCheckConfig>${healthCheckConfig}</HealthCheckConfig></CreateHealthCheckRequest>`;
       const r = await awsAccess(testAccess).signed({
         service: 'route53',
         region: d.primaryRegion,
@@ -539,6 +539,11 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       if (r.status !== 201) throw new Error(`CreateHealthCheck: ${r.status} ${r.text}`);
       return xmlText(r.text, 'Id')!;
     };
+    /** A CLOUDWATCH_METRIC check as src/failover/dns-failover.ts creates it, with `config` overriding. */
+    const createHealthCheck = (config: { alarm?: string; insufficient?: string } = {}): Promise<string> =>
+      createHealthCheckWith(
+        `<Type>CLOUDWATCH_METRIC</Type><AlarmIdentifier><Region>${d.primaryRegion}</Region><Name>${config.alarm ?? alarm}</Name></AlarmIdentifier><InsufficientDataHealthStatus>${config.insufficient ?? DNS_FAILOVER.insufficientDataHealthStatus}</InsufficientDataHealthStatus>`,
+      );
     const deleteHealthCheck = (id: string) =>
       awsAccess(testAccess).signed({
         service: 'route53',
@@ -604,15 +609,9 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
 
     it('fails an endpoint probe left on the primary API by a deployment from before the alarm', async () => {
       const host = new URL(d.apis.primary).hostname;
-      const xml = `<?xml version="1.0" encoding="UTF-8"?><CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><CallerReference>dr-check-https-${Date.now()}</CallerReference><HealthCheckConfig><Type>HTTPS</Type><FullyQualifiedDomainName>${host}</FullyQualifiedDomainName><Port>443</Port><ResourcePath>/health</ResourcePath><RequestInterval>10</RequestInterval><FailureThreshold>3</FailureThreshold></HealthCheckConfig></CreateHealthCheckRequest>`;
-      const r = await awsAccess(testAccess).signed({
-        service: 'route53',
-        region: d.primaryRegion,
-        method: 'POST',
-        path: '/2013-04-01/healthcheck',
-        xml,
-      });
-      const id = xmlText(r.text, 'Id')!;
+      const id = await createHealthCheckWith(
+        `<Type>HTTPS</Type><FullyQualifiedDomainName>${host}</FullyQualifiedDomainName><Port>443</Port><ResourcePath>/health</ResourcePath><RequestInterval>10</RequestInterval><FailureThreshold>3</FailureThreshold>`,
+      );
       try {
         expect(await named(id)).toMatchObject({
           verdict: 'FAIL',
