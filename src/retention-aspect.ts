@@ -1,11 +1,11 @@
 /** RETAIN_ON_DELETE for the Terraform stack: the one place it touches resources (src/retention.ts says what). */
 import { IConstruct } from 'constructs';
 import { IAspect, TerraformResource } from 'cdktf';
-import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
-import { DynamodbTableReplicaA } from '@cdktf/provider-aws/lib/dynamodb-table-replica';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import type { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import type { DynamodbTableReplicaA } from '@cdktf/provider-aws/lib/dynamodb-table-replica';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import type { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { retention, Retention, statefulKind } from './retention';
 
 /** Visits every resource at synth; stateful ones (by their type's kind) get the switch's settings. */
@@ -19,14 +19,13 @@ export class RetainOnDelete implements IAspect {
   visit(node: IConstruct): void {
     if (!TerraformResource.isTerraformResource(node)) return;
     const resource = node as TerraformResource;
-    if (!statefulKind('terraform', resource.terraformResourceType)) return;
+    const kind = statefulKind('terraform', resource.terraformResourceType);
+    if (!kind) return;
     if (this.r.keep) resource.lifecycle = { preventDestroy: true, ...resource.lifecycle };
-    if (node instanceof KmsKey || node instanceof KmsReplicaKey) {
-      node.deletionWindowInDays = this.r.kmsDeletionWindowDays;
-    } else if (node instanceof DynamodbTable || node instanceof DynamodbTableReplicaA) {
-      node.deletionProtectionEnabled = this.r.deletionProtection;
-    } else if (node instanceof S3Bucket) {
-      node.forceDestroy = this.r.forceDestroy;
-    }
+    // By kind, as the CloudFormation pass does: each kind's types share the attribute.
+    if (kind === 'key') (node as KmsKey | KmsReplicaKey).deletionWindowInDays = this.r.kmsDeletionWindowDays;
+    if (kind === 'table')
+      (node as DynamodbTable | DynamodbTableReplicaA).deletionProtectionEnabled = this.r.deletionProtection;
+    if (kind === 'bucket') (node as S3Bucket).forceDestroy = this.r.forceDestroy;
   }
 }
