@@ -218,12 +218,14 @@ export function validate(input: unknown, { numbers = 'exact', caller = '' }: Val
   ].map((k) => own(input, k) as string);
   const metadata = own(input, 'metadata') as Record<string, string> | undefined;
   const document = own(input, 'document') as { contentType: string; content: string } | undefined;
+  // Before the document is decoded and hashed: a refused amount costs no work on up to 1 MiB.
+  const amount = minorUnits(own(input, 'amount'), currency);
   const body = document && Buffer.from(document.content, 'base64');
   const doc = document && body && { contentType: document.contentType, body, sha256: hash(body) };
   const t = {
     transactionId,
     accountId,
-    ...minorUnits(own(input, 'amount'), currency),
+    ...amount,
     currency,
     type,
     createdAt: timestamp && new Date(timestamp).toISOString(),
