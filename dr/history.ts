@@ -200,13 +200,7 @@ function documentCounts(o: ScheduleObservation, survivors: Role[], note: Note) {
 
 /** At the cut: acknowledged by the primary, not yet in the standby (as a replicated copy or its own commit). */
 function exposureAtCut(o: ScheduleObservation, acked: readonly Op[]): Counts['exposureAtCut'] {
-  const inStandby = new Map<string, number>();
-  for (const e of o.journal)
-    if (
-      (e.kind === 'replicated' && e.to === o.regions.standby) ||
-      (e.kind === 'commit' && e.region === o.regions.standby)
-    )
-      inStandby.set(e.id, Math.min(e.at, inStandby.get(e.id) ?? Infinity));
+  const inStandby = arrivals(o.journal, o.regions.standby);
   const exposed = acked.filter(
     (op) => op.region === 'primary' && op.ackAt! <= o.cutAt && !((inStandby.get(op.id) ?? Infinity) <= o.cutAt),
   );
