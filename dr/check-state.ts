@@ -69,10 +69,6 @@ export function expectedAlarms(d: Deployment): Array<{ region: string; names: st
   return [{ region: d.primaryRegion, names: primary }, ...standby];
 }
 
-export interface AlarmFindings {
-  readonly rows: Row[];
-}
-
 async function describe(aws: AwsAccess, region: string, alarmNames: string[]): Promise<MetricAlarm[]> {
   const found: MetricAlarm[] = [];
   for (let i = 0; i < alarmNames.length; i += 100) {
@@ -91,7 +87,7 @@ async function describe(aws: AwsAccess, region: string, alarmNames: string[]): P
   return found;
 }
 
-export async function alarmRows(d: Deployment, aws: AwsAccess): Promise<AlarmFindings> {
+export async function alarmRows(d: Deployment, aws: AwsAccess): Promise<Row[]> {
   const rows = await Promise.all(
     expectedAlarms(d).map(async ({ region, names: expected }): Promise<Row[]> => {
       const base = {
@@ -120,5 +116,5 @@ export async function alarmRows(d: Deployment, aws: AwsAccess): Promise<AlarmFin
       }
     }),
   );
-  return { rows: rows.flat() };
+  return rows.flat();
 }

@@ -14,7 +14,8 @@
  * removed afterwards, whatever happened (also on Ctrl-C). Exit: 0 all passed, 1 a check failed,
  * 2 bad arguments or unreadable outputs (nothing checked). docs/DR-CHECK.md has the IAM policy it needs.
  */
-import { loadConfig } from '../src/config';
+import { RTO_TARGET_SECONDS } from '../src/config';
+import { RPO_TARGET_SECONDS } from '../src/heartbeat-contract';
 import { awsAccess, AccessOptions, AwsAccess } from './check-aws';
 import { ArgError, CheckArgs, parseCheckArgs, USAGE } from './check-args';
 import { Canary, documentCanary, newCanary, removeCanaries, transactionCanary } from './check-canary';
@@ -42,31 +43,26 @@ export interface CheckResult {
   readonly targets: { readonly rtoTargetSeconds: number; readonly rpoTargetSeconds: number; readonly rpoFrom: string };
 }
 
-/** RTO_TARGET_SECONDS and RPO_TARGET_SECONDS defaults, from the one place that defines them. */
-const DEFAULTS = loadConfig({}, {});
-
 /** The RPO target: --rpo-target-seconds, else the deployment's RpoTargetSeconds output (the configured
  *  target, never one read back from an alarm the check is meant to judge), else the default. */
-function rpoTarget(d: Deployment, o: CheckOptions): Partial<CheckResult['targets']> {
+function rpoTarget(d: Deployment, o: CheckOptions): Pick<CheckResult['targets'], 'rpoTargetSeconds' | 'rpoFrom'> {
   if (o.rpoTargetSeconds !== undefined)
     return { rpoTargetSeconds: o.rpoTargetSeconds, rpoFrom: '--rpo-target-seconds' };
   if (d.rpoTargetSeconds !== undefined)
     return { rpoTargetSeconds: d.rpoTargetSeconds, rpoFrom: 'the RpoTargetSeconds output' };
-  return { rpoFrom: 'RPO_TARGET_SECONDS default (the deployment has no RpoTargetSeconds output)' };
+  return {
+    rpoTargetSeconds: RPO_TARGET_SECONDS.default,
+    rpoFrom: 'RPO_TARGET_SECONDS default (the deployment has no RpoTargetSeconds output)',
+  };
 }
 
 export async function runCheck(d: Deployment, aws: AwsAccess, o: CheckOptions): Promise<CheckResult> {
   const canary = o.canary ?? newCanary();
   const rows: Row[] = [];
-  let targets: CheckResult['targets'] = {
-    rtoTargetSeconds: o.rtoTargetSeconds ?? DEFAULTS.rtoTargetSeconds,
-    rpoTargetSeconds: DEFAULTS.rpoTargetSeconds,
-    rpoFrom: 'RPO_TARGET_SECONDS default',
-  };
+  const targets = { rtoTargetSeconds: o.rtoTargetSeconds ?? RTO_TARGET_SECONDS.default, ...rpoTarget(d, o) };
+  const { rpoTargetSeconds, rtoTargetSeconds } = targets;
   try {
-    targets = { ...targets, ...rpoTarget(d, o) };
-    const alarms = await alarmRows(d, aws);
-    const { rpoTargetSeconds, rtoTargetSeconds } = targets;
+    // Every check at once, the canaries included: no row waits for another.
     const groups = await Promise.all([
       transactionCanary(d, aws, canary, {
         rpoTargetSeconds,
@@ -76,7 +72,7 @@ export async function runCheck(d: Deployment, aws: AwsAccess, o: CheckOptions): 
       documentCanary(d, aws, canary, { timeoutMs: o.documentTimeoutSeconds * 1000, signal: o.signal }).then((r) => [r]),
       pitrRows(d, aws),
       keyRows(d, aws),
-      Promise.resolve(alarms.rows),
+      alarmRows(d, aws),
       subscriptionRows(d, aws),
       heartbeatRows(d, aws),
       healthRows(d, aws),
