@@ -3,14 +3,15 @@
  * DNS failover is deployed, its Route 53 health check: on this deployment's region-health alarm,
  * as designed (src/failover/spec.ts), and the worst-case failover time that alarm gives.
  */
-import { DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DNS_FAILOVER, worstCaseDnsFailoverSeconds } from '../src/design';
 import { names } from '../src/naming';
 import type { AwsAccess } from './check-aws';
 import { xmlBlocks, xmlError, xmlText } from './check-aws';
 import type { Deployment } from './check-input';
 import { errorRow, Row, skip, verdict } from './check-report';
-import { alertTopicArn } from './check-signals';
+import { describeAlarms } from './check-state';
+import { alertTopicArn, notifies } from './check-signals';
 
 export function healthUrl(apiEndpoint: string): string {
   return `${apiEndpoint.replace(/\/+$/, '')}${DNS_FAILOVER.healthPath}`;
@@ -142,7 +143,7 @@ function configFlaws(d: Deployment, h: HealthCheck): Array<string | false> {
 export function healthCheckFlaws(d: Deployment, h: HealthCheck, alarm: MetricAlarm | undefined): string[] {
   const name = dnsHealthAlarmName(d);
   const topic = alertTopicArn(d, d.primaryRegion);
-  const silent = alarm && (alarm.ActionsEnabled === false || !(alarm.AlarmActions ?? []).includes(topic));
+  const silent = alarm && !notifies(alarm, topic);
   return [
     ...configFlaws(d, h),
     h.disabled && 'health check DISABLED (always healthy: no failover)',
@@ -150,11 +151,6 @@ export function healthCheckFlaws(d: Deployment, h: HealthCheck, alarm: MetricAla
     !alarm && `alarm ${name} missing in ${d.primaryRegion}`,
     silent && `alarm ${name} does not notify ${topic}`,
   ].filter((x): x is string => !!x);
-}
-
-async function describeAlarm(aws: AwsAccess, region: string, name: string): Promise<MetricAlarm | undefined> {
-  const out = await aws.cloudwatch(region).send(new DescribeAlarmsCommand({ AlarmNames: [name] }), aws.deadline());
-  return out.MetricAlarms?.find((a) => a.AlarmName === name);
 }
 
 /**
@@ -176,15 +172,17 @@ export async function dnsFailoverRow(d: Deployment, aws: AwsAccess, rtoTargetSec
         ...base,
         measured: `DNS failover not deployed (no Route 53 health check on ${dnsHealthAlarmName(d)})`,
       });
-    const alarm = await describeAlarm(aws, d.primaryRegion, dnsHealthAlarmName(d));
+    const name = dnsHealthAlarmName(d);
+    const alarm = (await describeAlarms(aws, d.primaryRegion, [name])).find((a) => a.AlarmName === name);
+    // The same alarm for every check: its window, once.
+    const timing = alarm && { period: alarm.Period ?? 0, evaluationPeriods: alarm.EvaluationPeriods ?? 0 };
+    const worst = worstCaseDnsFailoverSeconds(timing);
+    const window = timing
+      ? `${timing.evaluationPeriods} x ${timing.period} s`
+      : `${DNS_FAILOVER.alarm.evaluationPeriods} x ${DNS_FAILOVER.alarm.period} s (designed)`;
     const rows = await Promise.all(
       checks.map(async (h) => {
-        const timing = alarm && { period: alarm.Period ?? 0, evaluationPeriods: alarm.EvaluationPeriods ?? 0 };
-        const worst = worstCaseDnsFailoverSeconds(timing);
         const flaws = healthCheckFlaws(d, h, alarm);
-        const window = timing
-          ? `${timing.evaluationPeriods} x ${timing.period} s`
-          : `${DNS_FAILOVER.alarm.evaluationPeriods} x ${DNS_FAILOVER.alarm.period} s (designed)`;
         const status = await healthCheckStatus(aws, d.primaryRegion, h.id);
         const measured = `alarm ${window} + ${DNS_FAILOVER.alarmReadSeconds} s read + ${DNS_FAILOVER.aliasTtlSeconds} s alias TTL = ${worst} s (health check ${h.id}, status: ${status})${flaws.length ? `; ${flaws.join('; ')}` : ''}`;
         return verdict(worst <= rtoTargetSeconds && flaws.length === 0, { ...base, measured });

@@ -17,6 +17,10 @@ export const alertTopicArn = (d: Deployment, region: string) =>
   `arn:${d.partition}:sns:${region}:${d.account}:${names.alertTopic({ suffix: d.suffix })}`;
 
 /** Every alarm found must notify the region's topic, with its actions enabled. */
+/** The alarm acts, and on this topic: a silent alarm pages no one. */
+export const notifies = (alarm: MetricAlarm, topic: string): boolean =>
+  alarm.ActionsEnabled !== false && (alarm.AlarmActions ?? []).includes(topic);
+
 export function alarmActionRow(d: Deployment, region: string, found: readonly MetricAlarm[]): Row {
   const topic = alertTopicArn(d, region);
   const base = {
@@ -25,7 +29,7 @@ export function alarmActionRow(d: Deployment, region: string, found: readonly Me
     region,
     target: `every alarm: actions enabled, AlarmActions include ${names.alertTopic({ suffix: d.suffix })}`,
   } as const;
-  const silent = found.filter((a) => a.ActionsEnabled === false || !(a.AlarmActions ?? []).includes(topic));
+  const silent = found.filter((a) => !notifies(a, topic));
   return verdict(found.length > 0 && silent.length === 0, {
     ...base,
     measured: silent.length

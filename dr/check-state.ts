@@ -69,7 +69,8 @@ export function expectedAlarms(d: Deployment): Array<{ region: string; names: st
   return [{ region: d.primaryRegion, names: primary }, ...standby];
 }
 
-async function describe(aws: AwsAccess, region: string, alarmNames: string[]): Promise<MetricAlarm[]> {
+/** DescribeAlarms by name, 100 names per call, every page. */
+export async function describeAlarms(aws: AwsAccess, region: string, alarmNames: string[]): Promise<MetricAlarm[]> {
   const found: MetricAlarm[] = [];
   for (let i = 0; i < alarmNames.length; i += 100) {
     let token: string | undefined;
@@ -97,7 +98,7 @@ export async function alarmRows(d: Deployment, aws: AwsAccess): Promise<Row[]> {
         target: `${expected.length} alarms, 0 in ALARM`,
       } as const;
       try {
-        const found = await describe(aws, region, expected);
+        const found = await describeAlarms(aws, region, expected);
         const missing = expected.filter((n) => !found.some((a) => a.AlarmName === n));
         const firing = found.filter((a) => a.StateValue === 'ALARM').map((a) => a.AlarmName!);
         const insufficient = found.filter((a) => a.StateValue === 'INSUFFICIENT_DATA').length;
