@@ -1,6 +1,6 @@
 /** The access component's spec: the cross-region role for failover automation and break-glass operators. */
-import { Dialect, Env, PolicyDocument, PolicyStatement, regionalArn } from '../dialect';
-import { dynamodbKeyCondition } from '../keys/spec';
+import { Dialect, Env, PolicyDocument, regionalArn } from '../dialect';
+import { dynamodbKeyStatement } from '../keys/spec';
 import { names, NameParts } from '../naming';
 import { table } from '../table/spec';
 import { tableArnIn } from '../table/spec';
@@ -39,13 +39,6 @@ export interface CrossRegionRefs<T> {
  */
 export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: CrossRegionRefs<T>): PolicyDocument<T> {
   const tables = [e.region, e.peerRegion].map((region) => tableArnIn(d, e, region, names.table(p)));
-  const keyVia = (sid: string, keyArn: string | T, region: string | T): PolicyStatement<T> => ({
-    Sid: sid,
-    Effect: 'Allow',
-    Action: ['kms:Decrypt'],
-    Resource: keyArn,
-    Condition: dynamodbKeyCondition(d, e, region, names.table(p)),
-  });
   return {
     Version: '2012-10-17',
     Statement: [
@@ -64,8 +57,8 @@ export function crossRegionPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: 
           regionalArn(d, e, 'lambda', region, `function:${names.processorFunction(p)}`),
         ),
       },
-      keyVia('PrimaryKeyThroughDynamoDB', r.primaryKeyArn, e.region),
-      keyVia('SecondaryKeyThroughDynamoDB', r.secondaryKeyArn, e.peerRegion),
+      dynamodbKeyStatement(d, e, 'PrimaryKeyThroughDynamoDB', r.primaryKeyArn, e.region, names.table(p)),
+      dynamodbKeyStatement(d, e, 'SecondaryKeyThroughDynamoDB', r.secondaryKeyArn, e.peerRegion, names.table(p)),
     ],
   };
 }

@@ -92,11 +92,23 @@ export function keyPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, servesProce
   };
 }
 
+/** ARNs of this environment's alarms in the region (a pattern: alarm names end in what they watch). */
+export const alarmArnPattern = <T>(d: Dialect<T>, e: Env<T>, p: NameParts) =>
+  regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarmPattern(p)}`);
+
+/** ARNs of this environment's watch rules in the region. */
+export const watchRuleArnPattern = <T>(d: Dialect<T>, e: Env<T>, p: NameParts) =>
+  regionalArn(d, e, 'events', e.region, `rule/${names.watchRulePattern(p)}`);
+
+/** The region's alert topic's ARN, from its name, so a first plan shows the policy in full. */
+export const alertTopicArn = <T>(d: Dialect<T>, e: Env<T>, p: NameParts) =>
+  regionalArn(d, e, 'sns', e.region, names.alertTopic(p));
+
 /** This stack's alarms, for the region's alert topic only: SNS sends the topic's ARN as the encryption
  *  context (aws:sns:topicArn, SNS Developer Guide, "Key management"). No kms:ViaService: SNS's page for
  *  CloudWatch alarms on an encrypted topic documents none for the service principal. */
 function alarmsToTopic<T>(d: Dialect<T>, e: Env<T>, p: NameParts): NonNullable<PolicyStatement<T>['Condition']> {
-  return publishesToTopic(d, e, p, regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarmPattern(p)}`));
+  return publishesToTopic(d, e, p, alarmArnPattern(d, e, p));
 }
 
 /** The recovery-control watch (src/watch/spec.ts): its rules publish to the same encrypted topic. */
@@ -107,7 +119,7 @@ function watchRulesUseKey<T>(d: Dialect<T>, e: Env<T>, p: NameParts): PolicyStat
     Principal: { Service: 'events.amazonaws.com' },
     Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
     Resource: '*',
-    Condition: publishesToTopic(d, e, p, regionalArn(d, e, 'events', e.region, `rule/${names.watchRulePattern(p)}`)),
+    Condition: publishesToTopic(d, e, p, watchRuleArnPattern(d, e, p)),
   };
 }
 
@@ -122,7 +134,7 @@ function publishesToTopic<T>(
   return {
     StringEquals: {
       ...StringEquals,
-      'kms:EncryptionContext:aws:sns:topicArn': regionalArn(d, e, 'sns', e.region, names.alertTopic(p)),
+      'kms:EncryptionContext:aws:sns:topicArn': alertTopicArn(d, e, p),
     },
     ArnLike,
   };
@@ -150,8 +162,30 @@ export const KEY_DESCRIPTIONS = {
  *    rest for AWS Lambda").
  */
 
+/**
+ * Using a key for the stack's table, through DynamoDB in `region` only: DynamoDB decrypts the
+ * table key (generated once, at table creation) with the caller's credentials, in the table's
+ * encryption context; reading and writing need Decrypt and nothing else.
+ */
+export function dynamodbKeyStatement<T>(
+  d: Dialect<T>,
+  e: Env<T>,
+  sid: string,
+  keyArn: string | T,
+  region: string | T,
+  tableName: string,
+): PolicyStatement<T> {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['kms:Decrypt'],
+    Resource: keyArn,
+    Condition: dynamodbKeyCondition(d, e, region, tableName),
+  };
+}
+
 /** Through DynamoDB in `region`, for the stack's table only. */
-export function dynamodbKeyCondition<T>(
+function dynamodbKeyCondition<T>(
   d: Dialect<T>,
   e: Env<T>,
   region: string | T,

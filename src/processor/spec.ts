@@ -8,7 +8,7 @@ import {
 } from '../contract';
 import { Dialect, Env, ownLogGroup, PolicyDocument, PolicyStatement, xrayTracing } from '../dialect';
 import { HANDLERS, HEARTBEAT } from '../heartbeat-contract';
-import { dynamodbKeyCondition, functionEnvironmentKey } from '../keys/spec';
+import { dynamodbKeyStatement, functionEnvironmentKey } from '../keys/spec';
 import { names, NameParts } from '../naming';
 
 export const processor = {
@@ -119,15 +119,7 @@ export function processorPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Pr
           },
         },
       },
-      {
-        // Reading and writing the table: DynamoDB decrypts the table key (itself generated once,
-        // at table creation) with the caller's credentials, in this table's encryption context.
-        Sid: 'TableKeyThroughDynamoDB',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt'],
-        Resource: r.keyArn,
-        Condition: dynamodbKeyCondition(d, e, e.region, names.table(p)),
-      },
+      dynamodbKeyStatement(d, e, 'TableKeyThroughDynamoDB', r.keyArn, e.region, names.table(p)),
       ownLogGroup(d, e, names.processorLogGroup(p)),
       xrayTracing(),
     ],

@@ -1,8 +1,8 @@
 /** The regional tier's entry point: the heartbeat and /health functions, and the HTTP API. */
 import { regionalTimeoutSeconds } from '../contract';
-import { Dialect, Env, ownLogGroup, PolicyDocument, PolicyStatement, xrayTracing } from '../dialect';
+import { Dialect, Env, ownLogGroup, PolicyDocument, xrayTracing } from '../dialect';
 import { HANDLERS, HEARTBEAT, heartbeatId, REGIONAL_ENV } from '../heartbeat-contract';
-import { dynamodbKeyCondition, functionEnvironmentKey } from '../keys/spec';
+import { dynamodbKeyStatement, functionEnvironmentKey } from '../keys/spec';
 import { names, NameParts } from '../naming';
 
 /** The heartbeat canary and /health: small, quick, and bounded well inside a health checker's timeout. */
@@ -95,23 +95,6 @@ function heartbeatItems<T>(d: Dialect<T>, ...regions: Array<string | T>) {
   return { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': regions.map((r) => d.join(heartbeatId(''), r)) } };
 }
 
-/** The region key, only as DynamoDB uses it on the caller's behalf, for the stack's table. */
-function keyThroughDynamoDB<T>(
-  d: Dialect<T>,
-  e: Env<T>,
-  p: NameParts,
-  keyArn: string | T,
-  actions: string[],
-): PolicyStatement<T> {
-  return {
-    Sid: 'RegionKeyThroughDynamoDB',
-    Effect: 'Allow',
-    Action: actions,
-    Resource: keyArn,
-    Condition: dynamodbKeyCondition(d, e, e.region, names.table(p)),
-  };
-}
-
 export interface RegionalRefs<T> {
   readonly tableArn: string | T;
   readonly keyArn: string | T;
@@ -139,7 +122,7 @@ export function heartbeatPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Re
         Resource: r.tableArn,
         Condition: heartbeatItems(d, e.peerRegion),
       },
-      keyThroughDynamoDB(d, e, p, r.keyArn, ['kms:Decrypt']),
+      dynamodbKeyStatement(d, e, 'RegionKeyThroughDynamoDB', r.keyArn, e.region, names.table(p)),
       functionEnvironmentKey(d, e, r.keyArn, names.heartbeatFunction(p)),
       {
         // PutMetricData has no resource-level permissions; the namespace condition is its scope.
@@ -168,7 +151,7 @@ export function healthPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts, r: Regio
         Resource: r.tableArn,
         Condition: heartbeatItems(d, e.peerRegion, e.region),
       },
-      keyThroughDynamoDB(d, e, p, r.keyArn, ['kms:Decrypt']),
+      dynamodbKeyStatement(d, e, 'RegionKeyThroughDynamoDB', r.keyArn, e.region, names.table(p)),
       functionEnvironmentKey(d, e, r.keyArn, names.healthFunction(p)),
       { Sid: 'RegionKeyState', Effect: 'Allow', Action: ['kms:DescribeKey'], Resource: r.keyArn },
       {

@@ -11,7 +11,7 @@
  * them. Read-only management events are left out (they would only add cost).
  */
 import { Dialect, Env, fromThisAccount, PolicyDocument, regionalArn } from '../dialect';
-import { trailArn } from '../keys/spec';
+import { alarmArnPattern, alertTopicArn, trailArn, watchRuleArnPattern } from '../keys/spec';
 import { names, NameParts } from '../naming';
 
 /** One advanced event selector, in CloudTrail's API shape (both deliverables spell it the same). */
@@ -201,14 +201,6 @@ export function watchScope<T>(
   };
 }
 
-/** ARNs of this environment's watch rules in the region. */
-export const watchRuleArnPattern = <T>(d: Dialect<T>, e: Env<T>, p: NameParts) =>
-  regionalArn(d, e, 'events', e.region, `rule/${names.watchRulePattern(p)}`);
-
-/** The region's alert topic's ARN, from its name, so a first plan shows the policy in full. */
-export const alertTopicArn = <T>(d: Dialect<T>, e: Env<T>, p: NameParts) =>
-  regionalArn(d, e, 'sns', e.region, names.alertTopic(p));
-
 /**
  * The alert topic's policy: CloudWatch may publish for this stack's alarms, EventBridge for this
  * stack's watch rules, each held to this account (aws:SourceAccount, aws:SourceArn; the SNS and
@@ -226,7 +218,7 @@ export function alertTopicPolicy<T>(d: Dialect<T>, e: Env<T>, p: NameParts): Pol
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['sns:Publish'],
         Resource: topicArn,
-        Condition: fromThisAccount(e, regionalArn(d, e, 'cloudwatch', e.region, `alarm:${names.alarmPattern(p)}`)),
+        Condition: fromThisAccount(e, alarmArnPattern(d, e, p)),
       },
       {
         Sid: 'WatchRulesPublish',
