@@ -190,12 +190,8 @@ export const SETTINGS: Readonly<Record<keyof typeof ENV_VARS, Setting>> = S;
  * for other work, so tap-dr reads them only when STATE_BACKEND=cloud asks for Terraform Cloud, and
  * otherwise leaves them alone: no backend switch, no error, not even for an empty one.
  */
-const TERRAFORM_OWNED: ReadonlySet<string> = new Set([
-  ENV_VARS.cloudOrganization,
-  ENV_VARS.cloudWorkspace,
-  ENV_VARS.cloudHostname,
-  ENV_VARS.cloudProject,
-]);
+const CLOUD_SETTINGS = [S.cloudOrganization, S.cloudWorkspace, S.cloudHostname, S.cloudProject] as const;
+const TERRAFORM_OWNED: ReadonlySet<string> = new Set(CLOUD_SETTINGS.map((s) => s.env));
 
 export type Env = Readonly<Record<string, string | undefined>>;
 export type Context = Readonly<Record<string, unknown>>;
@@ -252,9 +248,8 @@ class Reader {
   raw(s: Setting): string | undefined {
     const fromEnv = this.env[s.env];
     if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv.trim();
-    if (!Object.hasOwn(this.context, s.context)) return undefined;
+    if (!this.inContext(s)) return undefined;
     const fromCtx = this.context[s.context];
-    if (fromCtx === undefined || fromCtx === null || fromCtx === '') return undefined;
     return typeof fromCtx === 'string' ? fromCtx.trim() : JSON.stringify(fromCtx);
   }
 
@@ -423,7 +418,6 @@ function parseTags(r: Reader): Record<string, string> {
 }
 
 const S3_SETTINGS = [S.stateBucket, S.stateKey, S.stateRegion, S.stateLockTable] as const;
-const CLOUD_SETTINGS = [S.cloudOrganization, S.cloudWorkspace, S.cloudHostname, S.cloudProject] as const;
 
 /** STATE_BACKEND, or what it defaults to: s3 when TF_STATE_BUCKET names a bucket, else local. */
 function stateBackendKind(r: Reader): (typeof STATE_BACKENDS)[number] {
@@ -673,7 +667,8 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
   const recovery = parseRecovery(r);
   needsStandby(r, standbyProcessor, recovery);
   const stateBackend = parseStateBackend(r, environmentSuffix, primaryRegion ?? DEFAULTS.primaryRegion);
-  r.emptySettings(stateBackend.kind === 'cloud' || r.raw(S.stateBackend) === 'cloud');
+  // Terraform's own variables are checked only when STATE_BACKEND=cloud asks for them (TERRAFORM_OWNED).
+  r.emptySettings(r.raw(S.stateBackend) === 'cloud');
   r.unknownContextKeys();
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
