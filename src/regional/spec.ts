@@ -63,12 +63,7 @@ export function regionalVariables<T>(
     callTimeoutMs: String(regionalFunction.callTimeoutMs),
     beatIntervalSeconds: String(HEARTBEAT.intervalSeconds),
   };
-  const given = new Set<string>(REGIONAL_FUNCTIONS[what].environment);
-  return Object.fromEntries(
-    (Object.keys(all) as Array<keyof typeof REGIONAL_ENV>)
-      .filter((k) => given.has(k))
-      .map((k) => [REGIONAL_ENV[k], all[k]]),
-  );
+  return Object.fromEntries(REGIONAL_FUNCTIONS[what].environment.map((k) => [REGIONAL_ENV[k], all[k]]));
 }
 
 /** Each region's HTTP API: what it routes where, and how it is protected. */
