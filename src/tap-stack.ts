@@ -1,5 +1,5 @@
 import { Construct, Node } from 'constructs';
-import { Aspects, TerraformElement, TerraformOutput, TerraformStack } from 'cdktf';
+import { Aspects, TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from 'cdktf';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -19,7 +19,7 @@ import { RetainOnDelete } from './retention-aspect';
 import { TIER, TierRole } from './regional/spec';
 import { REPLICATION } from './documents/spec';
 import { TransactionTable } from './table/transaction-table';
-import { movedFromEarlierAddresses, readableLogicalId, tfDialect } from './tf-support';
+import { movedFromEarlierAddresses, resourceAddress, tfDialect } from './tf-support';
 
 export interface TapStackProps {
   readonly config: TapConfig;
@@ -67,10 +67,11 @@ export class TapStack extends TerraformStack {
     Aspects.of(this).add(new RetainOnDelete(c.config.retainOnDelete));
   }
 
-  /** Every resource's Terraform address follows one readable rule (src/tf-support.ts, addressOf). */
+  /** Every resource's Terraform address follows one readable rule (src/tf-support.ts, addressOf);
+   *  everything else keeps cdktf's id (outputs keep their names). */
   protected allocateLogicalId(element: TerraformElement | Node): string {
-    return TerraformElement.isTerraformElement(element)
-      ? readableLogicalId(element, this, () => super.allocateLogicalId(element))
+    return TerraformResource.isTerraformResource(element)
+      ? resourceAddress(element, this)
       : super.allocateLogicalId(element);
   }
 

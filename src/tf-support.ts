@@ -60,12 +60,11 @@ function pathOf(element: TerraformElement, stack: TerraformStack): string[] {
 }
 
 /**
- * The stack's logical ids: `addressOf` for resources (cdktf's default is the path plus a hash),
- * cdktf's own for everything else (outputs keep their names). The stack allocates the id when a
- * resource is first referenced, so this is the one place that can decide it.
+ * A resource's logical id in its stack: `addressOf` its path (cdktf's default is the path plus a
+ * hash). The stack allocates the id when a resource is first referenced, so that is where it asks.
  */
-export function readableLogicalId(element: TerraformElement, stack: TerraformStack, fallback: () => string): string {
-  return TerraformResource.isTerraformResource(element) ? addressOf(pathOf(element, stack)) : fallback();
+export function resourceAddress(resource: TerraformResource, stack: TerraformStack): string {
+  return addressOf(pathOf(resource, stack));
 }
 
 /**
