@@ -70,6 +70,11 @@ export interface AlarmOptions {
 
 const perMinute = { period: 60, evaluationPeriods: 1 } as const;
 const anyAtAll = { threshold: 1, comparisonOperator: 'GreaterThanOrEqualToThreshold' } as const;
+/** Traffic counts: AWS publishes them only while there is traffic. */
+const quietWhenIdle = {
+  treatMissingData: 'notBreaching',
+  missingDataReason: 'AWS publishes this count only while there is traffic: no data is a quiet minute, not a failure',
+} as const;
 
 const BASE: readonly AlarmSpec[] = [
   {
@@ -85,8 +90,7 @@ const BASE: readonly AlarmSpec[] = [
     expression: 'FILL(reads, 0) + FILL(writes, 0)',
     ...perMinute,
     ...anyAtAll,
-    treatMissingData: 'notBreaching',
-    missingDataReason: 'AWS publishes this count only while there is traffic: no data is a quiet minute, not a failure',
+    ...quietWhenIdle,
     target: 'table',
   },
   {
@@ -97,8 +101,7 @@ const BASE: readonly AlarmSpec[] = [
     metrics: [{ id: 'errors', metricName: 'Errors', stat: 'Sum' }],
     ...perMinute,
     ...anyAtAll,
-    treatMissingData: 'notBreaching',
-    missingDataReason: 'AWS publishes this count only while there is traffic: no data is a quiet minute, not a failure',
+    ...quietWhenIdle,
     target: 'function',
   },
   {
@@ -109,8 +112,7 @@ const BASE: readonly AlarmSpec[] = [
     metrics: [{ id: 'throttles', metricName: 'Throttles', stat: 'Sum' }],
     ...perMinute,
     ...anyAtAll,
-    treatMissingData: 'notBreaching',
-    missingDataReason: 'AWS publishes this count only while there is traffic: no data is a quiet minute, not a failure',
+    ...quietWhenIdle,
     target: 'function',
   },
 ];
