@@ -92,14 +92,13 @@ function grantsOf(w: World): Map<string, { policy: ConcretePolicy; sid: string; 
 
 /** The grants no allowed call used: "<grant id>". */
 function unusedGrants(w: World, allowed: Array<[Call, Outcome]>): string[] {
+  const grants = grantsOf(w);
   const used = new Set<string>();
   for (const [call, outcome] of allowed)
     for (const by of outcome.allowedBy)
-      for (const [key, g] of grantsOf(w))
+      for (const [key, g] of grants)
         if (key.startsWith(`${by} `) && globMatch(g.action, call.action, true)) used.add(key);
-  return [...grantsOf(w).entries()]
-    .filter(([key]) => !used.has(key))
-    .map(([, g]) => grantId(g.policy, g.sid, g.action));
+  return [...grants.entries()].filter(([key]) => !used.has(key)).map(([, g]) => grantId(g.policy, g.sid, g.action));
 }
 
 describe('the corpus of recorded calls', () => {

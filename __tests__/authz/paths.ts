@@ -10,7 +10,7 @@
  */
 import { CorpusCall } from '../../scripts/record-calls';
 import { Call } from './engine';
-import { ACCOUNT, keyArn, REGIONS, TRUSTED_PRINCIPALS, World } from './world';
+import { ACCOUNT, keyArn, REGIONS, tierOfArn, TRUSTED_PRINCIPALS, World } from './world';
 
 const region = (arn: string) => arn.split(':')[3];
 const bucketOf = (objectArn: string) => objectArn.split('/')[0];
@@ -42,7 +42,7 @@ export function forwardedCalls(c: CorpusCall, principal: string): Call[] {
         name: name('DynamoDB decrypts the table key'),
         principal,
         action: 'kms:Decrypt',
-        resource: keyArn(r === REGIONS.primary ? 'primary' : 'secondary'),
+        resource: keyArn(tierOfArn(c.resource)),
         context: {
           'kms:ViaService': `dynamodb.${r}.amazonaws.com`,
           'kms:EncryptionContext:aws:dynamodb:tableName': table.split('/')[0],

@@ -20,8 +20,8 @@ import { cloudFormationModel } from '../helpers/security-cloudformation';
 import { terraformModel } from '../helpers/security-terraform';
 import { synthStack, TerraformJson } from '../helpers/synth';
 
-export { ACCOUNT, REGIONS, SUFFIX };
-export type { FunctionName, Tier };
+export { ACCOUNT, REGIONS };
+export type { Tier };
 
 /** The roles CROSS_REGION_TRUSTED_PRINCIPALS names (and the CloudFormation parameter is given). */
 export const TRUSTED_PRINCIPALS = ['arn:aws:iam::111122223333:role/failover-automation'];
@@ -85,7 +85,6 @@ export interface World {
   functionRole(fn: FunctionName, tier: Tier): string;
   /** Roles by what they are for (replication, failback, fis, crossRegion), where the deliverable has them. */
   readonly roles: Record<string, string>;
-  readonly model: SecurityModel;
 }
 
 const resolveAll = (value: unknown, one: (s: string) => string | string[]): unknown => {
@@ -186,7 +185,7 @@ function terraformWorld(): World {
   const arnOfAddress = (address: string, attr = 'arn') => String(one(`\${${address}.${attr}}`));
   const policies = model.policies.map((p) => {
     const owner = p.attachedTo ?? p.owner;
-    const subject = subjectOf(p.kind, owner, p.document, (a) => arnOfAddress(a), s.json, one);
+    const subject = subjectOf(p.kind, owner, (a) => arnOfAddress(a), s.json, one);
     return concrete(p.owner, p.kind, tierOf(owner), subject, p.document, one);
   });
   const tfArnOf = (address: string) => {
@@ -213,7 +212,6 @@ function terraformWorld(): World {
     label: 'terraform',
     facts,
     policies: [...policies, ...defaultTopicPolicies(facts, policies)],
-    model,
     functionRole: (fn, tier) => {
       const f = model.functions.find((x) => x.region === tier && handlerOf(s.json, x.id) === HANDLERS[fn]);
       if (!f?.role) throw new Error(`authz: no ${fn} function in the ${tier} tier`);
@@ -249,7 +247,6 @@ function handlerOf(json: TerraformJson, address: string): string {
 function subjectOf(
   kind: Kind,
   owner: string,
-  doc: PolicyDocument,
   arnOfOwner: (owner: string) => string,
   json: TerraformJson,
   one: (s: string) => string | string[],
@@ -259,7 +256,6 @@ function subjectOf(
   if (kind === 'bucket') return `arn:aws:s3:::${String(one(String(r.bucket).replace(/\.id\}$/, '.bucket}')))}`;
   if (kind === 'topic' && type === 'aws_sns_topic_policy') return String(one(String(r.arn)));
   if (kind === 'lambda-permission') return String(one(String(r.function_name).replace(/\.function_name\}$/, '.arn}')));
-  void doc;
   return arnOfOwner(owner);
 }
 
@@ -377,7 +373,6 @@ function cloudFormationWorld(): World {
     label: 'cloudformation',
     facts,
     policies: [...policies, ...defaultTopicPolicies(facts, policies)],
-    model,
     functionRole: (fn, tier) => {
       const f = byType(tier, (p) => String(p.Handler) === `index.${HANDLERS[fn]}`);
       if (!f) throw new Error(`authz: no ${fn} function in the ${tier} template`);
@@ -507,4 +502,3 @@ export function bothWorlds(): World[] {
 }
 
 export const tierOfArn = (arn: string): Tier => tierOfRegion(arn.split(':')[3]);
-export { list };
