@@ -53,7 +53,8 @@ class Recorder:
 
         def recorded(environ: dict[str, Any], start_response: Any) -> Any:
             found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-            if found is None or environ.get("PATH_INFO", "").startswith("/_emulator/"):
+            # Control calls never get here: control_app (server.py) answers /_emulator/ first.
+            if found is None:
                 return app(environ, start_response)
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
