@@ -10,11 +10,9 @@
  * `__tests__/authz/recorded-calls.int.test.ts` runs the same scenario and fails when a call is
  * missing from the committed corpus, so the corpus cannot go stale.
  */
-import { execFile } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { promisify } from 'util';
 import { CreateTableCommand, DynamoDBClient, UpdateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient, ReplicateKeyCommand } from '@aws-sdk/client-kms';
 import {
@@ -28,7 +26,8 @@ import { Emulator, RecordedCall, startEmulator } from '../emulator/emulator';
 import { processorVariables, regionalVariables, tableKeySchema, table } from '../src/design';
 import { DOCUMENT_PREFIX } from '../src/contract';
 import { HANDLERS } from '../src/heartbeat-contract';
-import { buildLambdaBundle, PROJECT_ROOT } from '../src/lambda-bundle';
+import { invokeBundle, testBundle } from '../harness/bundle';
+import { PROJECT_ROOT } from '../src/lambda-bundle';
 import { names } from '../src/naming';
 
 export const ACCOUNT = '123456789012';
@@ -183,14 +182,8 @@ async function invoke(emu: Emulator, bundle: string, fn: FunctionName, tier: Tie
     AWS_SECRET_ACCESS_KEY: SECRET.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
   };
-  const calls = JSON.stringify(eventsOf(fn, tier).map((event, i) => ({ event, requestId: `${fn}-${tier}-${i}` })));
-  const script = path.join(PROJECT_ROOT, 'harness', 'invoke-bundle.js');
-  const { stdout } = await promisify(execFile)(process.execPath, [script, bundle, HANDLERS[fn], calls], {
-    env,
-    cwd: PROJECT_ROOT,
-    timeout: 60_000,
-  });
-  return JSON.parse(stdout);
+  const calls = eventsOf(fn, tier).map((event, i) => ({ event, requestId: `${fn}-${tier}-${i}` }));
+  return invokeBundle(bundle, HANDLERS[fn], calls, env, 60_000);
 }
 
 /** The emulator's own ids replaced by the ones the corpus spells, so a recording compares with it. */
@@ -235,7 +228,7 @@ const STEPS: Array<[FunctionName, Tier]> = [
 
 /** Runs every function's paths in both regions with the recorder on; the calls, deduplicated and sorted. */
 export async function recordCalls(): Promise<{ calls: CorpusCall[]; results: Record<string, unknown[]> }> {
-  const bundle = buildLambdaBundle(path.join(PROJECT_ROOT, 'dist', 'record-calls')).file;
+  const bundle = testBundle().file;
   const emu = await startEmulator({ regions: Object.values(REGIONS), recordCalls: true });
   try {
     const d = await deploy(emu);

@@ -1,11 +1,10 @@
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectVersionsCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Emulator, startEmulator } from '../../emulator/emulator';
-import { testBundle } from '../../harness/bundle';
+import { invokeBundle, testBundle } from '../../harness/bundle';
 import { regionClients, RegionClients } from '../../emulator/aws';
 import { checkDeployed, leftovers, pendingDeletionDays } from './checks';
 import { offlineCliConfig } from '../../harness/offline-terraform';
@@ -43,7 +42,6 @@ export interface LifecycleResult {
 export const TIMEOUTS = { init: 60_000, apply: 360_000, plan: 120_000, destroy: 180_000, teardown: 420_000 };
 const STAGE_TIMEOUT_MS = 600_000;
 
-const INVOKE = path.join(__dirname, '..', '..', 'harness', 'invoke-bundle.js');
 const PROJECT = path.join(__dirname, '..', '..');
 
 interface Invocation {
@@ -70,21 +68,7 @@ async function invoke(
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_LAMBDA_FUNCTION_NAME: functionName,
   };
-  return new Promise((resolve, reject) =>
-    execFile(
-      process.execPath,
-      [INVOKE, testBundle().file, 'handler', JSON.stringify(calls)],
-      { env, cwd: PROJECT, timeout: 30_000 },
-      (err, stdout, stderr) => {
-        if (err) return reject(new Error(`${err.message}\n${stderr}`));
-        try {
-          resolve(JSON.parse(stdout));
-        } catch (e) {
-          reject(new Error(`the handler's runner printed something other than its results: ${stdout}\n${stderr}`));
-        }
-      },
-    ),
-  );
+  return invokeBundle<Invocation>(testBundle().file, 'handler', calls, env, 30_000);
 }
 
 function expectStatus(r: Invocation, status: number, what: string): void {
