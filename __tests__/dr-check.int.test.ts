@@ -22,7 +22,7 @@ import { Deployment, deploymentFrom, parseOutputsJson } from '../dr/check-input'
 import { Row } from '../dr/check-report';
 import { alertTopicArn, heartbeatRows } from '../dr/check-signals';
 import { regionClients, RegionClients } from '../emulator/aws';
-import { emulatorOverride, stackRun, StackRun, synthConfiguration } from '../harness/terraform';
+import { stackRun, StackRun, synthConfiguration, writeEmulatorOverride } from '../harness/terraform';
 import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../emulator/emulator';
 import { Gateway, GATEWAY_CREDENTIALS, startGateway } from '../emulator/gateway-control';
 import { testBundle } from '../harness/bundle';
@@ -144,10 +144,7 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
     const synth = synthConfiguration({ ENVIRONMENT_SUFFIX: SUFFIX }, root);
     regions = { primary: synth.config.primaryRegion, standby: synth.config.secondaryRegion };
     emu = await startEmulator({ regions: [regions.primary, regions.standby] });
-    fs.writeFileSync(
-      path.join(synth.dir, 'emulator_override.tf.json'),
-      JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))),
-    );
+    writeEmulatorOverride(synth.dir, synth.synthesized, (r) => emu.endpointFor(r));
     run = stackRun('dr-check', synth, process.env.TF_PROVIDER_MIRROR!);
     await run.tf(['init', '-input=false'], { timeoutMs: 60_000 });
     // The provider waits on each bucket's lifecycle configuration; on a loaded 2-core machine that is minutes.

@@ -14,7 +14,7 @@ import * as path from 'path';
 import { startEmulator } from '../emulator/emulator';
 import { offlineTerraformUnavailable } from '../harness/offline-terraform';
 import { findMirror } from '../dr/mirror';
-import { emulatorOverride, stackRun, synthConfiguration } from '../harness/terraform';
+import { stackRun, synthConfiguration, writeEmulatorOverride } from '../harness/terraform';
 import { median, report } from './measure';
 
 const RUNS = Number(process.env.BENCH_APPLY_RUNS ?? 3);
@@ -24,10 +24,7 @@ async function once(): Promise<{ apply: number; destroy: number }> {
   const synth = synthConfiguration({}, root);
   const emu = await startEmulator({ regions: [synth.config.primaryRegion, synth.config.secondaryRegion] });
   try {
-    fs.writeFileSync(
-      path.join(synth.dir, 'emulator_override.tf.json'),
-      JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))),
-    );
+    writeEmulatorOverride(synth.dir, synth.synthesized, (r) => emu.endpointFor(r));
     const run = stackRun('bench', synth, process.env.TF_PROVIDER_MIRROR!);
     await run.tf(['init', '-input=false'], { timeoutMs: 60_000 });
     const apply = await run.tf(['apply', '-auto-approve', '-input=false', '-lock=false'], { timeoutMs: 180_000 });

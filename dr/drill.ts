@@ -17,7 +17,7 @@ import * as path from 'path';
 import { createFailoverClient, FailoverClientOptions } from '../client';
 import { regionClients, RegionClients } from '../emulator/aws';
 import {
-  emulatorOverride,
+  writeEmulatorOverride,
   outputsOf,
   stackRun,
   stateResources,
@@ -95,10 +95,7 @@ async function deploy(o: DrillOptions, started: Array<{ stop(): Promise<void> }>
   const regions = { primary: synth.config.primaryRegion, standby: synth.config.secondaryRegion };
   const emu = await startEmulator({ regions: [regions.primary, regions.standby] });
   started.unshift(emu);
-  fs.writeFileSync(
-    path.join(synth.dir, 'emulator_override.tf.json'),
-    JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))),
-  );
+  writeEmulatorOverride(synth.dir, synth.synthesized, (r) => emu.endpointFor(r));
   const run = stackRun('drill', synth, findMirror());
   log('terraform init + apply against the emulator');
   await run.tf(['init', '-input=false'], { timeoutMs: 60_000 });

@@ -21,10 +21,9 @@ import { ConfigError, contextFrom, loadConfig } from '../src/config';
 import { PROJECT_ROOT } from '../src/lambda-bundle';
 import { emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../emulator/emulator';
 import { findProviderMirror, offlineCliConfig, offlineTerraformEnv } from './offline-terraform';
-import { DEAD_ENDPOINT, emulatorOverride, localStateFile } from './terraform';
+import { DEAD_ENDPOINT, localStateFile, writeEmulatorOverride } from './terraform';
 
 export const EMULATOR_FILE = path.join(PROJECT_ROOT, '.emulator.json');
-export const OVERRIDE_FILE = 'emulator_override.tf.json';
 /** Every terraform or synth run here is killed after this long (an apply takes about 70 s). */
 const COMMAND_TIMEOUT_MS = Number(process.env.TAP_EMULATOR_TIMEOUT_S ?? 1800) * 1000;
 
@@ -118,15 +117,7 @@ function override(): string {
     );
   }
   const statePath = path.relative(dir, localStateFile(dir, synthesized)).replace(/\.tfstate$/, '.emulator.tfstate');
-  const file = path.join(dir, OVERRIDE_FILE);
-  fs.writeFileSync(
-    file,
-    `${JSON.stringify(
-      emulatorOverride(synthesized, (r) => emu.regions[r], { statePath }),
-      null,
-      2,
-    )}\n`,
-  );
+  const file = writeEmulatorOverride(dir, synthesized, (r) => emu.regions[r], { statePath });
   console.log(
     `emulator override: ${path.relative(process.cwd(), file)} (state: ${path.relative(process.cwd(), path.resolve(dir, statePath))})`,
   );

@@ -86,6 +86,21 @@ export function emulatorOverride(
   };
 }
 
+/** The file an emulator override is written to, beside the stack's cdk.tf.json (Terraform reads *_override.tf.json last). */
+export const OVERRIDE_FILE = 'emulator_override.tf.json';
+
+/** Writes emulatorOverride into the stack directory `dir`; its path. */
+export function writeEmulatorOverride(
+  dir: string,
+  synthesized: any,
+  endpointOf: (region: string) => string,
+  options: { statePath?: string } = {},
+): string {
+  const file = path.join(dir, OVERRIDE_FILE);
+  fs.writeFileSync(file, `${JSON.stringify(emulatorOverride(synthesized, endpointOf, options), null, 2)}\n`);
+  return file;
+}
+
 /**
  * Synthesizes one configuration into its own folder, as `npm run synth` would: the stack under
  * `<root>/cdktf.out/`, so its local state lands in `<root>` itself (beside the output directory).

@@ -9,7 +9,7 @@ import { regionClients, RegionClients } from '../../emulator/aws';
 import { checkDeployed, leftovers, pendingDeletionDays } from './checks';
 import { offlineCliConfig } from '../../harness/offline-terraform';
 import {
-  emulatorOverride,
+  writeEmulatorOverride,
   outputsOf,
   runUnderDeadline,
   stackRun,
@@ -194,10 +194,7 @@ async function lifecycle(
     if (!clientCache.has(region)) clientCache.set(region, regionClients(region, emu.endpointFor(region)));
     return clientCache.get(region)!;
   };
-  fs.writeFileSync(
-    path.join(synth.dir, 'emulator_override.tf.json'),
-    JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))),
-  );
+  writeEmulatorOverride(synth.dir, synth.synthesized, (r) => emu.endpointFor(r));
   const run = stackRun(name, synth, mirror);
   const stage = async (s: Stage, fn: () => Promise<void>): Promise<boolean> => {
     const started = Date.now();

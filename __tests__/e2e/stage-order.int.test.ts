@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../../emulator/emulator';
-import { emulatorOverride, stackRun, synthConfiguration } from '../../harness/terraform';
+import { stackRun, synthConfiguration, writeEmulatorOverride } from '../../harness/terraform';
 import { describeWithTerraform } from '../helpers/terraform';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
@@ -23,10 +23,7 @@ function prepare(root: string, emu: Emulator, dropDependency: boolean) {
     delete stages[name].depends_on;
     fs.writeFileSync(path.join(synth.dir, 'cdk.tf.json'), JSON.stringify(synth.synthesized));
   }
-  fs.writeFileSync(
-    path.join(synth.dir, 'emulator_override.tf.json'),
-    JSON.stringify(emulatorOverride(synth.synthesized, (r) => emu.endpointFor(r))),
-  );
+  writeEmulatorOverride(synth.dir, synth.synthesized, (r) => emu.endpointFor(r));
   return { synth, target: `aws_apigatewayv2_stage.${name}` };
 }
 

@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startEmulator } from '../../emulator/emulator';
-import { emulatorOverride, stackRun } from '../../harness/terraform';
+import { stackRun, writeEmulatorOverride } from '../../harness/terraform';
 import { loadConfig } from '../../src/config';
 import { names } from '../../src/naming';
 
@@ -74,8 +74,7 @@ async function main(): Promise<number> {
   const emu = await startEmulator({ regions: [config.primaryRegion, config.secondaryRegion] });
   try {
     const run = (name: string, s: { dir: string; synthesized: any }) => {
-      const override = emulatorOverride(s.synthesized, (r) => emu.endpointFor(r));
-      fs.writeFileSync(path.join(s.dir, 'emulator_override.tf.json'), JSON.stringify(override));
+      writeEmulatorOverride(s.dir, s.synthesized, (r) => emu.endpointFor(r));
       return stackRun(name, { config, ...s }, mirror);
     };
     const old = run('before', before);
