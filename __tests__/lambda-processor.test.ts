@@ -651,3 +651,79 @@ describe('one source for the call deadline and the function timeout (item 9)', (
     expect(regionalFunction.timeoutSeconds).toBe(regionalTimeoutSeconds());
   });
 });
+
+describe("dr:check's canary namespace: only DR_CHECK_PRINCIPALS, over the API, and never in the account index", () => {
+  const CHECK_ROLE = 'arn:aws:iam::123456789012:role/ops/tap-dr-check';
+  const session = (role: string, name = 'run-1') => `arn:aws:sts::123456789012:assumed-role/${role}/${name}`;
+  const canary = { ...withDoc, transactionId: 'dr-check.20261203T170000Z-1a2b', accountId: 'dr-check' };
+  const http = (body: object, userArn?: string) => ({
+    requestContext: { requestId: 'api-1', ...(userArn ? { authorizer: { iam: { userArn } } } : {}) },
+    body: JSON.stringify(body),
+  });
+  const withPrincipals = (aws: AwsPort, drCheckPrincipals: string[]) =>
+    createProcessor({
+      aws,
+      tableName: 'transactions-test',
+      bucketName: 'docs',
+      kmsKeyArn: KEY_ARN,
+      region: 'us-west-2',
+      callTimeoutMs: 1000,
+      log: () => undefined,
+      drCheckPrincipals,
+    });
+
+  it('writes a canary from a session of a DR_CHECK_PRINCIPALS role, its account outside the index key', async () => {
+    const { aws, calls } = port({});
+    const res = await withPrincipals(aws, [CHECK_ROLE])(http(canary, session('tap-dr-check')), 'r');
+    expect(res.statusCode).toBe(201);
+    const item = calls.filter(([n]) => n === 'putItem').at(-1)![1].Item;
+    expect(item).not.toHaveProperty('accountId');
+    expect(item.canaryAccountId).toEqual({ S: 'dr-check' });
+    expect(JSON.parse(res.body).accountId).toBe('dr-check');
+    expect(fromItem(item).accountId).toBe('dr-check');
+    expect(calls.find(([n]) => n === 'putObject')![1].Key).toMatch(/^documents\/dr-check\/dr-check\./);
+  });
+
+  it.each([
+    ['another role', [CHECK_ROLE], http(canary, session('payments'))],
+    [
+      'a role of the same name in another account',
+      [CHECK_ROLE],
+      http(canary, session('tap-dr-check').replace('123456789012', '999999999999')),
+    ],
+    ['an IAM user', [CHECK_ROLE], http(canary, 'arn:aws:iam::123456789012:user/tap-dr-check')],
+    ['no principal', [CHECK_ROLE], http(canary)],
+    ['a direct invocation', [CHECK_ROLE], canary],
+    ['the right role when DR_CHECK_PRINCIPALS is unset', [], http(canary, session('tap-dr-check'))],
+  ])('answers 403 to %s, writing nothing', async (_who, principals, e) => {
+    const { aws, calls } = port({});
+    const res = await withPrincipals(aws, principals)(e, 'r');
+    expect([res.statusCode, JSON.parse(res.body).error]).toEqual([403, 'Forbidden']);
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['accountId', { accountId: 'DR-CHECK' }],
+    ['accountId', { accountId: 'Dr-Check', transactionId: 'dr-check.x' }],
+    ['transactionId', { transactionId: 't-1' }],
+    ['transactionId', { transactionId: 'DR-CHECK.x' }],
+    ['transactionId', { accountId: 'a-1' }],
+    ['transactionId', { accountId: 'a-1', transactionId: 'Dr-Check.x' }],
+  ])('refuses a half of the namespace with a 400 naming %s, from anyone, writing nothing', async (field, change) => {
+    const { aws, calls } = port({});
+    const res = await withPrincipals(aws, [CHECK_ROLE])(http({ ...canary, ...change }, session('tap-dr-check')), 'r');
+    expect([res.statusCode, JSON.parse(res.body).field]).toEqual([400, field]);
+    expect(calls).toEqual([]);
+  });
+
+  it('reads DR_CHECK_PRINCIPALS as role ARNs, refusing anything else at cold start', () => {
+    expect(readProcessorEnv({ ...goodEnv }).drCheckPrincipals).toEqual([]);
+    expect(
+      readProcessorEnv({ ...goodEnv, DR_CHECK_PRINCIPALS: `${CHECK_ROLE},${CHECK_ROLE}2` }).drCheckPrincipals,
+    ).toEqual([CHECK_ROLE, `${CHECK_ROLE}2`]);
+    for (const bad of ['', '*', 'arn:aws:iam::123456789012:root', `${CHECK_ROLE},`, 'arn:aws:iam::123456789012:user/x'])
+      expect(() => readProcessorEnv({ ...goodEnv, DR_CHECK_PRINCIPALS: bad })).toThrow(
+        /DR_CHECK_PRINCIPALS=.*IAM role ARNs/,
+      );
+  });
+});

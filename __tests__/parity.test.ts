@@ -26,6 +26,8 @@ const ENV = {
   LOG_RETENTION_DAYS: '180',
   NONCURRENT_VERSION_EXPIRATION_DAYS: '45',
   CROSS_REGION_TRUSTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/failover,arn:aws:iam::111122223333:role/break-glass',
+  // Set, so the processor environment and output rows below compare it in both deliverables.
+  DR_CHECK_PRINCIPALS: 'arn:aws:iam::111122223333:role/ops/tap-dr-check',
 };
 const PRINCIPALS = ENV.CROSS_REGION_TRUSTED_PRINCIPALS.split(',');
 const tf = synthStack(ENV).json;

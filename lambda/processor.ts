@@ -28,7 +28,7 @@
  */
 import type { AttributeValue, PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'crypto';
-import { DOCUMENT_PREFIX, RECORD, SCHEMA_VERSION } from '../src/contract';
+import { DOCUMENT_PREFIX, DR_CHECK_CANARY, PROCESSOR_ENV, RECORD, SCHEMA_VERSION } from '../src/contract';
 import type { AwsPort } from './aws';
 import { scanJson } from './json-scan';
 import {
@@ -51,6 +51,8 @@ export interface ProcessorDeps {
   readonly region: string;
   /** The per-call deadline: S3's 409 backoff stays inside one of them. */
   readonly callTimeoutMs: number;
+  /** DR_CHECK_PRINCIPALS: the role ARNs whose sessions may write canaries over the HTTP API; none when absent. */
+  readonly drCheckPrincipals?: readonly string[];
   readonly now?: () => Date;
   readonly log?: (line: string) => void;
   /** For tests: the backoff's wait and its jitter. */
@@ -94,6 +96,26 @@ export function callerIdentity(c: Caller): string {
   if (c.entryPoint === 'direct') return 'direct';
   if (!c.principal) return 'http:unauthenticated';
   return `iam:${c.principal.replace(/^(arn:[^:]+:sts::\d+:assumed-role\/[^/]+)\/.*$/, '$1')}`;
+}
+
+/** The identity callerIdentity gives a session of this role: `arn:<p>:sts::<account>:assumed-role/<name>` (no path). */
+export function roleSessionIdentity(roleArn: string): string | undefined {
+  const m = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  return m ? `iam:arn:${m[1]}:sts::${m[2]}:assumed-role/${m[3]}` : undefined;
+}
+
+const FORBIDDEN_CANARY = {
+  error: 'Forbidden',
+  message: `accountId ${DR_CHECK_CANARY.accountId} is dr:check's: only the roles in ${PROCESSOR_ENV.drCheckPrincipals} may write it, through the HTTP API`,
+};
+
+/** A 403 unless the transaction is outside the canary namespace or the caller is a DR_CHECK_PRINCIPALS role. */
+function canaryRefusal(t: Transaction, caller: Caller, deps: ProcessorDeps): Response | undefined {
+  if (t.accountId !== DR_CHECK_CANARY.accountId) return undefined;
+  const identity = callerIdentity(caller);
+  const allowed =
+    caller.entryPoint === 'http' && (deps.drCheckPrincipals ?? []).some((r) => roleSessionIdentity(r) === identity);
+  return allowed ? undefined : respond(403, FORBIDDEN_CANARY);
 }
 
 function callerOf(event: Record<string, unknown>): Caller {
@@ -195,6 +217,11 @@ export function toItem(r: Omit<StoredRecord, 'createdAt'> & { createdAt?: string
     [RECORD.statusAttribute]: { S: RECORD.committed },
   };
   for (const k of TEXT_ATTRIBUTES) if (typeof r[k] === 'string') item[k] = { S: r[k] };
+  // A canary keeps its account out of the account index's key attribute (src/contract.ts).
+  if (r.accountId === DR_CHECK_CANARY.accountId) {
+    item[DR_CHECK_CANARY.recordAttribute] = item.accountId;
+    delete item.accountId;
+  }
   if (r.metadata) item.metadata = { S: JSON.stringify(r.metadata) };
   return item;
 }
@@ -206,6 +233,8 @@ export function toItem(r: Omit<StoredRecord, 'createdAt'> & { createdAt?: string
 export function fromItem(item: Item): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of TEXT_ATTRIBUTES) if (Object.hasOwn(item, k) && item[k].S !== undefined) out[k] = item[k].S;
+  const canary = item[DR_CHECK_CANARY.recordAttribute]?.S;
+  if (canary !== undefined && out.accountId === undefined) out.accountId = canary;
   if (Object.hasOwn(item, 'amountMinor')) out.amountMinor = item.amountMinor.N;
   out.amountExponent = Object.hasOwn(item, 'amountExponent') ? Number(item.amountExponent.N) : 2;
   if (Object.hasOwn(item, 'metadata')) out.metadata = JSON.parse(item.metadata.S!);
@@ -422,7 +451,8 @@ export function createProcessor(deps: ProcessorDeps) {
       const { input, numbers, caller } = unwrap(event);
       const { transaction, document } = validate(input, { numbers, caller: callerIdentity(caller) });
       transactionId = transaction.transactionId;
-      const res = await record(ctx, transaction, document, caller, requestId);
+      const res =
+        canaryRefusal(transaction, caller, deps) ?? (await record(ctx, transaction, document, caller, requestId));
       line('info', 'processed', { statusCode: res.statusCode, apiRequestId: caller.apiRequestId });
       return res;
     } catch (e: any) {

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'crypto';
 import { CURRENCIES_BY_EXPONENT } from './currencies.generated';
+import { DR_CHECK_CANARY } from '../src/contract';
 
 /** Half of a UTF-16 surrogate pair without the other half (String#isWellFormed is ES2024). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -216,6 +217,7 @@ export function validate(input: unknown, { numbers = 'exact', caller = '' }: Val
     'type',
     'timestamp',
   ].map((k) => own(input, k) as string);
+  checkCanaryNamespace(transactionId, accountId);
   const metadata = own(input, 'metadata') as Record<string, string> | undefined;
   const document = own(input, 'document') as { contentType: string; content: string } | undefined;
   // Before the document is decoded and hashed: a refused amount costs no work on up to 1 MiB.
@@ -238,6 +240,33 @@ export function validate(input: unknown, { numbers = 'exact', caller = '' }: Val
       .map((k) => [k, metadata[k]]);
   const identity = [...Object.values(t), sortedMetadata, doc && [doc.contentType, doc.sha256], caller];
   return { transaction: { ...t, metadata, fingerprint: hash(JSON.stringify(identity)) }, document: doc };
+}
+
+const { accountId: CANARY_ACCOUNT, transactionIdPrefix: CANARY_PREFIX } = DR_CHECK_CANARY;
+
+/**
+ * dr:check's canary namespace (src/contract.ts DR_CHECK_CANARY): its account and its id prefix only
+ * together, and only in that spelling, so that no other record can fall inside dr:check's delete rights.
+ * Who may write in it is the processor's check (a 403), after this one.
+ */
+function checkCanaryNamespace(transactionId: string, accountId: string): void {
+  const canaryAccount = accountId === CANARY_ACCOUNT;
+  if (!canaryAccount && accountId.toLowerCase() === CANARY_ACCOUNT)
+    throw new ValidationError(
+      'accountId',
+      `an id other than ${CANARY_ACCOUNT} in any letter case (reserved for dr:check)`,
+    );
+  const canaryId = transactionId.startsWith(CANARY_PREFIX);
+  if (canaryAccount && !canaryId)
+    throw new ValidationError(
+      'transactionId',
+      `an id starting ${CANARY_PREFIX} (accountId ${CANARY_ACCOUNT} is dr:check's)`,
+    );
+  if (!canaryAccount && transactionId.toLowerCase().startsWith(CANARY_PREFIX))
+    throw new ValidationError(
+      'transactionId',
+      `an id not starting ${CANARY_PREFIX} in any letter case (reserved for accountId ${CANARY_ACCOUNT}, dr:check's)`,
+    );
 }
 
 /** Every field against its rule, and no other field; throws the first ValidationError. */

@@ -12,6 +12,7 @@
 
 import { stalenessDetectionBoundSeconds } from './alarms';
 import { FIS_DRILL, minFisPauseMinutes, worstCaseDnsFailoverSeconds } from './failover/spec';
+import { ROLE_ARN_PATTERN } from './contract';
 import { RPO_TARGET_SECONDS } from './heartbeat-contract';
 
 /** Lowercase letters, digits and hyphens; starts and ends alphanumeric; 1-20 characters.
@@ -25,8 +26,8 @@ export const ENVIRONMENT_SUFFIX_DESCRIPTION =
 /** AWS region names: us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4, ... */
 export const REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$';
 
-/** An IAM role ARN (any partition and account): what the cross-region role may trust. */
-export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$';
+/** An IAM role ARN (any partition and account): src/contract.ts, which the processor reads it from too. */
+export { ROLE_ARN_PATTERN };
 export const ROLE_ARN_DESCRIPTION = 'IAM role ARNs such as arn:aws:iam::123456789012:role/failover-automation';
 
 /** A Route 53 hosted zone id, as the console shows it (Z + up to 31 uppercase letters or digits). */
@@ -114,6 +115,9 @@ export interface TapConfig {
   /** Roles allowed to assume the cross-region role (failover automation, break-glass operators).
    *  Empty: the role is not created; nothing trusts the account root by default. */
   readonly crossRegionTrustedPrincipals: readonly string[];
+  /** Roles `npm run dr:check` runs as: the only callers the processors accept canaries from
+   *  (src/contract.ts DR_CHECK_CANARY). Empty: no caller may write a canary. */
+  readonly drCheckPrincipals: readonly string[];
   readonly logRetentionDays: number;
   readonly noncurrentVersionExpirationDays: number;
   /** Replication staleness beyond this many seconds alarms and makes /health degraded. */
@@ -154,6 +158,7 @@ const ENV_VARS = {
   standbyProcessor: 'STANDBY_PROCESSOR',
   lambdaReservedConcurrency: 'LAMBDA_RESERVED_CONCURRENCY',
   crossRegionTrustedPrincipals: 'CROSS_REGION_TRUSTED_PRINCIPALS',
+  drCheckPrincipals: 'DR_CHECK_PRINCIPALS',
   logRetentionDays: 'LOG_RETENTION_DAYS',
   noncurrentVersionExpirationDays: 'NONCURRENT_VERSION_EXPIRATION_DAYS',
   rpoTargetSeconds: 'RPO_TARGET_SECONDS',
@@ -652,6 +657,7 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     new RegExp(ROLE_ARN_PATTERN),
     ROLE_ARN_DESCRIPTION,
   );
+  const drCheckPrincipals = r.list(S.drCheckPrincipals, new RegExp(ROLE_ARN_PATTERN), ROLE_ARN_DESCRIPTION);
 
   const logRetentionDays = r.oneOf(
     S.logRetentionDays,
@@ -682,6 +688,7 @@ export function loadConfig(env: Env = process.env, context: Context = {}): TapCo
     standbyProcessor,
     ...(lambdaReservedConcurrency !== undefined ? { lambdaReservedConcurrency } : {}),
     crossRegionTrustedPrincipals: Object.freeze(crossRegionTrustedPrincipals),
+    drCheckPrincipals: Object.freeze(drCheckPrincipals),
     logRetentionDays,
     noncurrentVersionExpirationDays,
     ...recovery,

@@ -15,7 +15,15 @@ export const PROCESSOR_ENV = {
    * key id, S3 uses the AWS-managed `aws/s3` key, not the bucket's default key.
    */
   documentsKmsKeyArn: 'DOCUMENTS_KMS_KEY_ARN',
+  /**
+   * Comma-separated IAM role ARNs that may write in the canary namespace (DR_CHECK_CANARY below);
+   * unset when DR_CHECK_PRINCIPALS is, and then nobody may.
+   */
+  drCheckPrincipals: 'DR_CHECK_PRINCIPALS',
 } as const;
+
+/** An IAM role ARN (any partition and account): CROSS_REGION_TRUSTED_PRINCIPALS and DR_CHECK_PRINCIPALS. */
+export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$';
 
 /** Used when AWS_CALL_TIMEOUT_MS is unset; the stack sets it to this value explicitly. */
 export const DEFAULT_CALL_TIMEOUT_MS = 3000;
@@ -80,3 +88,18 @@ export const RECORD = {
  * compromised processor can fake a canary or a beat and so mask a stalled replication.
  */
 export const DR_CHECK_ITEM_PREFIX = '#dr-check#';
+
+/**
+ * dr:check's namespace for canaries sent through a processor (its API, IAM, key and bucket policy):
+ * accountId `dr-check` with transactionIds starting `dr-check.`. The processor takes either only
+ * with the other (400 otherwise, in any letter case), and only over the HTTP API from a role in
+ * DR_CHECK_PRINCIPALS (403 otherwise), so no customer record can be in it, and dr:check's own
+ * delete rights (docs/DR-CHECK.md, scoped by dynamodb:LeadingKeys and the object prefix) reach
+ * nothing else. Such a record keeps its account in `recordAttribute`, never `accountId`, so the
+ * account index never shows it.
+ */
+export const DR_CHECK_CANARY = {
+  accountId: 'dr-check',
+  transactionIdPrefix: 'dr-check.',
+  recordAttribute: 'canaryAccountId',
+} as const;

@@ -1,6 +1,6 @@
 /** The stack's outputs, the same ids and descriptions in both deliverables. */
 
-/** The seed's 13 outputs (same ids in both deliverables), plus the two this project adds. */
+/** The seed's 13 outputs (same ids in both deliverables), plus the ones this project adds. */
 export const outputs = [
   { id: 'KMSKeyId', description: 'Id of the customer-managed KMS key (primary region)' },
   { id: 'KMSKeyArn', description: 'ARN of the customer-managed KMS key (primary region)' },
@@ -27,6 +27,11 @@ export const outputs = [
   {
     id: 'RpoTargetSeconds',
     description: 'The RPO target this deployment was configured with (RPO_TARGET_SECONDS), in seconds',
+  },
+  {
+    id: 'DrCheckPrincipals',
+    description:
+      'Roles the processors accept dr:check canaries from (DR_CHECK_PRINCIPALS), comma-separated; only when it names someone',
   },
 ] as const;
 

@@ -176,6 +176,7 @@ export class TapStack extends TerraformStack {
       PrimaryApiEndpoint: primary.api.stage.invokeUrl,
       // What dr:check measures against: the configured target, not one derived from an alarm.
       RpoTargetSeconds: String(c.config.rpoTargetSeconds),
+      DrCheckPrincipals: c.config.drCheckPrincipals.join(',') || undefined,
     };
     for (const o of outputs) {
       const value = values[o.id];

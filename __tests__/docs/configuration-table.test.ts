@@ -58,6 +58,10 @@ const PROBES: Record<Key, Probe> = {
     value: (c) => c.crossRegionTrustedPrincipals.join(',') || undefined,
     many: (n) => Array.from({ length: n }, (_, i) => `arn:aws:iam::111122223333:role/r${i}`).join(','),
   },
+  drCheckPrincipals: {
+    value: (c) => c.drCheckPrincipals.join(',') || undefined,
+    many: (n) => Array.from({ length: n }, (_, i) => `arn:aws:iam::111122223333:role/check${i}`).join(','),
+  },
   logRetentionDays: { value: (c) => c.logRetentionDays },
   noncurrentVersionExpirationDays: { value: (c) => c.noncurrentVersionExpirationDays },
   rpoTargetSeconds: { value: (c) => c.rpoTargetSeconds },

@@ -216,16 +216,20 @@ function primaryOutputs(config: TapConfig): Record<string, CfnOutput> {
     ReplicationLatencyAlarmName: ref(ids.alarm('ReplicationLatencyAlarm')),
     PrimaryApiEndpoint: getAtt(ids.api, 'ApiEndpoint'),
     RpoTargetSeconds: String(config.rpoTargetSeconds),
+    DrCheckPrincipals: config.drCheckPrincipals.join(','),
   };
   return Object.fromEntries(
-    outputs.map((o) => [
-      o.id,
-      {
-        Description: o.description,
-        Value: values[o.id],
-        Export: exportName(o.id),
-        ...(o.id === 'CrossRegionRoleArn' ? { Condition: C.hasTrustedPrincipals } : {}),
-      },
-    ]),
+    // A literal, as RpoTargetSeconds: both say what the template was rendered with. None when empty.
+    outputs
+      .filter((o) => values[o.id] !== '')
+      .map((o) => [
+        o.id,
+        {
+          Description: o.description,
+          Value: values[o.id],
+          Export: exportName(o.id),
+          ...(o.id === 'CrossRegionRoleArn' ? { Condition: C.hasTrustedPrincipals } : {}),
+        },
+      ]),
   );
 }

@@ -232,6 +232,7 @@ function processorFragment(ctx: TierContext): Fragment {
             bucketName: ref(ids.documentsBucket),
             topicArn,
             keyArn,
+            drCheckPrincipals: config.drCheckPrincipals,
           }),
         },
         // Seed fix 6: no reservation unless configured.

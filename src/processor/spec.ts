@@ -35,12 +35,15 @@ export function processorVariables<T>(r: {
   keyArn: T;
   /** Not rendered: the processor publishes no alerts (the Errors alarm does). Accepted so older callers compile. */
   topicArn?: unknown;
+  /** DR_CHECK_PRINCIPALS; rendered only when it names someone, so a deployment without it is unchanged. */
+  drCheckPrincipals?: readonly string[];
 }): Record<string, string | T> {
   return {
     [PROCESSOR_ENV.tableName]: r.tableName,
     [PROCESSOR_ENV.bucketName]: r.bucketName,
     [PROCESSOR_ENV.documentsKmsKeyArn]: r.keyArn,
     [PROCESSOR_ENV.callTimeoutMs]: String(processor.callTimeoutMs),
+    ...(r.drCheckPrincipals?.length ? { [PROCESSOR_ENV.drCheckPrincipals]: r.drCheckPrincipals.join(',') } : {}),
   };
 }
 

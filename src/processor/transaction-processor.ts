@@ -25,7 +25,7 @@ export interface TransactionProcessorProps extends ProcessorRefs<string> {
   /** The deployment package (src/lambda-bundle.ts) and its base64 SHA-256. */
   readonly archive: { readonly zipFile: string; readonly codeSha256: string };
   /** The tier settings it renders: a new one is added here and in src/config.ts, nowhere between. */
-  readonly settings: Pick<TapConfig, 'logRetentionDays' | 'lambdaReservedConcurrency'>;
+  readonly settings: Pick<TapConfig, 'logRetentionDays' | 'lambdaReservedConcurrency' | 'drCheckPrincipals'>;
 }
 
 /**
@@ -78,7 +78,9 @@ export class TransactionProcessor extends Construct {
       timeout: processor.timeoutSeconds,
       kmsKeyArn: props.keyArn,
       tracingConfig: { mode: processor.tracingMode },
-      environment: { variables: processorVariables(props) },
+      environment: {
+        variables: processorVariables({ ...props, drCheckPrincipals: props.settings.drCheckPrincipals }),
+      },
       // Unset by default (seed fix 6: a fixed reservation can exceed the account quota).
       ...(props.settings.lambdaReservedConcurrency !== undefined
         ? { reservedConcurrentExecutions: props.settings.lambdaReservedConcurrency }
