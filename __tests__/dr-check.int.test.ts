@@ -30,6 +30,7 @@ import { appliesTo, PolicyDocument, Request, Statement } from './helpers/policy'
 import { describeWithTerraform } from './helpers/terraform';
 import { DNS_FAILOVER, outputs, standbyOutputs } from '../src/design';
 import { names } from '../src/naming';
+import { DOCUMENT_PREFIX, DR_CHECK_CANARY } from '../src/contract';
 import { KEY_STATE_CACHE_MS } from '../lambda/health';
 
 /**
@@ -119,6 +120,9 @@ describe('dr:check arguments', () => {
 });
 
 const SUFFIX = 'drcheck';
+/** The role dr:check runs as (DR_CHECK_PRINCIPALS), and the session API Gateway reports for it. */
+const CHECK_ROLE = 'arn:aws:iam::123456789012:role/ops/tap-dr-check';
+const CHECK_SESSION = 'arn:aws:sts::123456789012:assumed-role/tap-dr-check/dr-check-run';
 /** Short waits: the emulator replicates in milliseconds, so a canary missing after 3 s is a fault. */
 const FAST = ['--canary-timeout-seconds', '3', '--document-timeout-seconds', '5'];
 
@@ -134,6 +138,8 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
   let access: AccessOptions;
   /** The same, without recording: the test's own setup calls are not dr:check's. */
   let testAccess: AccessOptions;
+  /** Another stand-in for the standby's API, reporting requests as signed by `principalArn`. */
+  let startStandbyGatewayAs: (principalArn: string) => Promise<Gateway>;
   const notes: string[] = [];
   /** Every AWS call dr:check makes in this file, for the IAM policy test at the end. */
   const calls: ObservedCall[] = [];
@@ -141,7 +147,7 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
   beforeAll(async () => {
     if (!emulatorAvailable()) throw new Error(EMULATOR_INSTALL_HINT);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-dr-check-'));
-    const synth = synthConfiguration({ ENVIRONMENT_SUFFIX: SUFFIX }, root);
+    const synth = synthConfiguration({ ENVIRONMENT_SUFFIX: SUFFIX, DR_CHECK_PRINCIPALS: CHECK_ROLE }, root);
     regions = { primary: synth.config.primaryRegion, standby: synth.config.secondaryRegion };
     emu = await startEmulator({ regions: [regions.primary, regions.standby] });
     writeEmulatorOverride(synth.dir, synth.synthesized, (r) => emu.endpointFor(r));
@@ -156,8 +162,9 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       primary: regionClients(regions.primary, emu.endpointFor(regions.primary)),
       standby: regionClients(regions.standby, emu.endpointFor(regions.standby)),
     };
-    const gateway = (c: RegionClients) =>
+    const gateway = (c: RegionClients, principalArn = CHECK_SESSION) =>
       startGateway({
+        principalArn,
         clients: c,
         bundle: testBundle().file,
         functions: {
@@ -168,6 +175,7 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
         heartbeatMs: 1000,
       });
     gateways = { primary: await gateway(clients.primary), standby: await gateway(clients.standby) };
+    startStandbyGatewayAs = (principalArn) => gateway(clients.standby, principalArn);
     const apis: Record<string, string> = {
       [d.apis.primary]: gateways.primary.url,
       [d.apis.standby!]: gateways.standby.url,
@@ -240,23 +248,31 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       .map((r) => `${r.id}@${r.region}`)
       .sort();
 
+  /** Items of both canaries: the direct one and the one sent through the standby processor. */
   const canaryItems = async (c: RegionClients) =>
     (
       await c.dynamodb.send(
         new ScanCommand({
           TableName: d.tableName,
           ConsistentRead: true,
-          FilterExpression: 'begins_with(transactionId, :p)',
-          ExpressionAttributeValues: { ':p': { S: CANARY.itemPrefix } },
+          FilterExpression: 'begins_with(transactionId, :p) OR begins_with(transactionId, :q)',
+          ExpressionAttributeValues: {
+            ':p': { S: CANARY.itemPrefix },
+            ':q': { S: DR_CHECK_CANARY.transactionIdPrefix },
+          },
         }),
       )
     ).Items ?? [];
   const canaryObjects = async (c: RegionClients, bucket: string) => {
-    const out = await c.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: CANARY.objectPrefix }));
-    return [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])].map((v) => ({
-      Key: v.Key!,
-      VersionId: v.VersionId,
-    }));
+    const versions = async (Prefix: string) => {
+      const out = await c.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix }));
+      return [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])];
+    };
+    const all = [
+      ...(await versions(CANARY.objectPrefix)),
+      ...(await versions(`${DOCUMENT_PREFIX}${DR_CHECK_CANARY.accountId}/`)),
+    ];
+    return all.map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
   };
 
   async function expectNoCanaries(): Promise<void> {
@@ -303,6 +319,9 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
         'alert-subscriptions',
         'heartbeat',
         'health',
+        'standby-write-path',
+        'failback-transaction',
+        'failback-document',
         'canaries-removed',
       ]),
     );
@@ -328,6 +347,8 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       // The emulator's pause stops table and document replication alike (an AWS FIS pause stops only the table's).
       expect(failures(rows)).toEqual([
         `document-replication@${d.primaryRegion} -> ${d.secondaryRegion}`,
+        `failback-document@${d.secondaryRegion} -> ${d.primaryRegion}`,
+        `failback-transaction@${d.secondaryRegion} -> ${d.primaryRegion}`,
         `transaction-replication@${d.primaryRegion} -> ${d.secondaryRegion}`,
       ]);
       expect(rows.find((r) => r.id === 'transaction-replication')!.measured).toBe(
@@ -393,7 +414,7 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       expect(rows.find((r) => r.id === 'pitr' && r.region === d.secondaryRegion)!.measured).toMatch(/^DISABLED/);
       let printed = '';
       expect(await main(['--terraform-outputs', outputsFile, ...FAST], access, (t) => void (printed += t))).toBe(1);
-      expect(printed).toContain('dr:check: 1 of 18 checks FAILED');
+      expect(printed).toContain('dr:check: 1 of 21 checks FAILED');
       await expectNoCanaries();
     } finally {
       await clients.standby.dynamodb.send(pitr(true));
@@ -455,6 +476,58 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
         new PutBucketReplicationCommand({ Bucket: d.buckets.primary, ReplicationConfiguration: saved }),
       );
     }
+  }, 60_000);
+
+  it("the standby's replication rule removed: only the failback document check fails", async () => {
+    const bucket = d.buckets.secondary!;
+    const saved = (await clients.standby.s3.send(new GetBucketReplicationCommand({ Bucket: bucket })))
+      .ReplicationConfiguration as ReplicationConfiguration;
+    await clients.standby.s3.send(new DeleteBucketReplicationCommand({ Bucket: bucket }));
+    try {
+      const rows = await checkNow();
+      expect(failures(rows)).toEqual([`failback-document@${d.secondaryRegion} -> ${d.primaryRegion}`]);
+      expect(rows.find((r) => r.id === 'failback-document')!.measured).toBe(`not in ${d.buckets.primary} after 5 s`);
+      await expectNoCanaries();
+    } finally {
+      await clients.standby.s3.send(
+        new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: saved }),
+      );
+    }
+  }, 60_000);
+
+  it('dr:check as a role outside DR_CHECK_PRINCIPALS: the standby refuses the canary (403), and nothing is written', async () => {
+    const other = await startStandbyGatewayAs('arn:aws:sts::123456789012:assumed-role/payments/s-1');
+    try {
+      const asOther = {
+        ...access,
+        httpUrlFor: (e: string) => (e === d.apis.standby ? other.url : access.httpUrlFor!(e)),
+      };
+      const rows = (
+        await runCheck(d, awsAccess(asOther), parseCheckArgs(['--terraform-outputs', outputsFile, ...FAST]))
+      ).rows;
+      expect(failures(rows)).toEqual([`standby-write-path@${d.secondaryRegion}`]);
+      expect(rows.find((r) => r.id === 'standby-write-path')!.measured).toMatch(
+        /^403 .*Forbidden.*DR_CHECK_PRINCIPALS/,
+      );
+      expect(rows.filter((r) => r.id.startsWith('failback-')).map((r) => r.verdict)).toEqual(['SKIP', 'SKIP']);
+      await expectNoCanaries();
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
+
+  it('a deployment without DR_CHECK_PRINCIPALS: the standby write path is SKIP, saying what to set', async () => {
+    const rows = (
+      await runCheck(
+        { ...d, drCheckPrincipals: [] },
+        awsAccess(testAccess),
+        parseCheckArgs(['--terraform-outputs', outputsFile, ...FAST]),
+      )
+    ).rows;
+    const path = rows.filter((r) => ['standby-write-path', 'failback-transaction', 'failback-document'].includes(r.id));
+    expect(path.map((r) => r.verdict)).toEqual(['SKIP', 'SKIP', 'SKIP']);
+    expect(path[0].measured).toContain('DR_CHECK_PRINCIPALS');
+    expect(failures(rows)).toEqual([]);
   }, 60_000);
 
   /**
@@ -639,6 +712,7 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
         '<SecondaryKMSKeyArn>': d.keys.secondary,
         '<stack>': 'tap-dr-drcheck',
         '<secondary-stack>': 'tap-dr-drcheck-secondary',
+        '<standby-api-id>': apiId(d.apis.standby!),
       };
       const blocks = [...doc().matchAll(/```json\n([\s\S]*?)```/g)].map((m) =>
         m[1].replace(/<[\w-]+>/g, (p) => values[p] ?? p),
@@ -648,6 +722,9 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       );
       return [...(policy as PolicyDocument).Statement, cloudformation as Statement];
     };
+
+    /** The API id in an HTTP API's endpoint, https://<id>.execute-api.<region>.amazonaws.com. */
+    const apiId = (endpoint: string) => /^https:\/\/([^.]+)\.execute-api\./.exec(endpoint)![1];
 
     function requests(c: ObservedCall): Request[] {
       const i = c.input as Record<string, any>;
@@ -675,6 +752,14 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
             {
               action: 'dynamodb:DescribeContinuousBackups',
               resource: arn('dynamodb', `table/${i.TableName}`),
+              context: {},
+            },
+          ];
+        case 'execute-api:Invoke':
+          return [
+            {
+              action: 'execute-api:Invoke',
+              resource: arn('execute-api', `${apiId(i.apiEndpoint)}/$default/${i.method}${i.path}`),
               context: {},
             },
           ];
@@ -770,7 +855,9 @@ describeWithTerraform('dr:check on the emulated two-region AWS', () => {
       const statements = published();
       const elsewhere = (r: Request): Request => ({
         ...r,
-        resource: r.resource.replace(/\/dr-check\/[^/]+$/, '/documents/acct-1/txn-1/0f1e2d'),
+        resource: r.resource
+          .replace(/\/dr-check\/[^/]+$/, '/documents/acct-1/txn-1/0f1e2d')
+          .replace(/\/documents\/dr-check\/.+$/, '/documents/acct-1/txn-1/0f1e2d'),
         context: Object.fromEntries(
           Object.entries(r.context).map(([k, v]) => [
             k,

@@ -18,11 +18,11 @@ export type Source =
 
 export interface CheckArgs {
   readonly source: Source;
-  /** Absent: the deployment's own (RTO: the config default; RPO: the deployed alarm's threshold). */
+  /** Absent: RTO, RTO_TARGET_SECONDS' default; RPO, the deployment's RpoTargetSeconds output (dr/check.ts rpoTarget). */
   readonly rtoTargetSeconds?: number;
   readonly rpoTargetSeconds?: number;
   readonly documentTimeoutSeconds: number;
-  /** How long to wait for the canary transaction in the secondary; absent: twice the RPO target. */
+  /** How long to wait for each canary transaction in the other region; absent: twice the RPO target. */
   readonly canaryTimeoutSeconds?: number;
 }
 

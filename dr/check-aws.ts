@@ -14,8 +14,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { createSigner, signPost, urlFor } from '../client/transport';
 
-export type Service = 'dynamodb' | 's3' | 'kms' | 'monitoring' | 'sns' | 'route53' | 'cloudformation';
+export type Service = 'dynamodb' | 's3' | 'kms' | 'monitoring' | 'sns' | 'route53' | 'cloudformation' | 'execute-api';
 
 export interface AccessOptions {
   /** Where a service's requests for a region go; the real endpoint when absent. */
@@ -49,6 +50,15 @@ export interface SignedRequest {
   readonly xml?: string;
 }
 
+export interface ApiPost {
+  /** The API's endpoint as the outputs give it (PrimaryApiEndpoint, StandbyApiEndpoint). */
+  readonly apiEndpoint: string;
+  readonly region: string;
+  /** The route's path, e.g. /transactions. */
+  readonly path: string;
+  readonly body: string;
+}
+
 export interface AwsAccess {
   dynamodb(region: string): DynamoDBClient;
   s3(region: string): S3Client;
@@ -58,6 +68,8 @@ export interface AwsAccess {
   /** One signed request; resolves with the status and body text (XML for these two services). */
   signed(req: SignedRequest): Promise<{ status: number; text: string }>;
   httpUrlFor(apiEndpoint: string): string;
+  /** A SigV4 (execute-api) JSON POST to a route of a deployed HTTP API, signed as the failover client signs. */
+  postToApi(req: ApiPost): Promise<{ status: number; text: string }>;
   readonly callTimeoutMs: number;
   /** The per-call deadline as SDK `send` options. */
   deadline(): { abortSignal: AbortSignal };
@@ -177,6 +189,28 @@ function signedRequests(o: AccessOptions, credentials: Credentials, callTimeoutM
   };
 }
 
+/** POSTs through the API as a caller of it would: the request API Gateway authorizes with IAM. */
+function apiPosts(o: AccessOptions, credentials: Credentials, callTimeoutMs: number) {
+  return async (req: ApiPost): Promise<{ status: number; text: string }> => {
+    o.observe?.({
+      service: 'execute-api',
+      region: req.region,
+      operation: 'Invoke',
+      input: { apiEndpoint: req.apiEndpoint, method: 'POST', path: req.path },
+    });
+    const url = urlFor((o.httpUrlFor ?? ((e) => e))(req.apiEndpoint), req.path);
+    const headers = await signPost(createSigner(req.region, credentials), url, req.body);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: req.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(callTimeoutMs),
+    });
+    return { status: res.status, text: await res.text() };
+  };
+}
+
 export function awsAccess(o: AccessOptions = {}): AwsAccess {
   const callTimeoutMs = o.callTimeoutMs ?? 10_000;
   const credentials = o.credentials ?? defaultProvider();
@@ -193,6 +227,7 @@ export function awsAccess(o: AccessOptions = {}): AwsAccess {
     sns: (r) => client('sns', r, (c) => new SNSClient(c)),
     httpUrlFor: o.httpUrlFor ?? ((e) => e),
     signed: signedRequests(o, credentials, callTimeoutMs),
+    postToApi: apiPosts(o, credentials, callTimeoutMs),
   };
 }
 

@@ -6,7 +6,7 @@
  * has no accountId, so the account index never shows it; the object lives under 'dr-check/',
  * outside the processor's 'documents/' prefix. removeCanaries() deletes both everywhere.
  */
-import { randomBytes } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteObjectCommand,
@@ -15,7 +15,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { RTC_MINUTES } from '../src/alarms';
-import { DR_CHECK_ITEM_PREFIX, RECORD } from '../src/contract';
+import { DOCUMENT_PREFIX, DR_CHECK_CANARY, DR_CHECK_ITEM_PREFIX, RECORD } from '../src/contract';
 import type { AwsAccess } from './check-aws';
 import type { Deployment } from './check-input';
 import { errorRow, fail, pass, Row, skip, verdict } from './check-report';
@@ -26,12 +26,23 @@ export interface Canary {
   readonly stamp: string;
   readonly itemId: string;
   readonly objectKey: string;
+  /** The transaction sent through the standby processor, in the canary namespace (src/contract.ts). */
+  readonly transaction: { readonly transactionId: string; readonly accountId: string; readonly document: string };
 }
 
 /** A fresh canary: `<UTC timestamp>-<8 hex>`, e.g. 20261124T120000123Z-1a2b3c4d. */
 export function newCanary(now = new Date()): Canary {
   const stamp = `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
-  return { stamp, itemId: `${CANARY.itemPrefix}${stamp}`, objectKey: `${CANARY.objectPrefix}${stamp}` };
+  return {
+    stamp,
+    itemId: `${CANARY.itemPrefix}${stamp}`,
+    objectKey: `${CANARY.objectPrefix}${stamp}`,
+    transaction: {
+      transactionId: `${DR_CHECK_CANARY.transactionIdPrefix}${stamp}`,
+      accountId: DR_CHECK_CANARY.accountId,
+      document: `dr:check canary ${stamp}: written through the standby processor, deleted when the check ends\n`,
+    },
+  };
 }
 
 export interface Poll {
@@ -58,6 +69,10 @@ export async function pollUntil<T>(
 }
 
 const key = (c: Canary) => ({ [RECORD.partitionKey]: { S: c.itemId } });
+
+/** Where the processor stores the canary transaction's document (lambda/processor.ts documentKey). */
+export const canaryDocumentKey = (c: Canary) =>
+  `${DOCUMENT_PREFIX}${c.transaction.accountId}/${c.transaction.transactionId}/${createHash('sha256').update(c.transaction.document).digest('hex')}`;
 
 export async function transactionCanary(
   d: Deployment,
@@ -107,7 +122,7 @@ export async function transactionCanary(
 }
 
 /** The versions (and delete markers) of exactly `objectKey`, through a prefix-scoped listing. */
-async function versionsOf(
+export async function versionsOf(
   aws: AwsAccess,
   region: string,
   bucket: string,
@@ -120,7 +135,7 @@ async function versionsOf(
 }
 
 /** By full ARN: a multi-Region key and its replica share the key id, only the region tells them apart. */
-const sameKey = (reported: string | undefined, arn: string) =>
+export const sameKey = (reported: string | undefined, arn: string) =>
   !!reported && (reported === arn || (!reported.startsWith('arn:') && arn.endsWith(`/${reported}`)));
 
 /**
@@ -199,13 +214,19 @@ export async function removeCanaries(d: Deployment, aws: AwsAccess, c: Canary): 
     id: 'canaries-removed',
     check: 'canaries removed',
     region: 'both',
-    target: `no ${CANARY.itemPrefix} item, no ${CANARY.objectPrefix} object left`,
+    target: `no ${CANARY.itemPrefix} or ${DR_CHECK_CANARY.transactionIdPrefix} item, no ${CANARY.objectPrefix} or ${DOCUMENT_PREFIX}${DR_CHECK_CANARY.accountId}/ object left`,
   } as const;
-  const deleteItem = (region: string) =>
+  const deleteItem = (region: string, id = c.itemId) =>
     aws
       .dynamodb(region)
-      .send(new DeleteItemCommand({ TableName: d.tableName, Key: key(c) }), aws.deadline())
+      .send(
+        new DeleteItemCommand({ TableName: d.tableName, Key: { [RECORD.partitionKey]: { S: id } } }),
+        aws.deadline(),
+      )
       .then(() => 0);
+  // The transaction sent through the standby processor: its record and its claim, wherever they are.
+  const { transactionId } = c.transaction;
+  const viaProcessor = [transactionId, `${transactionId}${RECORD.claimSuffix}`];
   const buckets: Array<[string, string]> = [
     [d.primaryRegion, d.buckets.primary],
     ...(d.buckets.secondary ? [[d.secondaryRegion, d.buckets.secondary] as [string, string]] : []),
@@ -213,9 +234,13 @@ export async function removeCanaries(d: Deployment, aws: AwsAccess, c: Canary): 
   const tasks: Array<[string, Promise<number>]> = [
     [`item in ${d.primaryRegion}`, deleteItem(d.primaryRegion)],
     [`item in ${d.secondaryRegion}`, deleteItem(d.secondaryRegion)],
-    ...buckets.map(
-      ([region, bucket]) =>
-        [`object in ${bucket}`, deleteVersions(aws, region, bucket, c.objectKey)] as [string, Promise<number>],
+    ...[d.primaryRegion, d.secondaryRegion].flatMap((region) =>
+      viaProcessor.map((id) => [`item ${id} in ${region}`, deleteItem(region, id)] as [string, Promise<number>]),
+    ),
+    ...buckets.flatMap(([region, bucket]) =>
+      [c.objectKey, canaryDocumentKey(c)].map(
+        (k) => [`object ${k} in ${bucket}`, deleteVersions(aws, region, bucket, k)] as [string, Promise<number>],
+      ),
     ),
   ];
   const settled = await Promise.allSettled(tasks.map(([, p]) => p));

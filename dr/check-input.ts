@@ -31,6 +31,8 @@ export interface Deployment {
   readonly dnsHealthCheckId?: string;
   /** The configured RPO target (`RpoTargetSeconds`); absent from deployments that predate the output. */
   readonly rpoTargetSeconds?: number;
+  /** The roles the processors take canaries from (`DrCheckPrincipals`, DR_CHECK_PRINCIPALS); none when absent. */
+  readonly drCheckPrincipals: readonly string[];
 }
 
 export class InputError extends Error {
@@ -82,6 +84,7 @@ export function deploymentFrom(outputs: Record<string, string>, source: string):
       .map(([, v]) => v),
     ...(outputs.DnsHealthCheckId ? { dnsHealthCheckId: outputs.DnsHealthCheckId } : {}),
     ...rpoTargetOf(outputs),
+    drCheckPrincipals: outputs.DrCheckPrincipals ? outputs.DrCheckPrincipals.split(',') : [],
   };
 }
 

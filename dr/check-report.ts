@@ -10,6 +10,9 @@ export type Verdict = 'PASS' | 'FAIL' | 'SKIP';
 export type CheckId =
   | 'transaction-replication'
   | 'document-replication'
+  | 'standby-write-path'
+  | 'failback-transaction'
+  | 'failback-document'
   | 'pitr'
   | 'key'
   | 'alarms'

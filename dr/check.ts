@@ -6,7 +6,9 @@
  *
  * Checks (one table row each, per region where it applies): a canary transaction replicates
  * within the RPO target; a canary document replicates within RTC's 15 minutes, re-encrypted
- * under the secondary key; PITR is on for both replicas; both keys are Enabled; every alarm
+ * under the secondary key; with DR_CHECK_PRINCIPALS, a canary transaction through the standby's API
+ * and processor is accepted and replicates back into the primary region (record within the RPO
+ * target, document within RTC under the primary key: the failback direction); PITR is on for both replicas; both keys are Enabled; every alarm
  * exists and none is in ALARM, each notifies its region's alert topic, and each topic has a
  * confirmed subscriber; the heartbeat's staleness metric is recent in both regions; both /health
  * endpoints answer 200 {"status":"ok"}; with DNS
@@ -20,6 +22,7 @@ import { awsAccess, AccessOptions, AwsAccess } from './check-aws';
 import { ArgError, CheckArgs, parseCheckArgs, USAGE } from './check-args';
 import { Canary, documentCanary, newCanary, removeCanaries, transactionCanary } from './check-canary';
 import { dnsFailoverRow, healthRows } from './check-endpoints';
+import { failbackRows } from './check-failback';
 import { Deployment, InputError, loadDeployment } from './check-input';
 import { failed, renderTable, Row } from './check-report';
 import { alarmRows, keyRows, pitrRows } from './check-state';
@@ -70,6 +73,12 @@ export async function runCheck(d: Deployment, aws: AwsAccess, o: CheckOptions): 
         signal: o.signal,
       }).then((r) => [r]),
       documentCanary(d, aws, canary, { timeoutMs: o.documentTimeoutSeconds * 1000, signal: o.signal }).then((r) => [r]),
+      failbackRows(d, aws, canary, {
+        rpoTargetSeconds,
+        timeoutMs: (o.canaryTimeoutSeconds ?? 2 * rpoTargetSeconds) * 1000,
+        documentTimeoutMs: o.documentTimeoutSeconds * 1000,
+        signal: o.signal,
+      }),
       pitrRows(d, aws),
       keyRows(d, aws),
       alarmRows(d, aws),
@@ -118,7 +127,9 @@ export async function main(
     write(
       `dr:check ${d.source}: ${d.primaryRegion} -> ${d.secondaryRegion}, suffix ${d.suffix}${d.standby ? ', standby tier' : ', no standby tier'}\n`,
     );
-    write(`canaries: item ${canary.itemId}, object ${canary.objectKey} (removed at the end)\n`);
+    write(
+      `canaries: item ${canary.itemId}, object ${canary.objectKey}, transaction ${canary.transaction.transactionId} (removed at the end)\n`,
+    );
     const result = await runCheck(d, aws, { ...args, canary, signal: stop.signal });
     const t = result.targets;
     write(

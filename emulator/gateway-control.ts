@@ -47,6 +47,9 @@ export interface GatewayOptions {
   readonly functions: { readonly processor: string; readonly health: string; readonly heartbeat: string };
   /** Run the heartbeat this often (EventBridge's minute, scaled down for drills); 0: never. */
   readonly heartbeatMs: number;
+  /** Who GATEWAY_CREDENTIALS sign as, as API Gateway reports it to the processor
+   *  (requestContext.authorizer.iam.userArn), e.g. an assumed-role session; none when absent. */
+  readonly principalArn?: string;
 }
 
 /** What gateway.js is started with: each function's deployed environment, the region's endpoint. */
@@ -66,6 +69,7 @@ async function gatewayConfig(o: GatewayOptions): Promise<object> {
     heartbeatMs: o.heartbeatMs,
     credentials: GATEWAY_CREDENTIALS,
     functions,
+    ...(o.principalArn ? { principalArn: o.principalArn } : {}),
   };
 }
 

@@ -7,7 +7,8 @@
 // the parent), this region's emulator endpoint, and nothing else, in this process only.
 //
 // Input: the JSON of GATEWAY_CONFIG = { bundle, region, endpoint, port, heartbeatMs,
-//   credentials: {accessKeyId, secretAccessKey}, functions: {processor, health, heartbeat} (env maps) }
+//   credentials: {accessKeyId, secretAccessKey}, functions: {processor, health, heartbeat} (env maps),
+//   principalArn (optional: the requestContext.authorizer.iam.userArn of a request those credentials signed) }
 // Output: "GATEWAY <port>" once listening. Stdin lines "down" / "up" close and reopen the port
 // (connections refused meanwhile, as for a region that is gone). A line "fault <json>" sets how
 // the region's API misbehaves, for the DR drill (answered "FAULT" once in force):
@@ -134,6 +135,8 @@ async function route(req, body) {
   if (event.routeKey === 'GET /health') return handlers.health(event, { awsRequestId: event.requestContext.requestId });
   if (event.routeKey !== 'POST /transactions') return { statusCode: 404, body: '{"message":"Not Found"}' };
   if (!(await authorized(req, body))) return { statusCode: 403, body: '{"message":"Forbidden"}' };
+  // API Gateway names the signer it authorized; here the one principal the test credentials stand for.
+  if (cfg.principalArn) event.requestContext.authorizer = { iam: { userArn: cfg.principalArn } };
   return handlers.processor(event, { awsRequestId: event.requestContext.requestId });
 }
 

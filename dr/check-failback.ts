@@ -1,0 +1,168 @@
+/**
+ * The standby's write path and the failback direction, proved with a canary: a transaction with a
+ * small document, in dr:check's reserved namespace (src/contract.ts DR_CHECK_CANARY), POSTed with
+ * SigV4 to the standby's API as a failed-over caller would send it. The standby processor's IAM,
+ * key and the secondary bucket's policy must take it (201); then its record must reach the primary
+ * table within the RPO target, and its document the primary bucket within RTC, as a REPLICA under
+ * KMSKeyArn: the direction a failback depends on. removeCanaries() deletes all of it.
+ */
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { RTC_MINUTES } from '../src/alarms';
+import { DR_CHECK_CANARY, RECORD } from '../src/contract';
+import type { AwsAccess } from './check-aws';
+import { Canary, canaryDocumentKey, pollUntil, sameKey, versionsOf } from './check-canary';
+import type { Deployment } from './check-input';
+import { errorRow, fail, pass, Row, skip, verdict } from './check-report';
+
+export interface FailbackOptions {
+  readonly rpoTargetSeconds: number;
+  /** How long to wait for the record in the primary table. */
+  readonly timeoutMs: number;
+  /** How long to wait for the document in the primary bucket. */
+  readonly documentTimeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+const ROWS = {
+  write: { id: 'standby-write-path', check: 'canary through standby processor', target: '201 Created' },
+  record: { id: 'failback-transaction', check: 'canary transaction comes back' },
+  document: { id: 'failback-document', check: 'canary document comes back' },
+} as const;
+
+/** The canary transaction's request body: the processor's contract (docs/PROCESSOR.md), nothing special. */
+export function canaryRequest(c: Canary): string {
+  const { transactionId, accountId, document } = c.transaction;
+  return JSON.stringify({
+    transactionId,
+    accountId,
+    amount: '0.01',
+    currency: 'USD',
+    type: 'credit',
+    metadata: { purpose: 'dr:check canary' },
+    document: { contentType: 'text/plain', content: Buffer.from(document).toString('base64') },
+  });
+}
+
+/** The three rows, all SKIP when there is no standby, or no DR_CHECK_PRINCIPALS to let dr:check in. */
+export async function failbackRows(d: Deployment, aws: AwsAccess, c: Canary, o: FailbackOptions): Promise<Row[]> {
+  const region = `${d.secondaryRegion} -> ${d.primaryRegion}`;
+  const targets = {
+    write: ROWS.write.target,
+    record: `lag <= ${o.rpoTargetSeconds} s (RPO target)`,
+    document: `<= ${RTC_MINUTES} min (S3 RTC), REPLICA under KMSKeyArn`,
+  };
+  const rows = (measured: (k: keyof typeof ROWS) => string, as = skip) =>
+    (['write', 'record', 'document'] as const).map((k) =>
+      as({ ...ROWS[k], region: k === 'write' ? d.secondaryRegion : region, target: targets[k], measured: measured(k) }),
+    );
+  if (!d.apis.standby || !d.buckets.secondary)
+    return rows(() => 'no standby tier deployed (no StandbyApiEndpoint output)');
+  if (!d.drCheckPrincipals.length)
+    return rows(
+      () =>
+        'not exercised: no DrCheckPrincipals output (deploy with DR_CHECK_PRINCIPALS naming the role dr:check runs as)',
+    );
+  const write = await writeThroughStandby(d, aws, c, d.apis.standby, targets.write);
+  if (write.verdict !== 'PASS')
+    return [write, ...rows(() => 'not measured: the canary was not written (row above)').slice(1)];
+  const since = Date.now();
+  const [record, document] = await Promise.all([
+    recordBack(d, aws, c, since, o, { ...ROWS.record, region, target: targets.record }),
+    documentBack(d, aws, c, since, o, { ...ROWS.document, region, target: targets.document }),
+  ]);
+  return [write, record, document];
+}
+
+type Base = Pick<Row, 'id' | 'check' | 'region' | 'target'>;
+
+async function writeThroughStandby(
+  d: Deployment,
+  aws: AwsAccess,
+  c: Canary,
+  api: string,
+  target: string,
+): Promise<Row> {
+  const base = { ...ROWS.write, region: d.secondaryRegion, target } as const;
+  const started = Date.now();
+  try {
+    const res = await aws.postToApi({
+      apiEndpoint: api,
+      region: d.secondaryRegion,
+      path: '/transactions',
+      body: canaryRequest(c),
+    });
+    const ms = Date.now() - started;
+    if (res.status === 201) return pass({ ...base, measured: `201 in ${ms} ms (POST /transactions, SigV4)` });
+    const hint =
+      res.status === 403 ? ': is the role dr:check runs as in DR_CHECK_PRINCIPALS, and may it invoke the API?' : '';
+    return fail({ ...base, measured: `${res.status} ${JSON.stringify(res.text.slice(0, 160))} in ${ms} ms${hint}` });
+  } catch (e) {
+    return errorRow(base, e);
+  }
+}
+
+/** The record in the primary table: committed, and its account outside the account index's key. */
+async function recordBack(
+  d: Deployment,
+  aws: AwsAccess,
+  c: Canary,
+  since: number,
+  o: FailbackOptions,
+  base: Base,
+): Promise<Row> {
+  const Key = { [RECORD.partitionKey]: { S: c.transaction.transactionId } };
+  const read = async (): Promise<Record<string, AttributeValue> | undefined> =>
+    (
+      await aws
+        .dynamodb(d.primaryRegion)
+        .send(new GetItemCommand({ TableName: d.tableName, Key, ConsistentRead: true }), aws.deadline())
+    ).Item;
+  try {
+    const seen = await pollUntil(read, { since, timeoutMs: o.timeoutMs, intervalMs: () => 100, signal: o.signal });
+    if (!seen)
+      return fail({ ...base, measured: `not in ${d.primaryRegion} after ${(o.timeoutMs / 1000).toFixed(0)} s` });
+    const item = seen.value;
+    const committed = item[RECORD.statusAttribute]?.S === RECORD.committed;
+    const outsideIndex =
+      !item[RECORD.accountIndex.partitionKey] && item[DR_CHECK_CANARY.recordAttribute]?.S === DR_CHECK_CANARY.accountId;
+    const measured = `${seen.elapsedMs} ms (201 to first GetItem that saw it)${committed ? '' : ', NOT committed'}${outsideIndex ? '' : ', IN the account index'}`;
+    return verdict(committed && outsideIndex && seen.elapsedMs <= o.rpoTargetSeconds * 1000, { ...base, measured });
+  } catch (e) {
+    return errorRow(base, e);
+  }
+}
+
+async function documentBack(
+  d: Deployment,
+  aws: AwsAccess,
+  c: Canary,
+  since: number,
+  o: FailbackOptions,
+  base: Base,
+): Promise<Row> {
+  const key = canaryDocumentKey(c);
+  const bucket = d.buckets.primary;
+  try {
+    const listed = async () => ((await versionsOf(aws, d.primaryRegion, bucket, key)).length ? true : undefined);
+    const seen = await pollUntil(listed, {
+      since,
+      timeoutMs: o.documentTimeoutMs,
+      intervalMs: (t) => (t < 30_000 ? 500 : 5000),
+      signal: o.signal,
+    });
+    if (!seen)
+      return fail({ ...base, measured: `not in ${bucket} after ${(o.documentTimeoutMs / 1000).toFixed(0)} s` });
+    const head = await aws
+      .s3(d.primaryRegion)
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }), aws.deadline());
+    const underPrimaryKey = sameKey(head.SSEKMSKeyId, d.keys.primary);
+    const measured = `${(seen.elapsedMs / 1000).toFixed(1)} s, ${head.ReplicationStatus ?? 'no replication status'}, ${underPrimaryKey ? 'under KMSKeyArn' : `under key ${head.SSEKMSKeyId ?? 'none'}`}`;
+    return verdict(seen.elapsedMs <= RTC_MINUTES * 60_000 && head.ReplicationStatus === 'REPLICA' && underPrimaryKey, {
+      ...base,
+      measured,
+    });
+  } catch (e) {
+    return errorRow(base, e);
+  }
+}
