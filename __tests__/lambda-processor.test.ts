@@ -2,7 +2,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { AwsPort } from '../lambda/aws';
 import { readProcessorEnv } from '../lambda/env';
-import { callerIdentity, createProcessor, decide, fromItem, MAX_BODY_CHARS, toItem, unwrap } from '../lambda/processor';
+import {
+  callerIdentity,
+  createProcessor,
+  decide,
+  fromItem,
+  MAX_BODY_CHARS,
+  ProcessorDeps,
+  toItem,
+  unwrap,
+} from '../lambda/processor';
 import { validate, ValidationError } from '../lambda/validate';
 import {
   DEFAULT_CALL_TIMEOUT_MS,
@@ -42,7 +51,7 @@ function port(behaviour: Partial<Record<keyof AwsPort, (input: any) => Promise<a
   return { aws, calls };
 }
 
-const processor = (aws: AwsPort, logs: string[] = [], random = () => 0.5) =>
+const processor = (aws: AwsPort, logs: string[] = [], random = () => 0.5, more: Partial<ProcessorDeps> = {}) =>
   createProcessor({
     aws,
     tableName: 'transactions-test',
@@ -54,6 +63,7 @@ const processor = (aws: AwsPort, logs: string[] = [], random = () => 0.5) =>
     log: (l) => logs.push(l),
     sleep: async () => undefined,
     random,
+    ...more,
   });
 
 const conditionFailed = (item: any) => () =>
@@ -661,16 +671,7 @@ describe("dr:check's canary namespace: only DR_CHECK_PRINCIPALS, over the API, a
     body: JSON.stringify(body),
   });
   const withPrincipals = (aws: AwsPort, drCheckPrincipals: string[]) =>
-    createProcessor({
-      aws,
-      tableName: 'transactions-test',
-      bucketName: 'docs',
-      kmsKeyArn: KEY_ARN,
-      region: 'us-west-2',
-      callTimeoutMs: 1000,
-      log: () => undefined,
-      drCheckPrincipals,
-    });
+    processor(aws, [], undefined, { drCheckPrincipals });
 
   it('writes a canary from a session of a DR_CHECK_PRINCIPALS role, its account outside the index key', async () => {
     const { aws, calls } = port({});

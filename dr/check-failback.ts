@@ -67,14 +67,25 @@ export async function failbackRows(d: Deployment, aws: AwsAccess, c: Canary, o: 
   if (write.verdict !== 'PASS')
     return [write, ...rows(() => 'not measured: the canary was not written (row above)').slice(1)];
   const since = Date.now();
+  const leg = { d, aws, c, since, o };
   const [record, document] = await Promise.all([
-    recordBack(d, aws, c, since, o, { ...ROWS.record, region, target: targets.record }),
-    documentBack(d, aws, c, since, o, { ...ROWS.document, region, target: targets.document }),
+    recordBack({ ...leg, base: { ...ROWS.record, region, target: targets.record } }),
+    documentBack({ ...leg, base: { ...ROWS.document, region, target: targets.document } }),
   ]);
   return [write, record, document];
 }
 
 type Base = Pick<Row, 'id' | 'check' | 'region' | 'target'>;
+
+/** One leg of the way back: what it reads, since the 201, and its row's fixed cells. */
+interface Leg {
+  readonly d: Deployment;
+  readonly aws: AwsAccess;
+  readonly c: Canary;
+  readonly since: number;
+  readonly o: FailbackOptions;
+  readonly base: Base;
+}
 
 async function writeThroughStandby(
   d: Deployment,
@@ -103,14 +114,7 @@ async function writeThroughStandby(
 }
 
 /** The record in the primary table: committed, and its account outside the account index's key. */
-async function recordBack(
-  d: Deployment,
-  aws: AwsAccess,
-  c: Canary,
-  since: number,
-  o: FailbackOptions,
-  base: Base,
-): Promise<Row> {
+async function recordBack({ d, aws, c, since, o, base }: Leg): Promise<Row> {
   const Key = { [RECORD.partitionKey]: { S: c.transaction.transactionId } };
   const read = async (): Promise<Record<string, AttributeValue> | undefined> =>
     (
@@ -133,14 +137,7 @@ async function recordBack(
   }
 }
 
-async function documentBack(
-  d: Deployment,
-  aws: AwsAccess,
-  c: Canary,
-  since: number,
-  o: FailbackOptions,
-  base: Base,
-): Promise<Row> {
+async function documentBack({ d, aws, c, since, o, base }: Leg): Promise<Row> {
   const key = canaryDocumentKey(c);
   const bucket = d.buckets.primary;
   try {
