@@ -20,8 +20,8 @@ import * as path from 'path';
 import { ConfigError, contextFrom, loadConfig } from '../src/config';
 import { PROJECT_ROOT } from '../src/lambda-bundle';
 import { emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../emulator/emulator';
-import { findProviderMirror, offlineCliConfig, offlineTerraformEnv } from './offline-terraform';
-import { DEAD_ENDPOINT, emulatorOverride, localStateFile } from './terraform';
+import { findProviderMirror, offlineCliConfig } from './offline-terraform';
+import { emulatorOverride, localStateFile, terraformEnv } from './terraform';
 
 export const EMULATOR_FILE = path.join(PROJECT_ROOT, '.emulator.json');
 export const OVERRIDE_FILE = 'emulator_override.tf.json';
@@ -142,13 +142,9 @@ function terraform(command: 'apply' | 'plan' | 'destroy', args: string[]): numbe
     );
   }
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...offlineTerraformEnv(offlineCliConfig(mirror)),
+    ...terraformEnv(offlineCliConfig(mirror)),
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    // A service the override does not name goes to a dead loopback port, never to AWS.
-    AWS_ENDPOINT_URL: DEAD_ENDPOINT,
   };
   for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete env[k];
   const run = (a: string[]) =>
