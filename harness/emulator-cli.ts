@@ -17,8 +17,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, contextFrom, loadConfig } from '../src/config';
+import { ConfigError } from '../src/config';
 import { PROJECT_ROOT } from '../src/lambda-bundle';
+import { projectConfig } from '../src/project-config';
 import { emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../emulator/emulator';
 import { findProviderMirror, offlineCliConfig } from './offline-terraform';
 import { emulatorOverride, localStateFile, terraformEnv } from './terraform';
@@ -37,9 +38,8 @@ interface Running {
 class Refusal extends Error {}
 
 function configuredRegions(): string[] {
-  const cdktfJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdktf.json'), 'utf8'));
-  const config = loadConfig(process.env, contextFrom(cdktfJson.context ?? {}));
-  return [config.primaryRegion, config.secondaryRegion];
+  const { primaryRegion, secondaryRegion } = projectConfig();
+  return [primaryRegion, secondaryRegion];
 }
 
 function alive(pid: number): boolean {
