@@ -51,10 +51,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The emulator .emulator.json names, running or not; undefined without the file. */
+function recorded(): Running | undefined {
+  if (!fs.existsSync(EMULATOR_FILE)) return undefined;
+  return JSON.parse(fs.readFileSync(EMULATOR_FILE, 'utf8')) as Running;
+}
+
 function running(): Running {
   const hint = 'start one with `npm run emulator` (in another terminal) first';
-  if (!fs.existsSync(EMULATOR_FILE)) throw new Refusal(`no emulator is running: ${hint}`);
-  const r = JSON.parse(fs.readFileSync(EMULATOR_FILE, 'utf8')) as Running;
+  const r = recorded();
+  if (!r) throw new Refusal(`no emulator is running: ${hint}`);
   if (!alive(r.pid))
     throw new Refusal(`the emulator in ${path.basename(EMULATOR_FILE)} (pid ${r.pid}) has stopped: ${hint}`);
   return r;
@@ -62,10 +68,9 @@ function running(): Running {
 
 async function start(argv: string[]): Promise<void> {
   if (!emulatorAvailable()) throw new Refusal(EMULATOR_INSTALL_HINT);
-  if (fs.existsSync(EMULATOR_FILE)) {
-    const r = JSON.parse(fs.readFileSync(EMULATOR_FILE, 'utf8')) as Running;
-    if (alive(r.pid)) throw new Refusal(`an emulator is already running (pid ${r.pid}, ${r.endpoint}): stop it first`);
-  }
+  const earlier = recorded();
+  if (earlier && alive(earlier.pid))
+    throw new Refusal(`an emulator is already running (pid ${earlier.pid}, ${earlier.endpoint}): stop it first`);
   const i = argv.indexOf('--regions');
   const regions = i >= 0 ? (argv[i + 1] ?? '').split(',').filter(Boolean) : configuredRegions();
   const emu = await startEmulator({ regions });
