@@ -15,22 +15,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CreateTableCommand, DynamoDBClient, UpdateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient, ReplicateKeyCommand } from '@aws-sdk/client-kms';
-import {
-  CreateBucketCommand,
-  PutBucketEncryptionCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Emulator, RecordedCall, startEmulator } from '../emulator/emulator';
 import { processorVariables, regionalVariables, tableKeySchema, table } from '../src/design';
 import { DOCUMENT_PREFIX } from '../src/contract';
 import { HANDLERS } from '../src/heartbeat-contract';
+import { ACCOUNT, createDocumentsBucket } from '../harness/aws-fixture';
 import { invokeBundle, testBundle } from '../harness/bundle';
 import { PROJECT_ROOT } from '../src/lambda-bundle';
 import { names } from '../src/naming';
 
-export const ACCOUNT = '123456789012';
+/** The fixture's (moto's) account: it names the buckets there, so the corpus spells the same one. */
+export { ACCOUNT };
 export const REGIONS = { primary: 'us-east-1', secondary: 'us-west-2' } as const;
 export const SUFFIX = 'dev';
 /** The one multi-Region key id the corpus spells (the emulator draws its own). */
@@ -98,19 +94,7 @@ async function createTable(emu: Emulator, keyArn: Record<Tier, string>): Promise
 async function createBucket(emu: Emulator, tier: Tier, keyArn: string): Promise<string> {
   const region = REGIONS[tier];
   const s3 = new S3Client({ region, endpoint: emu.endpointFor(region), credentials: ADMIN, forcePathStyle: true });
-  const Bucket = names.documentsBucket({ suffix: SUFFIX, account: ACCOUNT, region });
-  const location = region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as any } };
-  await s3.send(new CreateBucketCommand({ Bucket, ...location }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  const byDefault = { SSEAlgorithm: 'aws:kms' as const, KMSMasterKeyID: keyArn };
-  await s3.send(
-    new PutBucketEncryptionCommand({
-      Bucket,
-      ServerSideEncryptionConfiguration: {
-        Rules: [{ ApplyServerSideEncryptionByDefault: byDefault, BucketKeyEnabled: true }],
-      },
-    }),
-  );
+  const Bucket = await createDocumentsBucket(s3, SUFFIX, keyArn, region);
   // The document of an earlier attempt at `rec-<tier>-retry`, stored without an S3 checksum.
   const id = `rec-${tier}-retry`;
   const sha = createHash('sha256').update(receipt(id)).digest('hex');
