@@ -170,9 +170,8 @@ async function invoke(emu: Emulator, bundle: string, fn: FunctionName, tier: Tie
   return invokeBundle(bundle, HANDLERS[fn], calls, env, 60_000);
 }
 
-/** The emulator's own ids replaced by the ones the corpus spells, so a recording compares with it. */
-function canonical(call: RecordedCall, d: Deployed): string {
-  let text = JSON.stringify(call);
+/** The emulator's own key ids replaced by the one the corpus spells, so a recording compares with it. */
+function canonical(text: string, d: Deployed): string {
   for (const arn of Object.values(d.keyArn)) text = text.split(arn.split('/')[1]).join(KEY_ID);
   return text;
 }
@@ -181,11 +180,11 @@ function toCorpus(recorded: RecordedCall[], d: Deployed): CorpusCall[] {
   const who = new Map<string, [FunctionName, Tier]>();
   for (const fn of Object.keys(HANDLERS) as FunctionName[])
     for (const tier of Object.keys(REGIONS) as Tier[]) who.set(accessKeyOf(fn, tier), [fn, tier]);
-  const seen = new Map<string, CorpusCall>();
-  for (const raw of recorded) {
-    const caller = who.get(raw.accessKeyId);
+  // Each distinct call once, as its canonical JSON (which is also the sort key).
+  const seen = new Set<string>();
+  for (const c of recorded) {
+    const caller = who.get(c.accessKeyId);
     if (!caller) continue;
-    const c = JSON.parse(canonical(raw, d)) as RecordedCall;
     const entry: CorpusCall = {
       function: caller[0],
       tier: caller[1],
@@ -194,9 +193,9 @@ function toCorpus(recorded: RecordedCall[], d: Deployed): CorpusCall[] {
       ...(c.resource ? { resource: c.resource } : {}),
       context: c.context ?? {},
     };
-    seen.set(JSON.stringify(entry), entry);
+    seen.add(canonical(JSON.stringify(entry), d));
   }
-  return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, e]) => e);
+  return [...seen].sort().map((text) => JSON.parse(text) as CorpusCall);
 }
 
 /** Beats in both regions twice over, so each finds its peer's beat and publishes its age; /health last. */
