@@ -115,15 +115,17 @@ async function deploy(emu: Emulator): Promise<Deployed> {
   return { keyArn, tableName, bucket };
 }
 
-const transaction = (id: string) => ({
-  body: JSON.stringify({
-    transactionId: id,
-    accountId: 'acct-1',
-    amount: '10.5',
-    currency: 'USD',
-    type: 'debit',
-    document: { contentType: 'text/plain', content: Buffer.from(receipt(id)).toString('base64') },
-  }),
+const payment = (id: string) => ({
+  transactionId: id,
+  accountId: 'acct-1',
+  amount: '10.5',
+  currency: 'USD',
+  type: 'debit',
+  document: { contentType: 'text/plain', content: Buffer.from(receipt(id)).toString('base64') },
+});
+
+const transaction = (id: string, body: object = payment(id)) => ({
+  body: JSON.stringify(body),
   requestContext: { requestId: `api-${id}`, authorizer: { iam: { userArn: `arn:aws:iam::${ACCOUNT}:user/alice` } } },
 });
 
@@ -133,11 +135,10 @@ function eventsOf(fn: FunctionName, tier: Tier): unknown[] {
   // A new transaction with its document, its replay, a conflicting replay, and one whose document an
   // earlier attempt already stored (PutObject refused; the stored object is read back and compared).
   const id = `rec-${tier}`;
-  const conflicting = JSON.parse(transaction(id).body);
   return [
     transaction(id),
     transaction(id),
-    { ...transaction(id), body: JSON.stringify({ ...conflicting, amount: '11' }) },
+    transaction(id, { ...payment(id), amount: '11' }),
     transaction(`${id}-retry`),
   ];
 }
