@@ -13,7 +13,7 @@ import { HANDLERS } from '../../src/heartbeat-contract';
 import { names } from '../../src/naming';
 import { ACCOUNT, FunctionName, KEY_ID, REGIONS, SUFFIX, Tier } from '../../scripts/record-calls';
 import { templatesFor } from '../helpers/cfn';
-import { list, PolicyDocument, Statement } from '../helpers/policy';
+import { list, PolicyDocument, PolicyKind, Statement } from '../helpers/policy';
 import { norm } from '../helpers/security-cloudformation';
 import { SecurityModel } from '../helpers/security-model';
 import { cloudFormationModel } from '../helpers/security-cloudformation';
@@ -66,12 +66,10 @@ function arnOf(type: string, tier: Tier, property: (name: string) => string, wha
   return named[0](REGIONS[tier], property(named[1][type]));
 }
 
-export type Kind = 'trust' | 'identity' | 'key' | 'bucket' | 'topic' | 'lambda-permission';
-
 /** A policy with every value concrete. */
 export interface ConcretePolicy {
   readonly owner: string;
-  readonly kind: Kind;
+  readonly kind: PolicyKind;
   readonly tier: Tier;
   /** identity: the role's ARN; trust: the role's ARN; others: the ARN of the resource it guards. */
   readonly subject: string;
@@ -136,7 +134,7 @@ function substitute(s: string, ref: (r: string) => string | string[]): string | 
 
 function concrete(
   owner: string,
-  kind: Kind,
+  kind: PolicyKind,
   tier: Tier,
   subject: string,
   doc: PolicyDocument,
@@ -251,7 +249,7 @@ function handlerOf(json: TerraformJson, address: string): string {
 
 /** What a policy governs: the role it is attached to or trusts into, or the resource it is the policy of. */
 function subjectOf(
-  kind: Kind,
+  kind: PolicyKind,
   owner: string,
   arnOfOwner: (owner: string) => string,
   json: TerraformJson,
