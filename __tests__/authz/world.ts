@@ -200,7 +200,7 @@ function terraformWorld(): World {
   };
   const all = (type: string) =>
     Object.entries(s.json.resource[type] ?? {}).map(([name, r]) => ({ address: `${type}.${name}`, r }));
-  const facts = factsOf(model, {
+  const naming: Naming = {
     tierOf,
     arnOf: tfArnOf,
     resolve: (_tier, v) => String(one(v)),
@@ -211,29 +211,20 @@ function terraformWorld(): World {
       actions: list(r.alarm_actions as string[]),
     })),
     apis: all('aws_apigatewayv2_api').map(({ address }) => ({ tier: tierOf(address), id: `${address}.id` })),
-  });
-  return {
-    label: 'terraform',
-    facts,
-    policies: [...policies, ...defaultTopicPolicies(facts, policies)],
+  };
+  return worldOf('terraform', model, policies, naming, {
     functionRole: (fn, tier) => {
       const f = model.functions.find((x) => x.region === tier && handlerOf(s.json, x.id) === HANDLERS[fn]);
       if (!f?.role) throw new Error(`authz: no ${fn} function in the ${tier} tier`);
       return arnOfAddress(f.role);
     },
-    roles: Object.fromEntries(
-      (
-        [
-          ['replication', 'aws_iam_role.document_replication_role'],
-          ['failback', 'aws_iam_role.document_failback_role'],
-          ['fis', 'aws_iam_role.fis_drill_role'],
-          ['crossRegion', 'aws_iam_role.cross_region_role'],
-        ] as const
-      )
-        .filter(([, a]) => model.resources.has(a))
-        .map(([k, a]) => [k, arnOfAddress(a)]),
-    ),
-  };
+    roleIds: {
+      replication: 'aws_iam_role.document_replication_role',
+      failback: 'aws_iam_role.document_failback_role',
+      fis: 'aws_iam_role.fis_drill_role',
+      crossRegion: 'aws_iam_role.cross_region_role',
+    },
+  });
 }
 
 function functionNamed(handler: string): FunctionName {
@@ -338,7 +329,7 @@ function cloudFormationWorld(): World {
         .filter(([, r]) => r.Type === type)
         .map(([id, r]) => ({ id, tier, p: r.Properties ?? {} })),
     );
-  const facts = factsOf(model, {
+  const naming: Naming = {
     tierOf,
     arnOf: (id) => {
       const res = t[tierOf(id)].Resources[id];
@@ -352,27 +343,43 @@ function cloudFormationWorld(): World {
       actions: list(norm(p.AlarmActions) as string[]),
     })),
     apis: all('AWS::ApiGatewayV2::Api').map(({ id, tier }) => ({ tier, id })),
-  });
-  return {
-    label: 'cloudformation',
-    facts,
-    policies: [...policies, ...defaultTopicPolicies(facts, policies)],
+  };
+  return worldOf('cloudformation', model, policies, naming, {
     functionRole: (fn, tier) => {
       const f = byType(tier, (p) => String(p.Handler) === `index.${HANDLERS[fn]}`);
       if (!f) throw new Error(`authz: no ${fn} function in the ${tier} template`);
       return String(resolverOf[tier](String(norm(f.Properties.Role))));
     },
-    roles: Object.fromEntries(
-      (
-        [
-          ['replication', 'DocumentReplicationRole'],
-          ['failback', 'StandbyDocumentReplicationRole'],
-          ['crossRegion', 'CrossRegionAssumeRole'],
-        ] as const
-      )
-        .filter(([, id]) => model.resources.has(id))
-        .map(([k, id]) => [k, arnOfId(id)]),
-    ),
+    roleIds: {
+      replication: 'DocumentReplicationRole',
+      failback: 'StandbyDocumentReplicationRole',
+      crossRegion: 'CrossRegionAssumeRole',
+    },
+  });
+}
+
+/** How a deliverable finds its roles: each function's, and the others' ids by purpose. */
+interface Roles {
+  functionRole: World['functionRole'];
+  roleIds: Record<string, string>;
+}
+
+/** A deliverable's world: its facts, SNS's default policy on each topic that has none, and the roles it creates. */
+function worldOf(
+  label: World['label'],
+  model: SecurityModel,
+  policies: ConcretePolicy[],
+  naming: Naming,
+  { functionRole, roleIds }: Roles,
+): World {
+  const facts = factsOf(model, naming);
+  const roles = Object.entries(roleIds).filter(([, id]) => model.resources.has(id));
+  return {
+    label,
+    facts,
+    policies: [...policies, ...defaultTopicPolicies(facts, policies)],
+    functionRole,
+    roles: Object.fromEntries(roles.map(([purpose, id]) => [purpose, naming.arnOf(id)])),
   };
 }
 
