@@ -13,8 +13,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, contextFrom, hclOutputRefusal, loadConfig, TapConfig } from './src/config';
+import { ConfigError, hclOutputRefusal, TapConfig } from './src/config';
 import { buildLambdaBundle, LambdaBundle, PROJECT_ROOT } from './src/lambda-bundle';
+import { projectConfig } from './src/project-config';
 
 type Target = 'terraform' | 'cloudformation';
 
@@ -26,12 +27,6 @@ function parseTargets(argv: readonly string[]): Target[] {
     throw new ConfigError([`--only ${JSON.stringify(v ?? '')} is invalid: expected "terraform" or "cloudformation"`]);
   }
   return [v];
-}
-
-function cdktfJsonContext(): Record<string, unknown> {
-  const file = path.join(PROJECT_ROOT, 'cdktf.json');
-  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { context?: Record<string, unknown> };
-  return parsed.context ?? {};
 }
 
 function synthTerraform(config: TapConfig, bundle: LambdaBundle, outdir: string): string {
@@ -61,7 +56,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const targets = parseTargets(process.argv.slice(2));
-  const config = loadConfig(process.env, contextFrom(cdktfJsonContext()));
+  const config = projectConfig();
   const outdir = process.env.CDKTF_OUTDIR ?? path.join(PROJECT_ROOT, 'cdktf.out');
   const bundle = buildLambdaBundle();
   const log = (msg: string) => process.stdout.write(`${msg}\n`);

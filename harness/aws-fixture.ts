@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  BucketLocationConstraint,
   CreateBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketVersioningCommand,
@@ -18,7 +19,7 @@ import { names } from '../src/naming';
 
 export const REGION = 'us-east-1';
 /** moto's account. */
-const ACCOUNT = '123456789012';
+export const ACCOUNT = '123456789012';
 
 /** Credentials and endpoint for everything in this process: only the emulator is ever reached. */
 export function useEmulator(endpoint: string): void {
@@ -44,9 +45,19 @@ export interface Fixture {
 }
 
 /** The documents bucket as the stack hardens it: versioned, SSE-KMS under the stack key with a bucket key. */
-async function createDocumentsBucket(s3: S3Client, suffix: string, keyArn: string): Promise<string> {
-  const bucketName = names.documentsBucket({ suffix, account: ACCOUNT, region: REGION });
-  await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
+export async function createDocumentsBucket(
+  s3: S3Client,
+  suffix: string,
+  keyArn: string,
+  region: string = REGION,
+): Promise<string> {
+  const bucketName = names.documentsBucket({ suffix, account: ACCOUNT, region });
+  // S3 refuses a location constraint naming us-east-1, and requires one for every other region.
+  const location =
+    region === 'us-east-1'
+      ? {}
+      : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } };
+  await s3.send(new CreateBucketCommand({ Bucket: bucketName, ...location }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucketName, VersioningConfiguration: { Status: 'Enabled' } }));
   await s3.send(
     new PutBucketEncryptionCommand({

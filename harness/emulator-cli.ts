@@ -17,11 +17,12 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, contextFrom, loadConfig } from '../src/config';
+import { ConfigError } from '../src/config';
 import { PROJECT_ROOT } from '../src/lambda-bundle';
+import { projectConfig } from '../src/project-config';
 import { emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../emulator/emulator';
-import { findProviderMirror, offlineCliConfig, offlineTerraformEnv } from './offline-terraform';
-import { DEAD_ENDPOINT, localStateFile, writeEmulatorOverride } from './terraform';
+import { findProviderMirror, offlineCliConfig } from './offline-terraform';
+import { localStateFile, terraformEnv, writeEmulatorOverride } from './terraform';
 
 export const EMULATOR_FILE = path.join(PROJECT_ROOT, '.emulator.json');
 /** Every terraform or synth run here is killed after this long (an apply takes about 70 s). */
@@ -36,9 +37,8 @@ interface Running {
 class Refusal extends Error {}
 
 function configuredRegions(): string[] {
-  const cdktfJson = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'cdktf.json'), 'utf8'));
-  const config = loadConfig(process.env, contextFrom(cdktfJson.context ?? {}));
-  return [config.primaryRegion, config.secondaryRegion];
+  const { primaryRegion, secondaryRegion } = projectConfig();
+  return [primaryRegion, secondaryRegion];
 }
 
 function alive(pid: number): boolean {
@@ -50,10 +50,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The emulator .emulator.json names, running or not; undefined without the file. */
+function recorded(): Running | undefined {
+  if (!fs.existsSync(EMULATOR_FILE)) return undefined;
+  return JSON.parse(fs.readFileSync(EMULATOR_FILE, 'utf8')) as Running;
+}
+
 function running(): Running {
   const hint = 'start one with `npm run emulator` (in another terminal) first';
-  if (!fs.existsSync(EMULATOR_FILE)) throw new Refusal(`no emulator is running: ${hint}`);
-  const r = JSON.parse(fs.readFileSync(EMULATOR_FILE, 'utf8')) as Running;
+  const r = recorded();
+  if (!r) throw new Refusal(`no emulator is running: ${hint}`);
   if (!alive(r.pid))
     throw new Refusal(`the emulator in ${path.basename(EMULATOR_FILE)} (pid ${r.pid}) has stopped: ${hint}`);
   return r;
@@ -61,10 +67,9 @@ function running(): Running {
 
 async function start(argv: string[]): Promise<void> {
   if (!emulatorAvailable()) throw new Refusal(EMULATOR_INSTALL_HINT);
-  if (fs.existsSync(EMULATOR_FILE)) {
-    const r = JSON.parse(fs.readFileSync(EMULATOR_FILE, 'utf8')) as Running;
-    if (alive(r.pid)) throw new Refusal(`an emulator is already running (pid ${r.pid}, ${r.endpoint}): stop it first`);
-  }
+  const earlier = recorded();
+  if (earlier && alive(earlier.pid))
+    throw new Refusal(`an emulator is already running (pid ${earlier.pid}, ${earlier.endpoint}): stop it first`);
   const i = argv.indexOf('--regions');
   const regions = i >= 0 ? (argv[i + 1] ?? '').split(',').filter(Boolean) : configuredRegions();
   const emu = await startEmulator({ regions });
@@ -133,13 +138,9 @@ function terraform(command: 'apply' | 'plan' | 'destroy', args: string[]): numbe
     );
   }
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...offlineTerraformEnv(offlineCliConfig(mirror)),
+    ...terraformEnv(offlineCliConfig(mirror)),
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    // A service the override does not name goes to a dead loopback port, never to AWS.
-    AWS_ENDPOINT_URL: DEAD_ENDPOINT,
   };
   for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete env[k];
   const run = (a: string[]) =>

@@ -12,11 +12,16 @@ export interface OfflineTerraform {
   run(args: string[], cwd: string, env?: Record<string, string>): SpawnSyncReturns<string>;
 }
 
+/** Whether `dir` is a filesystem mirror holding hashicorp/aws. */
+function holdsAwsProvider(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'registry.terraform.io', 'hashicorp', 'aws'));
+}
+
 /** Why offline Terraform cannot run here, or undefined when it can. */
 export function offlineTerraformUnavailable(): string | undefined {
   const mirror = process.env.TF_PROVIDER_MIRROR;
   if (!mirror) return 'TF_PROVIDER_MIRROR is unset (point it at a provider mirror, e.g. /opt/tf-plugins)';
-  if (!fs.existsSync(path.join(mirror, 'registry.terraform.io', 'hashicorp', 'aws'))) {
+  if (!holdsAwsProvider(mirror)) {
     return `TF_PROVIDER_MIRROR=${mirror} holds no registry.terraform.io/hashicorp/aws`;
   }
   const tf = spawnSync('terraform', ['version'], { encoding: 'utf8' });
@@ -76,5 +81,5 @@ export function findProviderMirror(): string | undefined {
     '/opt/tf-plugins',
     path.join(os.homedir(), '.terraform.d', 'plugins'),
   ];
-  return candidates.find((c) => c && fs.existsSync(path.join(c, 'registry.terraform.io', 'hashicorp', 'aws')));
+  return candidates.find((c) => c && holdsAwsProvider(c));
 }

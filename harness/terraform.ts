@@ -134,13 +134,12 @@ function tail(file: string, lines: number): string {
   }
 }
 
-/** The environment of a Terraform run against the emulator: offline, logged, and failing closed. */
-export function terraformEnv(rc: string, log: string): NodeJS.ProcessEnv {
+/** The environment of a Terraform run against the emulator: offline, failing closed, and logged at DEBUG to `log` if given. */
+export function terraformEnv(rc: string, log?: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     ...offlineTerraformEnv(rc),
-    TF_LOG: 'DEBUG',
-    TF_LOG_PATH: log,
+    ...(log ? { TF_LOG: 'DEBUG', TF_LOG_PATH: log } : {}),
     AWS_EC2_METADATA_DISABLED: 'true',
     // Fail closed: a service the override does not name goes to a dead loopback port
     // (the provider's fallback for every endpoint), never to a real AWS host.

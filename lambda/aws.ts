@@ -48,14 +48,12 @@ export function createAwsPort(
       const { sdk, client: c } = loaded.get(service)!;
       return c.send(new sdk[command](input), { abortSignal: AbortSignal.timeout(timeoutMs) });
     };
+  const getObject = call('s3', 'S3Client', 'GetObjectCommand');
   return {
     putItem: call('dynamodb', 'DynamoDBClient', 'PutItemCommand'),
     transactWriteItems: call('dynamodb', 'DynamoDBClient', 'TransactWriteItemsCommand'),
     putObject: call('s3', 'S3Client', 'PutObjectCommand'),
     headObject: call('s3', 'S3Client', 'HeadObjectCommand'),
-    getObjectBytes: async (input) => {
-      const got = await call('s3', 'S3Client', 'GetObjectCommand')(input);
-      return got.Body.transformToByteArray();
-    },
+    getObjectBytes: async (input) => (await getObject(input)).Body.transformToByteArray(),
   };
 }

@@ -23,6 +23,7 @@
  * The endpoint is unauthenticated, so the body is only the verdict: no transaction contents, ARNs or
  * AWS error messages (those go to the log).
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { heartbeatKey, stalenessSeconds } from './heartbeat';
 import { HEARTBEAT } from '../src/heartbeat-contract';
 import { createRegionalPort, type RegionalPort } from './regional-aws';
@@ -56,10 +57,6 @@ export interface HealthReport {
    *  replicated here. What the failover client waits for before failing back; null when unknown. */
   peerBeatAtMs: number | null;
 }
-
-/** The beat's write time, epoch ms (only read once stalenessSeconds has accepted it). */
-const beatAtMs = (item: Record<string, { N?: string }> | undefined): number =>
-  Number(item?.[HEARTBEAT.beatAttribute]?.N);
 
 const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
 
@@ -117,10 +114,11 @@ function judge(
   };
 }
 
-/** When the peer wrote the beat read here, if one was read. */
-function peerBeatAt(beat: Settled<{ Item?: Record<string, { N?: string }> }>): number | null {
-  const at = beat.status === 'fulfilled' ? beatAtMs(beat.value.Item) : NaN;
-  return Number.isFinite(at) ? at : null;
+/** The peer's beat read here: its staleness and its write time (epoch ms); undefined without a usable beat. */
+function peerBeat(item: Record<string, AttributeValue> | undefined, nowMs: number, beatIntervalSeconds: number) {
+  const lag = stalenessSeconds(item, nowMs, beatIntervalSeconds);
+  // stalenessSeconds accepts only a beat whose write time is a finite number.
+  return lag === undefined ? undefined : { lag, atMs: Number(item?.[HEARTBEAT.beatAttribute]?.N) };
 }
 
 export function createHealth({ aws, settings, now = Date.now, log = console.log }: HealthDeps) {
@@ -151,19 +149,17 @@ export function createHealth({ aws, settings, now = Date.now, log = console.log 
       keyState(),
       aws.getBucketEncryption({ Bucket: bucketName }),
     ]);
-    const lag =
-      peerRegion && beat.status === 'fulfilled'
-        ? stalenessSeconds(beat.value.Item, now(), beatIntervalSeconds)
-        : undefined;
-    const checks = judge(beat, key, bucket, replicationVerdict(peerRegion, lag, rpoTargetSeconds));
+    const peer =
+      peerRegion && beat.status === 'fulfilled' ? peerBeat(beat.value.Item, now(), beatIntervalSeconds) : undefined;
+    const checks = judge(beat, key, bucket, replicationVerdict(peerRegion, peer?.lag, rpoTargetSeconds));
     logFailures(beat, key, bucket, checks);
     const serving = checks.table === 'ok' && checks.key === 'ok' && checks.documents === 'ok';
     const healthy = serving && ['ok', 'n/a'].includes(checks.replication);
     const report: HealthReport = {
       status: healthy ? 'ok' : 'degraded',
       checks,
-      replicationLagSeconds: lag ?? null,
-      peerBeatAtMs: lag === undefined ? null : peerBeatAt(beat),
+      replicationLagSeconds: peer?.lag ?? null,
+      peerBeatAtMs: peer?.atMs ?? null,
     };
     // Only a degraded answer is logged: the failover client may poll this while it waits to fail back.
     if (!healthy) line('warn', 'degraded', report);

@@ -15,22 +15,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CreateTableCommand, DynamoDBClient, UpdateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient, ReplicateKeyCommand } from '@aws-sdk/client-kms';
-import {
-  CreateBucketCommand,
-  PutBucketEncryptionCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Emulator, RecordedCall, startEmulator } from '../emulator/emulator';
 import { processorVariables, regionalVariables, tableKeySchema, table } from '../src/design';
 import { DOCUMENT_PREFIX } from '../src/contract';
 import { HANDLERS } from '../src/heartbeat-contract';
+import { ACCOUNT, createDocumentsBucket } from '../harness/aws-fixture';
 import { invokeBundle, testBundle } from '../harness/bundle';
 import { PROJECT_ROOT } from '../src/lambda-bundle';
 import { names } from '../src/naming';
 
-export const ACCOUNT = '123456789012';
+/** The fixture's (moto's) account: it names the buckets there, so the corpus spells the same one. */
+export { ACCOUNT };
 export const REGIONS = { primary: 'us-east-1', secondary: 'us-west-2' } as const;
 export const SUFFIX = 'dev';
 /** The one multi-Region key id the corpus spells (the emulator draws its own). */
@@ -98,19 +94,7 @@ async function createTable(emu: Emulator, keyArn: Record<Tier, string>): Promise
 async function createBucket(emu: Emulator, tier: Tier, keyArn: string): Promise<string> {
   const region = REGIONS[tier];
   const s3 = new S3Client({ region, endpoint: emu.endpointFor(region), credentials: ADMIN, forcePathStyle: true });
-  const Bucket = names.documentsBucket({ suffix: SUFFIX, account: ACCOUNT, region });
-  const location = region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as any } };
-  await s3.send(new CreateBucketCommand({ Bucket, ...location }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  const byDefault = { SSEAlgorithm: 'aws:kms' as const, KMSMasterKeyID: keyArn };
-  await s3.send(
-    new PutBucketEncryptionCommand({
-      Bucket,
-      ServerSideEncryptionConfiguration: {
-        Rules: [{ ApplyServerSideEncryptionByDefault: byDefault, BucketKeyEnabled: true }],
-      },
-    }),
-  );
+  const Bucket = await createDocumentsBucket(s3, SUFFIX, keyArn, region);
   // The document of an earlier attempt at `rec-<tier>-retry`, stored without an S3 checksum.
   const id = `rec-${tier}-retry`;
   const sha = createHash('sha256').update(receipt(id)).digest('hex');
@@ -131,15 +115,17 @@ async function deploy(emu: Emulator): Promise<Deployed> {
   return { keyArn, tableName, bucket };
 }
 
-const transaction = (id: string) => ({
-  body: JSON.stringify({
-    transactionId: id,
-    accountId: 'acct-1',
-    amount: '10.5',
-    currency: 'USD',
-    type: 'debit',
-    document: { contentType: 'text/plain', content: Buffer.from(receipt(id)).toString('base64') },
-  }),
+const payment = (id: string) => ({
+  transactionId: id,
+  accountId: 'acct-1',
+  amount: '10.5',
+  currency: 'USD',
+  type: 'debit',
+  document: { contentType: 'text/plain', content: Buffer.from(receipt(id)).toString('base64') },
+});
+
+const transaction = (id: string, body: object = payment(id)) => ({
+  body: JSON.stringify(body),
   requestContext: { requestId: `api-${id}`, authorizer: { iam: { userArn: `arn:aws:iam::${ACCOUNT}:user/alice` } } },
 });
 
@@ -149,11 +135,10 @@ function eventsOf(fn: FunctionName, tier: Tier): unknown[] {
   // A new transaction with its document, its replay, a conflicting replay, and one whose document an
   // earlier attempt already stored (PutObject refused; the stored object is read back and compared).
   const id = `rec-${tier}`;
-  const conflicting = JSON.parse(transaction(id).body);
   return [
     transaction(id),
     transaction(id),
-    { ...transaction(id), body: JSON.stringify({ ...conflicting, amount: '11' }) },
+    transaction(id, { ...payment(id), amount: '11' }),
     transaction(`${id}-retry`),
   ];
 }
@@ -186,9 +171,8 @@ async function invoke(emu: Emulator, bundle: string, fn: FunctionName, tier: Tie
   return invokeBundle(bundle, HANDLERS[fn], calls, env, 60_000);
 }
 
-/** The emulator's own ids replaced by the ones the corpus spells, so a recording compares with it. */
-function canonical(call: RecordedCall, d: Deployed): string {
-  let text = JSON.stringify(call);
+/** The emulator's own key ids replaced by the one the corpus spells, so a recording compares with it. */
+function canonical(text: string, d: Deployed): string {
   for (const arn of Object.values(d.keyArn)) text = text.split(arn.split('/')[1]).join(KEY_ID);
   return text;
 }
@@ -197,11 +181,11 @@ function toCorpus(recorded: RecordedCall[], d: Deployed): CorpusCall[] {
   const who = new Map<string, [FunctionName, Tier]>();
   for (const fn of Object.keys(HANDLERS) as FunctionName[])
     for (const tier of Object.keys(REGIONS) as Tier[]) who.set(accessKeyOf(fn, tier), [fn, tier]);
-  const seen = new Map<string, CorpusCall>();
-  for (const raw of recorded) {
-    const caller = who.get(raw.accessKeyId);
+  // Each distinct call once, as its canonical JSON (which is also the sort key).
+  const seen = new Set<string>();
+  for (const c of recorded) {
+    const caller = who.get(c.accessKeyId);
     if (!caller) continue;
-    const c = JSON.parse(canonical(raw, d)) as RecordedCall;
     const entry: CorpusCall = {
       function: caller[0],
       tier: caller[1],
@@ -210,9 +194,9 @@ function toCorpus(recorded: RecordedCall[], d: Deployed): CorpusCall[] {
       ...(c.resource ? { resource: c.resource } : {}),
       context: c.context ?? {},
     };
-    seen.set(JSON.stringify(entry), entry);
+    seen.add(canonical(JSON.stringify(entry), d));
   }
-  return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, e]) => e);
+  return [...seen].sort().map((text) => JSON.parse(text) as CorpusCall);
 }
 
 /** Beats in both regions twice over, so each finds its peer's beat and publishes its age; /health last. */

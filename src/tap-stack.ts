@@ -243,7 +243,7 @@ export class TapStack extends TerraformStack {
         env: c.standbyEnv,
         provider: c.secondary,
         replicaArn: c.table.replicaArn,
-        replicaArnByName: tableArnIn(tfDialect, c.standbyEnv, c.standbyEnv.region, names.table(c.p)),
+        replicaArnByName: standby.tableArn,
         stopAlarmArn: standby.alarms.HeartbeatStalenessAlarm!.arn,
         pauseMinutes: config.fisDrill.pauseMinutes,
       });

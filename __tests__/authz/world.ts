@@ -13,7 +13,7 @@ import { HANDLERS } from '../../src/heartbeat-contract';
 import { names } from '../../src/naming';
 import { ACCOUNT, FunctionName, KEY_ID, REGIONS, SUFFIX, Tier } from '../../scripts/record-calls';
 import { templatesFor } from '../helpers/cfn';
-import { list, PolicyDocument, Statement } from '../helpers/policy';
+import { list, PolicyDocument, PolicyKind, Statement } from '../helpers/policy';
 import { norm } from '../helpers/security-cloudformation';
 import { SecurityModel } from '../helpers/security-model';
 import { cloudFormationModel } from '../helpers/security-cloudformation';
@@ -38,12 +38,38 @@ export const keyArn = (tier: Tier) => `arn:aws:kms:${REGIONS[tier]}:${ACCOUNT}:k
 const apiId = (tier: Tier) => (tier === 'primary' ? 'a1b2c3d4e5' : 'f6g7h8i9j0');
 const tierOfRegion = (region: string): Tier => (region === REGIONS.primary ? 'primary' : 'secondary');
 
-export type Kind = 'trust' | 'identity' | 'key' | 'bucket' | 'topic' | 'lambda-permission';
+const KEY_TYPES = ['aws_kms_key', 'aws_kms_replica_key', 'AWS::KMS::Key'];
+/** Each ARN spelled from a region and a name, with the types (both deliverables) and the property that names them. */
+const NAMED_ARNS: Array<[arn: (region: string, name: string) => string, nameOf: Record<string, string>]> = [
+  [(_, n) => `arn:aws:iam::${ACCOUNT}:role/${n}`, { aws_iam_role: 'name', 'AWS::IAM::Role': 'RoleName' }],
+  [
+    (r, n) => `arn:aws:lambda:${r}:${ACCOUNT}:function:${n}`,
+    { aws_lambda_function: 'function_name', 'AWS::Lambda::Function': 'FunctionName' },
+  ],
+  [(_, n) => `arn:aws:s3:::${n}`, { aws_s3_bucket: 'bucket', 'AWS::S3::Bucket': 'BucketName' }],
+  [(r, n) => `arn:aws:sns:${r}:${ACCOUNT}:${n}`, { aws_sns_topic: 'name', 'AWS::SNS::Topic': 'TopicName' }],
+  [
+    (r, n) => `arn:aws:events:${r}:${ACCOUNT}:rule/${n}`,
+    { aws_cloudwatch_event_rule: 'name', 'AWS::Events::Rule': 'Name' },
+  ],
+  [
+    (r, n) => `arn:aws:dynamodb:${r}:${ACCOUNT}:table/${n}`,
+    { aws_dynamodb_table: 'name', 'AWS::DynamoDB::Table': 'TableName', 'AWS::DynamoDB::GlobalTable': 'TableName' },
+  ],
+];
+
+/** The concrete ARN of a resource of `type` in `tier`; `property` reads the resource's (resolved) properties. */
+function arnOf(type: string, tier: Tier, property: (name: string) => string, what = type): string {
+  if (KEY_TYPES.includes(type)) return keyArn(tier);
+  const named = NAMED_ARNS.find(([, nameOf]) => type in nameOf);
+  if (!named) throw new Error(`authz: no concrete ARN for a ${what}`);
+  return named[0](REGIONS[tier], property(named[1][type]));
+}
 
 /** A policy with every value concrete. */
 export interface ConcretePolicy {
   readonly owner: string;
-  readonly kind: Kind;
+  readonly kind: PolicyKind;
   readonly tier: Tier;
   /** identity: the role's ARN; trust: the role's ARN; others: the ARN of the resource it guards. */
   readonly subject: string;
@@ -108,7 +134,7 @@ function substitute(s: string, ref: (r: string) => string | string[]): string | 
 
 function concrete(
   owner: string,
-  kind: Kind,
+  kind: PolicyKind,
   tier: Tier,
   subject: string,
   doc: PolicyDocument,
@@ -136,34 +162,12 @@ function terraformResolver(json: TerraformJson): (s: string) => string | string[
     if (Array.isArray(out)) throw new Error(`authz: expected one value, got a list: ${String(v)}`);
     return out;
   };
-  const arnOf = (type: string, r: Res): string => {
-    const region = REGIONS[tierOf(r)];
-    switch (type) {
-      case 'aws_kms_key':
-      case 'aws_kms_replica_key':
-        return keyArn(tierOf(r));
-      case 'aws_iam_role':
-        return `arn:aws:iam::${ACCOUNT}:role/${str(r.name)}`;
-      case 'aws_lambda_function':
-        return `arn:aws:lambda:${region}:${ACCOUNT}:function:${str(r.function_name)}`;
-      case 'aws_s3_bucket':
-        return `arn:aws:s3:::${str(r.bucket)}`;
-      case 'aws_sns_topic':
-        return `arn:aws:sns:${region}:${ACCOUNT}:${str(r.name)}`;
-      case 'aws_cloudwatch_event_rule':
-        return `arn:aws:events:${region}:${ACCOUNT}:rule/${str(r.name)}`;
-      case 'aws_dynamodb_table':
-        return `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${str(r.name)}`;
-      default:
-        throw new Error(`authz: no concrete ARN for a ${type}`);
-    }
-  };
   const ref = (r: string): string | string[] => {
     if (r === 'data.aws_partition.partition.partition') return 'aws';
     if (r === 'data.aws_caller_identity.account.account_id') return ACCOUNT;
     const [type, name, attr] = r.split('.');
     const x = res(type, name);
-    if (attr === 'arn') return arnOf(type, x);
+    if (attr === 'arn') return arnOf(type, tierOf(x), (p) => str(x[p]));
     if (attr === 'execution_arn') return `arn:aws:execute-api:${REGIONS[tierOf(x)]}:${ACCOUNT}:${apiId(tierOf(x))}`;
     if (type === 'aws_s3_bucket' && (attr === 'id' || attr === 'bucket')) return str(x.bucket);
     if (attr === 'function_name' || attr === 'name') return str(x[attr]);
@@ -196,7 +200,7 @@ function terraformWorld(): World {
   };
   const all = (type: string) =>
     Object.entries(s.json.resource[type] ?? {}).map(([name, r]) => ({ address: `${type}.${name}`, r }));
-  const facts = factsOf(model, {
+  const naming: Naming = {
     tierOf,
     arnOf: tfArnOf,
     resolve: (_tier, v) => String(one(v)),
@@ -207,29 +211,20 @@ function terraformWorld(): World {
       actions: list(r.alarm_actions as string[]),
     })),
     apis: all('aws_apigatewayv2_api').map(({ address }) => ({ tier: tierOf(address), id: `${address}.id` })),
-  });
-  return {
-    label: 'terraform',
-    facts,
-    policies: [...policies, ...defaultTopicPolicies(facts, policies)],
+  };
+  return worldOf('terraform', model, policies, naming, {
     functionRole: (fn, tier) => {
       const f = model.functions.find((x) => x.region === tier && handlerOf(s.json, x.id) === HANDLERS[fn]);
       if (!f?.role) throw new Error(`authz: no ${fn} function in the ${tier} tier`);
       return arnOfAddress(f.role);
     },
-    roles: Object.fromEntries(
-      (
-        [
-          ['replication', 'aws_iam_role.document_replication_role'],
-          ['failback', 'aws_iam_role.document_failback_role'],
-          ['fis', 'aws_iam_role.fis_drill_role'],
-          ['crossRegion', 'aws_iam_role.cross_region_role'],
-        ] as const
-      )
-        .filter(([, a]) => model.resources.has(a))
-        .map(([k, a]) => [k, arnOfAddress(a)]),
-    ),
-  };
+    roleIds: {
+      replication: 'aws_iam_role.document_replication_role',
+      failback: 'aws_iam_role.document_failback_role',
+      fis: 'aws_iam_role.fis_drill_role',
+      crossRegion: 'aws_iam_role.cross_region_role',
+    },
+  });
 }
 
 function functionNamed(handler: string): FunctionName {
@@ -245,7 +240,7 @@ function handlerOf(json: TerraformJson, address: string): string {
 
 /** What a policy governs: the role it is attached to or trusts into, or the resource it is the policy of. */
 function subjectOf(
-  kind: Kind,
+  kind: PolicyKind,
   owner: string,
   arnOfOwner: (owner: string) => string,
   json: TerraformJson,
@@ -279,39 +274,19 @@ function cloudFormationResolver(t: CloudFormationTemplates, tier: Tier): (s: str
     AlertEmail: FULL_CONFIG.ALERT_EMAIL,
   };
   const prop = (id: string, p: string): string => String(one(String(norm(template.Resources[id].Properties[p]))));
-  const arnOf = (id: string, type: string): string => {
-    switch (type) {
-      case 'AWS::KMS::Key':
-        return keyArn(tier);
-      case 'AWS::IAM::Role':
-        return `arn:aws:iam::${ACCOUNT}:role/${prop(id, 'RoleName')}`;
-      case 'AWS::Lambda::Function':
-        return `arn:aws:lambda:${region}:${ACCOUNT}:function:${prop(id, 'FunctionName')}`;
-      case 'AWS::S3::Bucket':
-        return `arn:aws:s3:::${prop(id, 'BucketName')}`;
-      case 'AWS::SNS::Topic':
-        return `arn:aws:sns:${region}:${ACCOUNT}:${prop(id, 'TopicName')}`;
-      case 'AWS::Events::Rule':
-        return `arn:aws:events:${region}:${ACCOUNT}:rule/${prop(id, 'Name')}`;
-      case 'AWS::DynamoDB::Table':
-      case 'AWS::DynamoDB::GlobalTable':
-        return `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${prop(id, 'TableName')}`;
-      default:
-        throw new Error(`authz: no concrete ARN for a ${type} (${id})`);
-    }
-  };
+  const resourceArn = (id: string, type: string) => arnOf(type, tier, (p) => prop(id, p), `${type} (${id})`);
   const ref = (r: string): string | string[] => {
     if (r in params) return params[r];
     const [id, attr] = r.split('.');
     const res = template.Resources[id];
     if (!res) throw new Error(`authz: cannot resolve \${${r}} in the ${tier} template`);
-    if (attr === 'Arn') return arnOf(id, res.Type);
+    if (attr === 'Arn') return resourceArn(id, res.Type);
     if (attr !== undefined) throw new Error(`authz: cannot resolve \${${r}}`);
     if (res.Type === 'AWS::Lambda::Function') return prop(id, 'FunctionName');
     if (res.Type === 'AWS::S3::Bucket') return prop(id, 'BucketName');
     if (res.Type === 'AWS::IAM::Role') return prop(id, 'RoleName');
     if (res.Type === 'AWS::ApiGatewayV2::Api') return apiId(tier);
-    if (res.Type === 'AWS::SNS::Topic') return arnOf(id, res.Type);
+    if (res.Type === 'AWS::SNS::Topic') return resourceArn(id, res.Type);
     throw new Error(`authz: cannot resolve Ref ${r} (${res.Type})`);
   };
   const one = (s: string) => substitute(s, ref);
@@ -354,7 +329,7 @@ function cloudFormationWorld(): World {
         .filter(([, r]) => r.Type === type)
         .map(([id, r]) => ({ id, tier, p: r.Properties ?? {} })),
     );
-  const facts = factsOf(model, {
+  const naming: Naming = {
     tierOf,
     arnOf: (id) => {
       const res = t[tierOf(id)].Resources[id];
@@ -368,27 +343,43 @@ function cloudFormationWorld(): World {
       actions: list(norm(p.AlarmActions) as string[]),
     })),
     apis: all('AWS::ApiGatewayV2::Api').map(({ id, tier }) => ({ tier, id })),
-  });
-  return {
-    label: 'cloudformation',
-    facts,
-    policies: [...policies, ...defaultTopicPolicies(facts, policies)],
+  };
+  return worldOf('cloudformation', model, policies, naming, {
     functionRole: (fn, tier) => {
       const f = byType(tier, (p) => String(p.Handler) === `index.${HANDLERS[fn]}`);
       if (!f) throw new Error(`authz: no ${fn} function in the ${tier} template`);
       return String(resolverOf[tier](String(norm(f.Properties.Role))));
     },
-    roles: Object.fromEntries(
-      (
-        [
-          ['replication', 'DocumentReplicationRole'],
-          ['failback', 'StandbyDocumentReplicationRole'],
-          ['crossRegion', 'CrossRegionAssumeRole'],
-        ] as const
-      )
-        .filter(([, id]) => model.resources.has(id))
-        .map(([k, id]) => [k, arnOfId(id)]),
-    ),
+    roleIds: {
+      replication: 'DocumentReplicationRole',
+      failback: 'StandbyDocumentReplicationRole',
+      crossRegion: 'CrossRegionAssumeRole',
+    },
+  });
+}
+
+/** How a deliverable finds its roles: each function's, and the others' ids by purpose. */
+interface Roles {
+  functionRole: World['functionRole'];
+  roleIds: Record<string, string>;
+}
+
+/** A deliverable's world: its facts, SNS's default policy on each topic that has none, and the roles it creates. */
+function worldOf(
+  label: World['label'],
+  model: SecurityModel,
+  policies: ConcretePolicy[],
+  naming: Naming,
+  { functionRole, roleIds }: Roles,
+): World {
+  const facts = factsOf(model, naming);
+  const roles = Object.entries(roleIds).filter(([, id]) => model.resources.has(id));
+  return {
+    label,
+    facts,
+    policies: [...policies, ...defaultTopicPolicies(facts, policies)],
+    functionRole,
+    roles: Object.fromEntries(roles.map(([purpose, id]) => [purpose, naming.arnOf(id)])),
   };
 }
 

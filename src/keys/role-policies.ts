@@ -4,6 +4,9 @@ import { PolicyDocument } from '../dialect';
 import { policyJson, tfDialect } from '../tf-support';
 import { rolePolicyParts } from './spec';
 
+/** The parts' construct ids (so their addresses), in rolePolicyParts' order. */
+const PART_IDS = ['policy', 'key-policy'] as const;
+
 /**
  * A role's inline policy as two resources: `policy` (its address unchanged) holds every statement
  * that names no key, so it reads in full in a first plan; `key-policy` holds the statements on
@@ -14,19 +17,12 @@ export function splitRolePolicy(
   scope: Construct,
   props: { name: string; role: string; policy: PolicyDocument<string>; keyArns: readonly string[] },
 ): IamRolePolicy[] {
-  const [main, keys] = rolePolicyParts(props.name, tfDialect, props.policy, props.keyArns);
-  const policy = new IamRolePolicy(scope, 'policy', {
-    name: main.PolicyName,
-    role: props.role,
-    policy: policyJson(main.PolicyDocument),
-  });
-  if (!keys) return [policy];
-  return [
-    policy,
-    new IamRolePolicy(scope, 'key-policy', {
-      name: keys.PolicyName,
-      role: props.role,
-      policy: policyJson(keys.PolicyDocument),
-    }),
-  ];
+  return rolePolicyParts(props.name, tfDialect, props.policy, props.keyArns).map(
+    (part, i) =>
+      new IamRolePolicy(scope, PART_IDS[i], {
+        name: part.PolicyName,
+        role: props.role,
+        policy: policyJson(part.PolicyDocument),
+      }),
+  );
 }

@@ -53,6 +53,8 @@ export interface RegionalTierProps {
  * The same construct serves the primary and the warm standby, so the two cannot drift.
  */
 export class RegionalTier extends Construct {
+  /** RegionalTierProps.tableArn, for what else acts on the table in this region. */
+  readonly tableArn: string;
   readonly documents: HardenedBucket;
   readonly trail: AuditTrail;
   readonly topic: SnsTopic;
@@ -65,6 +67,7 @@ export class RegionalTier extends Construct {
   constructor(scope: Construct, id: string, props: RegionalTierProps) {
     super(scope, id);
     const { config, provider, keyArn } = props;
+    this.tableArn = props.tableArn;
     this.documents = this.documentsBucket(props);
     this.trail = new AuditTrail(this, 'audit-trail', {
       provider,
