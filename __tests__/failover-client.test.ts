@@ -541,6 +541,45 @@ describe('failing back only once its standby writes are in the primary', () => {
     expect(changes.map(([r]) => r)).toEqual(['standby', 'primary']);
   });
 
+  it('never fails back while a submit is running in the standby, and then waits for its write too', async () => {
+    // The drill's 5xx pattern: the primary answers 5xx and /health ok; the standby is slow. With
+    // nothing acknowledged yet, a failback mid-flight would let the standby acknowledge after it.
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: 0 } };
+    const changes: string[] = [];
+    const c = connect({ failbackHoldMs: 60, onStateChange: (r) => changes.push(r) });
+    primary.behaviour = { kind: 'status', status: 503 };
+    standby.behaviour = { kind: 'late', ms: 400 };
+    expect(await c.submit(txn())).toMatchObject({ region: 'standby', status: 201 });
+    expect(primary.healthProbes).toBeGreaterThan(0); // probed while the standby attempt ran
+    const seen = primary.healthProbes;
+    await until('several health probes', () => primary.healthProbes >= seen + 4);
+    expect(changes).toEqual(['standby']);
+    expect(c.state()).toBe('standby');
+  });
+
+  it('remembers a standby acknowledgement that came after a failback, through the next failover', async () => {
+    // A standby acknowledgement while on the primary (here a resubmission's replay there), then a
+    // failover whose submit the standby does not acknowledge: that older acknowledgement must
+    // still be in the primary before the client returns.
+    const c = connect({ failbackHoldMs: 60, failbackClockMarginMs: 0 });
+    primary.behaviour = { kind: 'status', status: 500 };
+    const t = txn();
+    expect(await c.submit(t)).toMatchObject({ region: 'standby', status: 201 });
+    const beat = Date.now();
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: beat } };
+    await until('the client to return to the primary', () => c.state() === 'primary');
+    await until('a later millisecond', () => Date.now() > beat + 5);
+    expect(await c.submit(t)).toMatchObject({ region: 'standby', status: 200 }); // acknowledged after the beat
+    standby.behaviour = { kind: 'status', status: 500 };
+    expect(await c.submit(txn()).catch((e) => e)).toBeInstanceOf(FailoverError);
+    expect(c.state()).toBe('standby');
+    const seen = primary.healthProbes;
+    await until('several health probes', () => primary.healthProbes >= seen + 4);
+    expect(c.state()).toBe('standby');
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: Date.now() } };
+    await until('the client to return to the primary', () => c.state() === 'primary');
+  });
+
   it("with failback 'healthy', returns as soon as /health is ok (the planted defect the drill must catch)", async () => {
     primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: 0 } };
     const c = connect({ failback: 'healthy' });

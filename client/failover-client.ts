@@ -11,8 +11,11 @@
  *   ready, probed in the background at most every healthProbeIntervalMs, and (failback
  *   'replicated', the default) its own standby-acknowledged writes have reached the primary: the
  *   primary's /health reports a standby beat written after the last of them (`peerBeatAtMs`).
- *   While it waits for that, new transactions are held, at most failbackHoldMs, so that none is
- *   acknowledged by the standby after the watermark it waits for.
+ *   It never fails back while a submit is still running (one could be about to be acknowledged by
+ *   the standby), and it remembers its newest standby acknowledgement across failovers (one that
+ *   arrived after a failback still has to reach the primary before the next one). While it waits,
+ *   new transactions are held, at most failbackHoldMs, so that none is acknowledged by the
+ *   standby after the watermark it waits for.
  */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { SignatureV4 } from '@smithy/signature-v4';
@@ -219,7 +222,10 @@ const other = (r: RegionRole): RegionRole => (r === 'primary' ? 'standby' : 'pri
 interface ClientState {
   current: RegionRole;
   closed: boolean;
-  /** Epoch ms of this client's newest standby acknowledgement since it last failed over. */
+  /**
+   * Epoch ms of this client's newest standby acknowledgement. Never reset: one that arrived after
+   * a failback (a submit that was already running) must reach the primary before the next failback.
+   */
   lastStandbyAckAt?: number;
   /** Submits past the failback gate and not yet settled: a hold waits for them, whatever region they are in. */
   running: number;
@@ -288,7 +294,13 @@ function createFailback(d: FailbackDeps) {
     async (cancel) => {
       const r = await health(cancel);
       if (!r.ok || cancel.aborted) return false;
-      if (d.failback === 'healthy' || caughtUp(r.peerBeatAtMs)) return true;
+      if (d.failback === 'healthy') return true;
+      // Only with nothing running, and in the same turn as the check: a submit still running may be
+      // acknowledged by the standby after the switch, past the watermark just checked. Else hold.
+      if (state.running === 0 && caughtUp(r.peerBeatAtMs)) {
+        d.switchTo('primary');
+        return true;
+      }
       return holdUntilCaughtUp(cancel);
     },
     settings.healthProbeIntervalMs,
@@ -393,7 +405,6 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
 
   function failOver() {
     if (state.current === 'standby' || state.closed) return;
-    state.lastStandbyAckAt = undefined;
     switchTo('standby');
     probe.start();
   }
