@@ -557,6 +557,22 @@ describe('failing back only once its standby writes are in the primary', () => {
     expect(c.state()).toBe('standby');
   });
 
+  it('returns as soon as a running submit settles without a standby acknowledgement, on the same /health answer', async () => {
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: 0 } };
+    const changes: string[] = [];
+    const c = connect({
+      deadlines: { requestMs: 300, totalMs: 3000 },
+      failbackHoldMs: 2_000,
+      onStateChange: (r) => changes.push(r),
+    });
+    primary.behaviour = { kind: 'status', status: 503 };
+    standby.behaviour = { kind: 'hang' };
+    expect(await c.submit(txn()).catch((e) => e)).toBeInstanceOf(FailoverError);
+    await until('the client to return to the primary', () => c.state() === 'primary');
+    expect(changes).toEqual(['standby', 'primary']);
+    expect(primary.healthProbes).toBe(1);
+  });
+
   it('remembers a standby acknowledgement that came after a failback, through the next failover', async () => {
     // A standby acknowledgement while on the primary (here a resubmission's replay there), then a
     // failover whose submit the standby does not acknowledge: that older acknowledgement must

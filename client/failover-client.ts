@@ -262,23 +262,31 @@ function createFailback(d: FailbackDeps) {
     state.lastStandbyAckAt === undefined || (beatAt !== undefined && beatAt >= state.lastStandbyAckAt + d.marginMs);
 
   /**
-   * The primary is healthy but may lack this client's latest standby writes: hold new submits,
-   * let the ones already running settle (one could still be about to reach the standby), and wait (at most holdMs) for a standby beat written
-   * after the last of them to show in the primary. Switches before it releases the held submits.
+   * The primary is healthy; return to it once it holds this client's standby writes. New submits
+   * are held (at most holdMs) while the running ones settle: one could still be acknowledged by the
+   * standby, and a switch before that would leave it behind. Then the probe's own answer is judged
+   * first: against the newest standby acknowledgement, an answer read before it can only look
+   * behind, never ahead, so a submit that settled without one costs no second /health. While the
+   * primary is behind, /health is read again until a standby beat written after the last
+   * acknowledgement shows there. Switches before it releases the held submits.
    */
-  async function holdUntilCaughtUp(cancel: AbortSignal): Promise<boolean> {
+  async function failBackOnceCaughtUp(probed: Readiness, cancel: AbortSignal): Promise<boolean> {
     let release!: () => void;
     state.gate = new Promise<void>((ok) => (release = ok));
     const until = performance.now() + d.holdMs;
+    let r: Readiness | undefined = probed;
     try {
       while (!cancel.aborted && performance.now() < until) {
         if (state.running === 0) {
-          const r = await health(cancel);
+          const fresh = r === undefined;
+          r ??= await health(cancel);
           if (!r.ok) return false;
           if (caughtUp(r.peerBeatAtMs) && !cancel.aborted) {
             d.switchTo('primary');
             return true;
           }
+          r = undefined;
+          if (!fresh) continue; // the probe's answer is behind: read again at once
         }
         await cancellableSleep(Math.min(100, settings.healthProbeIntervalMs), cancel);
       }
@@ -294,14 +302,7 @@ function createFailback(d: FailbackDeps) {
     async (cancel) => {
       const r = await health(cancel);
       if (!r.ok || cancel.aborted) return false;
-      if (d.failback === 'healthy') return true;
-      // Only with nothing running, and in the same turn as the check: a submit still running may be
-      // acknowledged by the standby after the switch, past the watermark just checked. Else hold.
-      if (state.running === 0 && caughtUp(r.peerBeatAtMs)) {
-        d.switchTo('primary');
-        return true;
-      }
-      return holdUntilCaughtUp(cancel);
+      return d.failback === 'healthy' || failBackOnceCaughtUp(r, cancel);
     },
     settings.healthProbeIntervalMs,
     () => d.switchTo('primary'),
