@@ -151,7 +151,7 @@ async function submitOne(
 ): Promise<Op> {
   const sent = { caller, id: t.transactionId, withDocument: !!t.document, invokeAt };
   const attemptsOf = (as: readonly any[]) =>
-    as.map((a) => ({ region: a.region, outcome: a.outcome, startedAt: a.startedAt }));
+    as.map((a) => ({ region: a.region, outcome: a.outcome, startedAt: a.startedAt, ms: Math.round(a.ms) }));
   try {
     const res = await client.submit(t);
     const body = res.body as { requestId?: string } | undefined;
@@ -292,6 +292,7 @@ export interface ScheduleResult {
   readonly examples: readonly string[];
   /** Every operation the callers recorded, with its attempts. */
   readonly history: readonly Op[];
+  readonly events: Events;
 }
 
 async function journalFrom(r: Running, since: number): Promise<JournalEntry[]> {
@@ -495,6 +496,8 @@ function resultOf(o: DrillOptions, s: Schedule, run: LoadRun, counts: Counts, ti
       failedOver: new Set(events.failovers.map((f) => f.caller)).size,
       failedBack: new Set(events.failbacks.map((f) => f.caller)).size,
     },
+    /** Each caller's failovers and failbacks (epoch ms), what failbackUnreplicated is measured at. */
+    events,
     timeline,
     wallMs: Date.now() - run.start,
     reproduce: `npm run dr:drill -- --seed ${seed} --schedule ${index} --lag-ms ${o.lagMs}${o.modes.length !== FAULT_MODES.length ? ` --modes ${o.modes.join(',')}` : ''}`,

@@ -25,8 +25,13 @@ export interface Op {
   readonly ackAt?: number;
   /** The record's requestId in the answer: which commit the acknowledgement is about. */
   readonly requestId?: string;
-  /** The attempts' regions and outcomes, in order. */
-  readonly attempts: ReadonlyArray<{ readonly region: Role; readonly outcome: string; readonly startedAt: number }>;
+  /** The attempts' regions and outcomes, in order, with how long each took (ms) when recorded. */
+  readonly attempts: ReadonlyArray<{
+    readonly region: Role;
+    readonly outcome: string;
+    readonly startedAt: number;
+    readonly ms?: number;
+  }>;
 }
 
 /** A transaction item as one region holds it at the end. */
