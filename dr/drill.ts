@@ -617,8 +617,17 @@ async function stalenessDetection(r: Running, o: DrillOptions, override?: (d: Al
   const cw = cloudwatch(d.region, r.emu.endpoint);
   // A detection counts only from a healthy start: a staleness already over the threshold would
   // "detect" the pause within ms (an overloaded emulator whose beats lag, not the alarm's power).
-  const before = await metricPoints(cw, d0, Date.now() - 3000, Date.now());
-  const stalenessAtPauseS = before.length ? before[before.length - 1].value : null;
+  // On a loaded machine the canary's datapoint can be a few seconds late: wait (at most 5 s) for one
+  // of the last 3 s rather than pause without a reading.
+  const latest = async () => {
+    const before = await metricPoints(cw, d0, Date.now() - 3000, Date.now());
+    return before.length ? before[before.length - 1].value : null;
+  };
+  let stalenessAtPauseS = await latest();
+  for (const until = Date.now() + 5000; stalenessAtPauseS === null && Date.now() < until;) {
+    await sleep(500);
+    stalenessAtPauseS = await latest();
+  }
   const pausedAt = Date.now();
   await r.emu.replication.set({ paused: true });
   log(`replication paused (staleness ${stalenessAtPauseS} s); evaluating the standby staleness alarm`);
