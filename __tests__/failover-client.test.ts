@@ -22,6 +22,7 @@ import {
   InFlightConflictError,
   resolveSettings,
 } from '../client';
+import { HOLD_POLL_MAX_MS } from '../client/failover-client';
 
 const CREDENTIALS = { accessKeyId: 'AKIDTESTCLIENT', secretAccessKey: 'test-secret', sessionToken: 'test-session' };
 
@@ -571,6 +572,19 @@ describe('failing back only once its standby writes are in the primary', () => {
     await until('the client to return to the primary', () => c.state() === 'primary');
     expect(changes).toEqual(['standby', 'primary']);
     expect(primary.healthProbes).toBe(1);
+  });
+
+  it('while it holds, reads /health at most once a second (the route allows 10 requests a second)', async () => {
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: 0 } };
+    const c = connect({ healthProbeIntervalMs: 1100, failbackHoldMs: 60_000 });
+    await failOver(c);
+    await until('the first probe, which starts the hold', () => primary.healthProbes >= 1, 5000);
+    const [seen, from] = [primary.healthProbes, Date.now()];
+    await new Promise((ok) => setTimeout(ok, 2500));
+    const reads = primary.healthProbes - seen;
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads).toBeLessThanOrEqual(Math.ceil((Date.now() - from) / HOLD_POLL_MAX_MS) + 1);
+    expect(c.state()).toBe('standby');
   });
 
   it('remembers a standby acknowledgement that came after a failback, through the next failover', async () => {

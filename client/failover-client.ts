@@ -131,6 +131,9 @@ export const DEFAULTS = { requestMs: 3000, totalMs: 10_000, healthProbeIntervalM
 /** The failback defaults (options outside resolveSettings). */
 export const FAILBACK_DEFAULTS = { failback: 'replicated', failbackClockMarginMs: 1000 } as const;
 
+/** The longest gap between two /health reads while new submits are held for the primary to catch up. */
+export const HOLD_POLL_MAX_MS = 1000;
+
 /** How many acknowledged transaction ids the client remembers, to send a resubmission back to the region that acknowledged it. */
 export const REMEMBERED_ACKNOWLEDGEMENTS = 10_000;
 
@@ -261,6 +264,10 @@ function createFailback(d: FailbackDeps) {
   const caughtUp = (beatAt: number | undefined) =>
     state.lastStandbyAckAt === undefined || (beatAt !== undefined && beatAt >= state.lastStandbyAckAt + d.marginMs);
 
+  // While held, /health is read every probe interval, but at least once a second: not every 100 ms,
+  // which alone was the route's whole throttle (10 requests/s) for one client.
+  const holdPollMs = Math.min(settings.healthProbeIntervalMs, HOLD_POLL_MAX_MS);
+
   /**
    * The primary is healthy; return to it once it holds this client's standby writes. New submits
    * are held (at most holdMs) while the running ones settle: one could still be acknowledged by the
@@ -288,7 +295,7 @@ function createFailback(d: FailbackDeps) {
           r = undefined;
           if (!fresh) continue; // the probe's answer is behind: read again at once
         }
-        await cancellableSleep(Math.min(100, settings.healthProbeIntervalMs), cancel);
+        await cancellableSleep(holdPollMs, cancel);
       }
       return false;
     } finally {
