@@ -22,6 +22,7 @@ import {
   InFlightConflictError,
   resolveSettings,
 } from '../client';
+import { HOLD_POLL_MAX_MS } from '../client/failover-client';
 
 const CREDENTIALS = { accessKeyId: 'AKIDTESTCLIENT', secretAccessKey: 'test-secret', sessionToken: 'test-session' };
 
@@ -539,6 +540,74 @@ describe('failing back only once its standby writes are in the primary', () => {
     primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: Date.now() + 2_000 } };
     expect(await held).toMatchObject({ region: 'primary', status: 201 });
     expect(changes.map(([r]) => r)).toEqual(['standby', 'primary']);
+  });
+
+  it('never fails back while a submit is running in the standby, and then waits for its write too', async () => {
+    // The drill's 5xx pattern: the primary answers 5xx and /health ok; the standby is slow. With
+    // nothing acknowledged yet, a failback mid-flight would let the standby acknowledge after it.
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: 0 } };
+    const changes: string[] = [];
+    const c = connect({ failbackHoldMs: 60, onStateChange: (r) => changes.push(r) });
+    primary.behaviour = { kind: 'status', status: 503 };
+    standby.behaviour = { kind: 'late', ms: 400 };
+    expect(await c.submit(txn())).toMatchObject({ region: 'standby', status: 201 });
+    expect(primary.healthProbes).toBeGreaterThan(0); // probed while the standby attempt ran
+    const seen = primary.healthProbes;
+    await until('several health probes', () => primary.healthProbes >= seen + 4);
+    expect(changes).toEqual(['standby']);
+    expect(c.state()).toBe('standby');
+  });
+
+  it('returns as soon as a running submit settles without a standby acknowledgement, on the same /health answer', async () => {
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: 0 } };
+    const changes: string[] = [];
+    const c = connect({
+      deadlines: { requestMs: 300, totalMs: 3000 },
+      failbackHoldMs: 2_000,
+      onStateChange: (r) => changes.push(r),
+    });
+    primary.behaviour = { kind: 'status', status: 503 };
+    standby.behaviour = { kind: 'hang' };
+    expect(await c.submit(txn()).catch((e) => e)).toBeInstanceOf(FailoverError);
+    await until('the client to return to the primary', () => c.state() === 'primary');
+    expect(changes).toEqual(['standby', 'primary']);
+    expect(primary.healthProbes).toBe(1);
+  });
+
+  it('while it holds, reads /health at most once a second (the route allows 10 requests a second)', async () => {
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: 0 } };
+    const c = connect({ healthProbeIntervalMs: 1100, failbackHoldMs: 60_000 });
+    await failOver(c);
+    await until('the first probe, which starts the hold', () => primary.healthProbes >= 1, 5000);
+    const [seen, from] = [primary.healthProbes, Date.now()];
+    await new Promise((ok) => setTimeout(ok, 2500));
+    const reads = primary.healthProbes - seen;
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads).toBeLessThanOrEqual(Math.ceil((Date.now() - from) / HOLD_POLL_MAX_MS) + 1);
+    expect(c.state()).toBe('standby');
+  });
+
+  it('remembers a standby acknowledgement that came after a failback, through the next failover', async () => {
+    // A standby acknowledgement while on the primary (here a resubmission's replay there), then a
+    // failover whose submit the standby does not acknowledge: that older acknowledgement must
+    // still be in the primary before the client returns.
+    const c = connect({ failbackHoldMs: 60, failbackClockMarginMs: 0 });
+    primary.behaviour = { kind: 'status', status: 500 };
+    const t = txn();
+    expect(await c.submit(t)).toMatchObject({ region: 'standby', status: 201 });
+    const beat = Date.now();
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: beat } };
+    await until('the client to return to the primary', () => c.state() === 'primary');
+    await until('a later millisecond', () => Date.now() > beat + 5);
+    expect(await c.submit(t)).toMatchObject({ region: 'standby', status: 200 }); // acknowledged after the beat
+    standby.behaviour = { kind: 'status', status: 500 };
+    expect(await c.submit(txn()).catch((e) => e)).toBeInstanceOf(FailoverError);
+    expect(c.state()).toBe('standby');
+    const seen = primary.healthProbes;
+    await until('several health probes', () => primary.healthProbes >= seen + 4);
+    expect(c.state()).toBe('standby');
+    primary.health = { status: 200, body: { status: 'ok', peerBeatAtMs: Date.now() } };
+    await until('the client to return to the primary', () => c.state() === 'primary');
   });
 
   it("with failback 'healthy', returns as soon as /health is ok (the planted defect the drill must catch)", async () => {

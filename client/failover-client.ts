@@ -11,8 +11,11 @@
  *   ready, probed in the background at most every healthProbeIntervalMs, and (failback
  *   'replicated', the default) its own standby-acknowledged writes have reached the primary: the
  *   primary's /health reports a standby beat written after the last of them (`peerBeatAtMs`).
- *   While it waits for that, new transactions are held, at most failbackHoldMs, so that none is
- *   acknowledged by the standby after the watermark it waits for.
+ *   It never fails back while a submit is still running (one could be about to be acknowledged by
+ *   the standby), and it remembers its newest standby acknowledgement across failovers (one that
+ *   arrived after a failback still has to reach the primary before the next one). While it waits,
+ *   new transactions are held, at most failbackHoldMs, so that none is acknowledged by the
+ *   standby after the watermark it waits for.
  */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { SignatureV4 } from '@smithy/signature-v4';
@@ -128,6 +131,9 @@ export const DEFAULTS = { requestMs: 3000, totalMs: 10_000, healthProbeIntervalM
 /** The failback defaults (options outside resolveSettings). */
 export const FAILBACK_DEFAULTS = { failback: 'replicated', failbackClockMarginMs: 1000 } as const;
 
+/** The longest gap between two /health reads while new submits are held for the primary to catch up. */
+export const HOLD_POLL_MAX_MS = 1000;
+
 /** How many acknowledged transaction ids the client remembers, to send a resubmission back to the region that acknowledged it. */
 export const REMEMBERED_ACKNOWLEDGEMENTS = 10_000;
 
@@ -219,7 +225,10 @@ const other = (r: RegionRole): RegionRole => (r === 'primary' ? 'standby' : 'pri
 interface ClientState {
   current: RegionRole;
   closed: boolean;
-  /** Epoch ms of this client's newest standby acknowledgement since it last failed over. */
+  /**
+   * Epoch ms of this client's newest standby acknowledgement. Never reset: one that arrived after
+   * a failback (a submit that was already running) must reach the primary before the next failback.
+   */
   lastStandbyAckAt?: number;
   /** Submits past the failback gate and not yet settled: a hold waits for them, whatever region they are in. */
   running: number;
@@ -255,26 +264,38 @@ function createFailback(d: FailbackDeps) {
   const caughtUp = (beatAt: number | undefined) =>
     state.lastStandbyAckAt === undefined || (beatAt !== undefined && beatAt >= state.lastStandbyAckAt + d.marginMs);
 
+  // While held, /health is read every probe interval, but at least once a second: not every 100 ms,
+  // which alone was the route's whole throttle (10 requests/s) for one client.
+  const holdPollMs = Math.min(settings.healthProbeIntervalMs, HOLD_POLL_MAX_MS);
+
   /**
-   * The primary is healthy but may lack this client's latest standby writes: hold new submits,
-   * let the ones already running settle (one could still be about to reach the standby), and wait (at most holdMs) for a standby beat written
-   * after the last of them to show in the primary. Switches before it releases the held submits.
+   * The primary is healthy; return to it once it holds this client's standby writes. New submits
+   * are held (at most holdMs) while the running ones settle: one could still be acknowledged by the
+   * standby, and a switch before that would leave it behind. Then the probe's own answer is judged
+   * first: against the newest standby acknowledgement, an answer read before it can only look
+   * behind, never ahead, so a submit that settled without one costs no second /health. While the
+   * primary is behind, /health is read again until a standby beat written after the last
+   * acknowledgement shows there. Switches before it releases the held submits.
    */
-  async function holdUntilCaughtUp(cancel: AbortSignal): Promise<boolean> {
+  async function failBackOnceCaughtUp(probed: Readiness, cancel: AbortSignal): Promise<boolean> {
     let release!: () => void;
     state.gate = new Promise<void>((ok) => (release = ok));
     const until = performance.now() + d.holdMs;
+    let r: Readiness | undefined = probed;
     try {
       while (!cancel.aborted && performance.now() < until) {
         if (state.running === 0) {
-          const r = await health(cancel);
+          const fresh = r === undefined;
+          r ??= await health(cancel);
           if (!r.ok) return false;
           if (caughtUp(r.peerBeatAtMs) && !cancel.aborted) {
             d.switchTo('primary');
             return true;
           }
+          r = undefined;
+          if (!fresh) continue; // the probe's answer is behind: read again at once
         }
-        await cancellableSleep(Math.min(100, settings.healthProbeIntervalMs), cancel);
+        await cancellableSleep(holdPollMs, cancel);
       }
       return false;
     } finally {
@@ -288,8 +309,7 @@ function createFailback(d: FailbackDeps) {
     async (cancel) => {
       const r = await health(cancel);
       if (!r.ok || cancel.aborted) return false;
-      if (d.failback === 'healthy' || caughtUp(r.peerBeatAtMs)) return true;
-      return holdUntilCaughtUp(cancel);
+      return d.failback === 'healthy' || failBackOnceCaughtUp(r, cancel);
     },
     settings.healthProbeIntervalMs,
     () => d.switchTo('primary'),
@@ -393,7 +413,6 @@ export function createFailoverClient(options: FailoverClientOptions): FailoverCl
 
   function failOver() {
     if (state.current === 'standby' || state.closed) return;
-    state.lastStandbyAckAt = undefined;
     switchTo('standby');
     probe.start();
   }

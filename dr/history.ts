@@ -25,8 +25,13 @@ export interface Op {
   readonly ackAt?: number;
   /** The record's requestId in the answer: which commit the acknowledgement is about. */
   readonly requestId?: string;
-  /** The attempts' regions and outcomes, in order. */
-  readonly attempts: ReadonlyArray<{ readonly region: Role; readonly outcome: string; readonly startedAt: number }>;
+  /** The attempts' regions and outcomes, in order, with how long each took (ms) when recorded. */
+  readonly attempts: ReadonlyArray<{
+    readonly region: Role;
+    readonly outcome: string;
+    readonly startedAt: number;
+    readonly ms?: number;
+  }>;
 }
 
 /** A transaction item as one region holds it at the end. */
@@ -74,7 +79,10 @@ export interface Counts {
   readonly documentsMissing: number;
   /** Objects in a bucket that no committed record names. */
   readonly documentsOrphaned: number;
-  /** The callers' own standby acknowledgements not in the primary when they failed back. */
+  /**
+   * The callers' own standby acknowledgements not in the primary when they failed back (or, for a
+   * write in flight to the standby at the failback, when its acknowledgement came).
+   */
   readonly failbackUnreplicated: number;
   /** At the cut: acknowledged by the primary, not yet replicated into the standby (the RPO exposure). */
   readonly exposureAtCut: { readonly count: number; readonly oldestAgeMs: number };
@@ -222,24 +230,42 @@ function recoveryMs(o: ScheduleObservation, acked: readonly Op[]): Array<number 
 }
 
 /**
- * At each caller's failback: its standby-acknowledged transactions (acknowledged before then)
- * that the primary did not hold yet, neither as a replicated copy nor as a commit of its own.
+ * At each caller's failback: its standby-acknowledged transactions that the primary did not hold
+ * yet, neither as a replicated copy nor as a commit of its own, when the caller had both failed
+ * back and been told of the acknowledgement (owedBy). Each transaction counts once.
  */
 function unreplicatedAtFailback(o: ScheduleObservation, commits: Commits, note: Note): number {
   const arrived = arrivals(o.journal, o.regions.primary);
-  let count = 0;
+  const counted = new Set<string>();
   for (const f of o.failbacks) {
     for (const op of o.history) {
-      if (op.caller !== f.caller || op.outcome !== 'ok' || op.region !== 'standby' || op.ackAt! > f.at) continue;
-      if (!commits.has(op.id)) continue; // nothing committed to replicate (counted as lost, if so)
+      const due = owedBy(op, f);
+      // Nothing committed to replicate is counted as lost, if so.
+      if (due === undefined || counted.has(op.id) || !commits.has(op.id)) continue;
       const at = arrived.get(op.id);
-      if (at === undefined || at > f.at) {
-        count++;
-        note(`${op.id}: acknowledged by the standby, not in the primary when caller ${f.caller} failed back`);
+      if (at === undefined || at > due) {
+        counted.add(op.id);
+        const inFlight = due > f.at ? ' (in flight to the standby then)' : '';
+        note(
+          `${op.id}: acknowledged by the standby, not in the primary when caller ${f.caller} failed back${inFlight}`,
+        );
       }
     }
   }
-  return count;
+  return counted.size;
+}
+
+/**
+ * When the primary must hold a caller's standby-acknowledged write, for this failback of that
+ * caller: the failback, for one acknowledged before it; the acknowledgement, for one sent to the
+ * standby before the failback and acknowledged after it (the client failed back with it in
+ * flight). Undefined when the failback does not answer for the write.
+ */
+function owedBy(op: Op, f: Failback): number | undefined {
+  if (op.caller !== f.caller || op.outcome !== 'ok' || op.region !== 'standby') return undefined;
+  if (op.ackAt! <= f.at) return f.at;
+  const sent = op.attempts.find((a) => a.region === 'standby' && a.outcome === 'acknowledged')?.startedAt;
+  return sent !== undefined && sent < f.at ? op.ackAt : undefined;
 }
 
 /** When each transaction first reached a region: a replicated copy or a commit of its own. */

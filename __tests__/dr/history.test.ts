@@ -144,6 +144,60 @@ describe('the signature of each planted defect', () => {
     expect(check({ ...o, failbacks: [{ caller: 1, at: 12_200 }] }).failbackUnreplicated).toBe(0);
   });
 
+  it('client fails back with a write in flight to the standby: failbackUnreplicated when it lands after the failback', () => {
+    // Caller 0 sends c to the standby at 12_300, fails back at 12_500 with it in flight, and is told
+    // of its acknowledgement at 12_800; the primary gets it only at 13_300, while it takes the caller's next writes.
+    const o = clean();
+    const c: Op = {
+      ...ok(0, 'c', 'standby', 12_800),
+      attempts: [{ region: 'standby', outcome: 'acknowledged', startedAt: 12_300 }],
+    };
+    const observed = (replicatedAt: number): ScheduleObservation => ({
+      ...o,
+      history: [...o.history, c],
+      final: { primary: region([item('a'), item('b'), item('c')]), standby: region([item('a'), item('b'), item('c')]) },
+      journal: [...o.journal, commit('c', S, 12_700), copied('c', S, P, replicatedAt)],
+      failbacks: [{ caller: 0, at: 12_500 }],
+    });
+    const late = check(observed(13_300));
+    expect(late.failbackUnreplicated).toBe(1);
+    expect(late.examples).toContain(
+      'c: acknowledged by the standby, not in the primary when caller 0 failed back (in flight to the standby then)',
+    );
+    // In the primary by the time the caller was told: nothing left behind.
+    expect(check(observed(12_790)).failbackUnreplicated).toBe(0);
+    // Sent to the standby after the failback (a failover of its own): not the failback's.
+    expect(
+      check({
+        ...observed(13_300),
+        history: [...o.history, { ...c, attempts: [{ ...c.attempts[0], startedAt: 12_600 }] }],
+      }).failbackUnreplicated,
+    ).toBe(0);
+  });
+
+  it('the 5xx drill pattern: in flight at one failback, then failover and failback again before it replicated; counted once', () => {
+    // Recorded by `npm run dr:drill -- --modes 5xx --schedules 8` (schedule 1/0, caller 1), in ms after the cut:
+    // sent to the standby at 1123, the client failed back at 1549, the standby acknowledged at 1627,
+    // a 503 failed it over again at 1637, it failed back at 2034, the primary got the write at 2256.
+    const op: Op = {
+      ...ok(1, 'w', 'standby', 1627),
+      attempts: [{ region: 'standby', outcome: 'acknowledged', startedAt: 1123 }],
+    };
+    const c = check({
+      history: [op],
+      cutAt: 0,
+      returned: true,
+      final: { primary: region([item('w')]), standby: region([item('w')]) },
+      journal: [commit('w', S, 1600), copied('w', S, P, 2256)],
+      regions: { primary: P, standby: S },
+      failbacks: [
+        { caller: 1, at: 1549 },
+        { caller: 1, at: 2034 },
+      ],
+    });
+    expect(c.failbackUnreplicated).toBe(1);
+  });
+
   it('split-brain resubmission with other content: overwrittenAcknowledged, and a double commit', () => {
     const o = clean();
     const c = check({
