@@ -1043,7 +1043,7 @@ function timingRows(r: DrillReport): string[] {
       ms(r.stalenessDetectedAfterMs),
       `<= ${t.stalenessDetectedWithinMs} ms`,
       r.stalenessDetectionFailures.length === 0,
-      `T + 2I + J + M·P = ${r.settings.rpoTargetSeconds} + 2x${c.heartbeatMs / 1000} + 1 + 2x${c.alarmPeriodMs / 1000} s; staleness at the pause ${r.stalenessAtPauseS ?? '?'} s`,
+      `T + 2I + J + M·P = ${r.settings.rpoTargetSeconds} + 2x${c.heartbeatMs / 1000} + 1 + 2x${c.alarmPeriodMs / 1000} s; staleness at the pause ${r.stalenessAtPauseS?.toFixed(3) ?? '?'} s`,
     ),
     row(
       'replication-latency alarm after the pause',
