@@ -121,8 +121,13 @@ export interface RecordedCall {
 export const EMULATOR_INSTALL_HINT =
   'moto 5.2 is not installed for the emulator. Fix: pip install "moto[server]==5.2.*" (npm test does this in .venv)';
 
+/** Once found, it stays installed for the life of this process (a file asks at load and again before starting one). */
+let found = false;
+
 export function emulatorAvailable(): boolean {
-  return spawnSync(PYTHON, ['-c', 'import moto.server, werkzeug'], { stdio: 'ignore' }).status === 0;
+  found ||=
+    spawnSync(PYTHON, ['-c', 'import moto.server, werkzeug'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  return found;
 }
 
 type Ready = { port: number; regions: Record<string, number> };
