@@ -1,6 +1,3 @@
-const fs = require('fs');
-const path = require('path');
-
 // @swc/jest strips types only (fast, ~170 MB); type-checking is `npm run typecheck` (tsc --noEmit).
 const transform = {
   '^.+\\.ts$': [
@@ -16,31 +13,14 @@ const common = {
   setupFilesAfterEnv: ['<rootDir>/setup.js'],
 };
 
-/**
- * `npm run test:slow`: the suites whose floor is the provider's fixed waits (55 s on every S3
- * lifecycle configuration, 2 x 90 s on a replica's deletion protection), not the CPU. `npm test`
- * runs everything else; `.ci/run` runs both. Defined here only; a missing path is an error, so a
- * rename cannot silently drop a suite from both.
- */
-const SLOW = [
-  // STANDBY_PROCESSOR=false, another region pair and RETAIN_ON_DELETE=true (configurations.ts).
-  '__tests__/e2e/e2e.slow.int.test.ts',
-  // A full apply (cdktf deploy), then plan, apply and destroy through the users' commands.
-  '__tests__/user-tools.int.test.ts',
-  // A full apply, then every fault dr:check detects.
-  '__tests__/dr-check.int.test.ts',
-  // Two targeted applies (the API stage and what it needs: keys, roles, functions, routes).
-  '__tests__/e2e/stage-order.int.test.ts',
-];
-for (const file of SLOW) {
-  if (!fs.existsSync(path.join(__dirname, file)))
-    throw new Error(`jest.config.js: SLOW names ${file}, which does not exist`);
-}
+// SLOW: `npm run test:slow`, the suites whose floor is the provider's fixed waits; `npm test` runs
+// everything else and `.ci/run` runs both. Defined (and each path checked) in __tests__/helpers/suites.js.
+const { SLOW } = require('./__tests__/helpers/suites');
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** @type {import('jest').Config} */
 module.exports = {
-  // Long waits first, so they overlap the CPU-bound files (a fresh clone has no timing cache).
+  // The long files first, longest first (a fresh clone has no timing cache): __tests__/helpers/suites.js.
   testSequencer: '<rootDir>/__tests__/helpers/sequencer.js',
   projects: [
     {

@@ -6,7 +6,8 @@ import { loadConfig } from '../src/config';
 import { TapStack } from '../src/tap-stack';
 import { Moto, MOTO_INSTALL_HINT, motoAvailable, startMoto } from '../emulator/moto';
 import { testBundle } from '../harness/bundle';
-import { offlineTerraform } from '../harness/offline-terraform';
+import { offlineCliConfig, offlineTerraformEnv } from '../harness/offline-terraform';
+import { Finished, runUnderDeadline } from '../harness/terraform';
 import { describeWithTerraform } from './helpers/terraform';
 
 /**
@@ -78,15 +79,33 @@ const scenarios: Array<[string, Record<string, string>]> = [
   ],
 ];
 
+/** One Terraform command in `dir`, offline, under a deadline; a command that overruns fails the plan. */
+async function terraform(args: string[], dir: string, rc: string): Promise<Finished> {
+  const env = { ...process.env, ...offlineTerraformEnv(rc) };
+  const r = await runUnderDeadline('terraform', args, dir, env, 300_000);
+  if (r.timedOut) throw new Error(`terraform ${args.join(' ')} did not finish within 300 s\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
 describeWithTerraform('terraform plan of the synthesized stack against a local AWS emulator', () => {
   let moto: Moto;
+  /** Both scenarios plan at once: most of a plan is the provider starting, on one core each. */
+  const plans = new Map<string, Promise<Plan>>();
   beforeAll(async () => {
     if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
     moto = await startMoto();
+    for (const [name, env] of scenarios) {
+      const planned = plan(env, `tap-dr-plan-${loadConfig(env, {}).environmentSuffix}`);
+      planned.catch(() => undefined); // reported by that scenario's beforeAll
+      plans.set(name, planned);
+    }
   }, 60_000);
-  afterAll(async () => moto?.stop());
+  afterAll(async () => {
+    await Promise.allSettled(plans.values());
+    await moto?.stop();
+  }, 330_000);
 
-  function plan(env: Record<string, string>, id: string): Plan {
+  async function plan(env: Record<string, string>, id: string): Promise<Plan> {
     const config = loadConfig(env, {});
     const app = Testing.app();
     const stack = new TapStack(app, id, { config, lambdaArchive: testBundle() });
@@ -98,19 +117,20 @@ describeWithTerraform('terraform plan of the synthesized stack against a local A
       JSON.stringify(emulatorOverride(moto.endpoint, aliases)),
     );
 
-    const tf = offlineTerraform();
-    const init = tf.run(['init', '-input=false', '-no-color'], stackDir);
+    const rc = offlineCliConfig(process.env.TF_PROVIDER_MIRROR!);
+    const init = await terraform(['init', '-input=false', '-no-color'], stackDir, rc);
     expect(init.stderr).toBe('');
-    expect(init.status).toBe(0);
-    const planned = tf.run(
+    expect(init.code).toBe(0);
+    const planned = await terraform(
       ['plan', '-input=false', '-no-color', '-lock=false', '-detailed-exitcode', '-out=tfplan'],
       stackDir,
+      rc,
     );
     expect(planned.stderr).toBe('');
     expect(planned.stdout).not.toMatch(/Warning:/);
-    expect(planned.status).toBe(2); // 2: succeeded, with changes
-    const shown = tf.run(['show', '-json', 'tfplan'], stackDir);
-    expect(shown.status).toBe(0);
+    expect(planned.code).toBe(2); // 2: succeeded, with changes
+    const shown = await terraform(['show', '-json', 'tfplan'], stackDir, rc);
+    expect(shown.code).toBe(0);
     const json = JSON.parse(shown.stdout);
 
     const configured = json.configuration.root_module.resources as Array<{
@@ -145,12 +165,12 @@ describeWithTerraform('terraform plan of the synthesized stack against a local A
     };
   }
 
-  describe.each(scenarios)('%s', (_name, env) => {
+  describe.each(scenarios)('%s', (name, env) => {
     const config = loadConfig(env, {});
     const suffix = config.environmentSuffix;
     let p: Plan;
-    beforeAll(() => {
-      p = plan(env, `tap-dr-plan-${suffix}`);
+    beforeAll(async () => {
+      p = await plans.get(name)!;
     }, 300_000);
     afterAll(() => fs.rmSync(path.join(p?.stackDir ?? '/nonexistent', '.terraform'), { recursive: true, force: true }));
 

@@ -26,11 +26,14 @@ export const MOTO_INSTALL_HINT =
 /** The Python that runs moto_server (the project's .venv first, as npm test puts it on PATH). */
 const PYTHON = process.env.MOTO_PYTHON ?? 'python3';
 
+/** Once found, moto stays installed for the life of this process: a test file asks, then startMoto asks again. */
+let found = false;
+
 export function motoAvailable(): boolean {
-  return (
-    spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0 &&
-    spawnSync(PYTHON, ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0
-  );
+  found ||=
+    spawnSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 30_000 }).status === 0 &&
+    spawnSync(PYTHON, ['-c', 'import moto.server'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  return found;
 }
 
 function freePort(): Promise<number> {

@@ -6,6 +6,14 @@ replication between the regions, and a control API.
 Prints one line ``EMULATOR {json}`` on stdout once it serves: the moto port, each region's front
 port and the patches applied. Everything listens on 127.0.0.1 only.
 
+    python3 server.py --fork-server
+
+Starts emulators on request, for a test that needs many at once: it imports moto once, then forks
+one emulator per line read on stdin (JSON: {"id", "regions", "withoutPatches", "recordCalls"}),
+each on ports of its own, with only its own patches applied; each prints its ``EMULATOR`` line
+with that id and its pid, and stops on SIGTERM. When stdin closes, every emulator still
+running is stopped, then the fork server exits.
+
 Requests are served one at a time, as in moto_linearizable.py (moto checks
 conditional writes without a lock); the replicator applies its changes under the same lock.
 
@@ -104,15 +112,8 @@ def control_app(app: Any, fronts: dict[str, Front], replicator: replication.Repl
     return handle
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--regions", default="us-east-1,us-west-2")
-    parser.add_argument("--without-patch", action="append", default=[], help="leave one AWS behaviour unrestored (tests)")
-    args = parser.parse_args()
-
-    applied = patches.apply(frozenset(args.without_patch))
+def serve(host: str, port: int, regions: list[str], without: frozenset[str], tag: dict[str, Any]) -> None:
+    applied = patches.apply(without)
     replication.report_replication_status()
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -124,19 +125,97 @@ def main() -> None:
     replicator = replication.Replicator(moto_linearizable._lock, lambda r, kind: r in fronts and fronts[r].service_down(kind))
     calls = recorder.Recorder()
     app = control_app(calls.wrap(moto_linearizable._serialized(moto_app)), fronts, replicator, applied, calls)
-    server = make_server(args.host, args.port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True)
     port = server.server_port
     os.environ.setdefault("MOTO_PORT", str(port))
-    for region in [r for r in args.regions.split(",") if r]:
-        fronts[region] = Front(region, port, args.host)
+    for region in regions:
+        fronts[region] = Front(region, port, host)
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    print("EMULATOR " + json.dumps({
+    announce("EMULATOR", {
+        **tag,
         "port": port,
         "regions": {r: f.port for r, f in fronts.items()},
         "patches": applied,
-    }), flush=True)
+    })
     server.serve_forever()
+
+
+def announce(kind: str, payload: dict[str, Any]) -> None:
+    """One line on stdout in one write: the emulators of a fork server share the pipe, and a write
+    of at most PIPE_BUF bytes is never interleaved with another (print may write the newline apart)."""
+    os.write(1, f"{kind} {json.dumps(payload)}\n".encode())
+
+
+def fork_server(host: str) -> None:
+    """--fork-server: one emulator per stdin line, each forked after the imports (module docstring)."""
+    import threading
+
+    # What serve() and the patches import, loaded once here rather than in every emulator.
+    from moto.apigatewayv2 import models as _apigatewayv2  # noqa: F401
+    from moto.awslambda import models as _awslambda  # noqa: F401
+    from moto.cloudtrail import models as _cloudtrail  # noqa: F401
+    from moto.kms import models as _kms  # noqa: F401
+    from moto.moto_server import werkzeug_app as _werkzeug_app  # noqa: F401
+    from moto.route53 import models as _route53  # noqa: F401
+    from moto.s3 import models as _s3  # noqa: F401
+    from werkzeug import serving as _serving  # noqa: F401
+
+    children: list[int] = []
+
+    def reap(*_: Any) -> None:
+        # Reaped here, not by the kernel (SIG_IGN): so their CPU time counts as this server's.
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+
+    signal.signal(signal.SIGCHLD, reap)
+    for line in sys.stdin:
+        spec = json.loads(line)
+        # A thread would not survive the fork, and a lock it held would stay held in the child.
+        if threading.active_count() != 1:
+            raise SystemExit("fork server: a thread is running; cannot fork safely")
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(0)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.environ["EMULATOR_RECORD_CALLS"] = "1" if spec.get("recordCalls") else "0"
+                serve(host, 0, list(spec["regions"]), frozenset(spec.get("withoutPatches", [])),
+                      {"id": spec["id"], "pid": os.getpid()})
+            except BaseException as e:  # noqa: B036 (the child must never return into the loop)
+                announce("EMULATOR_FAILED", {"id": spec["id"], "error": str(e)[:2000]})
+            finally:
+                os._exit(1)
+        children.append(pid)
+    for pid in children:
+        for sig in (signal.SIGTERM, signal.SIGCONT):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for pid in children:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--regions", default="us-east-1,us-west-2")
+    parser.add_argument("--without-patch", action="append", default=[], help="leave one AWS behaviour unrestored (tests)")
+    parser.add_argument("--fork-server", action="store_true", help="start emulators on request (module docstring)")
+    args = parser.parse_args()
+    if args.fork_server:
+        fork_server(args.host)
+        return
+    serve(args.host, args.port, [r for r in args.regions.split(",") if r], frozenset(args.without_patch), {})
 
 
 if __name__ == "__main__":

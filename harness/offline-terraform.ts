@@ -48,6 +48,15 @@ export function offlineCliConfig(mirror: string): string {
   return rc;
 }
 
+/**
+ * Go's garbage collector for Terraform and its provider plugins (they inherit it): most of a
+ * command's CPU is the AWS provider building its schemas, once per plugin process it starts, and at
+ * Go's default (100) much of that is collection. At 400 a plan takes about 40% less CPU for about
+ * 150 MB more per process (measured on a plan of the default stack); off costs more, in page faults.
+ * A GOGC already set in the environment wins.
+ */
+export const TERRAFORM_GOGC = '400';
+
 /** What every offline Terraform run here sets: the mirror-only CLI config, no prompts, no checkpoint calls. */
 export function offlineTerraformEnv(rc: string): Record<string, string> {
   return {
@@ -56,6 +65,7 @@ export function offlineTerraformEnv(rc: string): Record<string, string> {
     TF_INPUT: '0',
     CHECKPOINT_DISABLE: '1',
     TF_PLUGIN_CACHE_DIR: '',
+    GOGC: process.env.GOGC || TERRAFORM_GOGC,
   };
 }
 

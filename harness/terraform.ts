@@ -167,6 +167,9 @@ export function runUnderDeadline(
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(cmd, args, { cwd, env, detached: true });
+    // Decoded as a stream: a character split across two chunks stays whole.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

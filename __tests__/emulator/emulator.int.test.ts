@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { zipSingleFile } from '../../src/zip';
 import { regionClients, RegionClients, xmlValues } from '../../emulator/aws';
-import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../../emulator/emulator';
+import { Emulator, emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulators } from '../../emulator/emulator';
 
 const PRIMARY = 'us-east-1';
 const SECONDARY = 'us-west-2';
@@ -362,21 +362,20 @@ const describeIfEmulator = emulatorAvailable() || process.env.CI ? describe : de
 
 describeIfEmulator('emulated two-region AWS', () => {
   const worlds = new Map<string, World>();
-  const world = async (withoutPatches: string[] = []): Promise<World> => {
-    const emu = await startEmulator({ regions: [PRIMARY, SECONDARY], withoutPatches });
-    return {
-      emu,
-      p: regionClients(PRIMARY, emu.endpointFor(PRIMARY)),
-      s: regionClients(SECONDARY, emu.endpointFor(SECONDARY)),
-    };
-  };
+  const world = (emu: Emulator): World => ({
+    emu,
+    p: regionClients(PRIMARY, emu.endpointFor(PRIMARY)),
+    s: regionClients(SECONDARY, emu.endpointFor(SECONDARY)),
+  });
 
   beforeAll(async () => {
     if (!emulatorAvailable()) throw new Error(EMULATOR_INSTALL_HINT);
-    const all = await Promise.all([world(), ...PROOFS.map(([patch]) => world([patch]))]);
-    worlds.set('all', all[0]);
-    PROOFS.forEach(([patch], i) => worlds.set(patch, all[i + 1]));
-  }, 60_000);
+    // One emulator with every patch and one without each: thirteen, forked from one server.
+    const without = [[], ...PROOFS.map(([patch]) => [patch])];
+    const all = await startEmulators(without.map((w) => ({ regions: [PRIMARY, SECONDARY], withoutPatches: w })));
+    worlds.set('all', world(all[0]));
+    PROOFS.forEach(([patch], i) => worlds.set(patch, world(all[i + 1])));
+  }, 90_000);
   afterAll(() => Promise.all([...worlds.values()].map((w) => w.emu.stop())));
 
   it('applies every patch and names it', async () => {
