@@ -68,7 +68,28 @@ export async function pollUntil<T>(
   }
 }
 
-const key = (c: Canary) => ({ [RECORD.partitionKey]: { S: c.itemId } });
+const itemKey = (id: string) => ({ [RECORD.partitionKey]: { S: id } });
+
+/** How long a canary may take to show in the other region, counted from `since`. */
+export type Arrival = Pick<Poll, 'since' | 'timeoutMs' | 'signal'>;
+
+/** The item once a strongly consistent GetItem in `region` (every 100 ms) sees it, and when. */
+export function itemArrival(d: Deployment, aws: AwsAccess, region: string, id: string, p: Arrival) {
+  const read = async () =>
+    (
+      await aws
+        .dynamodb(region)
+        .send(new GetItemCommand({ TableName: d.tableName, Key: itemKey(id), ConsistentRead: true }), aws.deadline())
+    ).Item;
+  return pollUntil(read, { ...p, intervalMs: () => 100 });
+}
+
+/** A check's row without its measurement and verdict. */
+export type RowBase = Pick<Row, 'id' | 'check' | 'region' | 'target'>;
+
+/** The FAIL row of a canary that never showed. */
+export const missing = (base: RowBase, where: string, timeoutMs: number): Row =>
+  fail({ ...base, measured: `not in ${where} after ${(timeoutMs / 1000).toFixed(0)} s` });
 
 /** Where the processor stores the canary transaction's document (lambda/processor.ts documentKey). */
 export const canaryDocumentKey = (c: Canary) =>
@@ -88,7 +109,7 @@ export async function transactionCanary(
   } as const;
   try {
     const item = {
-      ...key(c),
+      ...itemKey(c.itemId),
       kind: { S: 'dr:check canary' },
       writtenAtMs: { N: String(Date.now()) },
       note: { S: 'written by npm run dr:check; deleted when it ends' },
@@ -102,16 +123,8 @@ export async function transactionCanary(
       }),
       aws.deadline(),
     );
-    const since = Date.now();
-    const read = async () =>
-      (
-        await aws
-          .dynamodb(d.secondaryRegion)
-          .send(new GetItemCommand({ TableName: d.tableName, Key: key(c), ConsistentRead: true }), aws.deadline())
-      ).Item;
-    const seen = await pollUntil(read, { since, timeoutMs: o.timeoutMs, intervalMs: () => 100, signal: o.signal });
-    if (!seen)
-      return fail({ ...base, measured: `not in ${d.secondaryRegion} after ${(o.timeoutMs / 1000).toFixed(0)} s` });
+    const seen = await itemArrival(d, aws, d.secondaryRegion, c.itemId, { since: Date.now(), ...o });
+    if (!seen) return missing(base, d.secondaryRegion, o.timeoutMs);
     return verdict(seen.elapsedMs <= o.rpoTargetSeconds * 1000, {
       ...base,
       measured: `${seen.elapsedMs} ms (PutItem answer to first GetItem that saw it)`,
@@ -122,7 +135,7 @@ export async function transactionCanary(
 }
 
 /** The versions (and delete markers) of exactly `objectKey`, through a prefix-scoped listing. */
-export async function versionsOf(
+async function versionsOf(
   aws: AwsAccess,
   region: string,
   bucket: string,
@@ -135,14 +148,32 @@ export async function versionsOf(
 }
 
 /** By full ARN: a multi-Region key and its replica share the key id, only the region tells them apart. */
-export const sameKey = (reported: string | undefined, arn: string) =>
+const sameKey = (reported: string | undefined, arn: string) =>
   !!reported && (reported === arn || (!reported.startsWith('arn:') && arn.endsWith(`/${reported}`)));
 
 /**
- * Polls a prefix-scoped ListObjectVersions rather than HeadObject: S3 answers a HEAD of a missing
- * key with 403, not 404, unless the caller may list the whole bucket, and dr:check's policy
- * only lists 'dr-check/'. The replica, once listed, is HEAD'ed for its status and key.
+ * The row of a document replicating into `bucket`: within RTC, a REPLICA, under `key` (an output
+ * name and its ARN). Polls a prefix-scoped ListObjectVersions rather than HeadObject: S3 answers a
+ * HEAD of a missing key with 403, not 404, unless the caller may list the whole bucket, and
+ * dr:check's policy only lists its prefixes. The replica, once listed, is HEAD'ed for its status and key.
  */
+export async function replicaRow(
+  aws: AwsAccess,
+  at: { region: string; bucket: string; objectKey: string; key: { output: string; arn: string } },
+  p: Arrival,
+  base: RowBase,
+): Promise<Row> {
+  const { region, bucket, objectKey, key } = at;
+  const listed = async () => ((await versionsOf(aws, region, bucket, objectKey)).length ? true : undefined);
+  const seen = await pollUntil(listed, { ...p, intervalMs: (t) => (t < 30_000 ? 500 : 5000) });
+  if (!seen) return missing(base, bucket, p.timeoutMs);
+  const head = await aws.s3(region).send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey }), aws.deadline());
+  const underKey = sameKey(head.SSEKMSKeyId, key.arn);
+  const measured = `${(seen.elapsedMs / 1000).toFixed(1)} s, ${head.ReplicationStatus ?? 'no replication status'}, ${underKey ? `under ${key.output}` : `under key ${head.SSEKMSKeyId ?? 'none'}`}`;
+  const ok = seen.elapsedMs <= RTC_MINUTES * 60_000 && head.ReplicationStatus === 'REPLICA' && underKey;
+  return verdict(ok, { ...base, measured });
+}
+
 export async function documentCanary(
   d: Deployment,
   aws: AwsAccess,
@@ -172,23 +203,21 @@ export async function documentCanary(
       }),
       aws.deadline(),
     );
-    const since = Date.now();
-    const listed = async () =>
-      (await versionsOf(aws, d.secondaryRegion, destination, c.objectKey)).length ? true : undefined;
-    const seen = await pollUntil(listed, {
-      since,
-      timeoutMs: o.timeoutMs,
-      intervalMs: (t) => (t < 30_000 ? 500 : 5000),
-      signal: o.signal,
-    });
-    if (!seen) return fail({ ...base, measured: `not in ${destination} after ${(o.timeoutMs / 1000).toFixed(0)} s` });
-    const head = await aws
-      .s3(d.secondaryRegion)
-      .send(new HeadObjectCommand({ Bucket: destination, Key: c.objectKey }), aws.deadline());
-    const underSecondaryKey = sameKey(head.SSEKMSKeyId, d.keys.secondary);
-    const measured = `${(seen.elapsedMs / 1000).toFixed(1)} s, ${head.ReplicationStatus ?? 'no replication status'}, ${underSecondaryKey ? 'under SecondaryKMSKeyArn' : `under key ${head.SSEKMSKeyId ?? 'none'}`}`;
-    const ok = seen.elapsedMs <= RTC_MINUTES * 60_000 && head.ReplicationStatus === 'REPLICA' && underSecondaryKey;
-    return verdict(ok, { ...base, measured, target: `${base.target}, REPLICA under SecondaryKMSKeyArn` });
+    const at = {
+      region: d.secondaryRegion,
+      bucket: destination,
+      objectKey: c.objectKey,
+      key: { output: 'SecondaryKMSKeyArn', arn: d.keys.secondary },
+    };
+    return await replicaRow(
+      aws,
+      at,
+      { since: Date.now(), ...o },
+      {
+        ...base,
+        target: `${base.target}, REPLICA under SecondaryKMSKeyArn`,
+      },
+    );
   } catch (e) {
     return errorRow(base, e);
   }
@@ -219,10 +248,7 @@ export async function removeCanaries(d: Deployment, aws: AwsAccess, c: Canary): 
   const deleteItem = (region: string, id = c.itemId) =>
     aws
       .dynamodb(region)
-      .send(
-        new DeleteItemCommand({ TableName: d.tableName, Key: { [RECORD.partitionKey]: { S: id } } }),
-        aws.deadline(),
-      )
+      .send(new DeleteItemCommand({ TableName: d.tableName, Key: itemKey(id) }), aws.deadline())
       .then(() => 0);
   // The transaction sent through the standby processor: its record and its claim, wherever they are.
   const { transactionId } = c.transaction;

@@ -6,12 +6,10 @@
  * table within the RPO target, and its document the primary bucket within RTC, as a REPLICA under
  * KMSKeyArn: the direction a failback depends on. removeCanaries() deletes all of it.
  */
-import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { RTC_MINUTES } from '../src/alarms';
 import { DR_CHECK_CANARY, RECORD } from '../src/contract';
 import type { AwsAccess } from './check-aws';
-import { Canary, canaryDocumentKey, pollUntil, sameKey, versionsOf } from './check-canary';
+import { Canary, canaryDocumentKey, itemArrival, missing, replicaRow, RowBase } from './check-canary';
 import type { Deployment } from './check-input';
 import { errorRow, fail, pass, Row, skip, verdict } from './check-report';
 
@@ -75,8 +73,6 @@ export async function failbackRows(d: Deployment, aws: AwsAccess, c: Canary, o: 
   return [write, record, document];
 }
 
-type Base = Pick<Row, 'id' | 'check' | 'region' | 'target'>;
-
 /** One leg of the way back: what it reads, since the 201, and its row's fixed cells. */
 interface Leg {
   readonly d: Deployment;
@@ -84,7 +80,7 @@ interface Leg {
   readonly c: Canary;
   readonly since: number;
   readonly o: FailbackOptions;
-  readonly base: Base;
+  readonly base: RowBase;
 }
 
 async function writeThroughStandby(
@@ -115,17 +111,10 @@ async function writeThroughStandby(
 
 /** The record in the primary table: committed, and its account outside the account index's key. */
 async function recordBack({ d, aws, c, since, o, base }: Leg): Promise<Row> {
-  const Key = { [RECORD.partitionKey]: { S: c.transaction.transactionId } };
-  const read = async (): Promise<Record<string, AttributeValue> | undefined> =>
-    (
-      await aws
-        .dynamodb(d.primaryRegion)
-        .send(new GetItemCommand({ TableName: d.tableName, Key, ConsistentRead: true }), aws.deadline())
-    ).Item;
   try {
-    const seen = await pollUntil(read, { since, timeoutMs: o.timeoutMs, intervalMs: () => 100, signal: o.signal });
-    if (!seen)
-      return fail({ ...base, measured: `not in ${d.primaryRegion} after ${(o.timeoutMs / 1000).toFixed(0)} s` });
+    const arrival = { since, timeoutMs: o.timeoutMs, signal: o.signal };
+    const seen = await itemArrival(d, aws, d.primaryRegion, c.transaction.transactionId, arrival);
+    if (!seen) return missing(base, d.primaryRegion, o.timeoutMs);
     const item = seen.value;
     const committed = item[RECORD.statusAttribute]?.S === RECORD.committed;
     const outsideIndex =
@@ -138,27 +127,14 @@ async function recordBack({ d, aws, c, since, o, base }: Leg): Promise<Row> {
 }
 
 async function documentBack({ d, aws, c, since, o, base }: Leg): Promise<Row> {
-  const key = canaryDocumentKey(c);
-  const bucket = d.buckets.primary;
+  const at = {
+    region: d.primaryRegion,
+    bucket: d.buckets.primary,
+    objectKey: canaryDocumentKey(c),
+    key: { output: 'KMSKeyArn', arn: d.keys.primary },
+  };
   try {
-    const listed = async () => ((await versionsOf(aws, d.primaryRegion, bucket, key)).length ? true : undefined);
-    const seen = await pollUntil(listed, {
-      since,
-      timeoutMs: o.documentTimeoutMs,
-      intervalMs: (t) => (t < 30_000 ? 500 : 5000),
-      signal: o.signal,
-    });
-    if (!seen)
-      return fail({ ...base, measured: `not in ${bucket} after ${(o.documentTimeoutMs / 1000).toFixed(0)} s` });
-    const head = await aws
-      .s3(d.primaryRegion)
-      .send(new HeadObjectCommand({ Bucket: bucket, Key: key }), aws.deadline());
-    const underPrimaryKey = sameKey(head.SSEKMSKeyId, d.keys.primary);
-    const measured = `${(seen.elapsedMs / 1000).toFixed(1)} s, ${head.ReplicationStatus ?? 'no replication status'}, ${underPrimaryKey ? 'under KMSKeyArn' : `under key ${head.SSEKMSKeyId ?? 'none'}`}`;
-    return verdict(seen.elapsedMs <= RTC_MINUTES * 60_000 && head.ReplicationStatus === 'REPLICA' && underPrimaryKey, {
-      ...base,
-      measured,
-    });
+    return await replicaRow(aws, at, { since, timeoutMs: o.documentTimeoutMs, signal: o.signal }, base);
   } catch (e) {
     return errorRow(base, e);
   }
