@@ -109,12 +109,13 @@ const FORBIDDEN_CANARY = {
   message: `accountId ${DR_CHECK_CANARY.accountId} is dr:check's: only the roles in ${PROCESSOR_ENV.drCheckPrincipals} may write it, through the HTTP API`,
 };
 
-/** A 403 unless the transaction is outside the canary namespace or the caller is a DR_CHECK_PRINCIPALS role. */
-function canaryRefusal(t: Transaction, caller: Caller, deps: ProcessorDeps): Response | undefined {
+/**
+ * A 403 unless the transaction is outside the canary namespace or the caller is a session of a
+ * DR_CHECK_PRINCIPALS role (`canaryCallers`: their identities as callerIdentity gives them).
+ */
+function canaryRefusal(t: Transaction, caller: Caller, canaryCallers: ReadonlySet<string>): Response | undefined {
   if (t.accountId !== DR_CHECK_CANARY.accountId) return undefined;
-  const identity = callerIdentity(caller);
-  const allowed =
-    caller.entryPoint === 'http' && (deps.drCheckPrincipals ?? []).some((r) => roleSessionIdentity(r) === identity);
+  const allowed = caller.entryPoint === 'http' && canaryCallers.has(callerIdentity(caller));
   return allowed ? undefined : respond(403, FORBIDDEN_CANARY);
 }
 
@@ -442,6 +443,8 @@ export function createProcessor(deps: ProcessorDeps) {
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
     random: deps.random ?? Math.random,
   };
+  // Once per cold start, not per request.
+  const canaryCallers = new Set((deps.drCheckPrincipals ?? []).flatMap((r) => roleSessionIdentity(r) ?? []));
   return async (event: unknown, requestId: string): Promise<Response> => {
     let transactionId: string | undefined;
     // Structured log lines: ids and outcome only, never the document or the amount.
@@ -452,7 +455,8 @@ export function createProcessor(deps: ProcessorDeps) {
       const { transaction, document } = validate(input, { numbers, caller: callerIdentity(caller) });
       transactionId = transaction.transactionId;
       const res =
-        canaryRefusal(transaction, caller, deps) ?? (await record(ctx, transaction, document, caller, requestId));
+        canaryRefusal(transaction, caller, canaryCallers) ??
+        (await record(ctx, transaction, document, caller, requestId));
       line('info', 'processed', { statusCode: res.statusCode, apiRequestId: caller.apiRequestId });
       return res;
     } catch (e: any) {
