@@ -250,16 +250,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   return emulatorOn(ready, stderr, stopper(child));
 }
 
+/** Whether a process of this pid exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** SIGTERM to a process that is not ours (a fork server's emulator), then wait until it is gone; SIGKILL after 5 s. */
 async function stopPid(pid: number): Promise<void> {
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const signal = (s: NodeJS.Signals) => {
     try {
       process.kill(pid, s);
@@ -269,7 +271,7 @@ async function stopPid(pid: number): Promise<void> {
   };
   signal('SIGTERM');
   const killAt = Date.now() + 5000;
-  while (alive()) {
+  while (processAlive(pid)) {
     if (Date.now() > killAt) signal('SIGKILL');
     await new Promise((r) => setTimeout(r, 20));
   }

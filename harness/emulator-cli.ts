@@ -20,7 +20,7 @@ import * as path from 'path';
 import { ConfigError } from '../src/config';
 import { PROJECT_ROOT } from '../src/lambda-bundle';
 import { projectConfig } from '../src/project-config';
-import { emulatorAvailable, EMULATOR_INSTALL_HINT, startEmulator } from '../emulator/emulator';
+import { emulatorAvailable, EMULATOR_INSTALL_HINT, processAlive, startEmulator } from '../emulator/emulator';
 import { findProviderMirror, offlineCliConfig } from './offline-terraform';
 import { localStateFile, terraformEnv, writeEmulatorOverride } from './terraform';
 
@@ -41,15 +41,6 @@ function configuredRegions(): string[] {
   return [primaryRegion, secondaryRegion];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The emulator .emulator.json names, running or not; undefined without the file. */
 function recorded(): Running | undefined {
   if (!fs.existsSync(EMULATOR_FILE)) return undefined;
@@ -60,7 +51,7 @@ function running(): Running {
   const hint = 'start one with `npm run emulator` (in another terminal) first';
   const r = recorded();
   if (!r) throw new Refusal(`no emulator is running: ${hint}`);
-  if (!alive(r.pid))
+  if (!processAlive(r.pid))
     throw new Refusal(`the emulator in ${path.basename(EMULATOR_FILE)} (pid ${r.pid}) has stopped: ${hint}`);
   return r;
 }
@@ -68,7 +59,7 @@ function running(): Running {
 async function start(argv: string[]): Promise<void> {
   if (!emulatorAvailable()) throw new Refusal(EMULATOR_INSTALL_HINT);
   const earlier = recorded();
-  if (earlier && alive(earlier.pid))
+  if (earlier && processAlive(earlier.pid))
     throw new Refusal(`an emulator is already running (pid ${earlier.pid}, ${earlier.endpoint}): stop it first`);
   const i = argv.indexOf('--regions');
   const regions = i >= 0 ? (argv[i + 1] ?? '').split(',').filter(Boolean) : configuredRegions();
